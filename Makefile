@@ -1,0 +1,54 @@
+# Two commands do everything on a fresh Debian-like machine: `make run` and `make test`.
+# Both install what is missing first (system packages when root, a .venv) and are safe to re-run.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres system-deps install lint bench clean lock
+
+run: install
+	$(BIN)/evaluator setup-demo
+	$(BIN)/evaluator serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	$(BIN)/pytest -q
+
+# The database layer again, on a throwaway PostgreSQL 15 cluster started (and stopped) here.
+test-postgres:
+	@echo "== database tests on PostgreSQL =="
+	bash .ci/with-postgres $(BIN)/pytest -q -m "not browser" tests/web tests/db
+
+install: system-deps $(STAMP)
+
+system-deps:
+	@bash .ci/system-deps
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Re-pin after changing dependencies in pyproject.toml (then commit requirements.lock).
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^evaluator' > requirements.lock
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b =="; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance/evaluator.sqlite3* .pytest_cache

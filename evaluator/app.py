@@ -1,0 +1,94 @@
+"""The application factory: ``create_app(config=None)`` built from small ``register_*`` steps."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+from evaluator.config import load_config
+from evaluator.db import make_engine, make_sessionmaker
+from evaluator.extensions import csrf, db_session, login_manager
+from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.update(settings)
+    register_database(app)
+    register_extensions(app)
+    register_language(app)
+    register_blueprints(app)
+    return app
+
+
+def register_database(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["evaluator.engine"] = engine
+    app.extensions["evaluator.sessionmaker"] = make_sessionmaker(engine)
+
+    @app.after_request
+    def commit_once(response):
+        """One commit per request; a failed request (4xx/5xx) writes nothing."""
+        db = g.pop("db_session", None)
+        if db is not None:
+            try:
+                if response.status_code < 400:
+                    db.commit()
+                else:
+                    db.rollback()
+            finally:
+                db.close()
+        return response
+
+    @app.teardown_appcontext
+    def close_session(_exc):
+        db = g.pop("db_session", None)
+        if db is not None:
+            db.rollback()
+            db.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from evaluator.auth.models import User
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录 Please sign in."
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        user = db_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def register_language(app: Flask) -> None:
+    """Chinese first; ``?lang=en`` switches and is remembered in the session."""
+    from evaluator.web.i18n import LANGUAGES, translate
+
+    @app.before_request
+    def pick_language():
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            session["lang"] = asked
+        g.lang = session.get("lang", app.config["DEFAULT_LANGUAGE"])
+
+    @app.context_processor
+    def language_helpers():
+        lang = g.get("lang", app.config["DEFAULT_LANGUAGE"])
+        return {"lang": lang, "t": lambda key: translate(key, lang)}
+
+
+def register_blueprints(app: Flask) -> None:
+    from evaluator.auth.views import bp as auth_bp
+    from evaluator.web.views import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(auth_bp)

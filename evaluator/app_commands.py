@@ -1,0 +1,186 @@
+"""Commands that need the web app and its database: schema, definitions, users, demo, serve.
+
+Flask and SQLAlchemy are imported inside the commands so that the pure commands (check, score,
+sample...) start without loading the web stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import yaml
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+
+def _app() -> Flask:
+    from evaluator.app import create_app
+
+    return create_app()
+
+
+def _session(app: Flask) -> Session:
+    return app.extensions["evaluator.sessionmaker"]()
+
+
+@click.group()
+def db() -> None:
+    """Database schema (数据库)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from evaluator.migrate import current_revision, upgrade
+
+    app = _app()
+    engine = app.extensions["evaluator.engine"]
+    upgrade(engine, revision)
+    click.echo(f"database at revision {current_revision(engine)}: {engine.url.render_as_string()}")
+
+
+def canonical_hash(content: dict) -> str:
+    """sha256 of canonical JSON: the same definition hashes the same however it was formatted."""
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@click.command("load-definitions")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def load_definitions(paths: tuple[Path, ...]) -> None:
+    """Validate and store rubrics and surveys (default: the shipped ones).
+
+    A stored version never changes: loading different content under an existing id+version is
+    refused, so a published rubric cannot be edited behind a report's back.
+    """
+    from sqlalchemy import select
+
+    from evaluator.definitions.problems import DefinitionError
+    from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
+    from evaluator.rubrics.models import RubricVersion
+    from evaluator.rubrics.validation import check_paths
+    from evaluator.surveys.models import SurveyVersion
+
+    paths = paths or (RUBRICS_DIR, SURVEYS_DIR)
+    result = check_paths([str(p) for p in paths])
+    if result.problems:
+        raise DefinitionError(result.problems)
+    app = _app()
+    added = unchanged = 0
+    with app.app_context(), _session(app) as db_session, db_session.begin():
+        for kind, file in result.files:
+            content = yaml.safe_load(file.read_text(encoding="utf-8"))
+            model = RubricVersion if kind == "rubric" else SurveyVersion
+            digest = canonical_hash(content)
+            existing = db_session.scalar(
+                select(model).where(model.key == content["id"], model.version == str(content["version"]))
+            )
+            if existing is not None:
+                if existing.content_hash != digest:
+                    raise DefinitionError([_changed_problem(file, content)])
+                unchanged += 1
+                continue
+            title = content.get("title") or {}
+            fields = {"key": content["id"], "version": str(content["version"]),
+                      "title_zh": title.get("zh", ""), "title_en": title.get("en", ""),
+                      "content_hash": digest, "content": content}
+            if kind == "survey":
+                fields["source"] = content.get("source", content["id"])
+            db_session.add(model(**fields))
+            added += 1
+    click.echo(f"definitions: {added} stored, {unchanged} already stored")
+
+
+def _changed_problem(file: Path, content: dict):
+    from evaluator.definitions.problems import Problem
+
+    return Problem(str(file), "version",
+                   f"{content['id']} version {content['version']} is already stored with different "
+                   "content; published versions are immutable, give this one a new version")
+
+
+@click.group()
+def users() -> None:
+    """User accounts (用户)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]), required=True)
+@click.option("--name", "display_name", default="")
+@click.password_option()
+def users_add(username: str, role: str, display_name: str, password: str) -> None:
+    """Create a user."""
+    from sqlalchemy import select
+
+    from evaluator.auth.models import User
+
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        if db_session.scalar(select(User).where(User.username == username)) is not None:
+            raise click.ClickException(f"user {username!r} already exists")
+        user = User(username=username, role=role, display_name=display_name)
+        user.set_password(password)
+        db_session.add(user)
+    click.echo(f"user {username} ({role}) created")
+
+
+@click.command("setup-demo")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the demo bundle (default: instance/demo-bundle).")
+def setup_demo(out: Path | None) -> None:
+    """Everything `make run` needs: schema, shipped definitions, demo bundle and demo logins."""
+    from sqlalchemy import select
+
+    from evaluator.auth.models import User
+    from evaluator.bundle.demo import write_demo_bundle
+    from evaluator.migrate import current_revision, upgrade
+
+    app = _app()
+    engine = app.extensions["evaluator.engine"]
+    upgrade(engine)
+    click.echo(f"database: {engine.url.render_as_string()} at revision {current_revision(engine)}")
+    ctx = click.get_current_context()
+    ctx.invoke(load_definitions, paths=())
+    out = out or Path(app.instance_path) / "demo-bundle"
+    summary = write_demo_bundle(out)
+    click.echo(f"demo bundle (synthetic 模拟数据): {out} — {summary}")
+    with _session(app) as db_session, db_session.begin():
+        for username, role, name in DEMO_USERS:
+            if db_session.scalar(select(User).where(User.username == username)) is None:
+                user = User(username=username, role=role, display_name=name)
+                user.set_password(DEMO_PASSWORD)
+                db_session.add(user)
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, name in DEMO_USERS:
+        click.echo(f"  {username:<10} {role:<10} {name}")
+
+
+DEMO_PASSWORD = "demo-2026"
+DEMO_USERS = (
+    ("admin", "admin", "系统管理员"),
+    ("author", "author", "方案设计"),
+    ("lead", "lead", "评估组长"),
+    ("eva1", "evaluator", "调查员一"),
+    ("viewer", "viewer", "委托方"),
+)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the app (Werkzeug's server; use gunicorn for production)."""
+    app = _app()
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl-C stops)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+COMMANDS = (db, load_definitions, users, setup_demo, serve)

@@ -1,0 +1,1 @@
+"""Accounts, roles and sign-in (账户与角色)."""

@@ -1,0 +1,64 @@
+"""Configuration from environment variables, with safe defaults for the embedded set-up.
+
+Every setting can be given as ``EVALUATOR_<NAME>`` in the environment; ``create_app(config)``
+overrides win over the environment (tests use that). The secret key is generated once into
+``instance/secret_key`` so sessions survive restarts without anyone choosing a weak key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from evaluator.paths import PACKAGE_DIR
+
+DEFAULT_INSTANCE = PACKAGE_DIR.parent / "instance"
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("EVALUATOR_INSTANCE_PATH", DEFAULT_INSTANCE)).resolve()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config: defaults < environment < ``overrides``."""
+    overrides = dict(overrides or {})
+    folder = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    config: dict = {
+        "INSTANCE_PATH": str(folder),
+        "DATABASE_URL": f"sqlite:///{folder / 'evaluator.sqlite3'}",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        "DEFAULT_LANGUAGE": "zh",
+    }
+    for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE"):
+        value = os.environ.get(f"EVALUATOR_{key}")
+        if value is not None:
+            config[key] = _typed(value)
+    config.update(overrides)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _stored_secret_key(Path(config["INSTANCE_PATH"]))
+    return config
+
+
+def _typed(value: str):
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    return value
+
+
+def _stored_secret_key(folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
