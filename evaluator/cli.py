@@ -41,6 +41,8 @@ def _register() -> None:
     for command in app_commands.COMMANDS:
         main.add_command(command)
     # -- feature commands below (one import + add_command each) --
+    from evaluator.sampling.commands import sample
+    main.add_command(sample)
 
 
 _register()

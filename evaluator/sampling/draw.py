@@ -1,0 +1,129 @@
+"""The seeded household draw (抽样) and its reserve list (备选户), repeatable by anyone.
+
+A third-party evaluation must let the commissioning union, or a sceptical township, redraw the
+sample from the same roster and seed and get the same households. So the draw depends only on
+the set of (household_id, stratum) pairs, the allocation, the reserve count and the seed — not on
+the order of rows in the roster file, which changes whenever someone re-sorts it in Excel.
+
+Algorithm (documented in docs/sampling.md so it can be re-implemented):
+
+1. ``rng = numpy.random.default_rng(seed)`` (PCG64).
+2. For each stratum in sorted name order, sort its household ids; draw one uniform key per
+   household with ``rng.random(N_h)``; order the households by key (ties, which have probability
+   about 2^-53, by id).
+3. The first ``n_h`` are the sample (order 1..n_h); the next ``reserve`` (or fewer when the stratum
+   runs out) are the reserve list (order 1..r_h), used in that order to replace households that
+   cannot be reached or refuse.
+
+Every stratum consumes exactly N_h random numbers, whatever its n_h, so the draw in one stratum
+does not shift when another stratum's sample size changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from evaluator.sampling.allocation import whole_number
+
+ROLES = ("sample", "reserve")
+
+
+@dataclass(frozen=True, order=True)
+class Draw:
+    """One drawn household: ``role`` is 'sample' or 'reserve'; ``order`` starts at 1 per role."""
+
+    household_id: str
+    stratum: str
+    role: str
+    order: int
+
+    def as_row(self) -> dict[str, str]:
+        """The household as a sample.csv row (all strings, as CSV readers return them)."""
+        return {
+            "household_id": self.household_id,
+            "stratum": self.stratum,
+            "role": self.role,
+            "order": str(self.order),
+        }
+
+
+SAMPLE_COLUMNS = ("household_id", "stratum", "role", "order")
+
+
+def draw(
+    frame: Sequence[tuple[str, str]] | Iterable[tuple[str, str]],
+    allocation: Mapping[str, int],
+    reserve: int = 0,
+    *,
+    seed: int,
+) -> list[Draw]:
+    """Draw ``allocation[stratum]`` households per stratum plus up to ``reserve`` replacements.
+
+    ``frame`` holds (household_id, stratum) pairs. Returns strata in sorted order, each stratum's
+    sample (order 1..n_h) then its reserves (order 1..r_h). Raises ``ValueError`` for duplicate
+    household ids (all named), an allocation naming a stratum absent from the frame or asking for
+    more households than the stratum holds, or a missing/negative seed.
+    """
+    if seed is None:
+        raise ValueError("a seed is required: without it nobody can repeat the draw")
+    seed = whole_number(seed, "seed")
+    reserve = whole_number(reserve, "reserve")
+    strata = group_frame(frame)
+
+    problems = []
+    for name, wanted in sorted(allocation.items()):
+        wanted = whole_number(wanted, f"allocation for stratum {name!r}")
+        if name not in strata:
+            problems.append(f"stratum {name!r} is in the allocation but not in the frame")
+        elif wanted > len(strata[name]):
+            problems.append(
+                f"stratum {name!r} holds {len(strata[name])} households but {wanted} are allocated"
+            )
+    if problems:
+        raise ValueError("; ".join(problems))
+
+    rng = np.random.default_rng(seed)
+    draws: list[Draw] = []
+    for name in sorted(strata):
+        ids = strata[name]  # already sorted
+        keys = rng.random(len(ids))
+        # lexsort sorts by the last key first: random key, then id position for exact ties.
+        order = np.lexsort((np.arange(len(ids)), keys))
+        n_h = int(allocation.get(name, 0))
+        r_h = min(reserve, len(ids) - n_h)
+        for i, index in enumerate(order[:n_h], start=1):
+            draws.append(Draw(ids[index], name, "sample", i))
+        for i, index in enumerate(order[n_h : n_h + r_h], start=1):
+            draws.append(Draw(ids[index], name, "reserve", i))
+    return draws
+
+
+def group_frame(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """``{stratum: sorted household ids}``; ``ValueError`` naming every duplicated or empty id."""
+    strata: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    bad = []
+    for position, pair in enumerate(frame):
+        try:
+            household_id, stratum = pair
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"frame entry {position} is {pair!r}; expected (household_id, stratum)"
+            ) from None
+        if not isinstance(household_id, str) or not household_id.strip():
+            bad.append(f"entry {position} has an empty or non-text household id {household_id!r}")
+            continue
+        if not isinstance(stratum, str) or not stratum.strip():
+            bad.append(f"household {household_id!r} has an empty or non-text stratum {stratum!r}")
+            continue
+        seen[household_id] = seen.get(household_id, 0) + 1
+        strata.setdefault(stratum, []).append(household_id)
+    duplicates = sorted(hid for hid, count in seen.items() if count > 1)
+    if duplicates:
+        bad.append("duplicate household ids: " + ", ".join(duplicates))
+    if bad:
+        raise ValueError("; ".join(bad))
+    return {name: sorted(ids) for name, ids in strata.items()}
