@@ -1,0 +1,24 @@
+"""Scored reports: plain values -> HTML (Jinja) -> PDF (WeasyPrint), with SVG charts.
+
+Submodules are imported on purpose by their users (``evaluator.reports.charts`` is pure and
+cheap; ``evaluator.reports.pdf`` loads WeasyPrint, which takes about a second), so this
+package itself imports nothing and only holds the error every report step raises.
+"""
+
+from __future__ import annotations
+
+
+class ReportError(RuntimeError):
+    """A report cannot be produced as asked: a missing font, a refused resource, a bad glyph.
+
+    ``details`` lists every individual problem found (a render collects them all before
+    failing), so the CLI and the web view can show each one rather than only the first.
+    """
+
+    def __init__(self, message: str, details: tuple[str, ...] | list[str] = ()):
+        self.message = message
+        self.details = tuple(details)
+        text = message if not self.details else message + "\n" + "\n".join(
+            f"  - {d}" for d in self.details
+        )
+        super().__init__(text)
