@@ -1,0 +1,360 @@
+"""XLSForm import/export: a KoboToolbox-style download, lossless round trips, pyxform's verdict,
+refusals that name sheet, row and column, and the ``evaluator xlsform`` commands."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+from pyxform.xls2json_backends import get_xlsform
+from pyxform.xls2xform import convert
+
+from evaluator.cli import main
+from evaluator.definitions.problems import DefinitionError
+from evaluator.paths import SURVEYS_DIR
+from evaluator.surveys.definition import load_survey, read_yaml
+from evaluator.surveys.xlsform import export_xlsform, import_xlsform, language_code
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+KOBO_SPEC = FIXTURES / "xlsform" / "kobo_download.yaml"
+SHIPPED = ("household", "file_check", "forum", "system")
+
+
+def write_workbook(spec: dict, path: Path) -> Path:
+    """An .xlsx from {sheet: [header, row, ...]}; None leaves a cell empty."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in spec.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def set_cell(spec: dict, sheet: str, row_number: int, header: str, value) -> None:
+    """Set one cell by spreadsheet row number and header, adding the column if needed."""
+    rows = spec[sheet]
+    if header not in rows[0]:
+        for row in rows:
+            row.append(None)
+        rows[0][-1] = header
+    rows[row_number - 1][rows[0].index(header)] = value
+
+
+@pytest.fixture
+def kobo_spec() -> dict:
+    return copy.deepcopy(yaml.safe_load(KOBO_SPEC.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def kobo_path(tmp_path, kobo_spec) -> Path:
+    return write_workbook(kobo_spec, tmp_path / "kobo_download.xlsx")
+
+
+def refused(spec: dict, tmp_path: Path) -> list[str]:
+    path = write_workbook(spec, tmp_path / "form.xlsx")
+    with pytest.raises(DefinitionError) as caught:
+        import_xlsform(path)
+    return [f"{p.where}: {p.message}" for p in caught.value.problems]
+
+
+# -- KoboToolbox download -----------------------------------------------------------------------
+
+def test_kobo_download_imports(kobo_path):
+    data = import_xlsform(kobo_path)
+    assert data["id"] == "kobo_download"  # no form_id in Kobo's settings: the file name
+    assert data["version"] == "3 (2026-01-05 09:12:33)"
+    assert data["default_language"] == "zh"
+    assert data["title"] == {"zh": "入户调查（Kobo）"}
+    names = [row.get("name") for row in data["survey"]]
+    assert names[:3] == ["start", "end", "basic"]
+    assert "__version__" not in names
+    columns = {column for row in data["survey"] for column in row}
+    assert not any(column.startswith("$") for column in columns)
+    assert {"label::zh", "label::en", "hint::zh", "constraint_message::en"} <= columns
+    assert data["choices"]["health"][1] == {"name": "chronic", "label::en": "Chronic illness",
+                                            "label::zh": "慢性病"}
+
+
+def test_kobo_download_loads_as_a_survey(kobo_path):
+    survey = load_survey(kobo_path)
+    fields = survey.fields
+    assert fields["start"].is_meta and fields["end"].is_meta
+    assert fields["household_id"].required is True  # Kobo writes a boolean TRUE cell
+    assert fields["member_health"].required is False
+    assert fields["member_age"].repeat == "members"
+    assert fields["member_age"].label == {"en": "Age", "zh": "年龄"}
+    assert fields["consent"].list_name == "yes_no"
+    assert survey.groups["basic"].kind == "group"
+    assert survey.languages == ("zh", "en")
+
+
+def test_kobo_download_is_valid_for_pyxform_too(kobo_path):
+    """The fixture is a real XLSForm, not just one our reader happens to accept."""
+    assert "<h:title>入户调查（Kobo）</h:title>" in convert(xlsform=str(kobo_path)).xform
+
+
+def test_kobo_download_keeps_every_form_cell_through_yaml(kobo_path, tmp_path):
+    """xlsx -> YAML -> xlsx: every cell outside Kobo's bookkeeping comes back (as pyxform reads
+    it), with Kobo's language names written as bare codes."""
+    exported = tmp_path / "again.xlsx"
+    export_xlsform(import_xlsform(kobo_path), exported)
+    rename = {"label::English (en)": "label::en", "label::Chinese (zh)": "label::zh",
+              "hint::English (en)": "hint::en", "hint::Chinese (zh)": "hint::zh",
+              "constraint_message::English (en)": "constraint_message::en",
+              "constraint_message::Chinese (zh)": "constraint_message::zh"}
+    before, after = get_xlsform(str(kobo_path)), get_xlsform(str(exported))
+    for sheet in ("survey", "choices"):
+        kept = []
+        for row in getattr(before, sheet):
+            if row.get("name") == "__version__":
+                continue
+            kept.append({rename.get(h, h): v for h, v in row.items() if not h.startswith("$")})
+        assert kept == getattr(after, sheet), sheet
+    assert after.settings[0]["version"] == before.settings[0]["version"]
+    assert after.settings[0]["form_title"] == before.settings[0]["form_title"]
+
+
+# -- round trips ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("survey_id", SHIPPED)
+def test_yaml_to_xlsx_to_yaml_is_lossless(survey_id, tmp_path):
+    data = read_yaml(SURVEYS_DIR / f"{survey_id}.yaml")
+    path = tmp_path / f"{survey_id}.xlsx"
+    export_xlsform(data, path)
+    assert import_xlsform(path) == data
+
+
+@pytest.mark.parametrize("survey_id", SHIPPED)
+def test_xlsx_to_yaml_to_xlsx_keeps_every_cell(survey_id, tmp_path):
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    export_xlsform(read_yaml(SURVEYS_DIR / f"{survey_id}.yaml"), first)
+    export_xlsform(import_xlsform(first), second)
+    book_a, book_b = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
+    assert book_a.sheetnames == book_b.sheetnames == ["survey", "choices", "settings"]
+    for name in book_a.sheetnames:
+        cells_a = [[c.value for c in row] for row in book_a[name].iter_rows()]
+        cells_b = [[c.value for c in row] for row in book_b[name].iter_rows()]
+        assert cells_a == cells_b, name
+
+
+@pytest.mark.parametrize("survey_id", SHIPPED)
+def test_exported_shipped_survey_is_a_valid_xform(survey_id, tmp_path):
+    """pyxform (without ODK Validate) turns every shipped survey into an XForm."""
+    survey = load_survey(SURVEYS_DIR / f"{survey_id}.yaml")
+    path = tmp_path / f"{survey_id}.xlsx"
+    export_xlsform(survey.content, path)
+    result = convert(xlsform=str(path), validate=False)
+    assert f"<h:title>{survey.title['zh']}</h:title>" in result.xform
+    assert '<translation lang="zh" default="true()">' in result.xform
+    assert '<translation lang="en">' in result.xform
+    for name in survey.fields:
+        assert f"/{name}\"" in result.xform or f"/{name} " in result.xform, name
+
+
+def test_text_starting_with_equals_is_never_a_formula(tmp_path):
+    data = read_yaml(SURVEYS_DIR / "forum.yaml")
+    data["survey"][-1]["hint::zh"] = "=SUM(A1:A3)"
+    path = tmp_path / "forum.xlsx"
+    export_xlsform(data, path)
+    assert import_xlsform(path) == data
+
+
+def test_export_refuses_an_invalid_survey(tmp_path):
+    data = read_yaml(SURVEYS_DIR / "forum.yaml")
+    data["survey"][3]["type"] = "range"
+    with pytest.raises(DefinitionError) as caught:
+        export_xlsform(data, tmp_path / "x.xlsx", source="forum.yaml")
+    assert str(caught.value.problems[0]).startswith("forum.yaml: survey[3].type")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# -- languages ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "code"), [("Chinese (zh)", "zh"), ("English (en)", "en"),
+                                            ("zh", "zh"), (" 中文 (zh-Hans) ", "zh-Hans"),
+                                            ("Chinese", None), ("English (English)", None)])
+def test_language_code(text, code):
+    assert language_code(text) == code
+
+
+def test_plain_label_is_the_default_language(tmp_path):
+    spec = {
+        "survey": [["type", "name", "label", "label::en"],
+                   ["text", "household_id", "户编号", "Household code"]],
+        "settings": [["form_id", "version", "form_title", "default_language"],
+                     ["plain", "1", "简单", "zh"]],
+    }
+    data = import_xlsform(write_workbook(spec, tmp_path / "plain.xlsx"))
+    assert data["survey"] == [{"type": "text", "name": "household_id", "label::zh": "户编号",
+                               "label::en": "Household code"}]
+    assert "choices" not in data
+
+
+def test_without_default_language_a_single_language_form_speaks_it(tmp_path):
+    spec = {"survey": [["type", "name", "label::English (en)"],
+                       ["integer", "age", "Age"]],
+            "settings": [["form_id", "version"], ["ages", "1"]]}
+    data = import_xlsform(write_workbook(spec, tmp_path / "ages.xlsx"))
+    assert data["default_language"] == "en"
+    assert data["title"] == {"en": "ages"}
+
+
+# -- refusals name sheet, row and column --------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["range", "rank", "select_one_from_file villages.csv",
+                                  "select_multiple_from_file villages.csv", "audio"])
+def test_unsupported_type_is_refused_at_its_cell(kobo_spec, tmp_path, kind):
+    set_cell(kobo_spec, "survey", 8, "type", kind)
+    problems = refused(kobo_spec, tmp_path)
+    assert len(problems) == 1
+    assert problems[0].startswith("sheet survey, row 8, column type: type ")
+    assert "not supported" in problems[0]
+
+
+@pytest.mark.parametrize("column", ["repeat_count", "trigger", "parameters"])
+def test_unsupported_column_is_refused_at_its_cell(kobo_spec, tmp_path, column):
+    set_cell(kobo_spec, "survey", 7, column, "3")
+    problems = refused(kobo_spec, tmp_path)
+    assert problems == [f"sheet survey, row 7, column {column}: column '{column}' is not "
+                        "supported"]
+
+
+def test_unknown_column_is_refused(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "survey", 5, "colour", "red")
+    problems = refused(kobo_spec, tmp_path)
+    assert len(problems) == 1 and problems[0].startswith("sheet survey, row 5, column colour:")
+
+
+def test_bad_expression_is_refused_at_its_cell(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "survey", 7, "relevant", "${consent} == 'yes'")
+    problems = refused(kobo_spec, tmp_path)
+    assert len(problems) == 1
+    assert problems[0].startswith("sheet survey, row 7, column relevant: cannot parse")
+
+
+def test_translated_column_keeps_its_original_header_in_problems(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "survey", 14, "label::Chinese (zh)", "人均 ${per_capita} 元")
+    problems = refused(kobo_spec, tmp_path)
+    assert problems == ["sheet survey, row 14, column label::Chinese (zh): ${per_capita} is "
+                        "not a field of this survey"]
+
+
+def test_language_column_without_code_is_refused(kobo_spec, tmp_path):
+    kobo_spec["survey"][0][3] = "label::Chinese"
+    kobo_spec["settings"][1][2] = "English (en)"
+    problems = refused(kobo_spec, tmp_path)
+    assert problems[0].startswith("sheet survey, row 1, column label::Chinese:")
+
+
+def test_two_columns_for_one_language_are_refused(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "survey", 5, "label", "户号")
+    problems = refused(kobo_spec, tmp_path)
+    assert problems == ["sheet survey, row 1, column label: 'label' repeats "
+                        "'label::Chinese (zh)' (both are label::zh)"]
+
+
+def test_unsupported_setting_is_refused(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "settings", 2, "public_key", "MIIBIjANBg")
+    assert refused(kobo_spec, tmp_path) == [
+        "sheet settings, row 2, column public_key: setting 'public_key' is not supported"]
+
+
+def test_missing_version_is_refused(kobo_spec, tmp_path):
+    kobo_spec["settings"] = [["form_title"], ["无版本"]]
+    problems = refused(kobo_spec, tmp_path)
+    assert problems[0].startswith("sheet settings: no version")
+
+
+def test_unsupported_sheet_is_refused(kobo_spec, tmp_path):
+    kobo_spec["entities"] = [["list_name", "label"], ["households", "${household_id}"]]
+    assert "sheet entities: the entities sheet is not supported" in refused(kobo_spec, tmp_path)
+
+
+def test_choice_problems_name_the_choices_sheet(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "choices", 3, "name", "yes")
+    set_cell(kobo_spec, "choices", 5, "list_name", None)
+    problems = refused(kobo_spec, tmp_path)
+    assert sorted(problems) == [
+        "sheet choices, row 3, column name: duplicate choice name 'yes' (also choice 0 of "
+        "'yes_no')",
+        "sheet choices, row 5, column list_name: the choice has no list_name",
+    ]
+
+
+def test_blank_rows_do_not_shift_row_numbers(kobo_spec, tmp_path):
+    kobo_spec["survey"].insert(4, [None] * len(kobo_spec["survey"][0]))
+    set_cell(kobo_spec, "survey", 9, "type", "range")
+    problems = refused(kobo_spec, tmp_path)
+    assert problems[0].startswith("sheet survey, row 9, column type:")
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    with pytest.raises(DefinitionError) as caught:
+        import_xlsform(path)
+    assert "cannot read the workbook" in caught.value.problems[0].message
+    with pytest.raises(DefinitionError):
+        import_xlsform(tmp_path / "form.csv")
+    with pytest.raises(DefinitionError):
+        import_xlsform(tmp_path / "missing.xlsx")
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+
+def test_cli_import_writes_yaml(kobo_path, tmp_path):
+    out = tmp_path / "kobo.yaml"
+    result = CliRunner().invoke(main, ["xlsform", "import", str(kobo_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_yaml(out) == import_xlsform(kobo_path)
+    assert load_survey(out).fields["member_age"].repeat == "members"
+
+
+def test_cli_import_prints_yaml_without_output(kobo_path):
+    result = CliRunner().invoke(main, ["xlsform", "import", str(kobo_path)])
+    assert result.exit_code == 0
+    assert yaml.safe_load(result.stdout)["id"] == "kobo_download"
+
+
+def test_cli_export_then_import_gives_the_same_survey(tmp_path):
+    runner = CliRunner()
+    workbook, back = tmp_path / "household.xlsx", tmp_path / "household.yaml"
+    source = SURVEYS_DIR / "household.yaml"
+    result = runner.invoke(main, ["xlsform", "export", str(source), "-o", str(workbook)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["xlsform", "import", str(workbook), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    assert read_yaml(back) == read_yaml(source)
+
+
+def test_cli_import_of_a_bad_workbook_exits_1_naming_the_cell(kobo_spec, tmp_path):
+    set_cell(kobo_spec, "survey", 8, "type", "range")
+    path = write_workbook(kobo_spec, tmp_path / "bad.xlsx")
+    result = CliRunner().invoke(main, ["xlsform", "import", str(path), "-o",
+                                       str(tmp_path / "out.yaml")])
+    assert result.exit_code == 1
+    assert "bad.xlsx: sheet survey, row 8, column type: type 'range' is not supported" in \
+        result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_cli_export_of_a_bad_survey_exits_1(tmp_path):
+    broken = FIXTURES / "surveys" / "broken.yaml"
+    result = CliRunner().invoke(main, ["xlsform", "export", str(broken), "-o",
+                                       str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 1
+    assert "broken.yaml: survey[1].type: type 'range' is not supported" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_export_needs_an_xlsx_name(tmp_path):
+    result = CliRunner().invoke(main, ["xlsform", "export", str(SURVEYS_DIR / "forum.yaml"),
+                                       "-o", str(tmp_path / "forum.xls")])
+    assert result.exit_code == 2 and ".xlsx" in result.output
