@@ -1,0 +1,7 @@
+"""Rubrics (评估指标体系): the weighted indicator system an evaluation is scored against.
+
+A rubric is data written by a rubric author, not code: YAML under ``rubrics/``. This package
+reads it (``definition``), checks it alone and against the surveys that feed it
+(``validation``) and offers ``evaluator check`` (``commands``). Scoring lives elsewhere and only
+consumes the frozen ``Rubric`` built here.
+"""
