@@ -6,8 +6,6 @@ sample...) start without loading the web stack.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,12 +44,6 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at revision {current_revision(engine)}: {engine.url.render_as_string()}")
 
 
-def canonical_hash(content: dict) -> str:
-    """sha256 of canonical JSON: the same definition hashes the same however it was formatted."""
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @click.command("load-definitions")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def load_definitions(paths: tuple[Path, ...]) -> None:
@@ -64,21 +56,28 @@ def load_definitions(paths: tuple[Path, ...]) -> None:
 
     from evaluator.definitions.problems import DefinitionError
     from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
+    from evaluator.rubrics.commands import check_paths, definition_files
+    from evaluator.rubrics.definition import content_hash
     from evaluator.rubrics.models import RubricVersion
-    from evaluator.rubrics.validation import check_paths
+    from evaluator.surveys.definition import load_survey
     from evaluator.surveys.models import SurveyVersion
 
     paths = paths or (RUBRICS_DIR, SURVEYS_DIR)
-    result = check_paths([str(p) for p in paths])
+    result = check_paths(list(paths))
     if result.problems:
         raise DefinitionError(result.problems)
+    files, _ = definition_files(paths)
     app = _app()
     added = unchanged = 0
-    with app.app_context(), _session(app) as db_session, db_session.begin():
-        for kind, file in result.files:
-            content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    with _session(app) as db_session, db_session.begin():
+        for file in files:
+            if file.suffix.lower() == ".xlsx":
+                content = load_survey(file).content
+            else:
+                content = yaml.safe_load(file.read_text(encoding="utf-8"))
+            kind = "rubric" if "dimensions" in content else "survey"
             model = RubricVersion if kind == "rubric" else SurveyVersion
-            digest = canonical_hash(content)
+            digest = content_hash(content)
             existing = db_session.scalar(
                 select(model).where(model.key == content["id"], model.version == str(content["version"]))
             )
