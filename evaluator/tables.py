@@ -24,10 +24,11 @@ class Table:
     header: list[str]
     rows: list[dict[str, str]]
     encoding: str
+    numbers: tuple[int, ...] = ()
 
     def row_number(self, index: int) -> int:
-        """Spreadsheet row number of ``rows[index]`` (the header is row 1)."""
-        return index + 2
+        """Spreadsheet row number of ``rows[index]`` (the header is row 1; blank rows count)."""
+        return self.numbers[index] if self.numbers else index + 2
 
 
 def decode(data: bytes, path: str) -> tuple[str, str]:
@@ -72,23 +73,27 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
         raise DefinitionError([Problem(name, "row 1", f"unreadable CSV: {exc}")]) from None
     problems = _header_problems(header, name)
     rows: list[dict[str, str]] = []
+    numbers: list[int] = []
+    row = 1  # records, not physical lines: a quoted cell may span lines, as in a spreadsheet
     try:
         for line in reader:
+            row += 1
             if not any(cell.strip() for cell in line):
                 continue
             if len(line) > len(header):
                 problems.append(
-                    Problem(name, f"row {reader.line_num}",
+                    Problem(name, f"row {row}",
                             f"{len(line)} cells but the header has {len(header)} columns")
                 )
                 continue
             line = line + [""] * (len(header) - len(line))
             rows.append(dict(zip(header, line, strict=True)))
+            numbers.append(row)
     except csv.Error as exc:
-        problems.append(Problem(name, f"row {reader.line_num}", f"unreadable CSV: {exc}"))
+        problems.append(Problem(name, f"row {row + 1}", f"unreadable CSV: {exc}"))
     if problems:
         raise DefinitionError(problems)
-    return Table(name, header, rows, encoding)
+    return Table(name, header, rows, encoding, tuple(numbers))
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> Table:
@@ -114,13 +119,15 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         if problems:
             raise DefinitionError(problems)
         rows = []
-        for raw in values:
+        numbers = []
+        for row, raw in enumerate(values, start=2):
             cells = [_cell_text(v) for v in raw[: len(header)]]
             if not any(c.strip() for c in cells):
                 continue
             cells += [""] * (len(header) - len(cells))
             rows.append(dict(zip(header, cells, strict=True)))
-        return Table(name, header, rows, "xlsx")
+            numbers.append(row)
+        return Table(name, header, rows, "xlsx", tuple(numbers))
     finally:
         book.close()
 

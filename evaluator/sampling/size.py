@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import beta, hypergeom, norm
-
 from evaluator.sampling.allocation import whole_number
 
 # Relative tolerance for "this float is really an integer" before rounding up.
@@ -37,6 +35,8 @@ def ceil_guarded(value: float) -> int:
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile z = Φ⁻¹(1 - (1 - C)/2); 1.959964 for C = 0.95."""
+    from scipy.stats import norm  # here: importing scipy.stats costs ~2 s at CLI start-up
+
     _check_fraction(confidence, "confidence")
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
@@ -72,6 +72,8 @@ def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:
         raise ValueError(f"errors ({errors}) cannot exceed the sample size ({n})")
     if errors == n:
         return 1.0
+    from scipy.stats import beta
+
     return float(beta.ppf(confidence, errors + 1, n - errors))
 
 
@@ -116,6 +118,8 @@ def size_for_threshold(
             f"{errors} error(s) in a frame of {population} is already a rate of at least "
             f"{threshold:g}; no sample can show the rate is below it"
         )
+
+    from scipy.stats import hypergeom
 
     def rejects(n: int) -> bool:
         return float(hypergeom.cdf(errors, population, threshold_count, n)) <= alpha

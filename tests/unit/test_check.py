@@ -30,7 +30,7 @@ def copies(tmp_path: Path) -> Path:
 
 
 def test_check_is_registered_on_the_evaluator_command():
-    assert main.commands["check"] is check
+    assert main.get_command(None, "check") is check
 
 
 def test_shipped_definitions_pass_with_a_summary():

@@ -1,0 +1,79 @@
+"""The evaluation bundle (评估数据包): the portable unit of an evaluation's data.
+
+A folder (or a .zip of it) holding evaluation.yaml, roster.csv, sample.csv, one CSV per evidence
+source, findings.csv and judgements.csv; documented in docs/bundle.md. Pure code: no Flask, no
+SQLAlchemy. ``load_bundle`` reads one for scoring, ``bundle_problems`` checks one completely,
+``write_bundle`` exports one, ``demo_files`` makes a synthetic one.
+"""
+
+from evaluator.bundle.check import bundle_problems, check_bundle, check_files
+from evaluator.bundle.demo import ErrorRates, demo_files, parse_error_rates, write_demo
+from evaluator.bundle.model import (
+    CATEGORIES,
+    DEFAULT_SOURCES,
+    SEVERITIES,
+    STATUSES,
+    Bundle,
+    Column,
+    Evaluation,
+    Finding,
+    Judgement,
+    Ref,
+    RepeatData,
+    SampleRow,
+    SamplingPlan,
+    SourceData,
+    TeamMember,
+    Text,
+    is_household_source,
+    record_key,
+)
+from evaluator.bundle.reader import (
+    build_bundle,
+    data_hash,
+    instance_key,
+    load_bundle,
+    read_bundle,
+    read_files,
+    roster_hash,
+)
+from evaluator.bundle.writer import bundle_files, write_bundle, write_files, zip_bytes
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_SOURCES",
+    "SEVERITIES",
+    "STATUSES",
+    "Bundle",
+    "Column",
+    "ErrorRates",
+    "Evaluation",
+    "Finding",
+    "Judgement",
+    "Ref",
+    "RepeatData",
+    "SampleRow",
+    "SamplingPlan",
+    "SourceData",
+    "TeamMember",
+    "Text",
+    "build_bundle",
+    "bundle_files",
+    "bundle_problems",
+    "check_bundle",
+    "check_files",
+    "data_hash",
+    "demo_files",
+    "instance_key",
+    "is_household_source",
+    "load_bundle",
+    "parse_error_rates",
+    "read_bundle",
+    "read_files",
+    "record_key",
+    "roster_hash",
+    "write_bundle",
+    "write_demo",
+    "write_files",
+    "zip_bytes",
+]
