@@ -252,7 +252,7 @@ def _roster_problems(bundle: Bundle) -> list[Problem]:
         problems.append(Problem(file, "row 1", f"missing column {stratum_column!r} (sampling.stratum_column)"))
     first_row: dict[str, int] = {}
     for i, row in enumerate(bundle.roster):
-        n = i + 2
+        n = bundle.roster_row_number(i)
         hid = row.get(HOUSEHOLD_KEY, "")
         if not hid:
             problems.append(Problem(file, where(n, HOUSEHOLD_KEY), "empty household_id"))
@@ -491,7 +491,7 @@ def _source_problems(
     seen_instances: dict[str, int] = {}
     sampled = {s.household_id for s in bundle.sample}
     for i, row in enumerate(data.rows):
-        n = i + 2
+        n = data.row_number(i)
         values = tuple(row.get(k, "") for k in key)
         for k, value in zip(key, values, strict=True):
             if k in data.fields and not value:
@@ -562,7 +562,7 @@ def _repeat_answers(
         for i, (row, parent) in enumerate(zip(repeat.rows, repeat.parent_keys, strict=True)):
             key = instance_key(parent)
             if key not in instances:
-                problems.append(Problem(repeat.file, where(i + 2, "PARENT_KEY"), f"{parent!r} matches no record in {data.file}"))
+                problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"), f"{parent!r} matches no record in {data.file}"))
                 continue
             bucket = out.setdefault(key, {f: [] for f in empty})
             for field_name in fields:
@@ -585,7 +585,7 @@ def _repeat_row_problems(
             answers = {**context, **row}
             invalid = set(answers.pop(_INVALID, ()))
             for c in compiled:
-                problems += _field_problems(c, row.get(c.spec.name, ""), answers, repeat.file, i + 2, c.spec.name,
+                problems += _field_problems(c, row.get(c.spec.name, ""), answers, repeat.file, repeat.row_number(i), c.spec.name,
                                             today, invalid)
 
 

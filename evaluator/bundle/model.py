@@ -172,6 +172,11 @@ class Evaluation:
 # -- rows --------------------------------------------------------------------------------------
 
 
+def _row_number(numbers: tuple[int, ...], index: int) -> int:
+    """``numbers[index]`` when the reader recorded row numbers, else data row ``index`` + 2."""
+    return numbers[index] if numbers else index + 2
+
+
 @dataclass(frozen=True)
 class SampleRow:
     household_id: str
@@ -228,7 +233,8 @@ class RepeatData:
 
     ``parent_keys[i]`` is ODK's PARENT_KEY of ``rows[i]``: the instance id of the record it
     belongs to (compare with ``reader.instance_key``, which drops 'uuid:' and nested suffixes);
-    ``keys[i]`` the row's own KEY ('' when the export has none).
+    ``keys[i]`` the row's own KEY ('' when the export has none); ``row_number(i)`` the
+    spreadsheet row of ``rows[i]``.
     """
 
     name: str
@@ -239,13 +245,21 @@ class RepeatData:
     parent_keys: tuple[str, ...]
     keys: tuple[str, ...]
     encoding: str
+    #: Spreadsheet row of each of ``rows`` (header row 1, blank rows counted); () means i + 2.
+    #: Where the data sat in the file, not data: no part of equality or the data hash.
+    row_numbers: tuple[int, ...] = field(default=(), compare=False)
+
+    def row_number(self, index: int) -> int:
+        """Spreadsheet row number of ``rows[index]``, as problems name it."""
+        return _row_number(self.row_numbers, index)
 
 
 @dataclass(frozen=True)
 class SourceData:
     """The records of one evidence source after column normalisation.
 
-    ``rows[i]`` maps field name -> value for the file's data row i (spreadsheet row i + 2);
+    ``rows[i]`` maps field name -> value for the file's data row i (spreadsheet row
+    ``row_number(i)``: blank rows are skipped but counted);
     ``paradata[i]`` holds that record's instance id, submission date, device, review state.
     ``fields`` is the order the fields appear in (as written back by the writer).
     """
@@ -258,6 +272,13 @@ class SourceData:
     paradata: tuple[dict[str, str], ...]
     repeats: Mapping[str, RepeatData] = field(default_factory=dict)
     encoding: str = "utf-8"
+    #: Spreadsheet row of each of ``rows`` (header row 1, blank rows counted); () means i + 2.
+    #: Where the data sat in the file, not data: no part of equality or the data hash.
+    row_numbers: tuple[int, ...] = field(default=(), compare=False)
+
+    def row_number(self, index: int) -> int:
+        """Spreadsheet row number of ``rows[index]``, as problems name it."""
+        return _row_number(self.row_numbers, index)
 
 
 @dataclass(frozen=True)
@@ -279,6 +300,13 @@ class Bundle:
     data_hash: str
     origin: str = ""
     readme: str = ""  # README.txt, kept so an export of a synthetic bundle still says so
+    #: Spreadsheet row of each roster row in roster.csv (blank rows counted); () means i + 2.
+    #: Not data: no part of equality or ``data_hash``.
+    roster_row_numbers: tuple[int, ...] = field(default=(), compare=False)
+
+    def roster_row_number(self, index: int) -> int:
+        """Spreadsheet row number of ``roster[index]`` in roster.csv."""
+        return _row_number(self.roster_row_numbers, index)
 
     def rows(self, source: str) -> tuple[dict[str, str], ...]:
         """The normalised records of ``source`` (empty when the bundle has none)."""

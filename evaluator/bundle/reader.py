@@ -206,7 +206,7 @@ def build_bundle(
             if table is not None:
                 tables[name] = table
 
-    roster_columns, roster = _roster(tables.get(ROSTER_FILE), problems)
+    roster_columns, roster, roster_numbers = _roster(tables.get(ROSTER_FILE), problems)
     sample = _sample(tables.get(SAMPLE_FILE), problems)
     findings = _findings(tables.get(FINDINGS_FILE), problems)
     judgements = _judgements(tables.get(JUDGEMENTS_FILE), problems)
@@ -228,7 +228,7 @@ def build_bundle(
             repeats[repeat_name] = repeat
         sources[source] = SourceData(
             data.source, data.file, data.columns, data.fields, data.rows, data.paradata,
-            repeats, data.encoding,
+            repeats, data.encoding, data.row_numbers,
         )
 
     bundle = Bundle(
@@ -242,6 +242,7 @@ def build_bundle(
         data_hash=data_hash(files),
         origin=origin,
         readme=files[README_FILE].decode("utf-8", errors="replace") if README_FILE in files else "",
+        roster_row_numbers=roster_numbers,
     )
     return bundle, problems
 
@@ -637,12 +638,20 @@ def _sampling(value: Any, file: str, problems: list[Problem]) -> SamplingPlan | 
 # -- roster, sample, findings, judgements -------------------------------------------------------
 
 
-def _roster(table: Table | None, problems: list[Problem]) -> tuple[tuple[str, ...], tuple[dict[str, str], ...]]:
+def _roster(
+    table: Table | None, problems: list[Problem]
+) -> tuple[tuple[str, ...], tuple[dict[str, str], ...], tuple[int, ...]]:
+    """(header, rows, spreadsheet row number of each row) of roster.csv."""
     if table is None:
-        return (), ()
+        return (), (), ()
     problems += _missing_columns(table, ("household_id",))
     rows = tuple({k: v.strip() for k, v in row.items()} for row in table.rows)
-    return tuple(table.header), rows
+    return tuple(table.header), rows, _row_numbers(table)
+
+
+def _row_numbers(table: Table) -> tuple[int, ...]:
+    """The spreadsheet row of each of ``table.rows`` (blank rows counted)."""
+    return tuple(table.row_number(i) for i in range(len(table.rows)))
 
 
 def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ...]:
@@ -875,7 +884,10 @@ def normalise_source(source: str, table: Table, spec: SourceSpec | None) -> tupl
     """Rows of one source file as ``{field: value}`` plus paradata, with column problems."""
     fields = spec.fields if spec is not None else None
     data, problems = _normalise(table, fields)
-    return SourceData(source, table.path, data.columns, data.fields, data.rows, data.paradata, {}, table.encoding), problems
+    return SourceData(
+        source, table.path, data.columns, data.fields, data.rows, data.paradata, {}, table.encoding,
+        _row_numbers(table),
+    ), problems
 
 
 def normalise_repeat(
@@ -884,13 +896,15 @@ def normalise_repeat(
     """A repeat file (``household-members.csv``): its rows and each row's parent instance id."""
     fields = spec.repeats.get(repeat) if spec is not None else None
     header = [h for h in table.header if h not in ("PARENT_KEY", "KEY")]
-    sub = Table(table.path, header, table.rows, table.encoding)
+    sub = Table(table.path, header, table.rows, table.encoding, table.numbers)
     data, problems = _normalise(sub, fields)
     if "PARENT_KEY" not in table.header and "_submission__uuid" not in table.header:
         problems.append(Problem(table.path, "row 1", "missing column 'PARENT_KEY' linking each row to its record"))
     parents = tuple((raw.get("PARENT_KEY") or raw.get("_submission__uuid") or "").strip() for raw in table.rows)
     keys = tuple((raw.get("KEY") or "").strip() for raw in table.rows)
-    repeat_data = RepeatData(repeat, table.path, data.columns, data.fields, data.rows, parents, keys, table.encoding)
+    repeat_data = RepeatData(
+        repeat, table.path, data.columns, data.fields, data.rows, parents, keys, table.encoding, _row_numbers(table)
+    )
     return repeat_data, problems
 
 

@@ -503,3 +503,92 @@ def test_every_problem_is_reported_together(bundle, surveys):
     (bundle / "findings.csv").unlink()
     found = problems(bundle, surveys)
     assert [f.split(":")[0] for f in found] == ["roster.csv", "household.csv", "findings.csv", "judgements.csv"]
+
+
+# -- blank rows: problems name the row a spreadsheet shows, blank rows counted ---------------------
+
+
+def insert_blank_rows(path: Path, before: int, count: int = 1) -> None:
+    """Insert ``count`` empty lines just above spreadsheet row ``before`` (header = 1)."""
+    rows = read_rows(path)
+    write_rows(path, rows[: before - 1] + [[] for _ in range(count)] + rows[before - 1:])
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_blank_lines_in_a_source_do_not_shift_the_row_named(bundle, surveys, count):
+    path = bundle / "household.csv"
+    row = 3 if cell(path, 3, "plan_known") else 2
+    set_cell(path, row, "plan_known", "maybe")
+    insert_blank_rows(path, before=row, count=count)
+    assert cell(path, row + count, "plan_known") == "maybe"  # where Excel shows it
+    assert problems(bundle, surveys) == [
+        f"household.csv: row {row + count}, column plan_known: 'maybe' is not in choice list yes_no (yes no)"
+    ]
+
+
+def test_blank_line_in_a_source_and_the_also_row_of_a_duplicate(bundle, surveys):
+    path = bundle / "forum.csv"
+    set_cell(path, 3, "instance_id", cell(path, 2, "instance_id"))
+    insert_blank_rows(path, before=2)
+    assert problems(bundle, surveys) == [
+        "forum.csv: row 4: submission 00000000-0000-4000-a000-000000000001 appears twice (also row 3)"
+    ]
+
+
+def test_blank_line_in_the_roster_does_not_shift_the_row_named(bundle, surveys):
+    path = bundle / "roster.csv"
+    set_cell(path, 5, "category", "特困")
+    insert_blank_rows(path, before=5)
+    assert problems(bundle, surveys) == [
+        "roster.csv: row 6, column category: '特困' is not one of 深度困难, 相对困难, 意外致困"
+    ]
+
+
+def test_blank_lines_in_the_roster_and_a_duplicate_id(bundle, surveys):
+    path = bundle / "roster.csv"
+    rows = read_rows(path)
+    write_rows(path, [rows[0], [], *rows[1:], [], [], rows[1]])
+    found = problems(bundle, surveys)
+    assert (f"roster.csv: row {len(rows) + 4}, column household_id: duplicate household_id {rows[1][0]!r} "
+            "(also row 3)") in found
+
+
+def test_blank_line_in_a_repeat_file_does_not_shift_the_row_named(bundle, surveys):
+    path = bundle / "household-members.csv"
+    set_cell(path, 3, "member_age", "130")
+    insert_blank_rows(path, before=3)
+    assert problems(bundle, surveys) == [
+        "household-members.csv: row 4, column member_age: '130' violates the constraint . >= 0 and . <= 120"
+    ]
+
+
+def test_blank_line_in_the_sample_does_not_shift_the_row_named(bundle, surveys):
+    path = bundle / "sample.csv"
+    set_cell(path, 4, "household_id", "XX001")
+    insert_blank_rows(path, before=3)
+    found = problems(bundle, surveys)
+    assert "sample.csv: row 5, column household_id: household 'XX001' is not in roster.csv" in found
+
+
+def test_blank_lines_change_row_numbers_but_not_the_data_hash(bundle, surveys, tmp_path):
+    from evaluator.bundle import read_bundle
+
+    clean, clean_problems = read_bundle(bundle, surveys)
+    spaced = tmp_path / "spaced"
+    shutil.copytree(bundle, spaced)
+    insert_blank_rows(spaced / "household.csv", before=3)
+    insert_blank_rows(spaced / "roster.csv", before=2, count=2)
+    insert_blank_rows(spaced / "household-members.csv", before=4)
+    read, read_problems = read_bundle(spaced, surveys)
+    assert clean is not None and read is not None
+    assert clean_problems == read_problems == []
+    # Blank rows hold no data: the hash (and the data a score reads) is the same, only the
+    # row numbers problems name differ.
+    assert read.data_hash == clean.data_hash
+    assert read.roster == clean.roster and read.sources == clean.sources
+    household, members = read.sources["household"], read.sources["household"].repeats["members"]
+    n = len(household.rows)
+    assert household.row_numbers == (2, *range(4, n + 3))
+    assert clean.sources["household"].row_numbers == tuple(range(2, n + 2))
+    assert read.roster_row_numbers[:2] == (4, 5)
+    assert members.row_number(1) == 3 and members.row_number(2) == 5
