@@ -139,7 +139,7 @@ def setup_demo(out: Path | None) -> None:
     from sqlalchemy import select
 
     from evaluator.auth.models import User
-    from evaluator.bundle.demo import write_demo_bundle
+    from evaluator.bundle import load_bundle, write_demo
     from evaluator.migrate import current_revision, upgrade
 
     app = _app()
@@ -149,8 +149,11 @@ def setup_demo(out: Path | None) -> None:
     ctx = click.get_current_context()
     ctx.invoke(load_definitions, paths=())
     out = out or Path(app.instance_path) / "demo-bundle"
-    summary = write_demo_bundle(out)
-    click.echo(f"demo bundle (synthetic 模拟数据): {out} — {summary}")
+    write_demo(out, overwrite=True)
+    bundle = load_bundle(out)
+    counts = ", ".join(f"{source} {len(data.rows)}" for source, data in sorted(bundle.sources.items()))
+    click.echo(f"demo bundle (synthetic 模拟数据): {out} — roster {len(bundle.roster)}, "
+               f"sample {len(bundle.sample)}, {counts}")
     with _session(app) as db_session, db_session.begin():
         for username, role, name in DEMO_USERS:
             if db_session.scalar(select(User).where(User.username == username)) is None:
