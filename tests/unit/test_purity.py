@@ -11,6 +11,9 @@ PURE_MODULES = [
     "evaluator.surveys.definition",
     "evaluator.bundle",
     "evaluator.sampling",
+    "evaluator.scoring",
+    "evaluator.scoring.commands",
+    "evaluator.reports.charts",
     "evaluator.tables",
 ]
 

@@ -1,0 +1,186 @@
+"""The units of each evidence source: one per household, joined with its roster row, by stratum.
+
+Units are sorted by household id, so the order rows arrive in cannot change a result; a
+household with two records in one source keeps the record that sorts first by content (and is
+flagged), for the same reason. Expressions are evaluated over whole columns (``columns``) and
+fall back to helper A's closures row by row only when the column path raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from evaluator.definitions.expressions import (
+    ExpressionError,
+    compile_expression,
+    to_boolean,
+    to_number,
+)
+from evaluator.scoring.columns import Col, Frame, as_bool, as_number, as_values, evaluate_column
+from evaluator.scoring.types import HOUSEHOLD_KEY, ScoringData
+
+
+@dataclass
+class Evaluated:
+    """An expression's values over the units; ``errors`` are units whose row raised (by index)."""
+
+    col: Col | None
+    values: list[Any] | None
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+class SourceUnits:
+    """The units of one source: ids, strata, records and the column frame over them."""
+
+    def __init__(self, source: str, data: ScoringData, roster: Mapping[str, Mapping[str, Any]], today: str):
+        self.source = source
+        self.today = today
+        rows = data.sources.get(source)
+        self.present = rows is not None
+        rows = rows or ()
+        self.unknown: list[str] = []
+        self.duplicates: list[str] = []
+        order, ids = _fast_order(rows, roster)
+        if order is None:
+            grouped: dict[str, list[int]] = {}
+            for k, row in enumerate(rows):
+                hid = str(row.get(HOUSEHOLD_KEY, "") or "").strip()
+                if hid in roster:
+                    grouped.setdefault(hid, []).append(k)
+                else:
+                    self.unknown.append(hid)
+            self.duplicates = sorted(h for h, g in grouped.items() if len(g) > 1)
+            ids = sorted(grouped)
+            order = [_first(rows, grouped[h]) for h in ids]
+        self.positions = order  # unit i is record rows[order[i]]
+        self.records = [rows[k] for k in order]
+        self.ids: list[str] = ids
+        self.roster_rows = list(map(roster.__getitem__, ids))
+        self.index = dict(zip(ids, range(len(ids)), strict=True))
+        self._repeats = data.repeats.get(source, {})
+        column = data.stratum_column
+        try:
+            strata = list(map(itemgetter(column), self.roster_rows))
+        except KeyError:
+            strata = [r.get(column, "") for r in self.roster_rows]
+        self.strata = np.empty(len(strata), dtype=object)
+        self.strata[:] = [s if type(s) is str else str(s) for s in strata]
+        self.size = len(self.ids)
+        self.frame = Frame(self.size, self._column)
+        self._rows: list[dict[str, Any]] | None = None
+        self._cache: dict[str, Evaluated] = {}
+
+    def _column(self, name: str) -> list[Any]:
+        """The field across units: the record's value, else the roster's ('' when neither)."""
+        if name in self._repeats:
+            lists = self._repeats[name]
+            return [lists[k] for k in self.positions]
+        try:  # every record has it (a CSV export always does)
+            return list(map(itemgetter(name), self.records))
+        except KeyError:
+            pass
+        if not any(name in record for record in self.records):
+            return [row.get(name, "") for row in self.roster_rows]
+        return [
+            record[name] if name in record else roster_row.get(name, "")
+            for record, roster_row in zip(self.records, self.roster_rows, strict=True)
+        ]
+
+    def joined(self) -> list[dict[str, Any]]:
+        """Records merged with their roster rows (record wins), built only when needed."""
+        if self._rows is None:
+            self._rows = [{**r, **rec} for r, rec in zip(self.roster_rows, self.records, strict=True)]
+            for name, lists in self._repeats.items():
+                for row, k in zip(self._rows, self.positions, strict=True):
+                    row[name] = lists[k]
+        return self._rows
+
+    def evaluate(self, expression: Any) -> Evaluated:
+        """Values of a rubric ``Expression`` (its ``.node``) for every unit, cached by text."""
+        key = expression.text
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        try:
+            result = Evaluated(evaluate_column(expression.node, self.frame, self.today), None)
+        except (ExpressionError, TypeError, ValueError):
+            result = self._row_by_row(expression.node)
+        self._cache[key] = result
+        return result
+
+    def _row_by_row(self, node: Any) -> Evaluated:
+        run = compile_expression(node)
+        day = date.fromisoformat(self.today)
+        values: list[Any] = []
+        errors: dict[int, str] = {}
+        for i, row in enumerate(self.joined()):
+            try:
+                values.append(run(row, today=day))
+            except ExpressionError as exc:
+                values.append("")
+                errors[i] = exc.message
+        return Evaluated(None, values, errors)
+
+    def truth(self, expression: Any) -> tuple[np.ndarray, dict[int, str]]:
+        """XPath boolean() of the expression per unit, and the units where it failed."""
+        ev = self.evaluate(expression)
+        if ev.col is not None:
+            return as_bool(ev.col, self.size), {}
+        errors = dict(ev.errors)
+        out = np.zeros(self.size, dtype=bool)
+        for i, value in enumerate(ev.values):
+            try:
+                out[i] = to_boolean(value)
+            except ExpressionError as exc:  # a bare repeat field: a list is not one answer
+                errors.setdefault(i, exc.message)
+        return out, errors
+
+    def numbers(self, expression: Any) -> tuple[np.ndarray, dict[int, str]]:
+        """XPath number() per unit (NaN for blanks), and the units where it failed."""
+        ev = self.evaluate(expression)
+        if ev.col is not None:
+            return as_number(ev.col, self.size), {}
+        errors = dict(ev.errors)
+        out = np.full(self.size, np.nan)
+        for i, value in enumerate(ev.values):
+            try:
+                out[i] = to_number(value)
+            except ExpressionError as exc:  # a bare repeat field: a list is not one number
+                errors.setdefault(i, exc.message)
+        return out, errors
+
+    def values(self, expression: Any) -> tuple[list[Any], dict[int, str]]:
+        """The raw values (strings, numbers, booleans, lists) per unit."""
+        ev = self.evaluate(expression)
+        if ev.col is not None:
+            return as_values(ev.col, self.size), {}
+        return list(ev.values), ev.errors
+
+
+def _fast_order(
+    rows: Sequence[Mapping[str, Any]], roster: Mapping[str, Any]
+) -> tuple[list[int], list[str]] | tuple[None, None]:
+    """(record positions, ids) sorted by id, when every id is a clean, unique roster id."""
+    try:
+        ids = list(map(itemgetter(HOUSEHOLD_KEY), rows))
+    except (KeyError, TypeError):
+        return None, None
+    if set(map(type, ids)) - {str} or len(set(ids)) != len(ids):
+        return None, None
+    if not all(map(roster.__contains__, ids)) or any(h != h.strip() for h in ids):
+        return None, None
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return order, [ids[k] for k in order]
+
+
+def _first(rows: Sequence[Mapping[str, Any]], positions: list[int]) -> int:
+    """Of a household's records, the one that sorts first by content (row order cannot matter)."""
+    if len(positions) == 1:
+        return positions[0]
+    return min(positions, key=lambda k: sorted((str(a), str(b)) for a, b in rows[k].items()))
