@@ -11,8 +11,11 @@ PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres system-deps install lint bench clean lock
 
+DEMO := instance/demo-bundle
+
 run: install
-	$(BIN)/evaluator setup-demo
+	$(BIN)/evaluator setup-demo --out $(DEMO)
+	$(BIN)/evaluator score $(DEMO)
 	$(BIN)/evaluator serve --host $(HOST) --port $(PORT)
 
 test: install
