@@ -17,6 +17,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from evaluator.definitions.text import Text
+
 # -- file names and fixed vocabularies ---------------------------------------------------------
 
 EVALUATION_FILE = "evaluation.yaml"
@@ -82,17 +84,6 @@ def source_file(source: str) -> str:
 
 
 # -- evaluation.yaml ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """A bilingual label; ``zh`` is the language of record."""
-
-    zh: str
-    en: str = ""
-
-    def __str__(self) -> str:
-        return self.zh or self.en
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import yaml
 
 from evaluator.definitions.expressions import parse, references
 from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.text import Text
 from evaluator.rubrics.validation import (
     METHODS,
     PARAMETERS,
@@ -57,21 +58,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class Text:
-    """A Chinese text with an optional English one."""
-
-    zh: str
-    en: str = ""
-
-    def __str__(self) -> str:
-        return self.zh
-
-    def get(self, language: str) -> str:
-        """The text in ``language`` ('zh' or 'en'), falling back to Chinese."""
-        return self.en if language == "en" and self.en else self.zh
 
 
 @dataclass(frozen=True)
