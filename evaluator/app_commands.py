@@ -131,6 +131,53 @@ def users_add(username: str, role: str, display_name: str, password: str) -> Non
     click.echo(f"user {username} ({role}) created")
 
 
+@users.command("passwd")
+@click.argument("username")
+@click.password_option()
+def users_passwd(username: str, password: str) -> None:
+    """Set a user's password."""
+    from evaluator.auth.models import User
+
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        user = _user(db_session, User, username)
+        user.set_password(password)
+    click.echo(f"password of {username} changed")
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]))
+def users_role(username: str, role: str) -> None:
+    """Change a user's role (their places in evaluations must still fit it)."""
+    from sqlalchemy import select
+
+    from evaluator.auth.models import User
+    from evaluator.fieldwork.models import Membership
+    from evaluator.fieldwork.permissions import ALLOWED_MEMBER_ROLES
+
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        user = _user(db_session, User, username)
+        held = set(db_session.scalars(select(Membership.role).where(Membership.user_id == user.id)))
+        misfit = sorted(held - set(ALLOWED_MEMBER_ROLES[role]))
+        if misfit:
+            raise click.ClickException(
+                f"{username} is {', '.join(misfit)} in an evaluation, which a {role} cannot be; "
+                "change those memberships first")
+        old, user.role = user.role, role
+    click.echo(f"role of {username}: {old} -> {role}")
+
+
+def _user(db_session, model, username: str):
+    from sqlalchemy import select
+
+    user = db_session.scalar(select(model).where(model.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user
+
+
 @click.command("setup-demo")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write the demo bundle (default: instance/demo-bundle).")
@@ -160,6 +207,14 @@ def setup_demo(out: Path | None) -> None:
                 user = User(username=username, role=role, display_name=name)
                 user.set_password(DEMO_PASSWORD)
                 db_session.add(user)
+    from evaluator.fieldwork.demo import create_demo_evaluation
+
+    with app.app_context(), _session(app) as db_session, db_session.begin():
+        people = {u.username: u for u in db_session.scalars(select(User))}
+        click.echo(create_demo_evaluation(
+            db_session, out, lead=people["lead"], evaluator=people["eva1"],
+            viewer=people["viewer"],
+            attachment_dir=Path(app.instance_path) / "attachments"))
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, name in DEMO_USERS:
         click.echo(f"  {username:<10} {role:<10} {name}")

@@ -2,7 +2,42 @@
 
 from evaluator.auth.models import User
 from evaluator.db import Base
+from evaluator.fieldwork.models import (
+    Assignment,
+    Attachment,
+    AuditEntry,
+    Evaluation,
+    EvaluationSurvey,
+    Finding,
+    Household,
+    Judgement,
+    Membership,
+    Recheck,
+    ReviewEvent,
+    SampleDraw,
+    Submission,
+    SystemRecord,
+)
 from evaluator.rubrics.models import RubricVersion
 from evaluator.surveys.models import SurveyVersion
 
-__all__ = ["Base", "RubricVersion", "SurveyVersion", "User"]
+__all__ = [
+    "Assignment",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Evaluation",
+    "EvaluationSurvey",
+    "Finding",
+    "Household",
+    "Judgement",
+    "Membership",
+    "Recheck",
+    "ReviewEvent",
+    "RubricVersion",
+    "SampleDraw",
+    "Submission",
+    "SurveyVersion",
+    "SystemRecord",
+    "User",
+]

@@ -70,8 +70,8 @@ def make_user(app):
 
     def make(username="eva", role="evaluator", password="secret-pass"):
         with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
-            user = User(username=username, role=role, display_name=username)
-            user.set_password(password)
+            user = User(username=username, role=role, display_name=username,
+                        password_hash=password_hash(password))
             db.add(user)
         return username, password
 
@@ -87,3 +87,169 @@ def login(client, make_user):
         return username
 
     return do
+
+
+# -- fieldwork fixtures -------------------------------------------------------------------------
+
+FIELD_ROLES = ("admin", "author", "lead", "evaluator", "viewer")
+FIXTURE_ROSTER = os.path.join(os.path.dirname(__file__), "fixtures", "bundles", "minimal",
+                              "roster.csv")
+
+
+@pytest.fixture
+def definitions(app):
+    """The shipped rubric and surveys stored as ``evaluator load-definitions`` stores them."""
+    import yaml
+
+    from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
+    from evaluator.rubrics.definition import content_hash
+    from evaluator.rubrics.models import RubricVersion
+    from evaluator.surveys.models import SurveyVersion
+
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        for folder, model in ((RUBRICS_DIR, RubricVersion), (SURVEYS_DIR, SurveyVersion)):
+            for path in sorted(folder.glob("*.yaml")):
+                content = yaml.safe_load(path.read_text(encoding="utf-8"))
+                fields = {"key": content["id"], "version": str(content["version"]),
+                          "title_zh": content["title"]["zh"],
+                          "title_en": content["title"].get("en", ""),
+                          "content_hash": content_hash(content), "content": content}
+                if model is SurveyVersion:
+                    fields["source"] = content["source"]
+                db.add(model(**fields))
+    return True
+
+
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str) -> str:
+    """argon2 takes ~0.2 s per hash on purpose; the fixtures hash each password once."""
+    if password not in _HASHES:
+        from argon2 import PasswordHasher
+
+        _HASHES[password] = PasswordHasher().hash(password)
+    return _HASHES[password]
+
+
+class Field:
+    """Plain ids and names of the fieldwork fixture (no ORM objects outlive their session)."""
+
+    password = "secret-pass"
+
+    def __init__(self):
+        self.users: dict[str, int] = {}
+        self.evaluation_id = 0
+        self.sample: list[str] = []
+        self.reserve: list[str] = []
+        self.strata: dict[str, list[str]] = {}
+
+    def username(self, role: str) -> str:
+        return f"f-{role}"
+
+
+@pytest.fixture
+def field(app, definitions):
+    """A small evaluation ready for fieldwork: users of every role (f-admin, f-lead, ...), the
+    minimal fixture roster (8 households in 2 strata), a seeded sample of 4 (+1 reserve per
+    stratum), every drawn household assigned to f-evaluator for household and file check."""
+    from datetime import date
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from evaluator.auth.models import User
+    from evaluator.fieldwork import operations
+    from evaluator.fieldwork.models import Household, SampleDraw
+    from evaluator.fieldwork.uploads import check_roster
+    from evaluator.rubrics.models import RubricVersion
+    from evaluator.surveys.models import SurveyVersion
+
+    info = Field()
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        people = {}
+        for role in FIELD_ROLES:
+            user = User(username=info.username(role), role=role, display_name=f"{role} 用户",
+                        password_hash=password_hash(info.password))
+            db.add(user)
+            people[role] = user
+        db.flush()
+        info.users = {role: u.id for role, u in people.items()}
+        rubric = db.scalar(select(RubricVersion))
+        surveys = {v.source: v for v in db.scalars(select(SurveyVersion))}
+        roster = check_roster("roster.csv", Path(FIXTURE_ROSTER).read_bytes(), "stratum")
+        evaluation = operations.create_evaluation(
+            db, people["lead"], key="test-eval", title_zh="测试评估", title_en="Test evaluation",
+            evaluated_unit="演示县总工会", commissioning_body="演示市总工会",
+            period_start=date(2025, 11, 1), period_end=date(2026, 10, 31), rubric=rubric,
+            surveys=surveys, roster=roster, stratum_column="stratum")
+        operations.add_member(db, people["lead"], evaluation, people["evaluator"], "evaluator")
+        operations.add_member(db, people["lead"], evaluation, people["viewer"], "viewer")
+        operations.draw_sample(db, people["lead"], evaluation, seed=7, size=4,
+                               min_per_stratum=2, reserve=1)
+        evaluation.status = "fieldwork"
+        for stratum in sorted({h.stratum for h in db.scalars(select(Household))}):
+            operations.assign_stratum(db, people["lead"], evaluation, stratum=stratum,
+                                      assignee=people["evaluator"],
+                                      sources=("household", "file_check"),
+                                      roles=("sample", "reserve"))
+        info.evaluation_id = evaluation.id
+        for household_id, stratum, role in db.execute(
+                select(Household.household_id, Household.stratum, SampleDraw.role)
+                .join(SampleDraw, SampleDraw.household_pk == Household.id)
+                .order_by(Household.stratum, SampleDraw.role.desc(), SampleDraw.draw_order)):
+            (info.sample if role == "sample" else info.reserve).append(household_id)
+            info.strata.setdefault(stratum, []).append(household_id)
+    return info
+
+
+@pytest.fixture
+def sign_in(client, field):
+    """Sign the test client in as the fixture user of ``role`` (None: sign out)."""
+
+    def do(role):
+        client.post("/auth/logout")
+        if role is None:
+            return None
+        response = client.post("/auth/login", data={"username": field.username(role),
+                                                    "password": field.password})
+        assert response.status_code == 302
+        return field.username(role)
+
+    return do
+
+
+@pytest.fixture
+def household_record(field):
+    """A factory of complete, valid household records for the API (answers can be overridden)."""
+    import uuid
+
+    def make(household_id, instance_id=None, **answers):
+        base = {
+            "household_id": household_id, "consent": "yes", "respondent_relation": "self",
+            "members": [{"member_relation": "self", "member_age": "45", "member_work": "employed",
+                         "member_health": "healthy"},
+                        {"member_relation": "spouse", "member_age": "44",
+                         "member_work": "flexible", "member_health": "chronic"}],
+            "income_wage": "30000", "income_pension": "0", "income_benefit": "2400",
+            "income_other": "0", "expense_medical": "3000", "expense_education": "0",
+            "hardship_cause": "illness", "needs": "medical employment", "aid_received": "yes",
+            "aid_types": "medical festival", "aid_amount_total": "3000", "knows_helper": "yes",
+            "helper_visits_12m": "4", "plan_known": "yes", "food_secure": "yes",
+            "clothing_secure": "yes", "medical_insured": "yes", "education_secure": "na",
+            "housing_secure": "yes", "exit_told": "no", "satisfaction": "4",
+        }
+        base.update(answers)
+        return {"instance_id": instance_id or str(uuid.uuid4()),
+                "evaluation_id": field.evaluation_id, "source": "household",
+                "household_id": household_id, "started_at": "2026-11-03T09:00:00+08:00",
+                "ended_at": "2026-11-03T09:40:00+08:00", "device_id": "tablet-test",
+                "answers": base}
+
+    return make
+
+
+@pytest.fixture
+def api_post(client):
+    """POST a record to the submissions API as JSON."""
+    return lambda payload: client.post("/api/v1/submissions", json=payload)

@@ -1,0 +1,412 @@
+"""The submissions API (/api/v1): idempotent on the tablet-made ``instance_id``.
+
+- the same record sent again returns the stored one (200), so a queue may replay freely;
+- a different record under a stored instance id is refused (409) with what to do instead;
+- an edit is a new record naming the one it replaces in ``deprecated_id`` (as ODK does).
+
+Errors are JSON ``{"error": code, "message": sentence, "problems": [...]}``; the message says
+what to change. The API is described by /api/v1/openapi.json. Requests use the signed-in
+session and its CSRF token (header ``X-CSRFToken``), like the pages they come from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from evaluator.extensions import db_session
+from evaluator.fieldwork.attachments import Photo
+from evaluator.fieldwork.models import (
+    Assignment,
+    Attachment,
+    Evaluation,
+    Household,
+    Submission,
+)
+from evaluator.fieldwork.operations import OperationError, SubmissionIn, store_submission
+from evaluator.fieldwork.permissions import member_role
+from evaluator.fieldwork.views_common import attachment_dir
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PAYLOAD_KEYS = ("instance_id", "evaluation_id", "source", "household_id", "deprecated_id",
+                "started_at", "ended_at", "device_id", "gps", "answers", "attachments")
+
+
+class PayloadError(ValueError):
+    pass
+
+
+def error(status: int, code: str, message: str, problems: list | None = None):
+    body: dict[str, Any] = {"error": code, "message": message}
+    if problems:
+        body["problems"] = problems
+    return jsonify(body), status
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid"}
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError):
+    return error(400, "csrf", "the page's security token is missing or expired: reload the page "
+                 "(signed in) and the queued records will be sent again")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc):
+    return error(413, "too_large", "the record with its photos is too large; take photos at a "
+                 "lower resolution")
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return error(exc.code or 500, _CODES.get(exc.code or 500, "error"), exc.description or "")
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def routing_error(exc: HTTPException):
+    """Unknown API paths and methods answer in JSON too; other pages keep their HTML errors."""
+    if request.path.startswith(bp.url_prefix + "/"):
+        allowed = exc.valid_methods if hasattr(exc, "valid_methods") else None
+        message = (f"{request.method} is not allowed here; use {', '.join(sorted(allowed))}"
+                   if exc.code == 405 and allowed else
+                   f"no API at {request.path}; see {bp.url_prefix}/openapi.json")
+        return error(exc.code, _CODES[exc.code], message)
+    return exc
+
+
+def canonical_hash(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_instance_id(value: Any, key: str) -> str:
+    """A UUID (ODK writes 'uuid:...'), returned in its canonical 36-character form."""
+    if not isinstance(value, str):
+        raise PayloadError(f"{key} must be a UUID string made by the device")
+    text = value.strip()
+    if text.startswith("uuid:"):
+        text = text[5:]
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise PayloadError(f"{key} {value!r} is not a UUID") from None
+
+
+def parse_moment(value: Any, key: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{key} must be an ISO 8601 date-time like 2026-11-03T09:00:00+08:00")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise PayloadError(f"{key} {value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
+    """(evaluation id, record) from the JSON body, or ``PayloadError`` saying what is wrong."""
+    if not isinstance(payload, dict):
+        raise PayloadError("send one JSON object with Content-Type: application/json")
+    unknown = sorted(set(payload) - set(PAYLOAD_KEYS))
+    if unknown:
+        raise PayloadError(f"unknown keys {', '.join(unknown)}; a submission has "
+                           + ", ".join(PAYLOAD_KEYS))
+    for key in ("instance_id", "evaluation_id", "source", "answers"):
+        if key not in payload:
+            raise PayloadError(f"{key} is required")
+    evaluation_id = payload["evaluation_id"]
+    if isinstance(evaluation_id, bool) or not isinstance(evaluation_id, int):
+        raise PayloadError("evaluation_id must be the evaluation's number")
+    source = payload["source"]
+    if not isinstance(source, str) or not source:
+        raise PayloadError("source must name the evidence source, e.g. household")
+    household_id = payload.get("household_id")
+    if household_id is not None and not isinstance(household_id, str):
+        raise PayloadError("household_id must be text")
+    if not isinstance(payload["answers"], dict):
+        raise PayloadError("answers must be an object keyed by field name")
+    device_id = payload.get("device_id") or ""
+    if not isinstance(device_id, str):
+        raise PayloadError("device_id must be text")
+    started = parse_moment(payload.get("started_at"), "started_at")
+    ended = parse_moment(payload.get("ended_at"), "ended_at")
+    if started and ended and ended < started:
+        raise PayloadError("ended_at is before started_at; check the tablet's clock")
+    record = SubmissionIn(
+        instance_id=parse_instance_id(payload["instance_id"], "instance_id"),
+        source=source, household_id=household_id.strip() if household_id else None,
+        answers=payload["answers"], body_hash=canonical_hash(payload),
+        deprecated_id=(parse_instance_id(payload["deprecated_id"], "deprecated_id")
+                       if payload.get("deprecated_id") else None),
+        started_at=started, ended_at=ended, device_id=device_id.strip(),
+        gps=_gps(payload.get("gps")), photos=_photos(payload.get("attachments")))
+    if record.deprecated_id == record.instance_id:
+        raise PayloadError("an edit needs a new instance_id; deprecated_id names the old record")
+    return evaluation_id, record
+
+
+def _gps(value: Any) -> tuple[float, float, float | None] | None:
+    if value in (None, {}):
+        return None
+    if not isinstance(value, dict):
+        raise PayloadError("gps must be {lat, lon, accuracy} or null")
+    try:
+        lat, lon = float(value["lat"]), float(value["lon"])
+        accuracy = value.get("accuracy")
+        accuracy = None if accuracy is None else float(accuracy)
+    except (KeyError, TypeError, ValueError):
+        raise PayloadError("gps must be {lat, lon, accuracy} with numbers") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise PayloadError("gps latitude/longitude out of range")
+    return lat, lon, accuracy
+
+
+def _photos(value: Any) -> dict[str, Photo]:
+    if value in (None, []):
+        return {}
+    if not isinstance(value, list):
+        raise PayloadError("attachments must be a list of {field, filename, content_type, data}")
+    photos: dict[str, Photo] = {}
+    for item in value:
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in
+                                                 ("field", "filename", "content_type", "data")):
+            raise PayloadError("each attachment is {field, filename, content_type, data (base64)}")
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise PayloadError(f"attachment {item['filename']!r}: data is not base64") from None
+        if item["field"] in photos:
+            raise PayloadError(f"two attachments for {item['field']!r}")
+        photos[item["field"]] = Photo(item["filename"], item["content_type"], data)
+    return photos
+
+
+def record_json(db, submission: Submission) -> dict[str, Any]:
+    from evaluator.auth.models import User
+
+    submitter = db.get(User, submission.submitter_id)
+    photos = db.scalars(select(Attachment).where(Attachment.submission_id == submission.id))
+    return {
+        "instance_id": submission.instance_id,
+        "evaluation_id": submission.evaluation_id,
+        "source": submission.source,
+        "household_id": submission.household_id,
+        "deprecated_id": submission.deprecated_id,
+        "current": submission.current,
+        "review_state": submission.review_state,
+        "received_at": submission.received_at.isoformat(timespec="seconds") + "Z",
+        "started_at": _moment(submission.started_at),
+        "ended_at": _moment(submission.ended_at),
+        "device_id": submission.device_id,
+        "submitter": submitter.username if submitter else None,
+        "answers": submission.data,
+        "attachments": [{"field": a.field, "filename": a.filename,
+                         "url": url_for("fieldwork.attachment", token=a.token)} for a in photos],
+    }
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def _signed_in():
+    if not current_user.is_authenticated:
+        return error(401, "unauthorized", "sign in again: the session has ended; queued records "
+                     "stay on this device and are sent after signing in")
+    return None
+
+
+@bp.post("/submissions")
+def create_submission():
+    refused = _signed_in()
+    if refused:
+        return refused
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return error(400, "bad_request", "send one JSON object with Content-Type: application/json")
+    try:
+        evaluation_id, record = parse_payload(payload)
+    except PayloadError as exc:
+        return error(400, "bad_request", str(exc))
+    db = db_session()
+    evaluation = db.get(Evaluation, evaluation_id)
+    if evaluation is None or member_role(db, current_user, evaluation_id) is None:
+        return error(404, "not_found", f"no evaluation {evaluation_id} that you work on")
+    try:
+        submission, created = store_submission(db, current_user, evaluation, record,
+                                               attachment_dir=attachment_dir(),
+                                               today=date.today())
+    except OperationError as exc:
+        return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems)
+    body = record_json(db, submission)
+    body["status"] = "created" if created else "already_stored"
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/submissions/<instance_id>")
+def get_submission(instance_id: str):
+    refused = _signed_in()
+    if refused:
+        return refused
+    try:
+        key = parse_instance_id(instance_id, "instance_id")
+    except PayloadError as exc:
+        return error(400, "bad_request", str(exc))
+    db = db_session()
+    submission = db.scalar(select(Submission).where(Submission.instance_id == key))
+    role = member_role(db, current_user, submission.evaluation_id) if submission else None
+    if submission is None or role is None or (
+            role != "lead" and submission.submitter_id != current_user.id):
+        return error(404, "not_found", f"no record {key} that you can read")
+    return jsonify(record_json(db, submission))
+
+
+@bp.get("/assignments")
+def assignments():
+    refused = _signed_in()
+    if refused:
+        return refused
+    db = db_session()
+    rows = db.execute(select(Assignment, Household.household_id, Evaluation.status)
+                      .join(Household, Household.id == Assignment.household_pk)
+                      .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
+                      .where(Assignment.user_id == current_user.id)
+                      .order_by(Assignment.evaluation_id, Household.household_id)).all()
+    return jsonify({"assignments": [
+        {"evaluation_id": a.evaluation_id, "source": a.source, "household_id": hid,
+         "status": a.status,
+         "form_url": url_for("fieldwork.collect", evaluation_id=a.evaluation_id,
+                             source=a.source, household_id=hid)}
+        for a, hid, status in rows if status != "finished"]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    error_schema = {"$ref": "#/components/schemas/Error"}
+
+    def response(description: str, schema: dict | None = None) -> dict:
+        found: dict[str, Any] = {"description": description}
+        if schema:
+            found["content"] = {"application/json": {"schema": schema}}
+        return found
+
+    record = {"$ref": "#/components/schemas/Record"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "evaluator fieldwork API", "version": "1",
+                 "description": "Records from the tablets. Idempotent on instance_id: send the "
+                                "same record as often as needed; it is stored once."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "the signed-in session; POSTs also send the page's "
+                                           "CSRF token in the X-CSRFToken header"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {
+                    "error": {"type": "string", "enum": sorted(set(_CODES.values()) | {"csrf"})},
+                    "message": {"type": "string", "description": "what to change, in words"},
+                    "problems": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "code": {"type": "string"},
+                        "message": {"type": "string"}, "repeat": {"type": "string"},
+                        "instance": {"type": "integer", "minimum": 1}}}}}},
+                "Submission": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["instance_id", "evaluation_id", "source", "answers"],
+                    "properties": {
+                        "instance_id": {"type": "string", "format": "uuid",
+                                        "description": "made by the device at the first keystroke"},
+                        "evaluation_id": {"type": "integer"},
+                        "source": {"type": "string", "examples": ["household", "file_check",
+                                                                  "forum"]},
+                        "household_id": {"type": ["string", "null"]},
+                        "deprecated_id": {"type": ["string", "null"], "format": "uuid",
+                                          "description": "the record this one replaces (an edit)"},
+                        "started_at": {"type": ["string", "null"], "format": "date-time"},
+                        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+                        "device_id": {"type": "string"},
+                        "gps": {"type": ["object", "null"], "properties": {
+                            "lat": {"type": "number"}, "lon": {"type": "number"},
+                            "accuracy": {"type": ["number", "null"]}}},
+                        "answers": {"type": "object", "description":
+                                    "field name -> text (select_multiple: space-separated "
+                                    "choice names or a list); a repeat -> list of objects"},
+                        "attachments": {"type": "array", "items": {
+                            "type": "object", "required": ["field", "filename", "content_type",
+                                                           "data"],
+                            "properties": {"field": {"type": "string"},
+                                           "filename": {"type": "string"},
+                                           "content_type": {"type": "string", "enum": [
+                                               "image/jpeg", "image/png", "image/webp"]},
+                                           "data": {"type": "string",
+                                                    "contentEncoding": "base64"}}}}}},
+                "Record": {"type": "object", "properties": {
+                    "instance_id": {"type": "string"}, "evaluation_id": {"type": "integer"},
+                    "source": {"type": "string"}, "household_id": {"type": ["string", "null"]},
+                    "deprecated_id": {"type": ["string", "null"]}, "current": {"type": "boolean"},
+                    "review_state": {"type": "string", "enum": [
+                        "received", "hasIssues", "edited", "approved", "rejected"]},
+                    "received_at": {"type": "string", "format": "date-time"},
+                    "submitter": {"type": "string"}, "answers": {"type": "object"},
+                    "status": {"type": "string", "enum": ["created", "already_stored"]},
+                    "attachments": {"type": "array"}}},
+            },
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/submissions": {"post": {
+                "summary": "Store a record (idempotent on instance_id)",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Submission"}}}},
+                "responses": {
+                    "201": response("stored now", record),
+                    "200": response("this exact record was stored before; the stored one",
+                                    record),
+                    "400": response("malformed request (not JSON, bad UUID, unknown keys)",
+                                    error_schema),
+                    "401": response("not signed in", error_schema),
+                    "403": response("not assigned to you", error_schema),
+                    "404": response("no such evaluation that you work on", error_schema),
+                    "409": response("a different record already has this instance_id, the "
+                                    "record it edits was replaced, or the evaluation is "
+                                    "finished", error_schema),
+                    "413": response("too large", error_schema),
+                    "422": response("answers that need attention, listed in problems",
+                                    error_schema)}}},
+            "/submissions/{instance_id}": {"get": {
+                "summary": "A stored record (its submitter or the team lead)",
+                "parameters": [{"name": "instance_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "format": "uuid"}}],
+                "responses": {"200": response("the record", record),
+                              "401": response("not signed in", error_schema),
+                              "404": response("no such record you can read", error_schema)}}},
+            "/assignments": {"get": {
+                "summary": "The signed-in evaluator's households and their form pages",
+                "responses": {"200": response("assignments", {"type": "object"}),
+                              "401": response("not signed in", error_schema)}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": response("OpenAPI 3.1")}}},
+        },
+    }

@@ -1,0 +1,48 @@
+"""The fieldwork URLs, in one table (indico's blueprint.py habit): views live in views_*.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from evaluator.fieldwork import views_collect, views_manage, views_review
+
+bp = Blueprint("fieldwork", __name__)
+
+E = "/evaluations/<int:evaluation_id>"
+RULES = (
+    ("/evaluations", "evaluations", views_manage.evaluations, ("GET",)),
+    ("/evaluations/new", "evaluation_new", views_manage.evaluation_new, ("GET", "POST")),
+    (E, "evaluation", views_manage.evaluation, ("GET",)),
+    (E + "/settings", "settings", views_manage.settings, ("POST",)),
+    (E + "/roster", "roster", views_manage.roster, ("GET", "POST")),
+    (E + "/members", "members", views_manage.members, ("GET", "POST")),
+    (E + "/members/remove", "member_remove", views_manage.member_remove, ("POST",)),
+    (E + "/sample", "sample", views_manage.sample, ("GET", "POST")),
+    (E + "/assign", "assign", views_manage.assign, ("GET", "POST")),
+    (E + "/system", "system_data", views_manage.system_data, ("GET", "POST")),
+    ("/assignments", "assignments", views_collect.assignments, ("GET",)),
+    (E + "/collect/<source>/<household_id>", "collect", views_collect.collect, ("GET", "POST")),
+    (E + "/forum", "forum", views_collect.forum, ("GET", "POST")),
+    (E + "/judgements", "judgement", views_collect.judgement, ("POST",)),
+    (E + "/findings", "findings", views_collect.findings, ("GET", "POST")),
+    ("/sw.js", "service_worker", views_collect.service_worker, ("GET",)),
+    (E + "/submissions", "submissions", views_review.submissions, ("GET",)),
+    (E + "/submissions/<instance_id>", "submission", views_review.submission, ("GET", "POST")),
+    (E + "/quality", "quality", views_review.quality, ("GET",)),
+    (E + "/recheck", "recheck", views_review.recheck, ("POST",)),
+    (E + "/recheck/<int:recheck_id>", "recheck_outcome", views_review.recheck_outcome, ("POST",)),
+    (E + "/audit", "audit", views_review.audit, ("GET",)),
+    (E + "/export/<source>.<fmt>", "export", views_review.export, ("GET",)),
+    (E + "/bundle.zip", "export_bundle", views_review.export_bundle, ("GET",)),
+    (E + "/scores", "scores", views_review.scores, ("GET",)),
+    ("/attachments/<token>", "attachment", views_review.attachment, ("GET",)),
+)
+
+for rule, endpoint, view, methods in RULES:
+    bp.add_url_rule(rule, endpoint, view, methods=list(methods))
+
+
+@bp.app_context_processor
+def fieldwork_assets():
+    """Versioned URLs of the offline scripts and styles, for every page (the queue badge)."""
+    return {"fieldwork_assets": views_collect.asset_urls()}

@@ -1,0 +1,310 @@
+"""Exports: submissions with ODK Central's columns (CSV, XLSX), and the whole evaluation as a
+bundle (评估数据包) that ``evaluator score`` scores to the numbers the scores page shows.
+
+The bundle holds the records that count toward scores under the evaluation's policy (only
+approved ones by default; every record not rejected otherwise), the current version of each
+(edits replace what they deprecate), the roster without personal columns, the drawn sample
+with its plan, system rows, findings and judgements. The scores page scores exactly these files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evaluator.auth.models import User
+from evaluator.bundle.model import (
+    EVALUATION_FILE,
+    FINDING_COLUMNS,
+    FINDINGS_FILE,
+    JUDGEMENT_COLUMNS,
+    JUDGEMENTS_FILE,
+    README_FILE,
+    ROSTER_FILE,
+    ROSTER_PERSONAL,
+    SAMPLE_COLUMNS,
+    SAMPLE_FILE,
+)
+from evaluator.bundle.writer import csv_bytes, format_number, yaml_bytes
+from evaluator.fieldwork.models import (
+    Attachment,
+    Evaluation,
+    Finding,
+    Household,
+    Judgement,
+    Membership,
+    SampleDraw,
+    Submission,
+    SystemRecord,
+)
+from evaluator.fieldwork.queries import rubric_version, survey_for, survey_versions
+from evaluator.surveys.definition import Survey
+
+GEO_PARTS = ("Latitude", "Longitude", "Altitude", "Accuracy")
+PARADATA = ("instance_id", "submission_date", "device_id", "review_state", "submitter")
+
+
+def counted_states(evaluation: Evaluation) -> tuple[str, ...]:
+    if evaluation.count_policy == "approved":
+        return ("approved",)
+    return ("received", "hasIssues", "edited", "approved")
+
+
+def current_submissions(db: Session, evaluation: Evaluation, source: str,
+                        states: Iterable[str] | None = None) -> list[Submission]:
+    query = select(Submission).where(Submission.evaluation_id == evaluation.id,
+                                     Submission.source == source, Submission.current.is_(True))
+    if states is not None:
+        query = query.where(Submission.review_state.in_(list(states)))
+    return list(db.scalars(query.order_by(Submission.household_id, Submission.received_at,
+                                          Submission.instance_id)))
+
+
+def _usernames(db: Session, ids: Iterable[int]) -> dict[int, User]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _stamp(moment) -> str:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else ""
+
+
+# -- ODK Central style ------------------------------------------------------------------------
+
+def _group_path(survey: Survey, name: str) -> str:
+    f = survey.fields[name]
+    return "-".join([*f.group_path, name])
+
+
+def odk_tables(db: Session, evaluation: Evaluation, source: str
+               ) -> list[tuple[str, list[str], list[dict[str, str]]]]:
+    """[(table name, header, rows)]: the main table then one per repeat, as ODK Central names
+    its CSV files (``household.csv``, ``household-members.csv``) and columns (group paths joined
+    by '-', geopoints split, meta-instanceID, KEY, PARENT_KEY, ReviewState...)."""
+    found = survey_for(db, evaluation.id, source)
+    if found is None:
+        return []
+    version, survey = found
+    submissions = current_submissions(db, evaluation, source)
+    users = _usernames(db, (s.submitter_id for s in submissions))
+    photos = {}
+    for a in db.scalars(select(Attachment).where(Attachment.evaluation_id == evaluation.id,
+                                                 Attachment.submission_id.is_not(None))):
+        photos.setdefault(a.submission_id, set()).add(a.field)
+    main_fields = [n for n, f in survey.fields.items() if not f.repeat]
+    header = ["SubmissionDate"]
+    for name in main_fields:
+        column = _group_path(survey, name)
+        if survey.fields[name].type == "geopoint":
+            header += [f"{column}-{part}" for part in GEO_PARTS]
+        else:
+            header.append(column)
+    header += ["meta-instanceID", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
+               "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
+    rows = []
+    repeat_rows: dict[str, list[dict[str, str]]] = {}
+    edits = _edit_counts(db, evaluation, source)
+    for s in submissions:
+        key = f"uuid:{s.instance_id}"
+        row = {"SubmissionDate": _stamp(s.received_at)}
+        for name in main_fields:
+            column = _group_path(survey, name)
+            value = s.data.get(name, "")
+            if survey.fields[name].type == "geopoint":
+                parts = str(value).split()
+                for i, part in enumerate(GEO_PARTS):
+                    row[f"{column}-{part}"] = parts[i] if i < len(parts) else ""
+            else:
+                row[column] = "" if isinstance(value, list) else str(value)
+        user = users.get(s.submitter_id)
+        expected = sum(1 for n in main_fields if survey.fields[n].type == "image" and s.data.get(n))
+        row.update({"meta-instanceID": key, "KEY": key, "SubmitterID": str(s.submitter_id),
+                    "SubmitterName": user.username if user else "",
+                    "AttachmentsPresent": str(len(photos.get(s.id, ()))),
+                    "AttachmentsExpected": str(expected), "Status": "",
+                    "ReviewState": s.review_state, "DeviceID": s.device_id,
+                    "Edits": str(edits.get(s.instance_id, 0)), "FormVersion": version.version})
+        rows.append(row)
+        for repeat in _repeats(survey):
+            for i, instance in enumerate(s.data.get(repeat, []) or [], start=1):
+                entry = {_group_path(survey, n): str(instance.get(n, ""))
+                         for n in _repeat_fields(survey, repeat)}
+                entry.update({"PARENT_KEY": key, "KEY": f"{key}/{repeat}[{i}]"})
+                repeat_rows.setdefault(repeat, []).append(entry)
+    tables = [(source, header, rows)]
+    for repeat in _repeats(survey):
+        r_header = [_group_path(survey, n) for n in _repeat_fields(survey, repeat)]
+        tables.append((f"{source}-{repeat}", r_header + ["PARENT_KEY", "KEY"],
+                       repeat_rows.get(repeat, [])))
+    return tables
+
+
+def _edit_counts(db: Session, evaluation: Evaluation, source: str) -> dict[str, int]:
+    """How many earlier versions each current record replaced (ODK's Edits column)."""
+    chain = dict(db.execute(select(Submission.instance_id, Submission.deprecated_id).where(
+        Submission.evaluation_id == evaluation.id, Submission.source == source)).all())
+    counts = {}
+    for instance, previous in chain.items():
+        n = 0
+        while previous:
+            n += 1
+            previous = chain.get(previous)
+        counts[instance] = n
+    return counts
+
+
+def _repeats(survey: Survey) -> list[str]:
+    return [name for name, g in survey.groups.items() if g.kind == "repeat"]
+
+
+def _repeat_fields(survey: Survey, repeat: str) -> list[str]:
+    return [n for n, f in survey.fields.items() if f.repeat == repeat]
+
+
+def odk_csv(db: Session, evaluation: Evaluation, name: str) -> bytes | None:
+    """One ODK-style CSV file by its name: ``household`` or ``household-members``."""
+    source = name.split("-", 1)[0]
+    for table, header, rows in odk_tables(db, evaluation, source):
+        if table == name:
+            return csv_bytes(header, rows)
+    return None
+
+
+def odk_xlsx(db: Session, evaluation: Evaluation, source: str) -> bytes | None:
+    import openpyxl
+
+    tables = odk_tables(db, evaluation, source)
+    if not tables:
+        return None
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table, header, rows in tables:
+        sheet = book.create_sheet(table[:31])
+        sheet.append(header)
+        for row in rows:
+            sheet.append([row.get(h, "") for h in header])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -- the bundle --------------------------------------------------------------------------------
+
+def _source_files(db: Session, evaluation: Evaluation, source: str, survey: Survey,
+                  states: tuple[str, ...]) -> dict[str, bytes]:
+    submissions = current_submissions(db, evaluation, source, states)
+    users = _usernames(db, (s.submitter_id for s in submissions))
+    fields = [n for n, f in survey.fields.items() if not f.repeat]
+    header = fields + list(PARADATA)
+    rows = []
+    repeats: dict[str, list[dict[str, str]]] = {r: [] for r in _repeats(survey)}
+    for s in submissions:
+        key = f"uuid:{s.instance_id}"
+        row = {n: _cell(s.data.get(n, "")) for n in fields}
+        user = users.get(s.submitter_id)
+        row.update({"instance_id": key, "submission_date": _stamp(s.received_at),
+                    "device_id": s.device_id, "review_state": s.review_state,
+                    "submitter": user.username if user else ""})
+        rows.append(row)
+        for repeat in repeats:
+            for i, instance in enumerate(s.data.get(repeat, []) or [], start=1):
+                entry = {n: _cell(instance.get(n, "")) for n in _repeat_fields(survey, repeat)}
+                entry.update({"PARENT_KEY": key, "KEY": f"{key}/{repeat}[{i}]"})
+                repeats[repeat].append(entry)
+    files = {f"{source}.csv": csv_bytes(header, rows)}
+    for repeat, entries in repeats.items():
+        files[f"{source}-{repeat}.csv"] = csv_bytes(
+            [*_repeat_fields(survey, repeat), "PARENT_KEY", "KEY"], entries)
+    return files
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None or isinstance(value, list) else str(value)
+
+
+def evaluation_yaml(db: Session, evaluation: Evaluation) -> dict[str, Any]:
+    rubric = rubric_version(db, evaluation)
+    team = db.execute(select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+                      .where(Membership.evaluation_id == evaluation.id,
+                             Membership.role.in_(("lead", "evaluator")))
+                      .order_by(Membership.role, User.username)).all()
+    title: Any = {"zh": evaluation.title_zh, "en": evaluation.title_en} if evaluation.title_en \
+        else evaluation.title_zh
+    data: dict[str, Any] = {
+        "id": evaluation.key,
+        "title": title,
+        "evaluated_unit": evaluation.evaluated_unit,
+        "commissioning_body": evaluation.commissioning_body,
+        "period": {"start": evaluation.period_start.isoformat(),
+                   "end": evaluation.period_end.isoformat()},
+        "team": [{"name": u.display_name or u.username,
+                  "role": "组长" if role == "lead" else "调查员"} for u, role in team],
+        "rubric": {"id": rubric.key, "version": rubric.version},
+        "surveys": {source: {"id": v.key, "version": v.version}
+                    for source, v in survey_versions(db, evaluation.id).items()},
+    }
+    if evaluation.sampling_plan:
+        data["sampling"] = evaluation.sampling_plan
+    data["synthetic"] = evaluation.synthetic
+    data["allow_names"] = False
+    return data
+
+
+def bundle_files(db: Session, evaluation: Evaluation) -> dict[str, bytes]:
+    """Every file of the evaluation's bundle as ``{name: bytes}`` (docs/bundle.md)."""
+    states = counted_states(evaluation)
+    files: dict[str, bytes] = {EVALUATION_FILE: yaml_bytes(evaluation_yaml(db, evaluation))}
+    columns = [c for c in evaluation.roster_columns if c not in ROSTER_PERSONAL]
+    households = list(db.scalars(select(Household).where(Household.evaluation_id == evaluation.id)
+                                 .order_by(Household.row_number)))
+    files[ROSTER_FILE] = csv_bytes(columns, (h.data for h in households))
+    draws = db.execute(select(Household.household_id, Household.stratum, SampleDraw.role,
+                              SampleDraw.draw_order)
+                       .join(SampleDraw, SampleDraw.household_pk == Household.id)
+                       .where(Household.evaluation_id == evaluation.id)
+                       .order_by(Household.stratum, SampleDraw.role.desc(),
+                                 SampleDraw.draw_order)).all()
+    files[SAMPLE_FILE] = csv_bytes(SAMPLE_COLUMNS, (
+        {"household_id": h, "stratum": s, "role": r, "order": str(o)} for h, s, r, o in draws))
+    for source in survey_versions(db, evaluation.id):
+        _, survey = survey_for(db, evaluation.id, source)
+        if source == "system":
+            fields = [n for n, f in survey.fields.items() if not f.repeat]
+            records = db.scalars(select(SystemRecord).where(
+                SystemRecord.evaluation_id == evaluation.id).order_by(SystemRecord.row_number))
+            files["system.csv"] = csv_bytes(fields, (r.data for r in records))
+        else:
+            files.update(_source_files(db, evaluation, source, survey, states))
+    findings = db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
+                          .order_by(Finding.id))
+    files[FINDINGS_FILE] = csv_bytes(FINDING_COLUMNS, (
+        {"indicator": f.indicator, "severity": f.severity, "description": f.description,
+         "household_id": f.household_id, "responsible_unit": f.responsible_unit,
+         "responsible_person": f.responsible_person, "deadline": f.deadline.isoformat()}
+        for f in findings))
+    judgements = list(db.scalars(select(Judgement).where(Judgement.evaluation_id == evaluation.id)
+                                 .order_by(Judgement.indicator, Judgement.id)))
+    users = _usernames(db, (j.user_id for j in judgements))
+    files[JUDGEMENTS_FILE] = csv_bytes(JUDGEMENT_COLUMNS, (
+        {"indicator": j.indicator,
+         "evaluator": (users[j.user_id].display_name or users[j.user_id].username),
+         "score": format_number(j.score), "reason": j.reason} for j in judgements))
+    files[README_FILE] = _readme(evaluation, states).encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+def _readme(evaluation: Evaluation, states: tuple[str, ...]) -> str:
+    lines = [f"Evaluation bundle {evaluation.key}: {evaluation.title_zh}",
+             f"Exported from evaluator. Records counted: review state {' or '.join(states)}; "
+             "only the current version of each record (edits replace what they deprecate).",
+             "Personal roster columns (head_name, id_number) are left out.",
+             "Score it with: evaluator score THIS_FOLDER_OR_ZIP"]
+    if evaluation.synthetic:
+        lines.insert(1, "SYNTHETIC DATA (演示/模拟数据): not a real evaluation.")
+    return "\n".join(lines) + "\n"

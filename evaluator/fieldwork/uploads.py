@@ -1,0 +1,195 @@
+"""Uploaded tables: the roster (建档立卡台账) and the system export (帮扶工作管理系统数据).
+
+Both arrive from township offices as XLSX or CSV, UTF-8 or GBK. An upload is all or nothing:
+every problem is reported with its spreadsheet row and column, and nothing is stored until the
+file is clean, so a lead never has to wonder which half of a file went in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.fieldwork.logic import FormModel
+from evaluator.tables import Table, read_table
+
+CATEGORIES = ("深度困难", "相对困难", "意外致困")
+STATUSES = ("在档", "已脱困", "注销")
+EXITED = "已脱困"
+#: Every roster column rubrics may read (evaluator.rubrics ROSTER_COLUMNS) except the personal
+#: ones (head_name, id_number), which are optional.
+REQUIRED_ROSTER = ("household_id", "township", "stratum", "category", "status", "local_standard",
+                   "household_size", "registered_date", "exit_date")
+MAX_UPLOAD_ROWS = 200_000
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A clean uploaded table: its rows with spreadsheet row numbers, and what identifies it."""
+
+    filename: str
+    encoding: str
+    sha256: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_upload(filename: str, data: bytes) -> Table:
+    """Read uploaded bytes as a table; problems name the file as the user called it."""
+    name = _SAFE_NAME.sub("_", Path(filename or "upload.csv").name)[-120:] or "upload.csv"
+    if not name.lower().endswith((".csv", ".xlsx", ".txt")):
+        raise DefinitionError([Problem(name, "", "upload a .csv or .xlsx file")])
+    if not data:
+        raise DefinitionError([Problem(name, "", "the file is empty")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            table = read_table(path)
+        except DefinitionError as error:
+            raise DefinitionError([Problem(name, p.where, p.message)
+                                   for p in error.problems]) from None
+    if len(table.rows) > MAX_UPLOAD_ROWS:
+        raise DefinitionError([Problem(name, "", f"more than {MAX_UPLOAD_ROWS} rows")])
+    return Table(name, table.header, [{k: v.strip() for k, v in r.items()} for r in table.rows],
+                 table.encoding)
+
+
+def mask_id_number(text: str) -> str:
+    """National ID numbers are never stored whole: first 6 and last 4 characters (DESIGN §9)."""
+    text = text.strip()
+    if len(text) <= 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def check_roster(filename: str, data: bytes, stratum_column: str) -> Upload:
+    """The roster as rows, or ``DefinitionError`` listing every problem (row, column, why)."""
+    table = read_upload(filename, data)
+    name = table.path
+    columns = set(table.header)
+    problems = [Problem(name, "row 1", f"missing column {c!r}; the columns are: "
+                        + ", ".join(table.header))
+                for c in REQUIRED_ROSTER if c not in columns]
+    if stratum_column not in columns and stratum_column not in REQUIRED_ROSTER:
+        problems.append(Problem(name, "row 1", f"missing column {stratum_column!r} chosen as the "
+                                "stratum (分层) column"))
+    if problems:
+        raise DefinitionError(problems)
+    if not table.rows:
+        raise DefinitionError([Problem(name, "", "the roster has no households (only a header)")])
+    first: dict[str, int] = {}
+    rows: list[tuple[int, dict[str, str]]] = []
+    for index, row in enumerate(table.rows):
+        n = table.row_number(index)
+        problems += _roster_row_problems(name, n, row, stratum_column, first)
+        if "id_number" in row:
+            row = {**row, "id_number": mask_id_number(row["id_number"])}
+        rows.append((n, row))
+    if problems:
+        raise DefinitionError(problems)
+    return Upload(name, table.encoding, hashlib.sha256(data).hexdigest(), list(table.header), rows)
+
+
+def _roster_row_problems(name: str, n: int, row: Mapping[str, str], stratum_column: str,
+                         first: dict[str, int]) -> list[Problem]:
+    def at(column: str) -> str:
+        return f"row {n}, column {column}"
+
+    problems = []
+    hid = row["household_id"]
+    if not hid:
+        problems.append(Problem(name, at("household_id"), "empty household id"))
+    elif hid in first:
+        problems.append(Problem(name, at("household_id"),
+                                f"duplicate household id {hid!r} (also row {first[hid]})"))
+    else:
+        first[hid] = n
+    if len(hid) > 80:
+        problems.append(Problem(name, at("household_id"), "longer than 80 characters"))
+    for column in dict.fromkeys(("township", stratum_column)):
+        if not row.get(column):
+            problems.append(Problem(name, at(column), "empty"))
+    if row["category"] not in CATEGORIES:
+        problems.append(Problem(name, at("category"),
+                                f"{row['category']!r} is not one of {', '.join(CATEGORIES)}"))
+    status = row["status"]
+    if status not in STATUSES:
+        problems.append(Problem(name, at("status"), f"{status!r} is not one of {', '.join(STATUSES)}"))
+    if not _DECIMAL.fullmatch(row["local_standard"]) or float(row["local_standard"]) <= 0:
+        problems.append(Problem(name, at("local_standard"), f"{row['local_standard']!r} is not a "
+                                "positive amount (yuan per person per year)"))
+    size = row["household_size"]
+    if not size.isdigit() or int(size) < 1:
+        problems.append(Problem(name, at("household_size"), f"{size!r} is not a whole number >= 1"))
+    registered = _day(row["registered_date"])
+    if registered is None:
+        problems.append(Problem(name, at("registered_date"),
+                                f"{row['registered_date']!r} is not a date YYYY-MM-DD"))
+    exit_text = row["exit_date"]
+    exited = _day(exit_text)
+    if exit_text and exited is None:
+        problems.append(Problem(name, at("exit_date"), f"{exit_text!r} is not a date YYYY-MM-DD"))
+    elif status == EXITED and not exit_text:
+        problems.append(Problem(name, at("exit_date"), f"required: the status is {EXITED}"))
+    elif exit_text and status in STATUSES and status != EXITED:
+        problems.append(Problem(name, at("exit_date"),
+                                f"an exit date but the status is {status}, not {EXITED}"))
+    if registered and exited and exited < registered:
+        problems.append(Problem(name, at("exit_date"),
+                                f"{exited} is before registered_date {registered}"))
+    return problems
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        return None
+
+
+def check_system_rows(filename: str, data: bytes, model: FormModel,
+                      roster: Mapping[str, Mapping[str, str]]) -> Upload:
+    """System export rows checked against the system survey (types, required, relevant,
+    constraint) over the household's roster row; every household must be in the roster."""
+    table = read_upload(filename, data)
+    name = table.path
+    problems: list[Problem] = []
+    known = set(model.top)
+    for column in table.header:
+        if column not in known:
+            problems.append(Problem(name, f"row 1, column {column}",
+                                    f"unknown column; the system survey {model.survey.id} "
+                                    f"{model.survey.version} has: " + ", ".join(model.top)))
+    if "household_id" not in table.header:
+        problems.append(Problem(name, "row 1", "missing column 'household_id'"))
+    if problems:
+        raise DefinitionError(problems)
+    first: dict[str, int] = {}
+    rows = []
+    for index, row in enumerate(table.rows):
+        n = table.row_number(index)
+        hid = row["household_id"]
+        if hid in first:
+            problems.append(Problem(name, f"row {n}, column household_id",
+                                    f"duplicate household id {hid!r} (also row {first[hid]})"))
+        first.setdefault(hid, n)
+        if hid and hid not in roster:
+            problems.append(Problem(name, f"row {n}, column household_id",
+                                    f"household {hid!r} is not in this evaluation's roster"))
+        checked = model.check(row, roster.get(hid, {}))
+        for p in checked.problems:
+            problems.append(Problem(name, f"row {n}, column {p.field}", p.message["en"]
+                                    + f" ({p.message['zh']})"))
+        rows.append((n, {k: checked.answers.get(k, "") for k in table.header}))
+    if problems:
+        raise DefinitionError(problems)
+    return Upload(name, table.encoding, hashlib.sha256(data).hexdigest(), list(table.header), rows)

@@ -1,0 +1,354 @@
+"""The tablet pages: my assignments, the questionnaire, forum records and judgements, findings.
+
+The questionnaire page works offline: static/js/form.js runs the survey's rules from the JSON
+AST, autosaves a draft in IndexedDB from the first keystroke and queues the completed record
+for /api/v1/submissions. Without JavaScript the same page posts the form here and the server
+stores it through the same operation, so the two paths cannot disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from functools import lru_cache
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from evaluator.extensions import db_session
+from evaluator.fieldwork import operations
+from evaluator.fieldwork.api import canonical_hash
+from evaluator.fieldwork.attachments import Photo
+from evaluator.fieldwork.forms import build_form, formdata_from_answers, layout
+from evaluator.fieldwork.models import (
+    ASSIGNED_SOURCES,
+    Assignment,
+    Attachment,
+    Evaluation,
+    Finding,
+    Household,
+    Judgement,
+    Submission,
+)
+from evaluator.fieldwork.operations import OperationError, SubmissionIn
+from evaluator.fieldwork.page_forms import FindingForm, JudgementForm
+from evaluator.fieldwork.permissions import can_open_household
+from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
+from evaluator.fieldwork.views_common import (
+    attachment_dir,
+    load_evaluation,
+    problem_lines,
+    summary,
+    text_of,
+)
+from evaluator.paths import PACKAGE_DIR
+from evaluator.web.i18n import translate
+
+STATIC_JS = ("js/expr.js", "js/store.js", "js/sync.js", "js/form.js")
+
+
+@login_required
+def assignments():
+    """My households, grouped by evaluation: status on the server; the page's script adds what
+    is drafted or waiting on this device."""
+    db = db_session()
+    rows = db.execute(
+        select(Assignment, Household, Evaluation)
+        .join(Household, Household.id == Assignment.household_pk)
+        .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
+        .where(Assignment.user_id == current_user.id)
+        .order_by(Evaluation.id.desc(), Household.stratum, Household.household_id,
+                  Assignment.source)).all()
+    groups: dict[int, dict] = {}
+    states = _review_states(db, [a.evaluation_id for a, _, _ in rows], current_user.id)
+    for a, h, e in rows:
+        group = groups.setdefault(e.id, {"id": e.id, "title": e.title_zh if g.lang != "en"
+                                         or not e.title_en else e.title_en,
+                                         "status": e.status, "items": [], "done": 0,
+                                         "forum_url": url_for("fieldwork.forum", evaluation_id=e.id),
+                                         "findings_url": url_for("fieldwork.findings",
+                                                                 evaluation_id=e.id)})
+        group["items"].append({
+            "household_id": h.household_id, "stratum": h.stratum,
+            "township": h.data.get("township", ""), "category": h.data.get("category", ""),
+            "source": a.source, "status": a.status,
+            "review_state": states.get((e.id, a.source, h.household_id), ""),
+            "url": url_for("fieldwork.collect", evaluation_id=e.id, source=a.source,
+                           household_id=h.household_id),
+            "key": f"{e.id}/{a.source}/{h.household_id}",
+        })
+        group["done"] += a.status == "submitted"
+    return render_template("fieldwork/assignments.html", groups=list(groups.values()))
+
+
+def _review_states(db, evaluation_ids, user_id) -> dict:
+    if not evaluation_ids:
+        return {}
+    rows = db.execute(select(Submission.evaluation_id, Submission.source, Submission.household_id,
+                             Submission.review_state)
+                      .where(Submission.evaluation_id.in_(set(evaluation_ids)),
+                             Submission.current.is_(True)))
+    return {(e, s, h): state for e, s, h, state in rows}
+
+
+def _form_page(evaluation: Evaluation, role: str, source: str, target: Household | None,
+               form, instance_id: str, deprecated_id: str | None, problems: list[str],
+               status: int = 200, existing: Submission | None = None):
+    forum = _forum_extras(evaluation, role) if source == "forum" else None
+    db = db_session()
+    version, survey = survey_for(db, evaluation.id, source)
+    context = context_row(target.data) if target is not None else {}
+    household_info = None
+    if target is not None:
+        household_info = {"household_id": target.household_id, "stratum": target.stratum,
+                          **{k: target.data.get(k, "") for k in
+                             ("township", "category", "status", "household_size",
+                              "local_standard")}}
+    page = {
+        "evaluation": summary(evaluation, role),
+        "source": source,
+        "survey_title": survey.title_in(g.lang),
+        "survey_version": f"{version.key} {version.version}",
+        "household": household_info,
+        "instance_id": instance_id,
+        "deprecated_id": deprecated_id or "",
+        "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "api_url": url_for("api.create_submission"),
+        "draft_key": f"{evaluation.id}/{source}/{target.household_id if target else 'forum'}",
+        "back_url": url_for("fieldwork.assignments"),
+        "existing": ({"instance_id": existing.instance_id, "state": existing.review_state,
+                      "edit_url": url_for("fieldwork.collect", evaluation_id=evaluation.id,
+                                          source=source, household_id=target.household_id,
+                                          edit=existing.instance_id)}
+                     if existing is not None and target is not None else None),
+    }
+    return render_template(
+        "fieldwork/collect.html", page=page, items=layout(form, g.lang),
+        model=form.model.client_model(), context=context, problems=problems,
+        assets=asset_urls(), forum=forum, judgement_form=JudgementForm()), status
+
+
+def collect(evaluation_id: int, source: str, household_id: str):
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "evaluator"))
+    db = db_session()
+    if source not in ASSIGNED_SOURCES:
+        abort(404)
+    target = household(db, evaluation.id, household_id)
+    if target is None or survey_for(db, evaluation.id, source) is None:
+        abort(404)
+    if not can_open_household(db, current_user, role, target.id, source):
+        abort(403)
+    _, survey = survey_for(db, evaluation.id, source)
+    form_class = build_form(survey)
+    existing = db.scalar(select(Submission).where(
+        Submission.evaluation_id == evaluation.id, Submission.source == source,
+        Submission.household_id == household_id, Submission.current.is_(True)))
+    if request.method == "POST":
+        return _post_record(evaluation, role, source, target, form_class)
+    deprecated = None
+    form = form_class(formdata=None, meta={"csrf": False},
+                      context=context_row(target.data))
+    edit = request.args.get("edit")
+    if edit and existing is not None and edit == existing.instance_id:
+        deprecated = existing.instance_id
+        form = form_class(formdata=formdata_from_answers(existing.data), meta={"csrf": False},
+                          context=context_row(target.data))
+    elif "household_id" in form:
+        form["household_id"].data = household_id
+    return _form_page(evaluation, role, source, target, form, str(uuid.uuid4()), deprecated,
+                      [], existing=existing)
+
+
+def _post_record(evaluation: Evaluation, role: str, source: str, target: Household | None,
+                 form_class):
+    """The no-JavaScript path: the posted form goes through the same store operation."""
+    form = form_class(context=context_row(target.data) if target else {})
+    instance_id = request.form.get("instance_id", "")
+    deprecated = request.form.get("deprecated_id") or None
+    try:
+        instance_id = str(uuid.UUID(instance_id))
+        deprecated = str(uuid.UUID(deprecated)) if deprecated else None
+    except ValueError:
+        abort(400)
+    if not form.validate_on_submit():
+        problems = [p.message[g.lang] for p in (form.checked.problems if form.checked else [])]
+        problems += [f"{k}: {v}" for k, v in form.errors.items()
+                     if k == "csrf_token"]
+        return _form_page(evaluation, role, source, target, form, instance_id, deprecated,
+                          problems, 422)
+    answers = form.raw_answers()
+    started = _moment(request.form.get("started_at"))
+    payload = {"instance_id": instance_id, "evaluation_id": evaluation.id, "source": source,
+               "household_id": target.household_id if target else None,
+               "deprecated_id": deprecated, "answers": answers}
+    record = SubmissionIn(instance_id=instance_id, source=source,
+                          household_id=target.household_id if target else None,
+                          answers=answers, body_hash=canonical_hash(payload),
+                          deprecated_id=deprecated, started_at=started,
+                          ended_at=_moment(datetime.now().astimezone().isoformat()),
+                          device_id="web-form")
+    try:
+        operations.store_submission(db_session(), current_user, evaluation, record,
+                                    attachment_dir=attachment_dir(), today=date.today())
+    except OperationError as error:
+        return _form_page(evaluation, role, source, target, form, instance_id, deprecated,
+                          problem_lines(error), error.status)
+    flash(translate("record_stored", g.lang))
+    if source == "forum":
+        return redirect(url_for("fieldwork.forum", evaluation_id=evaluation.id))
+    return redirect(url_for("fieldwork.assignments"))
+
+
+def _moment(text: str | None) -> datetime | None:
+    from evaluator.fieldwork.api import PayloadError, parse_moment
+
+    try:
+        return parse_moment(text, "started_at")
+    except PayloadError:
+        return None
+
+
+def forum(evaluation_id: int):
+    """Forum records (座谈会记录), one per forum and topic, and this evaluator's judgement scores."""
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "evaluator"))
+    db = db_session()
+    found = survey_for(db, evaluation.id, "forum")
+    if found is None:
+        abort(404)
+    form_class = build_form(found[1])
+    if request.method == "POST":
+        return _post_record(evaluation, role, "forum", None, form_class)
+    form = form_class(formdata=None, meta={"csrf": False})
+    return _form_page(evaluation, role, "forum", None, form, str(uuid.uuid4()), None, [])
+
+
+def _forum_extras(evaluation: Evaluation, role: str) -> dict:
+    """Beside the forum record form: this evaluator's judgement scores and the past records."""
+    db = db_session()
+    rubric = rubric_for(db, evaluation)
+    mine = {j.indicator: j for j in db.scalars(select(Judgement).where(
+        Judgement.evaluation_id == evaluation.id, Judgement.user_id == current_user.id))}
+    indicators = []
+    for indicator in rubric.indicators:
+        if indicator.method != "judgement":
+            continue
+        current = mine.get(indicator.code)
+        indicators.append({
+            "code": indicator.code, "name": text_of(vars(indicator.name), indicator.code),
+            "why": text_of(vars(indicator.why)) if indicator.why else "",
+            "scale": indicator.scale, "score": current.score if current else None,
+            "reason": current.reason if current else ""})
+    query = select(Submission).where(Submission.evaluation_id == evaluation.id,
+                                     Submission.source == "forum", Submission.current.is_(True))
+    if role != "lead":
+        query = query.where(Submission.submitter_id == current_user.id)
+    records = [{"forum_id": s.data.get("forum_id", ""), "dimension": s.data.get("dimension", ""),
+                "date": s.data.get("forum_date", ""), "state": s.review_state}
+               for s in db.scalars(query.order_by(Submission.received_at))]
+    return {"indicators": indicators, "records": records}
+
+
+def judgement(evaluation_id: int):
+    evaluation, _ = load_evaluation(evaluation_id, allow=("lead", "evaluator"))
+    form = JudgementForm()
+    if not form.validate_on_submit():
+        problems = [f"{k}: {', '.join(v)}" for k, v in form.errors.items()]
+        return render_template("fieldwork/problems.html", problems=problems), 400
+    try:
+        operations.save_judgement(db_session(), current_user, evaluation,
+                                  indicator=form.indicator.data, score=form.score.data,
+                                  reason=form.reason.data)
+    except OperationError as error:
+        return render_template("fieldwork/problems.html",
+                               problems=problem_lines(error)), error.status
+    flash(translate("saved", g.lang))
+    return redirect(url_for("fieldwork.forum", evaluation_id=evaluation.id))
+
+
+def findings(evaluation_id: int):
+    """Findings (问题) with photo evidence, for the rectification list (整改清单)."""
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "evaluator"))
+    db = db_session()
+    rubric = rubric_for(db, evaluation)
+    form = FindingForm()
+    form.indicator.choices = [SelectChoice(i.code, f"{i.code} {text_of(vars(i.name))}")
+                              for i in rubric.indicators]
+    problems: list[str] = []
+    if form.validate_on_submit():
+        photos = [Photo(f.filename or "photo", f.mimetype or "", f.read())
+                  for f in (form.photos.data or []) if f and f.filename]
+        try:
+            operations.add_finding(
+                db, current_user, evaluation, indicator=form.indicator.data,
+                severity=form.severity.data, description=form.description.data,
+                household_id=form.household_id.data or "",
+                responsible_unit=form.responsible_unit.data,
+                responsible_person=form.responsible_person.data, deadline=form.deadline.data,
+                photos=photos, attachment_dir=attachment_dir())
+        except OperationError as error:
+            problems = problem_lines(error)
+        else:
+            flash(translate("finding_saved", g.lang))
+            return redirect(url_for("fieldwork.findings", evaluation_id=evaluation.id))
+    elif request.method == "POST":
+        problems = [f"{k}: {', '.join(v)}" for k, v in form.errors.items()]
+    photos = defaultdict(list)
+    for a in db.scalars(select(Attachment).where(Attachment.evaluation_id == evaluation.id,
+                                                 Attachment.finding_id.is_not(None))):
+        photos[a.finding_id].append({"url": url_for("fieldwork.attachment", token=a.token),
+                                     "name": a.filename})
+    rows = [{"id": f.id, "indicator": f.indicator, "severity": f.severity,
+             "description": f.description, "household_id": f.household_id,
+             "unit": f.responsible_unit, "person": f.responsible_person,
+             "deadline": f.deadline.isoformat(), "photos": photos.get(f.id, [])}
+            for f in db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
+                                .order_by(Finding.id.desc()))]
+    return render_template("fieldwork/findings.html", evaluation=summary(evaluation, role),
+                           form=form, findings=rows,
+                           problems=problems), 400 if problems else 200
+
+
+@lru_cache(maxsize=1)
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for name in (*STATIC_JS, "app.css", "fieldwork.css", "js/sw.js"):
+        path = PACKAGE_DIR / "static" / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def asset_urls() -> dict[str, str]:
+    version = _asset_version()
+    found = {name: url_for("static", filename=name, v=version) for name in STATIC_JS}
+    found["css"] = url_for("static", filename="fieldwork.css", v=version)
+    found["app_css"] = url_for("static", filename="app.css", v=version)
+    return found
+
+
+def service_worker():
+    """The service worker, served from the site root so its scope covers every page."""
+    source = (PACKAGE_DIR / "static" / "js" / "sw.js").read_text(encoding="utf-8")
+    urls = asset_urls()
+    shell = [url_for("fieldwork.assignments"), urls["app_css"], urls["css"],
+             *(urls[name] for name in STATIC_JS)]
+    header = (f"const VERSION = {json.dumps(_asset_version())};\n"
+              f"const SHELL = {json.dumps(shell)};\n")
+    response = Response(header + source, mimetype="application/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

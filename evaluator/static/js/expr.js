@@ -1,0 +1,367 @@
+/* The expression evaluator of the browser (离线跳题): it walks the JSON AST that the server's
+ * parser made (evaluator/definitions/expr_json.py) with the value rules of
+ * evaluator/definitions/expr_values.py. Every case of tests/vectors/expressions.json holds here
+ * as in Python; docs/expressions.md lists the places where JavaScript needs care. No eval(). */
+(function (root) {
+  'use strict';
+
+  var TOL = 1e-12;
+  var NUMBER_RE = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+  var DATE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var DATE_LIKE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)/;
+  var SPACES_RE = /[ \t\n\r]+/;
+  var DAY = 86400000;
+
+  function ExprError(message, kind) {
+    this.name = 'ExprError';
+    this.message = message;
+    this.kind = kind || 'eval';
+  }
+  ExprError.prototype = Object.create(Error.prototype);
+
+  function isList(v) { return Array.isArray(v); }
+
+  function refuse(v) {
+    if (isList(v)) {
+      throw new ExprError('a repeat field (a list of ' + v.length + ' values) was used where a ' +
+        'single value is needed; use count(), sum(), min(), max() or concat()', 'eval');
+    }
+    throw new ExprError('unsupported answer type ' + typeof v, 'eval');
+  }
+
+  function single(v) {
+    if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' ||
+        typeof v === 'boolean') { return v; }
+    return refuse(v);
+  }
+
+  function strip(s) { return s.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, ''); }
+
+  function parseDay(text) {
+    // days since 1970-01-01 of a real calendar date 'YYYY-MM-DD', else NaN
+    var y = +text.slice(0, 4), m = +text.slice(5, 7), d = +text.slice(8, 10);
+    if (y < 1 || m < 1 || m > 12 || d < 1) { return NaN; }
+    var t = new Date(0);
+    t.setUTCFullYear(y, m - 1, d);
+    t.setUTCHours(0, 0, 0, 0);
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) { return NaN; }
+    return Math.round(t.getTime() / DAY);
+  }
+
+  function pad(n, w) { var s = String(n); while (s.length < w) { s = '0' + s; } return s; }
+
+  function daysToDate(n) {
+    var t = new Date(Math.trunc(n) * DAY);
+    var y = t.getUTCFullYear();
+    if (!isFinite(t.getTime()) || y < 1 || y > 9999) {
+      throw new ExprError(formatNumber(n) + ' days is outside the dates this tool handles', 'eval');
+    }
+    return pad(y, 4) + '-' + pad(t.getUTCMonth() + 1, 2) + '-' + pad(t.getUTCDate(), 2);
+  }
+
+  function toNumber(v) {
+    if (typeof v === 'string') {
+      var t = strip(v);
+      if (NUMBER_RE.test(t)) { return parseFloat(t); }
+      if (DATE_RE.test(t)) { return parseDay(t); }
+      return NaN;
+    }
+    if (typeof v === 'boolean') { return v ? 1 : 0; }
+    if (typeof v === 'number') { return v; }
+    if (v === null || v === undefined) { return NaN; }
+    return refuse(v);
+  }
+
+  /* Shortest round-trip digits, never in exponent form (String(1e21) is '1e+21'). */
+  function plainDecimal(n) {
+    var text = String(n);
+    var m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+    if (!m) { return text; }
+    var sign = m[1], digits = m[2] + (m[3] || ''), point = m[2].length + parseInt(m[4], 10);
+    if (point <= 0) { return sign + '0.' + '0'.repeat(-point) + digits; }
+    if (point >= digits.length) { return sign + digits + '0'.repeat(point - digits.length); }
+    return sign + digits.slice(0, point) + '.' + digits.slice(point);
+  }
+
+  function formatNumber(n) {
+    if (isNaN(n)) { return 'NaN'; }
+    if (!isFinite(n)) { return n > 0 ? 'Infinity' : '-Infinity'; }
+    if (Math.abs(n) < TOL) { return '0'; }
+    var whole = Math.trunc(n);
+    if (Math.abs(n - whole) < TOL) { return BigInt(whole).toString(); }
+    return plainDecimal(n);
+  }
+
+  function toString(v) {
+    if (typeof v === 'string') { return v; }
+    if (typeof v === 'boolean') { return v ? 'true' : 'false'; }
+    if (typeof v === 'number') { return formatNumber(v); }
+    if (v === null || v === undefined) { return ''; }
+    return refuse(v);
+  }
+
+  function toBoolean(v) {
+    if (typeof v === 'string') { return v !== ''; }
+    if (typeof v === 'boolean') { return v; }
+    if (typeof v === 'number') { return v !== 0 && !isNaN(v); }
+    if (v === null || v === undefined) { return false; }
+    return refuse(v);
+  }
+
+  function equals(l, r) {
+    l = single(l); r = single(r);
+    if (typeof l === 'boolean' || typeof r === 'boolean') { return toBoolean(l) === toBoolean(r); }
+    if (typeof l === 'number' || typeof r === 'number') {
+      var a = toNumber(l), b = toNumber(r);
+      return a === b || Math.abs(a - b) < TOL;
+    }
+    return toString(l) === toString(r);
+  }
+
+  function compare(op, l, r) {
+    l = single(l); r = single(r);
+    var a, b;
+    if (typeof l === 'string' && typeof r === 'string' && DATE_LIKE_RE.test(l) && DATE_LIKE_RE.test(r)) {
+      a = l; b = r;
+    } else {
+      a = toNumber(l); b = toNumber(r);
+    }
+    if (op === '<') { return a < b; }
+    if (op === '<=') { return a <= b; }
+    if (op === '>') { return a > b; }
+    return a >= b;
+  }
+
+  function arithmetic(op, l, r) {
+    var a = toNumber(l), b = toNumber(r);
+    if (op === '+') { return a + b; }
+    if (op === '-') { return a - b; }
+    if (op === '*') { return a * b; }
+    if (op === 'div') { return a / b; }
+    return a % b;  // keeps the sign of the dividend, NaN for x mod 0, as XPath
+  }
+
+  function truncate(n) { return isFinite(n) ? Math.trunc(n) : n; }
+
+  function toIndex(v) {
+    var n = toNumber(v);
+    if (isNaN(n)) { return 0; }
+    if (!isFinite(n)) { return n > 0 ? 2147483647 : -2147483648; }
+    return Math.max(-2147483648, Math.min(2147483647, Math.trunc(n)));
+  }
+
+  function selection(v) {
+    return toString(v).split(SPACES_RE).filter(function (t) { return t !== ''; });
+  }
+
+  function items(v) { return isList(v) ? v.slice() : [v]; }
+
+  function isNull(v) {
+    v = single(v);
+    if (v === null || v === undefined || v === '') { return true; }
+    return typeof v === 'number' && isNaN(v);
+  }
+
+  /* Rounds the printed decimal digits: halves away from zero for positives, toward +Infinity
+   * for negatives (JavaRosa), so round(1.005, 2) is 1.01 (Math.round(100.49999) is not). */
+  function roundDigits(n, places) {
+    var negative = n < 0;
+    var text = plainDecimal(Math.abs(n));
+    var parts = text.split('.');
+    var intPart = parts[0], frac = parts[1] || '';
+    var all = intPart + frac;           // digits, with the point after intPart.length
+    var keep = intPart.length + places; // digits kept
+    if (keep < 0) { return negative ? -0 : 0; }
+    if (keep >= all.length) { return n; }
+    var kept = all.slice(0, keep) || '0';
+    var rest = all.slice(keep);
+    var first = rest.charCodeAt(0) - 48;
+    var beyond = /[1-9]/.test(rest.slice(1));
+    var up = first > 5 || (first === 5 && (beyond || !negative));
+    var value = BigInt(kept) + (up ? 1n : 0n);
+    var scaled = value.toString();
+    var result;
+    if (places >= 0) {
+      while (scaled.length <= places) { scaled = '0' + scaled; }
+      result = places === 0 ? scaled : scaled.slice(0, scaled.length - places) + '.' + scaled.slice(scaled.length - places);
+    } else {
+      result = scaled + '0'.repeat(-places);
+    }
+    var out = parseFloat(result);
+    return negative ? -out : out;
+  }
+
+  var patterns = {};
+  function compilePattern(p) {
+    if (!(p in patterns)) {
+      try {
+        // \d, \w are ASCII in JavaScript as in Python's re.ASCII; \s is narrowed to ASCII.
+        var source = p.replace(/\\\\|\\s|\\S/g, function (m) {
+          return m === '\\s' ? '[ \\t\\n\\r\\f\\v]' : (m === '\\S' ? '[^ \\t\\n\\r\\f\\v]' : m);
+        });
+        patterns[p] = new RegExp('^(?:' + source + ')$');
+      } catch (e) {
+        throw new ExprError("bad regular expression '" + p + "': " + e.message, 'eval');
+      }
+    }
+    return patterns[p];
+  }
+
+  function datePart(text) {
+    if (!DATE_LIKE_RE.test(text)) { return null; }
+    var day = text.slice(0, 10);
+    return isNaN(parseDay(day)) ? null : day;
+  }
+
+  function strings(test) {
+    return function (a, b) { return test(toString(single(a)), toString(single(b))); };
+  }
+
+  function extreme(pick) {
+    return function () {
+      var nums = [];
+      for (var i = 0; i < arguments.length; i++) {
+        items(arguments[i]).forEach(function (item) {
+          var n = toNumber(single(item));
+          if (!isNaN(n)) { nums.push(n); }
+        });
+      }
+      return nums.length ? pick.apply(null, nums) : NaN;
+    };
+  }
+
+  var FUNCTIONS = {
+    'selected': function (field, choice) {
+      return selection(single(field)).indexOf(strip(toString(single(choice)))) >= 0;
+    },
+    'count-selected': function (field) { return selection(single(field)).length; },
+    'not': function (v) { return !toBoolean(single(v)); },
+    'true': function () { return true; },
+    'false': function () { return false; },
+    'boolean': function (v) { return toBoolean(single(v)); },
+    'number': function (v) { return toNumber(single(v)); },
+    'string': function (v) { return toString(single(v)); },
+    'int': function (v) { return truncate(toNumber(single(v))); },
+    'round': function (v, places) {
+      var n = toNumber(single(v));
+      var digits = places === undefined ? 0 : toIndex(single(places));
+      if (!isFinite(n)) { return n; }
+      if (Math.abs(digits) > 30) { return NaN; }
+      return roundDigits(n, digits);
+    },
+    'floor': function (v) { var n = toNumber(single(v)); return isFinite(n) ? Math.floor(n) : n; },
+    'ceiling': function (v) { var n = toNumber(single(v)); return isFinite(n) ? Math.ceil(n) : n; },
+    'abs': function (v) { return Math.abs(toNumber(single(v))); },
+    'string-length': function (v) { return Array.from(toString(single(v))).length; },
+    'normalize-space': function (v) { return selection(single(v)).join(' '); },
+    'contains': strings(function (a, b) { return a.indexOf(b) >= 0; }),
+    'starts-with': strings(function (a, b) { return a.slice(0, b.length) === b; }),
+    'ends-with': strings(function (a, b) { return b.length === 0 || a.slice(-b.length) === b; }),
+    'substr': function (v, start, end) {
+      var chars = Array.from(toString(single(v)));
+      var length = chars.length;
+      var first = toIndex(single(start));
+      var last = end === undefined ? length : toIndex(single(end));
+      if (first < 0) { first += length; }
+      if (last < 0) { last += length; }
+      first = Math.min(Math.max(0, first), length);
+      last = Math.min(Math.max(0, last), length);
+      return first <= last ? chars.slice(first, last).join('') : '';
+    },
+    'concat': function () {
+      var out = '';
+      for (var i = 0; i < arguments.length; i++) {
+        items(arguments[i]).forEach(function (item) { out += toString(single(item)); });
+      }
+      return out;
+    },
+    'regex': function (v, p) {
+      var re = compilePattern(toString(single(p)));
+      return re.test(toString(single(v)));
+    },
+    'date': function (v) {
+      v = single(v);
+      if (v === null || v === undefined || v === '') { return ''; }
+      if (typeof v === 'string') {
+        var day = datePart(v);
+        if (day === null) { throw new ExprError("cannot read '" + v + "' as a date (expected YYYY-MM-DD)", 'eval'); }
+        return day;
+      }
+      if (typeof v === 'boolean') { throw new ExprError('cannot turn true/false into a date', 'eval'); }
+      var n = truncate(toNumber(v));
+      return isNaN(n) ? n : daysToDate(n);
+    },
+    'count': function (field) { return items(field).length; },
+    'count-non-empty': function (field) {
+      return items(field).filter(function (i) { return toString(single(i)) !== ''; }).length;
+    },
+    'sum': function (field) {
+      var total = 0;
+      items(field).forEach(function (i) { var n = toNumber(single(i)); if (!isNaN(n)) { total += n; } });
+      return total;
+    },
+    'min': extreme(Math.min),
+    'max': extreme(Math.max)
+  };
+
+  var COMPARISONS = { '<': 1, '<=': 1, '>': 1, '>=': 1 };
+
+  function lookup(answers, name) {
+    var v = Object.prototype.hasOwnProperty.call(answers, name) ? answers[name] : '';
+    return v === null || v === undefined ? '' : v;
+  }
+
+  function walk(node, answers, current, today) {
+    var op = node.op;
+    if (op === 'num' || op === 'str') { return node.value; }
+    if (op === 'ref') { return lookup(answers, node.name); }
+    if (op === 'current') { return current; }
+    var args = node.args || [];
+    if (op === 'neg') { return -toNumber(walk(args[0], answers, current, today)); }
+    if (op === 'call') {
+      var fn = node.fn;
+      if (fn === 'if') {
+        return toBoolean(walk(args[0], answers, current, today))
+          ? walk(args[1], answers, current, today) : walk(args[2], answers, current, today);
+      }
+      if (fn === 'coalesce') {
+        var first = walk(args[0], answers, current, today);
+        return isNull(first) ? walk(args[1], answers, current, today) : first;
+      }
+      if (fn === 'today') { return today; }
+      var impl = FUNCTIONS[fn];
+      if (!impl) { throw new ExprError('unknown function ' + fn, 'parse'); }
+      var values = args.map(function (a) { return walk(a, answers, current, today); });
+      return impl.apply(null, values);
+    }
+    var left = walk(args[0], answers, current, today);
+    if (op === 'and') { return toBoolean(left) && toBoolean(walk(args[1], answers, current, today)); }
+    if (op === 'or') { return toBoolean(left) || toBoolean(walk(args[1], answers, current, today)); }
+    var right = walk(args[1], answers, current, today);
+    if (op === '=') { return equals(left, right); }
+    if (op === '!=') { return !equals(left, right); }
+    if (op in COMPARISONS) { return compare(op, left, right); }
+    if (op === '+' || op === '-' || op === '*' || op === 'div' || op === 'mod') {
+      return arithmetic(op, left, right);
+    }
+    throw new ExprError('unknown operator ' + op, 'parse');
+  }
+
+  function localToday() {
+    var d = new Date();
+    return pad(d.getFullYear(), 4) + '-' + pad(d.getMonth() + 1, 2) + '-' + pad(d.getDate(), 2);
+  }
+
+  /* evaluate(ast, answers, {current, today}) -> string | number | boolean | list */
+  function evaluate(node, answers, options) {
+    options = options || {};
+    var current = options.current === undefined || options.current === null ? '' : options.current;
+    return walk(node, answers || {}, current, options.today || localToday());
+  }
+
+  root.Expr = {
+    evaluate: evaluate, ExprError: ExprError, toBoolean: toBoolean, toNumber: toNumber,
+    toString: toString, formatNumber: formatNumber
+  };
+  if (typeof module !== 'undefined' && module.exports) { module.exports = root.Expr; }
+})(typeof window !== 'undefined' ? window : globalThis);

@@ -1,0 +1,133 @@
+"""Every route, as every role: the expected status, from the URL map itself (no route forgotten).
+
+Roles: anonymous, and the fixture users f-admin, f-author, f-lead, f-evaluator, f-viewer. The
+evaluation is in fieldwork (not finished); f-author is on no evaluation, so its pages do not
+exist for them (404); an evaluator may open the households assigned to them and nothing of the
+lead's; a viewer waits for the finished report. POSTs are sent empty: a permitted user then gets
+the form's 400, everyone else the refusal.
+"""
+
+import base64
+
+import pytest
+from sqlalchemy import select
+
+from evaluator.fieldwork.models import Attachment, Recheck, Submission
+
+ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def row(anonymous, admin, author, lead, evaluator, viewer):
+    return dict(zip(ROLES, (anonymous, admin, author, lead, evaluator, viewer), strict=True))
+
+
+PUBLIC = row(200, 200, 200, 200, 200, 200)
+SIGNED_IN = row(302, 200, 200, 200, 200, 200)
+LEAD_PAGE = row(302, 200, 404, 200, 403, 403)
+LEAD_POST = row(302, 400, 404, 400, 403, 403)
+TEAM_PAGE = row(302, 200, 404, 200, 200, 403)
+TEAM_POST = row(302, 400, 404, 400, 400, 403)
+
+# (method, expected statuses by role) per endpoint.
+MATRIX = {
+    "static": ("GET", PUBLIC),
+    "web.home": ("GET", PUBLIC),
+    "web.healthz": ("GET", PUBLIC),
+    "auth.login": ("GET", PUBLIC),
+    "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302)),
+    "fieldwork.evaluations": ("GET", SIGNED_IN),
+    "fieldwork.evaluation_new": ("GET", row(302, 200, 403, 200, 403, 403)),
+    "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200)),
+    "fieldwork.settings": ("POST", LEAD_POST),
+    "fieldwork.roster": ("GET", LEAD_PAGE),
+    "fieldwork.members": ("GET", LEAD_PAGE),
+    "fieldwork.member_remove": ("POST", LEAD_POST),
+    "fieldwork.sample": ("GET", LEAD_PAGE),
+    "fieldwork.assign": ("GET", LEAD_PAGE),
+    "fieldwork.system_data": ("GET", LEAD_PAGE),
+    "fieldwork.assignments": ("GET", SIGNED_IN),
+    "fieldwork.collect": ("GET", TEAM_PAGE),
+    "fieldwork.forum": ("GET", TEAM_PAGE),
+    "fieldwork.judgement": ("POST", TEAM_POST),
+    "fieldwork.findings": ("GET", TEAM_PAGE),
+    "fieldwork.service_worker": ("GET", PUBLIC),
+    "fieldwork.submissions": ("GET", LEAD_PAGE),
+    "fieldwork.submission": ("GET", LEAD_PAGE),
+    "fieldwork.quality": ("GET", LEAD_PAGE),
+    "fieldwork.recheck": ("POST", LEAD_POST),
+    "fieldwork.recheck_outcome": ("POST", LEAD_POST),
+    "fieldwork.audit": ("GET", LEAD_PAGE),
+    "fieldwork.export": ("GET", LEAD_PAGE),
+    "fieldwork.export_bundle": ("GET", LEAD_PAGE),
+    "fieldwork.scores": ("GET", row(302, 200, 404, 200, 403, 403)),
+    "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404)),
+    "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400)),
+    "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404)),
+    "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200)),
+    "api.openapi": ("GET", PUBLIC),
+}
+
+
+@pytest.fixture
+def world(app, client, field, sign_in, api_post, household_record):
+    """A stored record with a photo and a call-back check, for the routes that name them."""
+    sign_in("evaluator")
+    record = household_record(field.sample[0], door_photo="door.png")
+    record["attachments"] = [{"field": "door_photo", "filename": "door.png",
+                              "content_type": "image/png", "data": base64.b64encode(PNG).decode()}]
+    assert api_post(record).status_code == 201
+    sign_in("lead")
+    assert client.post(f"/evaluations/{field.evaluation_id}/recheck",
+                       data={"size": "1", "seed": "5"}).status_code == 302
+    sign_in(None)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        token = db.scalar(select(Attachment.token))
+        recheck = db.scalar(select(Recheck.id))
+        instance_id = db.scalar(select(Submission.instance_id))
+    return {
+        "evaluation_id": field.evaluation_id, "source": "household",
+        "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
+        "token": token, "fmt": "csv", "filename": "app.css",
+    }
+
+
+def url_for_rule(app, rule, values):
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(MATRIX), (endpoints - set(MATRIX), set(MATRIX) - endpoints)
+
+
+def test_every_route_as_every_role(app, world, field):
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        rules.setdefault(rule.endpoint, rule)
+    failures = []
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            signed = client.post("/auth/login", data={"username": field.username(role),
+                                                      "password": field.password})
+            assert signed.status_code == 302
+        for endpoint, (method, expected) in sorted(MATRIX.items(), key=lambda kv: kv[0] ==
+                                                   "auth.logout"):
+            rule = rules[endpoint]
+            assert method in rule.methods, (endpoint, method)
+            url = url_for_rule(app, rule, world)
+            if method == "GET":
+                response = client.get(url)
+            elif endpoint.startswith("api."):
+                response = client.post(url, json={})
+            else:
+                response = client.post(url, data={})
+            if response.status_code != expected[role]:
+                failures.append(f"{role:<9} {method} {url}: {response.status_code}, "
+                                f"expected {expected[role]}")
+            if endpoint.startswith("api.") and response.status_code >= 400:
+                assert response.is_json and response.get_json()["message"], url
+    assert failures == []
