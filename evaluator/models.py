@@ -1,6 +1,6 @@
 """Every mapped class, imported in one place so metadata and migrations see them all."""
 
-from evaluator.auth.models import User
+from evaluator.auth.models import LoginFailure, User
 from evaluator.db import Base
 from evaluator.fieldwork.models import (
     Assignment,
@@ -31,6 +31,7 @@ __all__ = [
     "Finding",
     "Household",
     "Judgement",
+    "LoginFailure",
     "Membership",
     "Recheck",
     "ReviewEvent",

@@ -53,3 +53,18 @@ class User(Base):
             return _hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+class LoginFailure(Base):
+    """Recent failed sign-ins per key (``user:<name>`` or ``ip:<address>``), for throttling.
+
+    Kept in the database rather than in process memory so that several web workers share it.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
+from evaluator.auth import throttle
 from evaluator.auth.forms import LoginForm
 from evaluator.auth.models import User
 from evaluator.extensions import db_session
@@ -30,13 +31,25 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
-        user = db_session().scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = translate("bad_login", g.lang)
-    status = 401 if error else 200
+        username = form.username.data.strip()
+        keys = throttle.keys_for(username, request.remote_addr)
+        db = db_session()
+        wait = throttle.locked_for(db, keys)
+        if wait is not None:
+            minutes = max(1, round(wait.total_seconds() / 60))
+            error = translate("too_many_logins", g.lang).format(minutes=minutes)
+            status = 429
+        else:
+            user = db.scalar(select(User).where(User.username == username))
+            if user is not None and user.active and user.check_password(form.password.data):
+                throttle.clear(db, username)
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+            throttle.record_failure(current_app.extensions["evaluator.sessionmaker"], keys)
+            error = translate("bad_login", g.lang)
+            status = 401
     return render_template("login.html", form=form, error=error), status
 
 
