@@ -16,6 +16,7 @@ DEMO := instance/demo-bundle
 run: install
 	$(BIN)/evaluator setup-demo --out $(DEMO)
 	$(BIN)/evaluator score $(DEMO)
+	$(BIN)/evaluator report $(DEMO) --out instance/demo-report.pdf
 	$(BIN)/evaluator serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -54,6 +54,7 @@ COMMANDS = {
     "demo-data": "evaluator.bundle.commands:demo_data",
     "sample": "evaluator.sampling.commands:sample",
     "score": "evaluator.scoring.commands:score",
+    "report": "evaluator.reports.commands:report",
     "db": "evaluator.app_commands:db",
     "load-definitions": "evaluator.app_commands:load_definitions",
     "users": "evaluator.app_commands:users",

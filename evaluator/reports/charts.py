@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Real
 from xml.sax.saxutils import escape
 
@@ -38,6 +38,44 @@ GRID = "#CFCFCF"
 
 MISSING_LABEL = "无数据"  # no data
 NO_INTERVAL_LABEL = "无区间"  # no interval
+
+#: The words a chart draws by itself (Chinese by default). Pass ``labels=`` with any of these
+#: keys to print another language; ``target`` is a format with ``{direction}`` and ``{value}``.
+CHART_LABELS = {
+    "radar": "雷达图",
+    "bar": "条形图",
+    "interval": "区间图",
+    "missing": MISSING_LABEL,
+    "no_interval": NO_INTERVAL_LABEL,
+    "target": "目标 {direction} {value}",
+    "no_target": "无目标",
+    "estimate": "估计值",
+    "ci": "95% 置信区间",
+    "target_line": "目标值",
+    "meets_zone": "达标区域",
+}
+CHART_LABELS_EN = {
+    "radar": "Radar chart",
+    "bar": "Bar chart",
+    "interval": "Interval plot",
+    "missing": "no data",
+    "no_interval": "no interval",
+    "target": "target {direction} {value}",
+    "no_target": "no target",
+    "estimate": "Estimate",
+    "ci": "95% confidence interval",
+    "target_line": "Target",
+    "meets_zone": "Target met",
+}
+
+
+def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    if labels is None:
+        return CHART_LABELS
+    unknown = sorted(set(labels) - set(CHART_LABELS))
+    if unknown:
+        raise ValueError(f"labels: unknown key(s) {', '.join(unknown)}")
+    return {**CHART_LABELS, **labels}
 
 _TOLERANCE = 1e-9
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -73,11 +111,23 @@ def _pct(fraction: float, decimals: int) -> str:
     return _fmt(fraction * 100, decimals) + "%"
 
 
+def _char_em(ch: str) -> float:
+    """Estimated advance of one character in the Noto CJK sans face, in em."""
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1.0
+    if ch == " ":
+        return 0.3
+    if ch.isupper() or ch.isdigit():
+        return 0.64
+    if ch.isalpha():
+        return 0.56
+    return 0.45
+
+
 def _text_width(text: str, size: float) -> float:
-    """Estimated width: CJK and full-width characters are 1 em, others about 0.6 em."""
-    return sum(
-        size if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6 * size for ch in text
-    )
+    """Estimated width: CJK and full-width characters are 1 em, Latin letters a little over
+    half an em (a generous estimate, so a fitted label never runs into the plot)."""
+    return sum(_char_em(ch) for ch in text) * size
 
 
 def _fit(text: str, size: float, max_width: float) -> str:
@@ -168,7 +218,8 @@ RADAR_RINGS = (0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 def radar_chart(
-    axes: Sequence[tuple[str, float | None, float]], *, title: str = "", decimals: int = 1
+    axes: Sequence[tuple[str, float | None, float]], *, title: str = "", decimals: int = 1,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """A radar (spider) chart of scores per dimension, each as a share of its own maximum.
 
@@ -177,6 +228,7 @@ def radar_chart(
     each axis' maximum. A missing value leaves a gap in the outline and reads 无数据.
     """
     items = _scored_items(axes, "axes", 3)
+    words = _labels(labels)
     width, height, radius = RADAR_WIDTH, RADAR_HEIGHT, RADAR_RADIUS
     cx, cy = width / 2, height / 2 + (10 if title else 0)
     count = len(items)
@@ -185,7 +237,7 @@ def radar_chart(
         angle = -math.pi / 2 + 2 * math.pi * i / count
         return cx + radius * fraction * math.cos(angle), cy + radius * fraction * math.sin(angle)
 
-    parts = _svg_open(width, height, title or "雷达图", "radar")
+    parts = _svg_open(width, height, title or words["radar"], "radar")
     if title:
         parts.append(_text(width / 2, 20, title, size=14, anchor="middle", weight="bold"))
     for ring in RADAR_RINGS:
@@ -237,7 +289,7 @@ def radar_chart(
         parts.append(_text(lx, top, _fit(label_text, 12, min(room, 130)), anchor=anchor,
                            cls="axis-label"))
         if value is None:
-            parts.append(_text(lx, top + 15, MISSING_LABEL, size=11, anchor=anchor, fill=VERMILLION,
+            parts.append(_text(lx, top + 15, words["missing"], size=11, anchor=anchor, fill=VERMILLION,
                                cls="missing"))
         else:
             shown = f"{_fmt(value, decimals)} / {_tick(maximum)}"
@@ -256,7 +308,8 @@ BAR_THICKNESS = 16
 
 
 def bar_chart(
-    categories: Sequence[tuple[str, float | None, float]], *, title: str = "", decimals: int = 1
+    categories: Sequence[tuple[str, float | None, float]], *, title: str = "", decimals: int = 1,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """Horizontal bars, one per category (e.g. each township's score), on a common scale.
 
@@ -266,6 +319,7 @@ def bar_chart(
     Horizontal bars keep long township names legible; about 35 rows fit an A4 page.
     """
     items = _scored_items(categories, "categories", 1)
+    words = _labels(labels)
     maxima = {m for _, _, m in items}
     common_max = maxima.pop() if len(maxima) == 1 else None
     width = BAR_WIDTH
@@ -275,7 +329,7 @@ def bar_chart(
     plot = x1 - x0
     height = int(top + len(items) * BAR_ROW + 30)
 
-    parts = _svg_open(width, height, title or "条形图", "bar")
+    parts = _svg_open(width, height, title or words["bar"], "bar")
     if title:
         parts.append(_text(width / 2, 20, title, size=14, anchor="middle", weight="bold"))
     bottom = top + len(items) * BAR_ROW
@@ -297,7 +351,7 @@ def bar_chart(
         parts.append(_text(x0 - 8, text_y, _fit(label_text, 12, BAR_LABEL_WIDTH), anchor="end",
                            cls="category-label"))
         if value is None:
-            parts.append(_text(x0 + 6, text_y, MISSING_LABEL, size=11, fill=VERMILLION,
+            parts.append(_text(x0 + 6, text_y, words["missing"], size=11, fill=VERMILLION,
                                cls="missing"))
             continue
         length = plot * value / maximum
@@ -364,6 +418,8 @@ def interval_plot(
     *,
     title: str = "",
     decimals: int = 1,
+    labels: Mapping[str, str] | None = None,
+    label_width: float = INTERVAL_LABEL_WIDTH,
 ) -> str:
     """Rate indicators as a point with its confidence interval, against the target.
 
@@ -373,11 +429,15 @@ def interval_plot(
     reader sees whether the interval lies inside, outside or across it; the verdict itself
     is the scoring engine's, printed in the tables, not recomputed here. A missing estimate
     reads 无数据; an estimate without an interval is drawn as a point and reads 无区间.
+    ``label_width`` (px) is the room for the row labels, wider for longer (English) names.
     """
     items = _interval_rows(rows)
+    words = _labels(labels)
+    if not 60 <= label_width <= INTERVAL_WIDTH / 2:
+        raise ValueError(f"label_width: {label_width} is outside 60..{INTERVAL_WIDTH // 2}")
     width = INTERVAL_WIDTH
     top = 34 if title else 12
-    x0 = INTERVAL_LABEL_WIDTH + 12
+    x0 = label_width + 12
     x1 = width - 132
     plot = x1 - x0
     bottom = top + len(items) * INTERVAL_ROW
@@ -386,7 +446,7 @@ def interval_plot(
     def x_at(fraction: float) -> float:
         return x0 + plot * fraction
 
-    parts = _svg_open(width, height, title or "区间图", "interval")
+    parts = _svg_open(width, height, title or words["interval"], "interval")
     if title:
         parts.append(_text(width / 2, 20, title, size=14, anchor="middle", weight="bold"))
     for k in range(11):
@@ -414,14 +474,15 @@ def interval_plot(
                 f'x2="{_n(x_at(target))}" y2="{_n(row_top + INTERVAL_ROW - 3)}" '
                 f'stroke="{INK}" stroke-width="2"/>'
             )
-        parts.append(_text(x0 - 8, mid - 3, _fit(label_text, 12, INTERVAL_LABEL_WIDTH),
+        parts.append(_text(x0 - 8, mid - 3, _fit(label_text, 12, label_width),
                            anchor="end", cls="row-label"))
-        goal = (f"目标 {DIRECTIONS[direction]} {_tick(target * 100)}%" if target is not None
-                else "无目标")
+        goal = (words["target"].format(direction=DIRECTIONS[direction],
+                                       value=f"{_tick(target * 100)}%")
+                if target is not None else words["no_target"])
         parts.append(_text(x0 - 8, mid + 10, goal, size=10, anchor="end", fill=MUTED,
                            cls="row-target"))
         if estimate is None:
-            parts.append(_text(x0 + 6, mid + 4, MISSING_LABEL, size=11, fill=VERMILLION,
+            parts.append(_text(x0 + 6, mid + 4, words["missing"], size=11, fill=VERMILLION,
                                cls="missing"))
             continue
         if low is not None and high is not None:
@@ -438,7 +499,7 @@ def interval_plot(
             shown = (f"{_pct(estimate, decimals)}"
                      f"（{_fmt(low * 100, decimals)}–{_fmt(high * 100, decimals)}）")
         else:
-            shown = f"{_pct(estimate, decimals)} {NO_INTERVAL_LABEL}"
+            shown = f"{_pct(estimate, decimals)} {words['no_interval']}"
         parts.append(
             f'<circle class="estimate" cx="{_n(x_at(estimate))}" cy="{_n(mid)}" r="4.5" '
             f'fill="{BLUE}" stroke="#FFFFFF" stroke-width="1"/>'
@@ -447,20 +508,23 @@ def interval_plot(
 
     # Legend: what the marks mean, in words (not colour alone).
     ly = bottom + 38
-    lx = x0
+    legend_width = (14 + _text_width(words["estimate"], 10) + 16 + 28 + _text_width(words["ci"], 10)
+                    + 16 + 12 + _text_width(words["target_line"], 10) + 16 + 24
+                    + _text_width(words["meets_zone"], 10))
+    lx = max(8.0, min(x0, width - 8 - legend_width))
     parts.append(f'<circle cx="{_n(lx + 5)}" cy="{_n(ly - 4)}" r="4.5" fill="{BLUE}"/>')
-    parts.append(_text(lx + 14, ly, "估计值", size=10, fill=MUTED))
-    lx += 70
+    parts.append(_text(lx + 14, ly, words["estimate"], size=10, fill=MUTED))
+    lx += 14 + _text_width(words["estimate"], 10) + 16
     parts.append(f'<line x1="{_n(lx)}" y1="{_n(ly - 4)}" x2="{_n(lx + 22)}" y2="{_n(ly - 4)}" '
                  f'stroke="{BLUE}" stroke-width="2.5"/>')
-    parts.append(_text(lx + 28, ly, "95% 置信区间", size=10, fill=MUTED))
-    lx += 110
+    parts.append(_text(lx + 28, ly, words["ci"], size=10, fill=MUTED))
+    lx += 28 + _text_width(words["ci"], 10) + 16
     parts.append(f'<line x1="{_n(lx + 4)}" y1="{_n(ly - 11)}" x2="{_n(lx + 4)}" y2="{_n(ly + 3)}" '
                  f'stroke="{INK}" stroke-width="2"/>')
-    parts.append(_text(lx + 12, ly, "目标值", size=10, fill=MUTED))
-    lx += 64
+    parts.append(_text(lx + 12, ly, words["target_line"], size=10, fill=MUTED))
+    lx += 12 + _text_width(words["target_line"], 10) + 16
     parts.append(f'<rect x="{_n(lx)}" y="{_n(ly - 10)}" width="18" height="12" fill="{GREEN}" '
                  f'fill-opacity="0.13" stroke="{GRID}" stroke-width="0.5"/>')
-    parts.append(_text(lx + 24, ly, "达标区域", size=10, fill=MUTED))
+    parts.append(_text(lx + 24, ly, words["meets_zone"], size=10, fill=MUTED))
     parts.append("</svg>")
     return "\n".join(parts)

@@ -82,7 +82,7 @@ def format_table(sheet: ScoreSheet) -> str:
     lines = [
         f"Rubric   {sheet.rubric_id} {sheet.rubric_version}",
         f"Data     {sheet.data_hash}",
-        f"Total    {_num(sheet.total, 1)} / {_num(sheet.max, 0)}   Grade {sheet.grade} ({sheet.grade_en})",
+        f"Total    {_num(sheet.total, 2)} / {_num(sheet.max, 0)}   Grade {sheet.grade} ({sheet.grade_en})",
     ]
     for veto in sheet.veto:
         lines.append(f"Veto     {veto.code} {veto.name['zh']}: {veto.reason}; grade capped at {veto.cap} "
