@@ -134,10 +134,16 @@ def check_bundle(
     *,
     files: Mapping[str, bytes] | None = None,
     today: date | None = None,
+    answers: bool = True,
 ) -> list[Problem]:
     """The checks beyond reading: values, cross-file consistency, survey and rubric agreement.
 
     ``files`` (name -> bytes, as read) adds the checks on file names and the roster file hash.
+    ``answers=False`` leaves out the checks of each answer of the records (and repeat rows) of
+    every source against its survey (type, choice list, relevance, required, constraint,
+    calculation): for records already checked that way as they were entered, as the web app's
+    form and system upload do. Every other check stays, those on which records there are (keys,
+    duplicates, roster and sample membership, repeat rows without their record) included.
     """
     problems: list[Problem] = []
     problems += _file_problems(bundle, list(files or ()))
@@ -145,9 +151,9 @@ def check_bundle(
     if rubric is not None:
         problems += _rubric_problems(bundle, rubric, specs)
     problems += _roster_problems(bundle)
-    problems += _sampling_problems(bundle, (files or {}).get(ROSTER_FILE))
+    problems += _sampling_problems(bundle, files)
     for source, data in bundle.sources.items():
-        problems += _source_problems(bundle, source, data, specs.get(source), today)
+        problems += _source_problems(bundle, source, data, specs.get(source), today, answers)
     problems += _finding_problems(bundle, rubric)
     problems += _judgement_problems(bundle, rubric)
     return problems
@@ -311,7 +317,9 @@ def _real_looking_id(text: str) -> bool:
 # -- sample and sampling plan ---------------------------------------------------------------------
 
 
-def _sampling_problems(bundle: Bundle, roster_bytes: bytes | None = None) -> list[Problem]:
+def _sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) -> list[Problem]:
+    """``files`` gives the roster file's bytes, read only to compare them with the plan's roster
+    sha256 (when the plan has no roster_hash)."""
     problems = []
     file = SAMPLE_FILE
     roster = bundle.roster_by_id
@@ -374,7 +382,7 @@ def _sampling_problems(bundle: Bundle, roster_bytes: bytes | None = None) -> lis
             consistent = False
             problems.append(Problem(EVALUATION_FILE, "sampling.roster_hash",
                                     "does not match roster.csv: households or strata changed after the sample was drawn"))
-    elif plan.roster_sha256 and roster_bytes is not None and plan.roster_sha256 != hashlib.sha256(roster_bytes).hexdigest():
+    elif plan.roster_sha256 and files and ROSTER_FILE in files and plan.roster_sha256 != hashlib.sha256(files[ROSTER_FILE]).hexdigest():
         problems.append(Problem(EVALUATION_FILE, "sampling.roster.sha256",
                                 "roster.csv is not byte for byte the file the sample was drawn from; "
                                 "if it was only re-saved, add roster_hash (docs/bundle.md)"))
@@ -456,7 +464,8 @@ def _truthy(value: Any) -> bool:
 
 
 def _source_problems(
-    bundle: Bundle, source: str, data: SourceData, spec: SourceSpec | None, today: date | None
+    bundle: Bundle, source: str, data: SourceData, spec: SourceSpec | None, today: date | None,
+    check_answers: bool = True,
 ) -> list[Problem]:
     problems: list[Problem] = []
     file = data.file
@@ -485,7 +494,7 @@ def _source_problems(
                 why = "a required field" if f.required is True else "a calculated field scoring may read"
                 problems.append(Problem(file, "row 1", f"missing column {f.name!r} ({why} of survey {spec.survey_id})"))
 
-    members = _repeat_answers(data, spec, problems)
+    members = _repeat_answers(data, spec, problems, gather=check_answers)
     parents: dict[str, dict[str, Any]] = {}
     seen_keys: dict[tuple[str, ...], int] = {}
     seen_instances: dict[str, int] = {}
@@ -522,6 +531,8 @@ def _source_problems(
                 if source not in UNSAMPLED_SOURCES and bundle.sample and hid not in sampled:
                     problems.append(Problem(file, where(n, header_of.get(HOUSEHOLD_KEY, HOUSEHOLD_KEY)),
                                             f"household {hid!r} is not in sample.csv (neither sample nor reserve)"))
+        if not check_answers:
+            continue
         answers: dict[str, Any] = {**roster_row, **row}
         if members is not None:
             answers.update(members.get(instance) or members[""])
@@ -534,18 +545,19 @@ def _source_problems(
             problems += _field_problems(compiled, row.get(compiled.spec.name, ""), answers, file, n,
                                         header_of.get(compiled.spec.name, compiled.spec.name), today, invalid)
     if members is not None and spec is not None:
-        _repeat_row_problems(data, spec, parents, today, problems)
+        _repeat_row_problems(data, spec, parents, today, problems, check_answers)
     return problems
 
 
 def _repeat_answers(
-    data: SourceData, spec: SourceSpec | None, problems: list[Problem]
+    data: SourceData, spec: SourceSpec | None, problems: list[Problem], gather: bool = True
 ) -> dict[str, dict[str, list[str]]] | None:
     """instance id -> {repeat field: [one value per repeat row]} from the repeat files.
 
     None when the survey has repeats but the bundle lacks a repeat file: calculations over the
     repeat (``count(${member_relation})``) are then not re-computed. The "" entry holds empty
-    lists, for records without any repeat row.
+    lists, for records without any repeat row. With ``gather`` false, only the problems of the
+    repeat files are found (and only the "" entry returned).
     """
     if spec is None or not spec.repeats:
         return None
@@ -564,6 +576,8 @@ def _repeat_answers(
             if key not in instances:
                 problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"), f"{parent!r} matches no record in {data.file}"))
                 continue
+            if not gather:
+                continue
             bucket = out.setdefault(key, {f: [] for f in empty})
             for field_name in fields:
                 bucket[field_name].append(row.get(field_name, ""))
@@ -572,12 +586,15 @@ def _repeat_answers(
 
 def _repeat_row_problems(
     data: SourceData, spec: SourceSpec, parents: Mapping[str, Mapping[str, Any]], today: date | None,
-    problems: list[Problem],
+    problems: list[Problem], check_answers: bool = True,
 ) -> None:
-    """Check each repeat row's answers in the context of its record (group relevance, roster)."""
+    """Check each repeat row's answers in the context of its record (group relevance, roster);
+    without ``check_answers``, only that the fields' expressions parse."""
     for name, repeat in data.repeats.items():
         fields = spec.repeats.get(name, {})
         compiled = [_Compiled(f, spec.file, problems) for f in fields.values() if f.name in repeat.fields]
+        if not check_answers:
+            continue
         for i, (row, parent) in enumerate(zip(repeat.rows, repeat.parent_keys, strict=True)):
             context = parents.get(instance_key(parent))
             if context is None:

@@ -13,11 +13,12 @@ it raises ``DefinitionError`` unless the read was clean.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import stat
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -182,11 +183,51 @@ def build_bundle(
 
     ``surveys`` as for ``load_bundle`` (None: the shipped surveys).
     """
+    tables: dict[str, Table] = {}
+    table_problems: list[Problem] = []
+    for name in sorted(files):
+        if name.endswith(".csv"):
+            table, parse_problems = _parse_table(files[name], name)
+            table_problems += parse_problems
+            if table is not None:
+                tables[name] = table
+    return _assemble(files, set(files), tables, table_problems, surveys, origin=origin,
+                     problems=problems, content_hash=data_hash(files))
+
+
+def bundle_from_tables(
+    files: Mapping[str, bytes],
+    tables: Mapping[str, Table],
+    surveys: Mapping[str, Any] | None = None,
+    *,
+    data_hash: str,
+    origin: str = "",
+) -> tuple[Bundle | None, list[Problem]]:
+    """``build_bundle`` for a bundle whose CSV files are already tables: ``files`` holds the
+    other files (evaluation.yaml, README.txt) as bytes, ``tables`` every CSV file as
+    ``parse_csv`` reads it (see ``table_from_cells``), and ``data_hash`` is the hash of the
+    whole (``content_hash``). The same bundle and problems as ``build_bundle`` of the files,
+    without writing CSV text and parsing it back (the web app's scoring service)."""
+    return _assemble(files, set(files) | set(tables), dict(sorted(tables.items())), [], surveys,
+                     origin=origin, content_hash=data_hash)
+
+
+def _assemble(
+    files: Mapping[str, bytes],
+    names: set[str],
+    tables: Mapping[str, Table],
+    table_problems: list[Problem],
+    surveys: Mapping[str, Any] | None,
+    *,
+    origin: str,
+    content_hash: str,
+    problems: list[Problem] | None = None,
+) -> tuple[Bundle | None, list[Problem]]:
     if surveys is None:
         surveys = shipped_surveys()
     problems = list(problems or [])
     for required in REQUIRED_FILES:
-        if required not in files:
+        if required not in names:
             problems.append(Problem(required, "", "required file is missing from the bundle"))
 
     meta_data: Any = None
@@ -196,15 +237,8 @@ def build_bundle(
     meta, meta_problems = parse_evaluation(meta_data, EVALUATION_FILE) if meta_data is not None else (None, [])
     problems += meta_problems
     if meta is None:
-        meta = _placeholder_meta(files)
-
-    tables: dict[str, Table] = {}
-    for name in sorted(files):
-        if name.endswith(".csv"):
-            table, table_problems = _parse_table(files[name], name)
-            problems += table_problems
-            if table is not None:
-                tables[name] = table
+        meta = _placeholder_meta(names)
+    problems += table_problems
 
     roster_columns, roster, roster_numbers = _roster(tables.get(ROSTER_FILE), problems)
     sample = _sample(tables.get(SAMPLE_FILE), problems)
@@ -215,7 +249,7 @@ def build_bundle(
     for source, ref in meta.surveys.items():
         name = source_file(source)
         if name not in tables:
-            if name not in files and source not in OPTIONAL_SOURCES:
+            if name not in names and source not in OPTIONAL_SOURCES:
                 problems.append(Problem(name, "", f"missing: evaluation.yaml lists source {source!r}"))
             continue
         spec = source_spec(source, ref, surveys)
@@ -239,7 +273,7 @@ def build_bundle(
         sources=sources,
         findings=findings,
         judgements=judgements,
-        data_hash=data_hash(files),
+        data_hash=content_hash,
         origin=origin,
         readme=files[README_FILE].decode("utf-8", errors="replace") if README_FILE in files else "",
         roster_row_numbers=roster_numbers,
@@ -247,9 +281,9 @@ def build_bundle(
     return bundle, problems
 
 
-def _placeholder_meta(files: Mapping[str, bytes]) -> Evaluation:
+def _placeholder_meta(names: Iterable[str]) -> Evaluation:
     """Stands in for an unreadable evaluation.yaml so the other files can still be checked."""
-    surveys = {s: Ref("", "") for s in DEFAULT_SOURCES if source_file(s) in files}
+    surveys = {s: Ref("", "") for s in DEFAULT_SOURCES if source_file(s) in names}
     return Evaluation("", Text(""), "", "", None, None, (), Ref("", ""), surveys, None, False)
 
 
@@ -262,22 +296,56 @@ def data_hash(files: Mapping[str, bytes]) -> str:
     Canonical: CSV as decoded header + cells (encoding, BOM and line endings do not count) and
     YAML as its parsed value, serialised as sorted, compact JSON. Unparseable files count by bytes.
     """
-    content: dict[str, Any] = {}
-    for name in sorted(files):
-        if name == README_FILE or not name.endswith(DATA_SUFFIXES):
-            continue
-        raw = files[name]
-        try:
-            if name.endswith(".csv"):
-                text, _ = decode(raw, name)
-                table = parse_csv(text, name)
-                content[name] = {"header": table.header, "rows": [[r[h] for h in table.header] for r in table.rows]}
-            else:
-                content[name] = {"yaml": yaml.safe_load(raw.decode("utf-8-sig"))}
-        except (DefinitionError, yaml.YAMLError, UnicodeDecodeError):
-            content[name] = {"sha256": hashlib.sha256(raw).hexdigest()}
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return content_hash({name: file_entry(name, raw) for name, raw in files.items() if hashed(name)})
+
+
+def hashed(name: str) -> bool:
+    """Does the file ``name`` count in the data hash? (Data files do; README.txt does not.)"""
+    return name != README_FILE and name.endswith(DATA_SUFFIXES)
+
+
+def file_entry(name: str, raw: bytes) -> dict[str, Any]:
+    """A data file's part of the data hash (``table_entry``, ``yaml_entry``, or its bytes'
+    sha256 when it does not parse)."""
+    try:
+        if name.endswith(".csv"):
+            text, _ = decode(raw, name)
+            table = parse_csv(text, name)
+            return table_entry(table.header, ([r[h] for h in table.header] for r in table.rows))
+        return yaml_entry(yaml.safe_load(raw.decode("utf-8-sig")))
+    except (DefinitionError, yaml.YAMLError, UnicodeDecodeError):
+        return {"sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def table_entry(header: Iterable[str], rows: Iterable[Sequence[str]]) -> dict[str, Any]:
+    """A CSV file's part of the data hash: its header and the cells of its (non-blank) rows,
+    as ``parse_csv`` reads them."""
+    return {"header": list(header), "rows": list(rows)}
+
+
+def yaml_entry(value: Any) -> dict[str, Any]:
+    """A YAML file's part of the data hash: its parsed value."""
+    return {"yaml": value}
+
+
+def content_hash(content: Mapping[str, Mapping[str, Any]]) -> str:
+    """``sha256:<hex>`` of ``{file name: entry}`` (``table_entry``, ``yaml_entry``) as sorted,
+    compact JSON: the one definition of the data hash, whether the content was read from files
+    (``data_hash``) or built from rows (the web app's scoring service).
+
+    Hashed file by file, so the JSON of a large bundle is never held whole; the bytes hashed
+    are exactly those of ``json.dumps(content, sort_keys=True, separators=(",", ":"))``."""
+    digest = hashlib.sha256()
+    digest.update(b"{")
+    for i, name in enumerate(sorted(content)):
+        part = _json(name) + ":" + _json(content[name])
+        digest.update(("," if i else "").encode("utf-8") + part.encode("utf-8"))
+    digest.update(b"}")
+    return "sha256:" + digest.hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def roster_hash(pairs: Iterable[tuple[str, str]]) -> str:
@@ -393,6 +461,41 @@ def _parse_table(raw: bytes, name: str) -> tuple[Table | None, list[Problem]]:
         return parse_csv(text, name, encoding), []
     except DefinitionError as exc:
         return None, list(exc.problems)
+
+
+def table_from_cells(
+    name: str, header: Sequence[str], rows: Iterable[Sequence[str]]
+) -> tuple[Table, list[Sequence[str]]] | None:
+    """The ``Table`` that ``build_bundle`` reads from ``writer.cells_csv_bytes(header, rows)``,
+    built from the cells without writing and parsing the text: (table, the cells of its rows,
+    for ``table_entry``).
+
+    ``rows`` hold strings, one per column (``writer.row_cells``). The csv module's writer and
+    reader give back any string they were given (quotes, commas, line breaks, spaces, NUL), so
+    the table is the parsed one: blank rows left out but counted in row numbers, the encoding
+    UTF-8 with a BOM. None when the text might not read back as these cells (a header cell
+    empty, repeated or with surrounding spaces, a row of another width, a cell at the csv
+    module's field size limit): write and parse such a table instead."""
+    header = list(header)
+    if len(set(header)) != len(header) or any(not h or h != h.strip() for h in header):
+        return None
+    limit = csv.field_size_limit()
+    width = len(header)
+    kept: list[Sequence[str]] = []
+    dicts: list[dict[str, str]] = []
+    numbers: list[int] = []
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) != width:
+            return None
+        joined = "".join(cells)
+        if not joined.strip():  # every cell blank (str.strip's whitespace, as parse_csv's)
+            continue
+        if len(joined) >= limit and any(len(cell) >= limit for cell in cells):
+            return None
+        kept.append(cells)
+        dicts.append(dict(zip(header, cells, strict=True)))
+        numbers.append(number)
+    return Table(name, header, dicts, "utf-8-sig", tuple(numbers)), kept
 
 
 def _missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:

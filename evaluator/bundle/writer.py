@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,40 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
     """CSV text for ``rows`` (missing keys are empty cells), UTF-8 with BOM, CRLF."""
+    return cells_csv_bytes(header, (row_cells(header, row) for row in rows))
+
+
+def row_cells(header: Sequence[str], row: Mapping[str, Any]) -> list[str]:
+    """The cells ``csv_bytes`` writes for ``row``: ``str`` of each value, '' for None or missing."""
+    return ["" if (value := row.get(h)) is None else str(value) for h in header]
+
+
+def rows_cells(header: Sequence[str]) -> Callable[[Mapping[str, Any]], list[str]]:
+    """``row_cells`` for many rows of one header: the same cells, quicker for plain dicts that
+    hold every column of ``header`` and no None (a roster of 200,000 households)."""
+    if len(header) < 2:
+        return lambda row: row_cells(header, row)
+    values_of = itemgetter(*header)
+
+    def cells(row: Mapping[str, Any]) -> list[str]:
+        if type(row) is dict:
+            try:
+                values = values_of(row)
+            except KeyError:
+                return row_cells(header, row)
+            if None not in values:
+                return list(map(str, values))
+        return row_cells(header, row)
+
+    return cells
+
+
+def cells_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """CSV text for rows given as cells (``row_cells``), UTF-8 with BOM, CRLF."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if row.get(h) is None else str(row.get(h)) for h in header])
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

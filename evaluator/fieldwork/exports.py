@@ -10,7 +10,8 @@ with its plan, system rows, findings and judgements. The scores page scores exac
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +30,13 @@ from evaluator.bundle.model import (
     SAMPLE_COLUMNS,
     SAMPLE_FILE,
 )
-from evaluator.bundle.writer import csv_bytes, format_number, yaml_bytes
+from evaluator.bundle.writer import (
+    cells_csv_bytes,
+    csv_bytes,
+    format_number,
+    rows_cells,
+    yaml_bytes,
+)
 from evaluator.fieldwork.models import (
     Attachment,
     Evaluation,
@@ -196,36 +203,106 @@ def odk_xlsx(db: Session, evaluation: Evaluation, source: str) -> bytes | None:
 
 # -- the bundle --------------------------------------------------------------------------------
 
-def _source_files(db: Session, evaluation: Evaluation, source: str, survey: Survey,
-                  states: tuple[str, ...]) -> dict[str, bytes]:
-    submissions = current_submissions(db, evaluation, source, states)
+#: A CSV file of the bundle before it is written: its header and each row's cells
+#: (``evaluator.bundle.writer.row_cells``).
+CellTable = tuple[list[str], list[list[str]]]
+
+
+@dataclass(frozen=True)
+class BundleContent:
+    """An evaluation's bundle before it is written: evaluation.yaml's data, every CSV file as
+    cells and README.txt. ``files()`` writes it; the scoring service reads the cells directly
+    (evaluator.fieldwork.scores), so both see the same content by construction."""
+
+    evaluation: dict[str, Any]
+    tables: dict[str, CellTable]
+    readme: str
+
+    @property
+    def names(self) -> list[str]:
+        """The bundle's file names, sorted."""
+        return sorted({EVALUATION_FILE, README_FILE, *self.tables})
+
+    def file(self, name: str) -> bytes:
+        """One file of the bundle, written."""
+        if name == EVALUATION_FILE:
+            return yaml_bytes(self.evaluation)
+        if name == README_FILE:
+            return self.readme.encode("utf-8")
+        header, rows = self.tables[name]
+        return cells_csv_bytes(header, rows)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the bundle as ``{name: bytes}``."""
+        return {name: self.file(name) for name in self.names}
+
+
+def _cells(header: list[str], rows: Iterable[Mapping[str, Any]]) -> CellTable:
+    """``header`` and the cells ``csv_bytes(header, rows)`` would write."""
+    cells = rows_cells(header)
+    return header, [cells(row) for row in rows]
+
+
+def _counted_rows(db: Session, evaluation: Evaluation, source: str,
+                  states: tuple[str, ...]) -> list[Any]:
+    """``current_submissions`` with the states counted, as plain rows of the columns the
+    bundle needs (no ORM objects: a bundle holds tens of thousands of records)."""
+    return db.execute(
+        select(Submission.instance_id, Submission.received_at, Submission.device_id,
+               Submission.review_state, Submission.submitter_id, Submission.data)
+        .where(Submission.evaluation_id == evaluation.id, Submission.source == source,
+               Submission.current.is_(True), Submission.review_state.in_(list(states)))
+        .order_by(Submission.household_id, Submission.received_at, Submission.instance_id)
+    ).all()
+
+
+def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Survey,
+                   states: tuple[str, ...]) -> dict[str, CellTable]:
+    """``{source}.csv`` (fields, then PARADATA) and one ``{source}-{repeat}.csv`` per repeat
+    (fields, PARENT_KEY, KEY). An answer's cell is '' for None or a list (a repeat), else
+    ``str(answer)``: the cells ``row_cells`` gives for the record as a dict of those cells
+    updated with its paradata, built without the dict."""
+    submissions = _counted_rows(db, evaluation, source, states)
     users = _usernames(db, (s.submitter_id for s in submissions))
     fields = [n for n, f in survey.fields.items() if not f.repeat]
-    header = fields + list(PARADATA)
+    clashes = _clashes(fields, PARADATA)
     rows = []
-    repeats: dict[str, list[dict[str, str]]] = {r: [] for r in _repeats(survey)}
+    repeat_fields = {r: _repeat_fields(survey, r) for r in _repeats(survey)}
+    repeat_clashes = {r: _clashes(names, ("PARENT_KEY", "KEY")) for r, names in repeat_fields.items()}
+    repeats: dict[str, list[list[str]]] = {r: [] for r in repeat_fields}
     for s in submissions:
         key = f"uuid:{s.instance_id}"
-        row = {n: _cell(s.data.get(n, "")) for n in fields}
+        get = s.data.get
         user = users.get(s.submitter_id)
-        row.update({"instance_id": key, "submission_date": _stamp(s.received_at),
-                    "device_id": s.device_id, "review_state": s.review_state,
-                    "submitter": user.username if user else ""})
-        rows.append(row)
-        for repeat in repeats:
-            for i, instance in enumerate(s.data.get(repeat, []) or [], start=1):
-                entry = {n: _cell(instance.get(n, "")) for n in _repeat_fields(survey, repeat)}
-                entry.update({"PARENT_KEY": key, "KEY": f"{key}/{repeat}[{i}]"})
-                repeats[repeat].append(entry)
-    files = {f"{source}.csv": csv_bytes(header, rows)}
+        paradata = [key, _stamp(s.received_at), "" if s.device_id is None else str(s.device_id),
+                    "" if s.review_state is None else str(s.review_state),
+                    user.username if user else ""]
+        rows.append(_with(["" if (v := get(n, "")) is None or isinstance(v, list) else str(v)
+                           for n in fields], paradata, clashes))
+        for repeat, names in repeat_fields.items():
+            for i, instance in enumerate(get(repeat, []) or [], start=1):
+                item = instance.get
+                repeats[repeat].append(_with(
+                    ["" if (v := item(n, "")) is None or isinstance(v, list) else str(v)
+                     for n in names], [key, f"{key}/{repeat}[{i}]"], repeat_clashes[repeat]))
+    tables = {f"{source}.csv": (fields + list(PARADATA), rows)}
     for repeat, entries in repeats.items():
-        files[f"{source}-{repeat}.csv"] = csv_bytes(
-            [*_repeat_fields(survey, repeat), "PARENT_KEY", "KEY"], entries)
-    return files
+        tables[f"{source}-{repeat}.csv"] = ([*repeat_fields[repeat], "PARENT_KEY", "KEY"], entries)
+    return tables
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None or isinstance(value, list) else str(value)
+def _clashes(fields: list[str], extra: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(field position, extra position) of each extra column that is also a field's name."""
+    return [(fields.index(name), j) for j, name in enumerate(extra) if name in fields]
+
+
+def _with(cells: list[str], extra: list[str], clashes: list[tuple[int, int]]) -> list[str]:
+    """A row's field cells then its extra cells; a field named like an extra column holds the
+    extra value (the dict row's update replaced it), as ``row_cells`` would write it."""
+    for field_at, extra_at in clashes:
+        cells[field_at] = extra[extra_at]
+    cells += extra
+    return cells
 
 
 def evaluation_yaml(db: Session, evaluation: Evaluation) -> dict[str, Any]:
@@ -256,34 +333,34 @@ def evaluation_yaml(db: Session, evaluation: Evaluation) -> dict[str, Any]:
     return data
 
 
-def bundle_files(db: Session, evaluation: Evaluation) -> dict[str, bytes]:
-    """Every file of the evaluation's bundle as ``{name: bytes}`` (docs/bundle.md)."""
+def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
+    """The evaluation's bundle (docs/bundle.md) before it is written."""
     states = counted_states(evaluation)
-    files: dict[str, bytes] = {EVALUATION_FILE: yaml_bytes(evaluation_yaml(db, evaluation))}
+    tables: dict[str, CellTable] = {}
     columns = [c for c in evaluation.roster_columns if c not in ROSTER_PERSONAL]
-    households = list(db.scalars(select(Household).where(Household.evaluation_id == evaluation.id)
-                                 .order_by(Household.row_number)))
-    files[ROSTER_FILE] = csv_bytes(columns, (h.data for h in households))
+    households = db.scalars(select(Household.data).where(Household.evaluation_id == evaluation.id)
+                            .order_by(Household.row_number))
+    tables[ROSTER_FILE] = _cells(columns, households)
     draws = db.execute(select(Household.household_id, Household.stratum, SampleDraw.role,
                               SampleDraw.draw_order)
                        .join(SampleDraw, SampleDraw.household_pk == Household.id)
                        .where(Household.evaluation_id == evaluation.id)
                        .order_by(Household.stratum, SampleDraw.role.desc(),
                                  SampleDraw.draw_order)).all()
-    files[SAMPLE_FILE] = csv_bytes(SAMPLE_COLUMNS, (
+    tables[SAMPLE_FILE] = _cells(list(SAMPLE_COLUMNS), (
         {"household_id": h, "stratum": s, "role": r, "order": str(o)} for h, s, r, o in draws))
     for source in survey_versions(db, evaluation.id):
         _, survey = survey_for(db, evaluation.id, source)
         if source == "system":
             fields = [n for n, f in survey.fields.items() if not f.repeat]
-            records = db.scalars(select(SystemRecord).where(
+            records = db.scalars(select(SystemRecord.data).where(
                 SystemRecord.evaluation_id == evaluation.id).order_by(SystemRecord.row_number))
-            files["system.csv"] = csv_bytes(fields, (r.data for r in records))
+            tables["system.csv"] = _cells(fields, records)
         else:
-            files.update(_source_files(db, evaluation, source, survey, states))
+            tables.update(_source_tables(db, evaluation, source, survey, states))
     findings = db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
                           .order_by(Finding.id))
-    files[FINDINGS_FILE] = csv_bytes(FINDING_COLUMNS, (
+    tables[FINDINGS_FILE] = _cells(list(FINDING_COLUMNS), (
         {"indicator": f.indicator, "severity": f.severity, "description": f.description,
          "household_id": f.household_id, "responsible_unit": f.responsible_unit,
          "responsible_person": f.responsible_person, "deadline": f.deadline.isoformat()}
@@ -291,12 +368,17 @@ def bundle_files(db: Session, evaluation: Evaluation) -> dict[str, bytes]:
     judgements = list(db.scalars(select(Judgement).where(Judgement.evaluation_id == evaluation.id)
                                  .order_by(Judgement.indicator, Judgement.id)))
     users = _usernames(db, (j.user_id for j in judgements))
-    files[JUDGEMENTS_FILE] = csv_bytes(JUDGEMENT_COLUMNS, (
+    tables[JUDGEMENTS_FILE] = _cells(list(JUDGEMENT_COLUMNS), (
         {"indicator": j.indicator,
          "evaluator": (users[j.user_id].display_name or users[j.user_id].username),
          "score": format_number(j.score), "reason": j.reason} for j in judgements))
-    files[README_FILE] = _readme(evaluation, states).encode("utf-8")
-    return dict(sorted(files.items()))
+    return BundleContent(evaluation_yaml(db, evaluation), dict(sorted(tables.items())),
+                         _readme(evaluation, states))
+
+
+def bundle_files(db: Session, evaluation: Evaluation) -> dict[str, bytes]:
+    """Every file of the evaluation's bundle as ``{name: bytes}`` (docs/bundle.md)."""
+    return bundle_content(db, evaluation).files()
 
 
 def _readme(evaluation: Evaluation, states: tuple[str, ...]) -> str:

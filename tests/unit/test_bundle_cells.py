@@ -1,0 +1,206 @@
+"""Reading a bundle from cells instead of CSV text (the web app's scoring service): the tables,
+the bundle, the data hash and the problems must be those the CSV files give."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaluator.bundle.check import check_bundle, check_files, ordered
+from evaluator.bundle.reader import (
+    _parse_table,
+    build_bundle,
+    bundle_from_tables,
+    content_hash,
+    data_hash,
+    file_entry,
+    hashed,
+    read_files,
+    table_entry,
+    table_from_cells,
+)
+from evaluator.bundle.writer import cells_csv_bytes, csv_bytes, row_cells, rows_cells
+from evaluator.definitions.problems import DefinitionError
+from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
+from evaluator.rubrics.definition import load_rubric
+from evaluator.surveys.definition import load_surveys
+from evaluator.tables import decode, parse_csv
+
+MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "bundles" / "minimal"
+HEADER = ["household_id", "a", "b"]
+#: Any text but lone surrogates (which UTF-8 cannot hold): quotes, commas, CR, LF, NUL, spaces...
+CELL = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["", " ", "\r\n", "\r", "\n", '"', '""', ",", " x ", "\x00", "\u3000", "\ufeff", "a\r\nb"])
+
+
+@pytest.fixture(scope="module")
+def surveys():
+    return load_surveys(SURVEYS_DIR)
+
+
+@pytest.fixture(scope="module")
+def rubric(surveys):
+    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
+
+
+def old_data_hash(files):
+    """The data hash as first defined (one JSON text of the whole content), verbatim."""
+    content = {}
+    for name in sorted(files):
+        if name == "README.txt" or not name.endswith((".csv", ".yaml", ".yml")):
+            continue
+        raw = files[name]
+        try:
+            if name.endswith(".csv"):
+                text, _ = decode(raw, name)
+                table = parse_csv(text, name)
+                content[name] = {"header": table.header, "rows": [[r[h] for h in table.header] for r in table.rows]}
+            else:
+                content[name] = {"yaml": yaml.safe_load(raw.decode("utf-8-sig"))}
+        except (DefinitionError, yaml.YAMLError, UnicodeDecodeError):
+            content[name] = {"sha256": hashlib.sha256(raw).hexdigest()}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), max_size=8))
+def test_a_table_from_cells_is_the_table_the_written_csv_reads_as(rows):
+    made = table_from_cells("t.csv", HEADER, rows)
+    raw = cells_csv_bytes(HEADER, rows)
+    parsed, problems = _parse_table(raw, "t.csv")
+    assert made is not None and problems == []
+    table, kept = made
+    assert table == parsed  # header, rows, encoding and row numbers (blank rows counted)
+    assert table_entry(HEADER, kept) == file_entry("t.csv", raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(HEADER + ["other"]),
+                                st.none() | st.integers() | st.floats() | CELL), max_size=5))
+def test_the_cells_are_those_csv_bytes_writes(rows):
+    cells = rows_cells(HEADER)
+    assert [cells(r) for r in rows] == [row_cells(HEADER, r) for r in rows]
+    assert cells_csv_bytes(HEADER, [cells(r) for r in rows]) == csv_bytes(HEADER, rows)
+
+
+@pytest.mark.parametrize("header, rows", [
+    (["a", " b"], [["1", "2"]]),
+    (["a", "a"], [["1", "2"]]),
+    (["a", ""], [["1", "2"]]),
+    (["a", "b"], [["1", "2", "3"]]),
+    (["a", "b"], [["1"]]),
+    (["a", "b"], [["1", "x" * csv.field_size_limit()]]),
+], ids=["spaced-header", "repeated-header", "empty-header", "wide-row", "narrow-row", "huge-cell"])
+def test_cells_that_might_not_read_back_are_declined(header, rows):
+    assert table_from_cells("t.csv", header, rows) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a.csv", "b.csv", "evaluation.yaml", "é.csv"]),
+                       st.lists(st.lists(CELL, max_size=3), max_size=3)
+                       .map(lambda rows: {"header": ["x"], "rows": rows})))
+def test_the_content_hash_is_that_of_the_whole_json(content):
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert content_hash(content) == "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_the_data_hash_keeps_its_definition(tmp_path):
+    files, _ = read_files(MINIMAL)
+    assert data_hash(files) == old_data_hash(files)
+    broken = dict(files, **{"roster.csv": b"\xff\xfe not text", "x.yaml": b"a: [", "b.txt": b"?"})
+    assert data_hash(broken) == old_data_hash(broken)
+
+
+def cells_of(raw: bytes) -> tuple[list[str], list[list[str]]]:
+    header, *rows = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+    return header, rows
+
+
+def from_cells(files, surveys):
+    """``build_bundle`` of ``files`` the way the scoring service reads its rows."""
+    tables, entries, other = {}, {}, {}
+    for name, raw in files.items():
+        if name.endswith(".csv"):
+            header, rows = cells_of(raw)
+            tables[name], kept = table_from_cells(name, header, rows)
+            entries[name] = table_entry(header, kept)
+        else:
+            other[name] = raw
+            if hashed(name):
+                entries[name] = file_entry(name, raw)
+    return bundle_from_tables(other, tables, surveys, data_hash=content_hash(entries),
+                              origin="here")
+
+
+def test_a_bundle_from_tables_is_the_bundle_the_files_give(surveys):
+    files, _ = read_files(MINIMAL)
+    files = {name: (cells_csv_bytes(*cells_of(raw)) if name.endswith(".csv") else raw)
+             for name, raw in files.items()}
+    slow, slow_problems = build_bundle(files, surveys, origin="here")
+    fast, fast_problems = from_cells(files, surveys)
+    assert fast == slow and fast_problems == slow_problems
+    assert fast.data_hash == slow.data_hash == data_hash(files)
+    assert fast.roster_row_numbers == slow.roster_row_numbers
+    for name, source in slow.sources.items():
+        assert fast.sources[name].row_numbers == source.row_numbers
+        for repeat, rows in source.repeats.items():
+            assert fast.sources[name].repeats[repeat].row_numbers == rows.row_numbers
+
+
+def test_problems_found_while_reading_are_the_same(surveys):
+    files, _ = read_files(MINIMAL)
+    header, rows = cells_of(files["household.csv"])
+    rows[1][header.index("household_id")] = rows[0][header.index("household_id")]
+    rows.insert(2, [""] * len(header))  # a blank row: skipped, but counted in row numbers
+    files["household.csv"] = cells_csv_bytes(header + ["extra-satisfaction"],
+                                             [r + (["red"] if any(r) else [""]) for r in rows])
+    header, rows = cells_of(files["sample.csv"])
+    files["sample.csv"] = cells_csv_bytes(header, [r[:2] + ["maybe", "0"] for r in rows[:1]] + rows[1:])
+    del files["judgements.csv"]
+    slow, slow_problems = build_bundle(files, surveys, origin="here")
+    fast, fast_problems = from_cells(files, surveys)
+    assert fast_problems == slow_problems
+    for wanted in ("judgements.csv: required file is missing", "household.csv: row 1: columns",
+                   "sample.csv: row 2, column role"):
+        assert any(str(p).startswith(wanted) for p in slow_problems), (wanted, slow_problems)
+    assert fast == slow and fast.data_hash == slow.data_hash
+    assert fast.sources["household"].row_numbers == slow.sources["household"].row_numbers
+    assert 4 not in slow.sources["household"].row_numbers  # the blank row, counted
+
+
+def test_checks_without_answers_keep_the_checks_on_which_records_count(surveys, rubric, tmp_path):
+    bundle_path = tmp_path / "bundle"
+    shutil.copytree(MINIMAL, bundle_path)
+    path = bundle_path / "household.csv"
+    header, rows = cells_of(path.read_bytes())
+    rows[0][header.index("satisfaction")] = "9"  # an answer outside its choice list
+    rows[1][header.index("household_id")] = rows[2][header.index("household_id")]  # twice
+    path.write_bytes(cells_csv_bytes(header, rows))
+    members = bundle_path / "household-members.csv"
+    m_header, m_rows = cells_of(members.read_bytes())
+    assert m_header[-2:] == ["PARENT_KEY", "KEY"]
+    m_rows.append(m_rows[0][:-2] + ["uuid:nobody", "uuid:nobody/members[1]"])
+    members.write_bytes(cells_csv_bytes(m_header, m_rows))
+    files, _ = read_files(bundle_path)
+    bundle, read_problems = build_bundle(files, surveys)
+    every = [str(p) for p in check_files(files, surveys, rubric, bundle=bundle,
+                                         read_problems=read_problems)]
+    structural = [str(p) for p in ordered(read_problems + check_bundle(
+        bundle, surveys, rubric, files=files, answers=False))]
+    assert any("satisfaction" in p and "'9'" in p for p in every)
+    assert not any("'9'" in p for p in structural)
+    for wanted in ("second record for household_id", "matches no record in household.csv"):
+        assert any(wanted in p for p in structural), (wanted, structural)
+    assert set(structural) <= set(every)
+    answer_problems = set(every) - set(structural)
+    assert answer_problems and all("household" in p for p in answer_problems)
