@@ -7,6 +7,11 @@ package itself imports nothing and only holds the error every report step raises
 
 from __future__ import annotations
 
+#: The garbage collector's thresholds while a report renders (evaluator.reports.pdf) and in a
+#: batch worker (evaluator.reports.build): a render makes hundreds of thousands of objects that
+#: live until it ends, which the default thresholds (700, 10, 10) would walk again and again.
+GC_THRESHOLDS = (50_000, 20, 100)
+
 
 class ReportError(RuntimeError):
     """A report cannot be produced as asked: a missing font, a refused resource, a bad glyph.

@@ -15,7 +15,9 @@ CJK font once, not once per report.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import resource
 import sys
 import time
@@ -30,12 +32,12 @@ from markupsafe import Markup
 
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.reports import ReportError, charts
+from evaluator.reports import GC_THRESHOLDS, ReportError, charts
 from evaluator.reports.context import build_comparison_context, build_context
 
 REPORT_TEMPLATE = "report/report.html"
 COMPARISON_TEMPLATE = "report/comparison.html"
-_STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'
+_STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'  # = pdf.STYLESHEET_LINK
 #: Room for indicator names beside the interval plot (px of its 620): English names are longer.
 INTERVAL_LABEL_WIDTH = {"zh": 175, "en": 215}
 
@@ -146,21 +148,34 @@ def _chart_labels(lang: str) -> dict[str, str] | None:
     return charts.CHART_LABELS_EN if lang == "en" else None
 
 
-def report_charts(context: dict[str, Any]) -> dict[str, Markup]:
+_CHART_CLASS = re.compile(r'<svg [^>]*?class="(chart chart-[a-z]+)"')
+
+
+def chart_image(svg: str) -> Markup:
+    """A chart as ``<img>`` with its SVG in a data: URL: what the PDF gets. WeasyPrint draws it
+    exactly as the inline SVG (same SVG code, same fonts, same size: the classes stay on the
+    element), but no longer runs the page's cascade over each of its few hundred elements."""
+    match = _CHART_CLASS.match(svg)
+    if match is None:
+        raise ReportError("a chart is not an SVG made by evaluator.reports.charts")
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup(f'<img class="{match.group(1)}" alt="" src="data:image/svg+xml;base64,{data}">')
+
+
+def report_charts(context: dict[str, Any], *, images: bool = False) -> dict[str, Markup]:
     """The report's SVG charts from the context's plain values (Markup: made by our own chart
-    module, which escapes its labels)."""
+    module, which escapes its labels); inline SVG, or with ``images`` as chart_image()."""
     labels = _chart_labels(context["lang"])
     overview = context["overview"]
-    out = {"radar": Markup(charts.radar_chart(overview["radar"]["axes"], decimals=2,
-                                               labels=labels))}
+    out = {"radar": charts.radar_chart(overview["radar"]["axes"], decimals=2, labels=labels)}
     if overview["strata"]:
-        out["strata"] = Markup(charts.bar_chart(overview["strata"]["categories"], decimals=1,
-                                                labels=labels))
+        out["strata"] = charts.bar_chart(overview["strata"]["categories"], decimals=1,
+                                         labels=labels)
     if overview["intervals"]:
-        out["intervals"] = Markup(charts.interval_plot(
+        out["intervals"] = charts.interval_plot(
             overview["intervals"]["rows"], decimals=1, labels=labels,
-            label_width=INTERVAL_LABEL_WIDTH[context["lang"]]))
-    return out
+            label_width=INTERVAL_LABEL_WIDTH[context["lang"]])
+    return {key: chart_image(svg) if images else Markup(svg) for key, svg in out.items()}
 
 
 def _finish(html: str, standalone: bool) -> str:
@@ -202,13 +217,14 @@ def render_report_html(
     report_date: date | None = None,
     context: dict[str, Any] | None = None,
 ) -> str:
-    """The report of one evaluation as HTML (for the web preview: ``standalone`` inlines the
-    stylesheet). ``sheet`` must be ``score(rubric, bundle)``; raises ReportError otherwise."""
+    """The report of one evaluation as HTML: for the web preview, ``standalone`` (stylesheet
+    and SVG charts inline); else for render_pdf (report.css linked, charts as images).
+    ``sheet`` must be ``score(rubric, bundle)``; raises ReportError otherwise."""
     if context is None:
         context = report_context(sheet, bundle, rubric, lang, surveys=surveys,
                                  report_date=report_date)
     template = _environment().get_template(REPORT_TEMPLATE)
-    html = template.render(**context, charts=report_charts(context))
+    html = template.render(**context, charts=report_charts(context, images=not standalone))
     return _finish(html, standalone)
 
 
@@ -285,10 +301,11 @@ def _write_text(path: Path, text: str) -> None:
 # -- comparison ---------------------------------------------------------------------------------
 
 
-def comparison_charts(context: dict[str, Any]) -> list[Markup]:
+def comparison_charts(context: dict[str, Any], *, images: bool = False) -> list[Markup]:
     labels = _chart_labels(context["lang"])
-    return [Markup(charts.bar_chart(c["categories"], decimals=2, labels=labels))
+    svgs = [charts.bar_chart(c["categories"], decimals=2, labels=labels)
             for c in context["dimensions"]["charts"]]
+    return [chart_image(svg) if images else Markup(svg) for svg in svgs]
 
 
 def render_comparison_html(
@@ -306,7 +323,7 @@ def render_comparison_html(
         context = build_comparison_context(entries, rubric, lang=lang,
                                            software_version=__version__, report_date=report_date)
     template = _environment().get_template(COMPARISON_TEMPLATE)
-    html = template.render(**context, charts=comparison_charts(context))
+    html = template.render(**context, charts=comparison_charts(context, images=not standalone))
     return _finish(html, standalone)
 
 
@@ -437,16 +454,39 @@ def _batch_job(args: tuple[str, str, str, bool, str | None, str | None, bool]) -
                      rss, traced)
 
 
-def _warm_up(lang: str, rubric_path: str | None, surveys_dir: str | None) -> None:
-    """Load what every report needs once, before forking, so workers share it."""
-    from evaluator.reports import pdf  # noqa: F401  (WeasyPrint: about a second to import)
-    from evaluator.reports.fonts import check_cjk_font
+def _warm_up(lang: str, rubric_path: str | None, surveys_dir: str | None, html: bool) -> None:
+    """Load what every report needs once, before forking, so workers share it: the bundle
+    reader, checker and scoring (with numpy and scipy: about 0.8 s to import), the definitions,
+    the templates, and for PDFs WeasyPrint (about a second to import), the font check and a
+    tiny render (fonts opened, report.css parsed). Then the loaded objects are frozen out of
+    the garbage collector's sight: each worker's collections skip them, and do not touch (copy)
+    the pages they share with the parent."""
+    import gc
 
-    check_cjk_font()
+    import evaluator.bundle.check
+    import evaluator.bundle.commands
+    import evaluator.bundle.reader
+    import evaluator.scoring  # noqa: F401
+
     _surveys(surveys_dir)
     if rubric_path:
         _rubric_file(rubric_path, surveys_dir)
     _environment().get_template(REPORT_TEMPLATE)
+    if not html:
+        from evaluator.reports import pdf
+
+        pdf.warm_up()
+    gc.collect()
+    gc.freeze()
+
+
+def _worker_init() -> None:
+    """A batch worker does nothing but reports: the collector's thresholds stay as high as a
+    render sets them (reading and checking a bundle allocates much and frees it by reference
+    counting; each render collects its own document)."""
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def build_batch(
@@ -475,7 +515,7 @@ def build_batch(
     tasks = [(str(p), str(target / (_report_name(p) + suffix)), lang, html,
               str(rubric_path) if rubric_path else None,
               str(surveys_dir) if surveys_dir else None, trace_memory) for p in paths]
-    _warm_up(lang, tasks[0][4] if tasks else None, tasks[0][5] if tasks else None)
+    _warm_up(lang, tasks[0][4] if tasks else None, tasks[0][5] if tasks else None, html)
     results: list[BatchItem] = []
     if jobs == 1 or len(tasks) <= 1:
         for task in tasks:
@@ -489,7 +529,8 @@ def build_batch(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     # maxtasksperchild bounds what one worker can accumulate over a long batch.
-    with context.Pool(processes=min(jobs, len(tasks)), maxtasksperchild=50) as pool:
+    with context.Pool(processes=min(jobs, len(tasks)), maxtasksperchild=50,
+                      initializer=_worker_init) as pool:
         for item in pool.imap_unordered(_batch_job, tasks):
             results.append(item)
             if progress is not None:

@@ -12,12 +12,18 @@ Why the fences:
   logs, such as an image that could not be drawn) into a ReportError.
 - Reports must be reproducible: the creation date comes from the caller, not the clock, and
   WeasyPrint writes no random file identifier, so the same HTML gives the same bytes.
+
+Speed (see docs/report.md, bench/report.py): each thread keeps one WeasyPrint font configuration
+(Pango's font map, with the fonts it has opened) and report.css parsed once, and a render runs
+with few passes of Python's cyclic garbage collector, which otherwise walks the hundreds of
+thousands of objects WeasyPrint makes again and again.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import logging
 import mimetypes
 import os
@@ -31,12 +37,13 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import jinja2
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from evaluator import __version__
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
-from evaluator.reports import ReportError
+from evaluator.reports import GC_THRESHOLDS, ReportError
 from evaluator.reports.fonts import INSTALL_HINT, check_cjk_font
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,8 @@ log = logging.getLogger(__name__)
 STATIC_DIR = PACKAGE_DIR / "static"
 REPORT_TEMPLATES_DIR = TEMPLATES_DIR / "report"
 ALLOWED_ROOTS = (STATIC_DIR, REPORT_TEMPLATES_DIR)
+#: How report templates link their stylesheet (render_pdf uses its parsed copy instead).
+STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'
 
 # Raster images (and SVG) may come inline as data: URLs, e.g. a logo; nothing else may.
 DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
@@ -189,6 +198,82 @@ def _watch_weasyprint() -> Iterator[_WeasyPrintWatch]:
                 logger.setLevel(_saved_level)
 
 
+# A render allocates a few million objects, most of them boxes that live until it ends. With
+# the default thresholds the collector runs some 430 times per report (3 of them full passes)
+# and keeps walking them: a tenth of the time or more, for no garbage. Raised while any render
+# runs (counted, like the log level above), restored after the last one; render_pdf collects
+# the document itself (some 190,000 objects in cycles) once, at its end.
+_gc_users = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _gc_users, _gc_saved
+    with _level_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(*(max(a, b) for a, b in zip(GC_THRESHOLDS, _gc_saved, strict=True)))
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _level_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
+# Per thread (Pango objects are not to be shared between threads): the font configuration, and
+# report.css parsed with it, re-read when the file changes (a long-running web app, an edit).
+_state = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    config = getattr(_state, "font_config", None)
+    if config is None:
+        config = _state.font_config = FontConfiguration()
+    return config
+
+
+def _report_stylesheet(font_config: FontConfiguration) -> CSS:
+    """report.css, parsed once per thread (fetched through the restricted fetcher, as a
+    ``<link>`` would be); raises ReportError if it cannot be read."""
+    path = (REPORT_TEMPLATES_DIR / "report.css").resolve()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ReportError(f"the report stylesheet cannot be read: {path}") from exc
+    key = (stat.st_mtime_ns, stat.st_size, id(font_config))
+    cached = getattr(_state, "stylesheet", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    fetcher = RestrictedURLFetcher()
+    try:
+        sheet = CSS(url=path.as_uri(), url_fetcher=fetcher, font_config=font_config)
+    except FatalURLFetchingError as exc:
+        raise ReportError("the report stylesheet cannot be read", fetcher.refused or [str(exc)]
+                          ) from exc
+    _state.stylesheet = (key, sheet)
+    return sheet
+
+
+def forget_cached_state() -> None:
+    """Drop this thread's font configuration and parsed stylesheet (tests; new fonts)."""
+    _state.__dict__.clear()
+
+
+def warm_up() -> None:
+    """Load what every render needs (fonts, stylesheet, WeasyPrint's own) with a tiny report,
+    e.g. before a batch forks its workers, so that each starts warm."""
+    render_pdf(
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'{STYLESHEET_LINK}</head><body><section class="chapter" id="w"><h2>评估 1</h2>'
+        '<p>报告 Report 2026</p><table class="data"><thead><tr><th>表</th></tr></thead>'
+        '<tbody><tr><td class="num">1.0</td></tr></tbody></table></section></body></html>'
+    )
+
+
 def _w3c_date(value: date | datetime) -> str:
     """The PDF date WeasyPrint accepts: a date, or a datetime with its time zone."""
     if isinstance(value, datetime):
@@ -247,10 +332,15 @@ def render_pdf(
     ``created`` becomes the PDF's creation and modification date; without it the PDF has
     none, and either way the same input gives the same bytes.
 
-    ``timings``, when given, receives seconds: ``fonts`` (CJK check), ``parse`` (HTML
+    A template that links ``report.css`` (``STYLESHEET_LINK``) is rendered with the copy parsed
+    once per thread, and every render in a thread shares one font configuration.
+
+    ``timings``, when given, receives seconds: ``fonts`` (CJK check; the first time in a thread
+    also the font configuration and the stylesheet), ``parse`` (HTML
     parsing), ``layout`` (WeasyPrint's style and layout, ``HTML.render``), ``write``
-    (drawing, font subsetting, serialising), ``weasyprint`` (their sum), ``total`` and
-    ``overhead`` (total minus weasyprint: what this wrapper costs), and ``pages``.
+    (drawing, font subsetting, serialising), ``collect`` (freeing the laid-out document, which
+    is cyclic garbage), ``weasyprint`` (their sum), ``total`` and ``overhead`` (total minus
+    weasyprint: what this wrapper costs), and ``pages``.
 
     Raises ReportError for a missing CJK font, a refused or missing resource, a character
     no font can draw, or an error WeasyPrint logged; ValueError for bad arguments.
@@ -264,15 +354,22 @@ def render_pdf(
         raise ValueError(f"cannot write the PDF: folder {target.parent} does not exist")
 
     check_cjk_font()
+    font_config = _font_config()
+    stylesheets = []
+    if STYLESHEET_LINK in html:  # a report template: the stylesheet parsed once, not per render
+        stylesheets.append(_report_stylesheet(font_config))
+        html = html.replace(STYLESHEET_LINK, "", 1)
     fonts_done = time.perf_counter()
 
     fetcher = RestrictedURLFetcher()
     base_url = REPORT_TEMPLATES_DIR.resolve().as_uri() + "/"
-    with _watch_weasyprint() as watch:
+    with _watch_weasyprint() as watch, _fewer_collections():
         try:
             document_source = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             parsed = time.perf_counter()
-            document = document_source.render()
+            # A stylesheet given here is of the "user" origin: the page's own <style> (the
+            # English overrides) still wins over it, as it did over the <link>.
+            document = document_source.render(font_config=font_config, stylesheets=stylesheets)
             laid_out = time.perf_counter()
             metadata = document.metadata
             if created_text is not None:
@@ -282,6 +379,13 @@ def render_pdf(
                 metadata.generator = f"evaluator {__version__}"
             pdf = document.write_pdf()
             written = time.perf_counter()
+            pages = len(document.pages)
+            # A laid-out document is cyclic garbage (boxes, styles and layouts refer to each
+            # other): collect it now, all at once, while it sits in the young generations,
+            # rather than at some later allocation, or several reports' worth together.
+            del document, document_source
+            gc.collect(1)
+            collected = time.perf_counter()
         except FatalURLFetchingError as exc:
             raise ReportError(
                 "the report refers to a resource it may not use", fetcher.refused or [str(exc)]
@@ -302,15 +406,16 @@ def render_pdf(
         _write_atomically(target, pdf)
     finished = time.perf_counter()
     if timings is not None:
-        weasy = written - fonts_done
+        weasy = collected - fonts_done
         timings.update(
             fonts=fonts_done - started,
             parse=parsed - fonts_done,
             layout=laid_out - parsed,
             write=written - laid_out,
+            collect=collected - written,
             weasyprint=weasy,
             total=finished - started,
             overhead=(finished - started) - weasy,
-            pages=float(len(document.pages)),
+            pages=float(pages),
         )
     return pdf

@@ -121,6 +121,16 @@ def test_the_cover_says_the_data_are_synthetic_and_has_no_page_number(demo):
     assert "第三方评估报告" in cover and "页/共" not in cover
     english = squeeze(pdftotext(demo["en"], 1))
     assert "SYNTHETICDEMODATA" in english
+    # The English footer is the page's own style, report.css the renderer's: the cover's
+    # "no footer" must still win over it.
+    assert "Page1of" not in english and "Page2of" in squeeze(pdftotext(demo["en"], 2))
+
+
+def test_the_charts_are_drawn_with_their_words(demo):
+    """The charts reach the PDF as images of their SVG: drawn as vectors, their words as text."""
+    text = squeeze(demo["zh_text"])
+    assert "达标区域" in text and "95%置信区间" in text  # the interval plot's legend
+    assert "Targetmet" in squeeze(demo["en_text"])
 
 
 def test_cjk_fonts_are_embedded(demo):
