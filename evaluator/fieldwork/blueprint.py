@@ -35,6 +35,8 @@ RULES = (
     (E + "/export/<source>.<fmt>", "export", views_review.export, ("GET",)),
     (E + "/bundle.zip", "export_bundle", views_review.export_bundle, ("GET",)),
     (E + "/scores", "scores", views_review.scores, ("GET",)),
+    (E + "/report", "report", views_review.report_preview, ("GET",)),
+    (E + "/report.pdf", "report_pdf", views_review.report_download, ("GET",)),
     ("/attachments/<token>", "attachment", views_review.attachment, ("GET",)),
 )
 

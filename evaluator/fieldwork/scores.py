@@ -37,9 +37,15 @@ from evaluator.fieldwork.queries import rubric_for, surveys_by_id
 
 @dataclass(frozen=True)
 class Scored:
+    """The score sheet and, for the report (evaluator.fieldwork.reports), what it was made
+    from: the bundle, the rubric and the surveys (all None when the data cannot be scored)."""
+
     sheet: Any | None  # evaluator.scoring.ScoreSheet, or None when the data cannot be scored
     problems: list[str]
     data_hash: str
+    bundle: Any | None = None  # evaluator.bundle.model.Bundle
+    rubric: Any | None = None  # evaluator.rubrics.definition.Rubric
+    surveys: Mapping[str, Any] | None = None  # survey id -> Survey
 
 
 def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
@@ -58,7 +64,7 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
         problems = ordered(problems)
         if problems or bundle is None:
             return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
-        return Scored(score(rubric, bundle), [], bundle.data_hash)
+        return Scored(score(rubric, bundle), [], bundle.data_hash, bundle, rubric, surveys)
 
 
 @contextmanager

@@ -1,14 +1,27 @@
 """Review and results: records and their review states, quality flags and call-back checks,
-the audit trail, exports, the scores page, and photo evidence behind a permission check."""
+the audit trail, exports, the scores page and the report, and photo evidence behind a
+permission check."""
 
 from __future__ import annotations
 
+import io
 import math
 import secrets
 from collections import defaultdict
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -32,10 +45,18 @@ from evaluator.fieldwork.operations import OperationError
 from evaluator.fieldwork.page_forms import RecheckForm, RecheckOutcomeForm, ReviewForm
 from evaluator.fieldwork.permissions import can_view_scores, member_role
 from evaluator.fieldwork.quality import quality_rows
-from evaluator.fieldwork.queries import survey_for, survey_versions
+from evaluator.fieldwork.queries import rubric_version, survey_for, survey_versions
+from evaluator.fieldwork.report import report_html, report_pdf
 from evaluator.fieldwork.scores import score_evaluation
-from evaluator.fieldwork.views_common import attachment_dir, load_evaluation, problem_lines, summary
-from evaluator.web.i18n import translate
+from evaluator.fieldwork.views_common import (
+    attachment_dir,
+    load_evaluation,
+    problem_lines,
+    report_cache_dir,
+    summary,
+)
+from evaluator.reports import ReportError
+from evaluator.web.i18n import LANGUAGES, translate
 
 PAGE = 200
 
@@ -278,6 +299,73 @@ def scores(evaluation_id: int):
                            sheet=view, problems=scored.problems[:200],
                            more=max(0, len(scored.problems) - 200),
                            data_hash=scored.data_hash)
+
+
+def report_preview(evaluation_id: int):
+    """The report as its readers get it, as one HTML page (stylesheet and charts inline), in
+    the page's language (``?lang=zh|en`` switches it, as on every page). Who may see the scores
+    may see the report; until the evaluation is finished (leads only) it is marked as a draft
+    on its cover. The report date comes from the data (evaluator.fieldwork.report)."""
+    evaluation, role, scored = _report_inputs(evaluation_id)
+    if scored.sheet is None:
+        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
+    try:
+        html = report_html(scored, _report_lang(), draft=evaluation.status != "finished")
+    except ReportError as error:
+        return _report_failed(evaluation, role, error)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def report_download(evaluation_id: int):
+    """The report as PDF, as report_preview says. Rendering takes seconds, so each PDF is kept
+    under ``<instance>/report-cache/<evaluation id>/`` by a key of the data hash, the rubric's
+    content hash, the language, the software version, the report date (the later of the
+    period's end and the last fieldwork day: from the data, so the key is stable; the model
+    records no finishing date) and the draft mark: the same data is rendered once, and a
+    finished evaluation's PDF is the one ``evaluator report`` makes from its bundle.zip. The
+    newest few PDFs of each evaluation are kept, older ones deleted."""
+    evaluation, role, scored = _report_inputs(evaluation_id)
+    if scored.sheet is None:
+        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
+    lang = _report_lang()
+    draft = evaluation.status != "finished"
+    try:
+        pdf = report_pdf(report_cache_dir(), evaluation.id, scored,
+                         rubric_version(db_session(), evaluation).content_hash, lang,
+                         draft=draft)
+    except ReportError as error:
+        return _report_failed(evaluation, role, error)
+    name = f"{evaluation.key}-report-{lang}{'-draft' if draft else ''}.pdf"
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _report_inputs(evaluation_id: int):
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "viewer"))
+    if not can_view_scores(role, evaluation):
+        abort(403)
+    return evaluation, role, score_evaluation(db_session(), evaluation)
+
+
+def _report_lang() -> str:
+    lang = g.get("lang", "zh")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def _report_failed(evaluation: Evaluation, role: str, error: ReportError):
+    current_app.logger.error("report of evaluation %s failed: %s", evaluation.key, error)
+    return _report_refused(evaluation, role, "report_failed", [str(error)], 500)
+
+
+def _report_refused(evaluation: Evaluation, role: str, heading: str, problems: list[str],
+                    status: int):
+    return render_template("fieldwork/report_problems.html", evaluation=summary(evaluation, role),
+                           heading=translate(heading, g.lang), problems=problems[:200],
+                           more=max(0, len(problems) - 200)), status
 
 
 def _fmt(value, places: int = 2) -> str:

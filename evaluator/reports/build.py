@@ -242,8 +242,10 @@ def render_report_pdf(
     out_path: str | os.PathLike[str] | None = None,
     report_date: date | None = None,
     timings: MutableMapping[str, float] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> bytes:
-    """The report of one evaluation as PDF bytes (also written to ``out_path`` when given).
+    """The report of one evaluation as PDF bytes (also written to ``out_path`` when given);
+    ``context``, when given, is report_context()'s values, possibly amended (a draft mark).
 
     The PDF's creation date is the report date (from the data, never the clock), so the same
     bundle gives the same file. Raises ReportError (missing CJK font, missing glyph, refused
@@ -252,7 +254,9 @@ def render_report_pdf(
     from evaluator.reports.pdf import render_pdf
 
     started = time.perf_counter()
-    context = report_context(sheet, bundle, rubric, lang, surveys=surveys, report_date=report_date)
+    if context is None:
+        context = report_context(sheet, bundle, rubric, lang, surveys=surveys,
+                                 report_date=report_date)
     contexted = time.perf_counter()
     html = render_report_html(sheet, bundle, rubric, lang, standalone=False, context=context)
     htmled = time.perf_counter()

@@ -268,6 +268,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verdict_insufficient": ("样本不足", "insufficient"),
     "verdict_": ("–", "–"),
     "cannot_score": ("数据尚不能评分：", "The data cannot be scored yet:"),
+    "report": ("评估报告", "Report"),
+    "report_preview": ("报告预览", "Report preview"),
+    "download_pdf": ("下载 PDF", "Download PDF"),
+    "report_failed": ("报告生成失败：", "The report could not be made:"),
+    "report_draft_mark": ("【初稿】", "DRAFT · "),
+    "report_draft_notice": ("初稿：本评估尚未完成，数据和得分仍可能变化，不是正式的评估结论。", "DRAFT: this evaluation is not finished; its data and scores may still change, and this is not the final assessment."),
 }
 
 

@@ -62,6 +62,8 @@ MATRIX = {
     "fieldwork.export": ("GET", LEAD_PAGE),
     "fieldwork.export_bundle": ("GET", LEAD_PAGE),
     "fieldwork.scores": ("GET", row(302, 200, 404, 200, 403, 403)),
+    "fieldwork.report": ("GET", row(302, 200, 404, 200, 403, 403)),
+    "fieldwork.report_pdf": ("GET", row(302, 200, 404, 200, 403, 403)),
     "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404)),
     "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400)),
     "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404)),

@@ -1,0 +1,117 @@
+"""An evaluation's report in the web app: the scored data of the scores page rendered by
+evaluator.reports (HTML preview, PDF download), marked as a draft until the evaluation is
+finished, and each PDF kept on disk so an unchanged evaluation is rendered once (~4 s).
+
+The report date comes from the data, as for ``evaluator report``: the later of the evaluation
+period's end and the last fieldwork day (evaluator.reports.context.report_date_for). The
+model records no date an evaluation was finished (only the audit trail does, and a status
+set back and forth would move it), the period's end alone would date a report before its own
+fieldwork, and today would change the file every day. So a finished evaluation's PDF is the
+one ``evaluator report`` makes from its exported bundle.zip, and its cache key is stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from evaluator import __version__
+from evaluator.fieldwork.scores import Scored
+from evaluator.web.i18n import translate
+
+#: PDFs kept per evaluation in the cache (the newest; older ones are deleted on each write).
+KEEP_PER_EVALUATION = 4
+
+
+def report_date(scored: Scored) -> date:
+    """The report's date: the later of the period's end and the last fieldwork day."""
+    from evaluator.reports.context import report_date_for
+
+    return report_date_for(scored.bundle) or scored.bundle.meta.period_end
+
+
+def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None = None
+                   ) -> dict[str, Any]:
+    """The report's plain values; a draft says so on its cover and in every page's running
+    head (the place the report template gives a notice, as for synthetic data)."""
+    from evaluator.reports.build import report_context as build_context
+    from evaluator.reports.context import running_title
+
+    context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
+                            surveys=scored.surveys, report_date=day or report_date(scored))
+    if draft:
+        cover = context["report"]
+        cover["notice"] = " ".join(filter(None, (translate("report_draft_notice", lang),
+                                                 cover.get("notice", ""))))
+        cover["running_title"] = running_title(translate("report_draft_mark", lang)
+                                               + cover["running_title"])
+    return context
+
+
+def report_html(scored: Scored, lang: str, *, draft: bool) -> str:
+    """The standalone HTML preview (stylesheet and charts inline). Raises ReportError."""
+    from evaluator.reports.build import render_report_html
+
+    return render_report_html(scored.sheet, scored.bundle, scored.rubric, lang,
+                              context=report_context(scored, lang, draft=draft))
+
+
+def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date) -> bytes:
+    """The PDF, rendered, with the draft marks of report_context. Raises ReportError."""
+    from evaluator.reports.build import render_report_pdf
+
+    return render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang,
+                             context=report_context(scored, lang, draft=draft, day=day))
+
+
+def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: bool) -> str:
+    """sha256 of everything the PDF is made from: the data (its hash covers evaluation.yaml:
+    title, units, team, period, survey versions), the rubric's content, the language, the
+    software version, the report date, and whether it is a draft."""
+    parts = {"data": data_hash, "rubric": rubric_hash, "lang": lang, "software": __version__,
+             "date": day.isoformat(), "draft": draft}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def report_pdf(folder: Path, evaluation_id: int, scored: Scored, rubric_hash: str, lang: str,
+               *, draft: bool) -> bytes:
+    """The PDF from ``folder/<evaluation id>/<cache key>.pdf``, rendered and stored first when
+    it is not there (written to a temporary file and renamed: a reader never sees half a file,
+    and two workers rendering at once both write a whole one). Raises ReportError."""
+    day = report_date(scored)
+    directory = folder / str(evaluation_id)
+    path = directory / f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft)}.pdf"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    pdf = render_pdf(scored, lang, draft=draft, day=day)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pdf)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _keep_newest(directory, KEEP_PER_EVALUATION)
+    return pdf
+
+
+def _keep_newest(directory: Path, keep: int) -> None:
+    """Delete all but the ``keep`` newest PDFs of one evaluation (older data, other options)."""
+    def mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    files = sorted(directory.glob("*.pdf"), key=mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)

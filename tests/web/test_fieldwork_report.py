@@ -1,0 +1,238 @@
+"""The report in the web app: an HTML preview and a PDF download per evaluation, with the
+scores page's numbers, for whoever may see the scores; a draft until the evaluation is
+finished; each PDF rendered once per data, rubric, language and version (a render takes
+seconds: this file renders one real PDF, the rest use a stand-in)."""
+
+import io
+import logging
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from evaluator.cli import main
+from evaluator.fieldwork import report
+from evaluator.fieldwork.models import Evaluation, Submission
+from evaluator.reports import ReportError
+from evaluator.reports.context import points_text
+
+SYSTEM = Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal" / "system.csv"
+
+
+def file_check_record(field, household_id):
+    return {"instance_id": str(uuid.uuid4()), "evaluation_id": field.evaluation_id,
+            "source": "file_check", "household_id": household_id,
+            "started_at": "2026-11-04T10:00:00+08:00", "ended_at": "2026-11-04T10:20:00+08:00",
+            "answers": {"household_id": household_id, "file_status": "registered",
+                        "file_cause": "illness", "file_aid_total": "3000",
+                        "has_application": "yes", "income_verified": "yes",
+                        "public_notice": "yes", "approval_signed": "yes", "has_plan": "yes",
+                        "helper_recorded": "yes", "visit_records": "yes",
+                        "vouchers_complete": "yes"}}
+
+
+@pytest.fixture
+def approved(app, client, field, sign_in, api_post, household_record):
+    """Every sampled household visited and its file checked, the system export uploaded, every
+    record approved; the lead signed in. The evaluation is still in fieldwork."""
+    sign_in("lead")
+    assert client.post(f"/evaluations/{field.evaluation_id}/system", data={
+        "file": (io.BytesIO(SYSTEM.read_bytes()), "system.csv")},
+        content_type="multipart/form-data").status_code == 302
+    sign_in("evaluator")
+    for household in field.sample:
+        assert api_post(household_record(household)).status_code == 201
+        assert api_post(file_check_record(field, household)).status_code == 201
+    set_states(app, "approved")
+    sign_in("lead")
+    return field
+
+
+def set_states(app, state, limit=None):
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        rows = db.scalars(select(Submission).where(Submission.current.is_(True))
+                          .order_by(Submission.id)).all()
+        for s in rows[:limit]:
+            s.review_state = state
+        db.commit()
+
+
+def set_status(app, field, status):
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        db.get(Evaluation, field.evaluation_id).status = status
+        db.commit()
+
+
+def scored_now(app, field):
+    from evaluator.fieldwork.scores import score_evaluation
+
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
+        scored = score_evaluation(db, db.get(Evaluation, field.evaluation_id))
+    assert scored.problems == [] and scored.sheet is not None
+    return scored
+
+
+def squeeze(text: str) -> str:
+    """pdftotext drops or adds spaces around CJK characters; compare without whitespace."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Count the PDF renders (still rendering for real)."""
+    calls = []
+    real = report.render_pdf
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("draft"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "render_pdf", counted)
+    return calls
+
+
+def stand_in(monkeypatch):
+    """Replace the PDF render by a cheap stand-in; the returned list counts its calls."""
+    calls = []
+
+    def fake(scored, lang, *, draft, day):
+        calls.append((lang, draft))
+        return b"%PDF-stand-in " + scored.data_hash.encode()
+
+    monkeypatch.setattr(report, "render_pdf", fake)
+    return calls
+
+
+def test_the_preview_shows_the_scores_page_figures(app, client, approved):
+    url = f"/evaluations/{approved.evaluation_id}"
+    scores = client.get(f"{url}/scores").get_data(as_text=True)
+    assert f"{url}/report" in scores and f"{url}/report.pdf" in scores
+    assert f"{url}/report.pdf" in client.get(url).get_data(as_text=True)
+    sheet = scored_now(app, approved).sheet
+    page = client.get(f"{url}/report")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    # the scores page rounds the total to one decimal, the report to two
+    assert f"<b>{sheet.total:.1f}</b>" in scores and points_text(sheet.total) in html
+    assert sheet.grade in scores and sheet.grade in html
+    for dimension in sheet.to_dict()["dimensions"]:
+        assert dimension["name"]["zh"] in html
+    assert "<style>" in html and "<svg" in html  # standalone: stylesheet and charts inline
+    assert "初稿" in html  # a lead's preview before the evaluation is finished
+    english = client.get(f"{url}/report?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in english and "DRAFT" in english and "初稿" not in english
+
+
+def test_a_finished_preview_is_the_command_line_report_of_the_bundle(app, client, approved,
+                                                                     tmp_path):
+    set_status(app, approved, "finished")
+    url = f"/evaluations/{approved.evaluation_id}"
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(client.get(f"{url}/bundle.zip").data)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(archive), "--out", str(out), "--html"])
+    assert result.exit_code == 0, result.output
+    html = client.get(f"{url}/report").get_data(as_text=True)
+    assert "初稿" not in html
+    assert html == out.read_text(encoding="utf-8")
+
+
+def test_the_pdf_is_rendered_once_per_data(app, client, approved, renders, monkeypatch):
+    url = f"/evaluations/{approved.evaluation_id}/report.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    disposition = first.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and "test-eval-report-zh-draft.pdf" in disposition
+    assert first.data.startswith(b"%PDF-")
+    text = squeeze(subprocess.run(["pdftotext", "-", "-"], input=first.data, capture_output=True,
+                                  check=True).stdout.decode("utf-8"))
+    sheet = scored_now(app, approved).sheet
+    assert points_text(sheet.total) in text and sheet.grade in text and "初稿" in text
+    assert renders == [True]
+    again = client.get(url)
+    assert again.data == first.data and renders == [True]  # served from the cache
+    cache = Path(app.instance_path) / "report-cache" / str(approved.evaluation_id)
+    assert len(list(cache.glob("*.pdf"))) == 1
+
+    calls = stand_in(monkeypatch)
+    set_status(app, approved, "finished")  # no longer a draft: another key
+    finished = client.get(url)
+    assert finished.data.startswith(b"%PDF-stand-in") and calls == [("zh", False)]
+    assert "test-eval-report-zh.pdf" in finished.headers["Content-Disposition"]
+    set_states(app, "rejected", limit=1)  # other data: another key
+    changed = client.get(url)
+    assert changed.data != finished.data and calls == [("zh", False)] * 2
+    assert client.get(url).data == changed.data and len(calls) == 2
+    assert client.get(url + "?lang=en").status_code == 200 and calls[-1] == ("en", False)
+    assert len(list(cache.glob("*.pdf"))) == report.KEEP_PER_EVALUATION
+    assert not list(cache.glob(".*"))  # no temporary file left
+
+
+def test_the_cache_key_names_everything_the_pdf_is_made_from():
+    from datetime import date
+
+    base = ("sha256:a", "r", "zh", date(2026, 11, 4))
+    key = report.cache_key(*base, draft=False)
+    assert key == report.cache_key(*base, draft=False)
+    others = {report.cache_key("sha256:b", *base[1:], draft=False),
+              report.cache_key(base[0], "s", *base[2:], draft=False),
+              report.cache_key(*base[:2], "en", base[3], draft=False),
+              report.cache_key(*base[:3], date(2026, 11, 5), draft=False),
+              report.cache_key(*base, draft=True)}
+    assert len(others) == 5 and key not in others
+
+
+def test_viewers_see_the_finished_report_only(app, client, approved, sign_in, monkeypatch):
+    calls = stand_in(monkeypatch)
+    url = f"/evaluations/{approved.evaluation_id}/report"
+    for role, status in (("viewer", 403), ("evaluator", 403), ("author", 404)):
+        sign_in(role)
+        assert client.get(url).status_code == status, role
+        assert client.get(url + ".pdf").status_code == status, role
+    assert calls == []
+    set_status(app, approved, "finished")
+    sign_in("viewer")
+    assert "report.pdf" in client.get(f"/evaluations/{approved.evaluation_id}").get_data(
+        as_text=True)
+    preview = client.get(url)
+    assert preview.status_code == 200 and "初稿" not in preview.get_data(as_text=True)
+    assert client.get(url + ".pdf").status_code == 200 and calls == [("zh", False)]
+    sign_in("evaluator")
+    assert client.get(url).status_code == 403
+
+
+def test_data_that_cannot_be_scored_gets_its_problems(app, client, field, sign_in, monkeypatch):
+    calls = stand_in(monkeypatch)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        db.get(Evaluation, field.evaluation_id).sampling_plan = None
+        db.commit()
+    sign_in("lead")
+    for suffix in ("", ".pdf"):
+        page = client.get(f"/evaluations/{field.evaluation_id}/report{suffix}")
+        assert page.status_code == 409 and page.mimetype == "text/html"
+        text = page.get_data(as_text=True)
+        assert "数据尚不能评分" in text and "the sample has not been drawn yet" in text
+    assert calls == []
+
+
+def test_a_report_error_is_a_clear_page_and_logged(app, client, approved, monkeypatch, caplog):
+    from evaluator.fieldwork import views_review
+
+    def broken(*args, **kwargs):
+        raise ReportError("no CJK font: install fonts-noto-cjk")
+
+    monkeypatch.setattr(report, "render_pdf", broken)
+    monkeypatch.setattr(views_review, "report_html", broken)
+    for suffix in ("", ".pdf"):
+        with caplog.at_level(logging.ERROR):
+            page = client.get(f"/evaluations/{approved.evaluation_id}/report{suffix}")
+        assert page.status_code == 500
+        text = page.get_data(as_text=True)
+        assert "报告生成失败" in text and "install fonts-noto-cjk" in text
+        assert "install fonts-noto-cjk" in caplog.text
+        caplog.clear()
+    assert not list((Path(app.instance_path) / "report-cache").glob("*/*.pdf"))
