@@ -633,6 +633,7 @@ class _ReportBuilder:
                 else self.scrub(m.name) for m in meta.team]
         return {
             "title": title,
+            "title_parts": title_parts(title) if self.lang == "zh" else [title],
             "running_title": running_title(title),
             "subtitle": "",
             "evaluated_unit": self.scrub(meta.evaluated_unit),
@@ -1496,6 +1497,25 @@ def report_title(title: Any, lang: str) -> str:
     if head.endswith("评估"):
         return head + "报告" + tail
     return text
+
+
+#: Where a Chinese cover title may break: before these words (they stay together).
+_TITLE_BREAKS = ("第三方评估报告", "第三方评估", "评估报告")
+
+
+def title_parts(title: str) -> list[str]:
+    """A Chinese cover title in the pieces a line break may fall between, e.g. "某县……工作成效",
+    "第三方评估报告", "（演示数据）": the cover keeps each piece on one line when it fits, so
+    the title never breaks inside 第三方. (English breaks between words anyway.)"""
+    match = _TRAILING_NOTE.match(title)
+    head, tail = match.group("head"), match.group("tail") or ""
+    parts = [head]
+    for word in _TITLE_BREAKS:
+        at = head.find(word)
+        if at >= 0:
+            parts = [head[:at], head[at:]]
+            break
+    return [part for part in (*parts, tail) if part]
 
 
 #: Room in the running head (72 % of the line at 8.5 pt), in em: a CJK character is 1 em.

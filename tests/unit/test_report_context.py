@@ -27,6 +27,7 @@ from evaluator.reports.context import (
     report_date_for,
     report_title,
     running_title,
+    title_parts,
 )
 from evaluator.reports.words import EN, ZH, chinese_numeral
 from evaluator.rubrics.definition import load_rubric
@@ -90,6 +91,15 @@ def test_report_title_ends_in_report_and_the_running_head_fits_one_line():
     assert running_title(short) == short
     long = "演示县城市困难职工解困脱困工作成效第三方评估报告（演示数据，模拟生成）" * 2
     assert running_title(long).endswith("…") and len(running_title(long)) < len(long)
+
+
+def test_the_cover_title_breaks_between_its_phrases_never_inside_them():
+    title = "演示县城市困难职工解困脱困工作成效第三方评估报告（演示数据，模拟生成）"
+    assert title_parts(title) == ["演示县城市困难职工解困脱困工作成效", "第三方评估报告",
+                                  "（演示数据，模拟生成）"]
+    assert "".join(title_parts(title)) == title
+    assert title_parts("某县第三方评估") == ["某县", "第三方评估"]
+    assert title_parts("第三方评估报告") == ["第三方评估报告"]
 
 
 def test_both_languages_have_the_same_words():

@@ -119,6 +119,11 @@ def test_the_cover_says_the_data_are_synthetic_and_has_no_page_number(demo):
     cover = squeeze(pdftotext(demo["zh"], 1))
     assert "演示/模拟数据" in cover
     assert "第三方评估报告" in cover and "页/共" not in cover
+    # The title breaks between its phrases, never inside 第三方.
+    assert any(line.strip().startswith("第三方评估报告")
+               for line in pdftotext(demo["zh"], 1).splitlines())
+    # The cover is one page whatever the language: its last line is not pushed onto page 2.
+    assert "evaluator" not in pdftotext(demo["en"], 2).split("Page 2")[0].lower()
     english = squeeze(pdftotext(demo["en"], 1))
     assert "SYNTHETICDEMODATA" in english
     # The English footer is the page's own style, report.css the renderer's: the cover's
