@@ -28,7 +28,15 @@ _DATE_LIKE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)")
 _SPACES_RE = re.compile(r"[ \t\n\r]+")
 
 
+#: The types answers have: tested by identity first, as the abstract numbers.Real check is slow
+#: and a bundle check evaluates these tens of thousands of times.
+_PLAIN = frozenset({str, bool, int, float, type(None)})
+
+
 def is_number(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN:
+        return kind is int or kind is float
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -38,7 +46,7 @@ def is_list(value: Any) -> bool:
 
 def single(value: Any) -> Any:
     """Refuse a repeat's list where XPath would silently take the first node's value."""
-    if value is None or isinstance(value, str | bool) or is_number(value):
+    if type(value) in _PLAIN or isinstance(value, str | bool) or is_number(value):
         return value
     refuse(value)
 
