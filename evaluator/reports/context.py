@@ -1711,6 +1711,7 @@ class _Comparison:
         dimensions = self.dimensions()
         indicators = self.indicators()
         data = self.data()
+        title = self.cw("title", rubric=rubric_title)
         return {
             "lang": self.lang,
             "html_lang": "zh-CN" if self.lang == "zh" else "en",
@@ -1718,8 +1719,9 @@ class _Comparison:
                                          "evaluator_org", "team", "fieldwork_dates",
                                          "report_date", "toc")},
             "report": {
-                "title": self.cw("title", rubric=rubric_title),
-                "running_title": running_title(self.cw("title", rubric=rubric_title)),
+                "title": title,
+                "title_parts": title_parts(title) if self.lang == "zh" else [title],
+                "running_title": running_title(title),
                 "subtitle": "",
                 "evaluated_unit": (w.list(units) if len(units) <= 4
                                    else self.cw("units_many", count=len(units))),

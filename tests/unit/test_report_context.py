@@ -222,6 +222,8 @@ def test_comparison_ranks_by_the_rounded_total_and_shares_ties(scored):
     rows = ctx["ranking"]["rows"]
     assert [r["unit"] for r in rows] == ["乙县总工会", bundle.meta.evaluated_unit]
     assert [r["rank"] for r in rows] == ["1", "2"]
+    assert "".join(ctx["report"]["title_parts"]) == ctx["report"]["title"]
+    assert ctx["report"]["title_parts"][-1].startswith("第三方评估")
     tied = dataclasses.replace(sheet, total=70.004)
     ctx = build_comparison_context([(sheet, bundle), (tied, other)], scored["rubric"])
     assert [r["rank"] for r in ctx["ranking"]["rows"]] == ["1", "1"]
