@@ -404,7 +404,7 @@ def _sheet_view(sheet: dict) -> dict:
                    "max": _fmt(d["max"], 0), "share": (d["score"] / d["max"] * 100)
                    if d["max"] else 0, "indicators": by_dimension.get(d["code"], [])}
                   for d in sheet["dimensions"]]
-    return {"total": _fmt(sheet["total"], 1), "max": _fmt(sheet["max"], 0),
+    return {"total": _fmt(sheet["total"]), "max": _fmt(sheet["max"], 0),  # as the report prints it
             "grade": sheet["grade"] if lang != "en" else sheet.get("grade_en") or sheet["grade"],
             "uncapped": sheet.get("uncapped_grade"),
             "veto": [{"code": v["code"], "name": name(v["name"]), "cap": v["cap"],

@@ -197,7 +197,7 @@ def test_the_bundle_scores_to_the_numbers_of_the_scores_page(app, client, field,
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         scored = score_evaluation(db, db.get(Evaluation, field.evaluation_id))
     assert scored.problems == [] and scored.sheet is not None
-    assert f"<b>{scored.sheet.total:.1f}</b>" in html
+    assert f"<b>{scored.sheet.total:.2f}</b>" in html
     assert scored.sheet.grade in html and "对象准" in html
     bundle = client.get(f"/evaluations/{field.evaluation_id}/bundle.zip")
     archive = tmp_path / "bundle.zip"
