@@ -192,7 +192,7 @@ def build_bundle(
             if table is not None:
                 tables[name] = table
     return _assemble(files, set(files), tables, table_problems, surveys, origin=origin,
-                     problems=problems, content_hash=data_hash(files))
+                     problems=problems, content_hash=data_hash(files, tables))
 
 
 def bundle_from_tables(
@@ -290,13 +290,22 @@ def _placeholder_meta(names: Iterable[str]) -> Evaluation:
 # -- hashing ------------------------------------------------------------------------------------
 
 
-def data_hash(files: Mapping[str, bytes]) -> str:
+def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = None) -> str:
     """``sha256:<hex>`` over the canonical content of the data files (not README.txt).
 
     Canonical: CSV as decoded header + cells (encoding, BOM and line endings do not count) and
     YAML as its parsed value, serialised as sorted, compact JSON. Unparseable files count by bytes.
+    ``tables``: CSV files already parsed from these bytes (``_parse_table``), not parsed again.
     """
-    return content_hash({name: file_entry(name, raw) for name, raw in files.items() if hashed(name)})
+    tables = tables or {}
+
+    def entry(name: str, raw: bytes) -> dict[str, Any]:
+        table = tables.get(name)
+        if table is None:
+            return file_entry(name, raw)
+        return table_entry(table.header, ([r[h] for h in table.header] for r in table.rows))
+
+    return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
 
 
 def hashed(name: str) -> bool:

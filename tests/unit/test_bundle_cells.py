@@ -119,6 +119,11 @@ def test_the_data_hash_keeps_its_definition(tmp_path):
     assert data_hash(files) == old_data_hash(files)
     broken = dict(files, **{"roster.csv": b"\xff\xfe not text", "x.yaml": b"a: [", "b.txt": b"?"})
     assert data_hash(broken) == old_data_hash(broken)
+    # build_bundle hands over the tables it parsed; the hash is the same without parsing again
+    gbk = dict(broken, **{"forum.csv": "编号,意见\n1,好\n".encode("gb18030")})
+    for some in (files, broken, gbk):
+        bundle, _ = build_bundle(some)
+        assert bundle.data_hash == data_hash(some) == old_data_hash(some)
 
 
 def cells_of(raw: bytes) -> tuple[list[str], list[list[str]]]:
