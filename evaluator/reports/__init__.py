@@ -7,6 +7,10 @@ package itself imports nothing and only holds the error every report step raises
 
 from __future__ import annotations
 
+#: How report templates link their stylesheet: the preview inlines it in its place
+#: (evaluator.reports.build), render_pdf uses its parsed copy instead (evaluator.reports.pdf).
+STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'
+
 #: The garbage collector's thresholds while a report renders (evaluator.reports.pdf) and in a
 #: batch worker (evaluator.reports.build): a render makes hundreds of thousands of objects that
 #: live until it ends, which the default thresholds (700, 10, 10) would walk again and again.

@@ -32,12 +32,11 @@ from markupsafe import Markup
 
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.reports import GC_THRESHOLDS, ReportError, charts
+from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts
 from evaluator.reports.context import build_comparison_context, build_context
 
 REPORT_TEMPLATE = "report/report.html"
 COMPARISON_TEMPLATE = "report/comparison.html"
-_STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'  # = pdf.STYLESHEET_LINK
 #: Room for indicator names beside the interval plot (px of its 620): English names are longer.
 INTERVAL_LABEL_WIDTH = {"zh": 175, "en": 215}
 
@@ -182,12 +181,12 @@ def _finish(html: str, standalone: bool) -> str:
     """A standalone page carries its stylesheet (a browser preview cannot fetch report.css)."""
     if not standalone:
         return html
-    if _STYLESHEET_LINK not in html:
+    if STYLESHEET_LINK not in html:
         raise ReportError("the report template no longer links report.css as expected")
     css = _stylesheet()
     if "</style" in css.lower():
         raise ReportError("report.css must not contain '</style'")
-    return html.replace(_STYLESHEET_LINK, f"<style>\n{css}\n</style>", 1)
+    return html.replace(STYLESHEET_LINK, f"<style>\n{css}\n</style>", 1)
 
 
 def report_context(

@@ -43,7 +43,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from evaluator import __version__
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
-from evaluator.reports import GC_THRESHOLDS, ReportError
+from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError
 from evaluator.reports.fonts import INSTALL_HINT, check_cjk_font
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = PACKAGE_DIR / "static"
 REPORT_TEMPLATES_DIR = TEMPLATES_DIR / "report"
 ALLOWED_ROOTS = (STATIC_DIR, REPORT_TEMPLATES_DIR)
-#: How report templates link their stylesheet (render_pdf uses its parsed copy instead).
-STYLESHEET_LINK = '<link rel="stylesheet" href="report.css">'
 
 # Raster images (and SVG) may come inline as data: URLs, e.g. a logo; nothing else may.
 DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from evaluator.bundle.demo import write_demo
-from evaluator.reports import GC_THRESHOLDS
+from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK
 from evaluator.reports import pdf as pdf_module
 from evaluator.reports.build import (
     _warm_up,
@@ -21,7 +21,7 @@ from evaluator.reports.build import (
     load_scored,
     render_report_html,
 )
-from evaluator.reports.pdf import STYLESHEET_LINK, render_pdf
+from evaluator.reports.pdf import render_pdf
 
 
 @pytest.fixture(scope="module")
