@@ -289,16 +289,11 @@ def export_bundle(evaluation_id: int):
 
 
 def scores(evaluation_id: int):
-    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "viewer"))
-    if not can_view_scores(role, evaluation):
-        abort(403)
-    scored = score_evaluation(db_session(), evaluation)
+    evaluation, role, scored = _scored(evaluation_id)
     sheet = scored.sheet.to_dict() if scored.sheet is not None else None
     view = _sheet_view(sheet) if sheet else None
     return render_template("fieldwork/scores.html", evaluation=summary(evaluation, role),
-                           sheet=view, problems=scored.problems[:200],
-                           more=max(0, len(scored.problems) - 200),
-                           data_hash=scored.data_hash)
+                           sheet=view, **_shown(scored.problems), data_hash=scored.data_hash)
 
 
 def report_preview(evaluation_id: int):
@@ -306,7 +301,7 @@ def report_preview(evaluation_id: int):
     the page's language (``?lang=zh|en`` switches it, as on every page). Who may see the scores
     may see the report; until the evaluation is finished (leads only) it is marked as a draft
     on its cover. The report date comes from the data (evaluator.fieldwork.report)."""
-    evaluation, role, scored = _report_inputs(evaluation_id)
+    evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
         return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
     try:
@@ -326,7 +321,7 @@ def report_download(evaluation_id: int):
     records no finishing date) and the draft mark: the same data is rendered once, and a
     finished evaluation's PDF is the one ``evaluator report`` makes from its bundle.zip. The
     newest few PDFs of each evaluation are kept, older ones deleted."""
-    evaluation, role, scored = _report_inputs(evaluation_id)
+    evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
         return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
     lang = _report_lang()
@@ -344,7 +339,17 @@ def report_download(evaluation_id: int):
     return response
 
 
-def _report_inputs(evaluation_id: int):
+#: Problems listed on a page; the rest are counted.
+PROBLEMS_SHOWN = 200
+
+
+def _shown(problems: list[str]) -> dict:
+    return {"problems": problems[:PROBLEMS_SHOWN], "more": max(0, len(problems) - PROBLEMS_SHOWN)}
+
+
+def _scored(evaluation_id: int):
+    """(evaluation, role, Scored) for the scores page and the report: leads any time, viewers
+    once the evaluation is finished."""
     evaluation, role = load_evaluation(evaluation_id, allow=("lead", "viewer"))
     if not can_view_scores(role, evaluation):
         abort(403)
@@ -364,8 +369,7 @@ def _report_failed(evaluation: Evaluation, role: str, error: ReportError):
 def _report_refused(evaluation: Evaluation, role: str, heading: str, problems: list[str],
                     status: int):
     return render_template("fieldwork/report_problems.html", evaluation=summary(evaluation, role),
-                           heading=translate(heading, g.lang), problems=problems[:200],
-                           more=max(0, len(problems) - 200)), status
+                           heading=translate(heading, g.lang), **_shown(problems)), status
 
 
 def _fmt(value, places: int = 2) -> str:
