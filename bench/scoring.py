@@ -47,7 +47,8 @@ from sqlalchemy import insert, select
 
 from evaluator.auth.models import User
 from evaluator.bundle.demo import SAMPLE_SHARE, write_demo
-from evaluator.bundle.reader import load_bundle, normalise_source, read_files, source_spec
+from evaluator.bundle.reader import load_bundle, read_files
+from evaluator.bundle.source_files import normalise_source, source_spec
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
 from evaluator.rubrics.definition import content_hash, load_rubric
 from evaluator.rubrics.models import RubricVersion

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evaluator.app import create_app  # noqa: E402
 from evaluator.auth.models import User  # noqa: E402
 from evaluator.bundle import demo_files, load_bundle, write_files  # noqa: E402
-from evaluator.bundle.reader import instance_key  # noqa: E402
+from evaluator.bundle.source_files import instance_key  # noqa: E402
 from evaluator.extensions import db_session  # noqa: E402
 from evaluator.fieldwork import operations  # noqa: E402
 from evaluator.fieldwork.models import Assignment, AuditEntry, Evaluation, Submission  # noqa: E402

@@ -7,7 +7,9 @@ SQLAlchemy. ``load_bundle`` reads one for scoring, ``bundle_problems`` checks on
 """
 
 from evaluator.bundle.check import bundle_problems, check_bundle, check_files
-from evaluator.bundle.demo import ErrorRates, demo_files, parse_error_rates, write_demo
+from evaluator.bundle.demo import demo_files, write_demo
+from evaluator.bundle.demo_population import ErrorRates, parse_error_rates
+from evaluator.bundle.hashing import data_hash, roster_hash
 from evaluator.bundle.model import (
     CATEGORIES,
     DEFAULT_SOURCES,
@@ -28,15 +30,8 @@ from evaluator.bundle.model import (
     is_household_source,
     record_key,
 )
-from evaluator.bundle.reader import (
-    build_bundle,
-    data_hash,
-    instance_key,
-    load_bundle,
-    read_bundle,
-    read_files,
-    roster_hash,
-)
+from evaluator.bundle.reader import build_bundle, load_bundle, read_bundle, read_files
+from evaluator.bundle.source_files import instance_key
 from evaluator.bundle.writer import bundle_files, write_bundle, write_files, zip_bytes
 
 __all__ = [

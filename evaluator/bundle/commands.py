@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from evaluator.bundle.check import check_files
-from evaluator.bundle.demo import DEFAULT_HOUSEHOLDS, DEFAULT_SEED, demo_files, parse_error_rates
+from evaluator.bundle.demo import DEFAULT_HOUSEHOLDS, DEFAULT_SEED, demo_files
+from evaluator.bundle.demo_population import parse_error_rates
 from evaluator.bundle.model import Ref
 from evaluator.bundle.reader import build_bundle, read_files, shipped_surveys
 from evaluator.bundle.writer import write_files

@@ -223,7 +223,7 @@ class RepeatData:
     """Rows of one repeat group (ODK writes them to ``<form>-<repeat>.csv``).
 
     ``parent_keys[i]`` is ODK's PARENT_KEY of ``rows[i]``: the instance id of the record it
-    belongs to (compare with ``reader.instance_key``, which drops 'uuid:' and nested suffixes);
+    belongs to (compare with ``source_files.instance_key``, which drops 'uuid:' and nested suffixes);
     ``keys[i]`` the row's own KEY ('' when the export has none); ``row_number(i)`` the
     spreadsheet row of ``rows[i]``.
     """

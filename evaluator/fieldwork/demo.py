@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluator.auth.models import User
-from evaluator.bundle.reader import instance_key, read_files
+from evaluator.bundle.reader import read_files
+from evaluator.bundle.source_files import instance_key
 from evaluator.fieldwork import operations
 from evaluator.fieldwork.api import canonical_hash, parse_moment
 from evaluator.fieldwork.forms import survey_of

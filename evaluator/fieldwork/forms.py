@@ -30,7 +30,8 @@ from wtforms.fields.choices import SelectChoice
 
 from evaluator.fieldwork.logic import Checked, FormModel, note_references
 from evaluator.rubrics.definition import content_hash
-from evaluator.surveys.definition import META_TYPES, Survey, build_survey, row_type, split_column
+from evaluator.surveys.definition import Survey, build_survey
+from evaluator.surveys.subset import META_TYPES, row_type, split_column
 
 _CACHE: dict[tuple[str, str, str], type[SurveyForm]] = {}
 _SURVEYS: dict[tuple[str, str, str], Survey] = {}

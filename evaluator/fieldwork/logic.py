@@ -34,7 +34,8 @@ from evaluator.definitions.expressions import (
     to_json,
     to_string,
 )
-from evaluator.surveys.definition import META_TYPES, Survey, split_column
+from evaluator.surveys.definition import Survey
+from evaluator.surveys.subset import META_TYPES, split_column
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -123,7 +124,7 @@ def _text(mapping: Mapping[str, str], fallback: Text) -> Text:
 
 
 def _choice_filter_node(text: str) -> Node:
-    """XLSForm names choices-sheet columns bare; rewrite them as ${name} (surveys/definition)."""
+    """XLSForm names choices-sheet columns bare; rewrite them as ${name} (surveys/validation)."""
     parts: list[str] = []
     last = 0
     for match in _BARE_WORD_RE.finditer(text):

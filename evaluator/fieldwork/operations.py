@@ -54,8 +54,8 @@ from evaluator.fieldwork.queries import (
 )
 from evaluator.fieldwork.uploads import Upload
 from evaluator.rubrics.models import RubricVersion
-from evaluator.surveys.definition import META_TYPES
 from evaluator.surveys.models import SurveyVersion
+from evaluator.surveys.subset import META_TYPES
 
 #: Review decisions a lead can make; ``edited`` is set when a record is replaced by an edit.
 REVIEW_DECISIONS = ("received", "hasIssues", "approved", "rejected")
@@ -225,7 +225,7 @@ def draw_sample(db: Session, user, evaluation: Evaluation, *, seed: int,
                 expected_errors: int = 0, min_per_stratum: int = 0,
                 reserve: int = 0) -> dict:
     """Draw (or redraw, while nothing has been collected) the stratified sample."""
-    from evaluator.bundle.reader import roster_hash
+    from evaluator.bundle.hashing import roster_hash
     from evaluator.sampling import draw_sample as sample_households
 
     _require_lead(db, user, evaluation)

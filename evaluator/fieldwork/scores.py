@@ -7,7 +7,7 @@ engine: the web page and the command line give the same numbers, bit for bit. Tw
 saved on the way (a 20,000-household evaluation would otherwise take half a minute):
 
 * the CSV files are not written and parsed back: the cells go straight into the tables the
-  reader would have parsed (evaluator.bundle.reader.table_from_cells, which declines the rare
+  reader would have parsed (evaluator.bundle.parsing.table_from_cells, which declines the rare
   cell the CSV round trip might not give back; then the files are written and read as before);
 * each answer of the records is not checked again against its survey (type, choice list,
   relevance, required, constraint, calculation: ``check_bundle(answers=False)``): the app
@@ -90,15 +90,9 @@ def read_content(content: BundleContent, surveys: Mapping[str, Any], *, origin: 
                  ) -> tuple[Any, list[Any]]:
     """(bundle, problems) as ``build_bundle(content.files(), surveys)`` gives them, read from
     the cells without writing the CSV files when every table allows it."""
-    from evaluator.bundle.reader import (
-        build_bundle,
-        bundle_from_tables,
-        content_hash,
-        file_entry,
-        hashed,
-        table_entry,
-        table_from_cells,
-    )
+    from evaluator.bundle.hashing import content_hash, file_entry, hashed, table_entry
+    from evaluator.bundle.parsing import table_from_cells
+    from evaluator.bundle.reader import build_bundle, bundle_from_tables
 
     other = {name: content.file(name) for name in content.names if name not in content.tables}
     tables = {}

@@ -2,6 +2,7 @@
 
 A rubric is data written by a rubric author, not code: YAML under ``rubrics/``. This package
 reads it (``definition``), checks it alone and against the surveys that feed it
-(``validation``) and offers ``evaluator check`` (``commands``). Scoring lives elsewhere and only
+(``validation``, with ``parameter_rules`` and ``survey_references``; the method table is
+``method_table``) and offers ``evaluator check`` (``commands``). Scoring lives elsewhere and only
 consumes the frozen ``Rubric`` built here.
 """

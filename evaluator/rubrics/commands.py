@@ -17,7 +17,8 @@ import click
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.rubrics.definition import read_yaml
 from evaluator.rubrics.validation import check_together
-from evaluator.surveys.definition import build_survey, load_survey, survey_problems
+from evaluator.surveys.definition import build_survey, load_survey
+from evaluator.surveys.validation import survey_problems
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SURVEY_SUFFIXES = (".xlsx",)  # XLSForm workbooks are always surveys

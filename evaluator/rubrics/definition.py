@@ -23,14 +23,9 @@ import yaml
 from evaluator.definitions.expressions import parse, references
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.definitions.text import Text
-from evaluator.rubrics.validation import (
-    METHODS,
-    PARAMETERS,
-    ROSTER_COLUMNS,
-    SEVERITIES,
-    MethodSpec,
-    rubric_problems,
-)
+from evaluator.rubrics.method_table import METHODS, PARAMETERS, SEVERITIES, MethodSpec
+from evaluator.rubrics.survey_references import ROSTER_COLUMNS
+from evaluator.rubrics.validation import rubric_problems
 
 __all__ = [
     "METHODS",

@@ -13,7 +13,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from evaluator.bundle.reader import instance_key
+from evaluator.bundle.source_files import instance_key
 from evaluator.scoring.types import (
     FindingRecord,
     JudgementRecord,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from evaluator.surveys.definition import dump_survey, load_survey
+from evaluator.surveys.definition import load_survey
 from evaluator.surveys.xlsform import export_xlsform, import_xlsform
+from evaluator.surveys.yaml_io import dump_survey
 
 
 @click.group()

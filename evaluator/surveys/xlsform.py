@@ -1,4 +1,4 @@
-"""XLSForm workbooks in and out (XLSForm 导入导出), for the subset in ``definition``.
+"""XLSForm workbooks in and out (XLSForm 导入导出), for the subset in ``subset``.
 
 Reading goes through pyxform's own workbook reader (``pyxform.xls2json_backends``), so a file
 reads here exactly as ODK and KoboToolbox read it: same header clean-up, same cell-to-text rules,
@@ -24,14 +24,8 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.surveys.definition import (
-    LANGUAGE_RE,
-    NAME_RE,
-    TRANSLATABLE_COLUMNS,
-    Locator,
-    split_column,
-    survey_problems,
-)
+from evaluator.surveys.subset import LANGUAGE_RE, NAME_RE, TRANSLATABLE_COLUMNS, split_column
+from evaluator.surveys.validation import Locator, survey_problems
 
 IGNORED_SETTINGS = frozenset({"style", "name", "instance_name", "submission_url", "auto_send",
                               "auto_delete"})

@@ -16,18 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluator.bundle.check import check_bundle, check_files, ordered
-from evaluator.bundle.reader import (
-    _parse_table,
-    build_bundle,
-    bundle_from_tables,
-    content_hash,
-    data_hash,
-    file_entry,
-    hashed,
-    read_files,
-    table_entry,
-    table_from_cells,
-)
+from evaluator.bundle.hashing import content_hash, data_hash, file_entry, hashed, table_entry
+from evaluator.bundle.parsing import parse_table, table_from_cells
+from evaluator.bundle.reader import build_bundle, bundle_from_tables, read_files
 from evaluator.bundle.writer import cells_csv_bytes, csv_bytes, row_cells, rows_cells
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
@@ -77,7 +68,7 @@ def old_data_hash(files):
 def test_a_table_from_cells_is_the_table_the_written_csv_reads_as(rows):
     made = table_from_cells("t.csv", HEADER, rows)
     raw = cells_csv_bytes(HEADER, rows)
-    parsed, problems = _parse_table(raw, "t.csv")
+    parsed, problems = parse_table(raw, "t.csv")
     assert made is not None and problems == []
     table, kept = made
     assert table == parsed  # header, rows, encoding and row numbers (blank rows counted)

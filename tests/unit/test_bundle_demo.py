@@ -15,7 +15,7 @@ from evaluator.bundle import (
     demo_files,
     parse_error_rates,
 )
-from evaluator.bundle.demo import TOWNSHIPS
+from evaluator.bundle.demo_population import TOWNSHIPS
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
 from evaluator.rubrics.definition import load_rubric
 from evaluator.surveys.definition import load_surveys

@@ -18,8 +18,8 @@ from evaluator.bundle import (
     write_bundle,
     zip_bytes,
 )
-from evaluator.bundle import reader as reader_module
-from evaluator.bundle.reader import classify_columns, survey_spec
+from evaluator.bundle import archive as archive_module
+from evaluator.bundle.source_files import classify_columns, survey_spec
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import SURVEYS_DIR
 from evaluator.surveys.definition import load_surveys
@@ -215,7 +215,7 @@ def test_zip_symlink_is_refused(tmp_path):
 
 
 def test_zip_members_over_the_size_cap_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader_module, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(archive_module, "MAX_FILE_BYTES", 1000)
     path = _zip_folder(MINIMAL, tmp_path / "big.zip")
     with pytest.raises(DefinitionError, match="larger than 1000 bytes uncompressed"):
         load_bundle(path)

@@ -33,7 +33,8 @@ from evaluator.rubrics.definition import (
     read_yaml,
     rubric_from_data,
 )
-from evaluator.rubrics.validation import check_together, choice_literals, rubric_problems
+from evaluator.rubrics.survey_references import choice_literals
+from evaluator.rubrics.validation import check_together, rubric_problems
 from evaluator.surveys.definition import load_surveys
 
 SHIPPED = RUBRICS_DIR / "union-hardship.yaml"

@@ -13,16 +13,9 @@ from hypothesis import strategies as st
 from evaluator.definitions.expressions import evaluate, parse
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import SURVEYS_DIR
-from evaluator.surveys.definition import (
-    build_survey,
-    dump_survey,
-    load_survey,
-    load_surveys,
-    read_yaml,
-    survey_problems,
-    yaml_flow,
-    yaml_scalar,
-)
+from evaluator.surveys.definition import build_survey, load_survey, load_surveys
+from evaluator.surveys.validation import survey_problems
+from evaluator.surveys.yaml_io import dump_survey, read_yaml, yaml_flow, yaml_scalar
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"
 SHIPPED = ("household", "file_check", "forum", "system")

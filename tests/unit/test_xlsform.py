@@ -16,8 +16,9 @@ from pyxform.xls2xform import convert
 from evaluator.cli import main
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import SURVEYS_DIR
-from evaluator.surveys.definition import load_survey, read_yaml
+from evaluator.surveys.definition import load_survey
 from evaluator.surveys.xlsform import export_xlsform, import_xlsform, language_code
+from evaluator.surveys.yaml_io import read_yaml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KOBO_SPEC = FIXTURES / "xlsform" / "kobo_download.yaml"

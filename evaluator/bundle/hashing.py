@@ -1,0 +1,98 @@
+"""The bundle's fingerprints: ``data_hash`` over its data files and ``roster_hash`` over the
+sampling frame.
+
+Scores and reports are stamped with the data hash, and the web app computes the same hash
+from database rows (``content_hash`` of ``table_entry`` and ``yaml_entry``) without writing
+files; so its one definition lives here, apart from reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from evaluator.bundle.archive import DATA_SUFFIXES
+from evaluator.bundle.model import README_FILE
+from evaluator.definitions.problems import DefinitionError
+from evaluator.tables import Table, decode, parse_csv
+
+
+def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = None) -> str:
+    """``sha256:<hex>`` over the canonical content of the data files (not README.txt).
+
+    Canonical: CSV as decoded header + cells (encoding, BOM and line endings do not count) and
+    YAML as its parsed value, serialised as sorted, compact JSON. Unparseable files count by bytes.
+    ``tables``: CSV files already parsed from these bytes (``parse_table``), not parsed again.
+    """
+    tables = tables or {}
+
+    def entry(name: str, raw: bytes) -> dict[str, Any]:
+        table = tables.get(name)
+        if table is None:
+            return file_entry(name, raw)
+        return table_entry(table.header, ([r[h] for h in table.header] for r in table.rows))
+
+    return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
+
+
+def hashed(name: str) -> bool:
+    """Does the file ``name`` count in the data hash? (Data files do; README.txt does not.)"""
+    return name != README_FILE and name.endswith(DATA_SUFFIXES)
+
+
+def file_entry(name: str, raw: bytes) -> dict[str, Any]:
+    """A data file's part of the data hash (``table_entry``, ``yaml_entry``, or its bytes'
+    sha256 when it does not parse)."""
+    try:
+        if name.endswith(".csv"):
+            text, _ = decode(raw, name)
+            table = parse_csv(text, name)
+            return table_entry(table.header, ([r[h] for h in table.header] for r in table.rows))
+        return yaml_entry(yaml.safe_load(raw.decode("utf-8-sig")))
+    except (DefinitionError, yaml.YAMLError, UnicodeDecodeError):
+        return {"sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def table_entry(header: Iterable[str], rows: Iterable[Sequence[str]]) -> dict[str, Any]:
+    """A CSV file's part of the data hash: its header and the cells of its (non-blank) rows,
+    as ``parse_csv`` reads them."""
+    return {"header": list(header), "rows": list(rows)}
+
+
+def yaml_entry(value: Any) -> dict[str, Any]:
+    """A YAML file's part of the data hash: its parsed value."""
+    return {"yaml": value}
+
+
+def content_hash(content: Mapping[str, Mapping[str, Any]]) -> str:
+    """``sha256:<hex>`` of ``{file name: entry}`` (``table_entry``, ``yaml_entry``) as sorted,
+    compact JSON: the one definition of the data hash, whether the content was read from files
+    (``data_hash``) or built from rows (the web app's scoring service).
+
+    Hashed file by file, so the JSON of a large bundle is never held whole; the bytes hashed
+    are exactly those of ``json.dumps(content, sort_keys=True, separators=(",", ":"))``."""
+    digest = hashlib.sha256()
+    digest.update(b"{")
+    for i, name in enumerate(sorted(content)):
+        part = _json(name) + ":" + _json(content[name])
+        digest.update(("," if i else "").encode("utf-8") + part.encode("utf-8"))
+    digest.update(b"}")
+    return "sha256:" + digest.hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def roster_hash(pairs: Iterable[tuple[str, str]]) -> str:
+    """``sha256:<hex>`` of the sampling frame as the draw sees it: sorted (household_id, stratum).
+
+    evaluator.sampling's draw depends only on this set, so re-sorting the roster in Excel or
+    editing other columns keeps the hash; adding, removing or re-stratifying a household changes it.
+    """
+    lines = sorted(f"{hid}\t{stratum}\n" for hid, stratum in pairs)
+    return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()

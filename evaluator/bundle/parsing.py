@@ -1,0 +1,115 @@
+"""Parse a bundle file's bytes (YAML; CSV into a ``Table``) and the cells every file shares.
+
+The reader, the evaluation.yaml parser and the checkers name a cell the same way (``where``)
+and read whole numbers, decimals and dates the same way; these live here so that none of
+those modules has to import another for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import yaml
+
+from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.tables import Table, decode, parse_csv
+
+INTEGER_RE = re.compile(r"-?[0-9]+")
+DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Problem]]:
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig")), []
+    except UnicodeDecodeError:
+        return None, [Problem(name, "", "not UTF-8 text")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return None, [Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+
+
+def parse_table(raw: bytes, name: str) -> tuple[Table | None, list[Problem]]:
+    try:
+        text, encoding = decode(raw, name)
+        return parse_csv(text, name, encoding), []
+    except DefinitionError as exc:
+        return None, list(exc.problems)
+
+
+def table_from_cells(
+    name: str, header: Sequence[str], rows: Iterable[Sequence[str]]
+) -> tuple[Table, list[Sequence[str]]] | None:
+    """The ``Table`` that ``build_bundle`` reads from ``writer.cells_csv_bytes(header, rows)``,
+    built from the cells without writing and parsing the text: (table, the cells of its rows,
+    for ``table_entry``).
+
+    ``rows`` hold strings, one per column (``writer.row_cells``). The csv module's writer and
+    reader give back any string they were given (quotes, commas, line breaks, spaces, NUL), so
+    the table is the parsed one: blank rows left out but counted in row numbers, the encoding
+    UTF-8 with a BOM. None when the text might not read back as these cells (a header cell
+    empty, repeated or with surrounding spaces, a row of another width, a cell at the csv
+    module's field size limit): write and parse such a table instead."""
+    header = list(header)
+    if len(set(header)) != len(header) or any(not h or h != h.strip() for h in header):
+        return None
+    limit = csv.field_size_limit()
+    width = len(header)
+    kept: list[Sequence[str]] = []
+    dicts: list[dict[str, str]] = []
+    numbers: list[int] = []
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) != width:
+            return None
+        joined = "".join(cells)
+        if not joined.strip():  # every cell blank (str.strip's whitespace, as parse_csv's)
+            continue
+        if len(joined) >= limit and any(len(cell) >= limit for cell in cells):
+            return None
+        kept.append(cells)
+        dicts.append(dict(zip(header, cells, strict=True)))
+        numbers.append(number)
+    return Table(name, header, dicts, "utf-8-sig", tuple(numbers)), kept
+
+
+def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:
+    return [
+        Problem(table.path, "row 1", f"missing column {column!r}")
+        for column in required if column not in table.header
+    ]
+
+
+def row_numbers(table: Table) -> tuple[int, ...]:
+    """The spreadsheet row of each of ``table.rows`` (blank rows counted)."""
+    return tuple(table.row_number(i) for i in range(len(table.rows)))
+
+
+def where(row: int, column: str | None = None) -> str:
+    """The ``where`` of a Problem about a CSV cell, as a spreadsheet shows it."""
+    return f"row {row}, column {column}" if column else f"row {row}"
+
+
+def parse_date(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None (other spellings are refused: they are ambiguous in exports)."""
+    text = text.strip()
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_number(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None

@@ -1,0 +1,344 @@
+"""Rules for the parameters of one indicator, by its scoring method.
+
+``validation`` checks the rubric's shape and its codes; once an indicator's method is known, the
+rules here check that it has exactly the parameters ``METHODS`` lists for that method and that
+their values make sense: types, ranges, target/floor/steps against direction, the right-hand side
+and tolerance of a consistency check, deduction points per severity, a veto's findings scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from evaluator.definitions.expressions import ExpressionError, parse
+from evaluator.rubrics.method_table import COMPARES, DIRECTIONS, MISSING, SEVERITIES, MethodSpec
+from evaluator.rubrics.problem_collector import EPSILON, Collector, fmt, is_number, join
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parameter_problems(
+    out: Collector, where: str, indicator: Mapping, method: str, spec: MethodSpec
+) -> None:
+    for key in spec.required:
+        if key not in indicator:
+            out.add(where, f"method {method} needs '{key}'")
+    for key in indicator:
+        if key not in spec.allowed:
+            out.add(
+                where,
+                f"'{key}' is not a parameter of method {method}; it takes "
+                + ", ".join(_parameter_names(spec)),
+            )
+    if spec.alternatives:
+        given = [group for group in spec.alternatives if any(key in indicator for key in group)]
+        options = " or ".join("/".join(group) for group in spec.alternatives)
+        if not given:
+            out.add(where, f"method {method} needs {options}")
+        elif len(given) > 1:
+            out.add(where, f"method {method} takes {options}, not both")
+        else:
+            for key in given[0]:
+                if key not in indicator:
+                    out.add(where, f"'{given[0][0]}' needs '{key}' beside it")
+
+
+def _parameter_names(spec: MethodSpec) -> list[str]:
+    names = list(spec.required)
+    for group in spec.alternatives:
+        names.extend(key for key in group if key not in names)
+    names.extend(key for key in spec.optional if key not in names)
+    return names
+
+
+def expression_problem(out: Collector, where: str, text: Any) -> Any:
+    """Parse one expression; report its error with the character position. Return the AST."""
+    if not isinstance(text, str) or not text.strip():
+        out.add(where, f"must be an expression in quotes, not {text!r}")
+        return None
+    try:
+        return parse(text)
+    except ExpressionError as exc:
+        # The message already ends "at position N" (0-based) when the parser knows where.
+        out.add(where, f"cannot parse {text!r}: {exc.message}")
+        return None
+
+
+def method_value_problems(
+    out: Collector,
+    where: str,
+    indicator: Mapping,
+    method: str,
+    spec: MethodSpec,
+    points: float | None,
+) -> None:
+    """Values of the parameters: types, ranges, and target/floor/steps against direction."""
+    direction = indicator.get("direction")
+    if "direction" in indicator and direction not in DIRECTIONS:
+        out.add(where, f"direction must be higher or lower, not {direction!r}")
+        direction = None
+
+    if "min_n" in indicator and not (_is_int(indicator["min_n"]) and indicator["min_n"] > 0):
+        out.add(where, f"min_n must be a positive whole number, not {indicator['min_n']!r}")
+
+    low, high, unit = _estimate_range(out, where, indicator, spec)
+    if "target" in indicator or "floor" in indicator:
+        _target_floor_problems(out, where, indicator, direction, low, high, unit)
+    if "steps" in indicator:
+        _step_problems(
+            out, join(where, "steps"), indicator["steps"], direction, low, high, unit, points
+        )
+
+    if method == "checklist":
+        _name_list_problem(out, where, indicator, "items")
+        for key in ("pass", "na"):
+            answer = indicator.get(key)
+            if key in indicator and not (isinstance(answer, str) and answer):
+                hint = (
+                    " (YAML reads an unquoted yes/no as true/false)"
+                    if isinstance(answer, bool)
+                    else ""
+                )
+                out.add(where, f"{key} must be a choice name in quotes, not {answer!r}{hint}")
+        if isinstance(indicator.get("pass"), str) and indicator.get("pass") == indicator.get("na"):
+            out.add(where, "pass and na must be different answers")
+    elif method == "completeness":
+        _name_list_problem(out, where, indicator, "fields")
+    elif method == "consistency":
+        _consistency_problems(out, where, indicator)
+    elif method == "deduction":
+        _per_severity_problems(out, join(where, "per_severity"), indicator.get("per_severity"))
+    elif method == "judgement":
+        scale = indicator.get("scale")
+        if "scale" in indicator and not (is_number(scale) and scale > 0):
+            out.add(where, f"scale must be a positive number (scores run 0..scale), not {scale!r}")
+            scale = None
+        spread = indicator.get("max_spread")
+        if "max_spread" in indicator:
+            if not (is_number(spread) and spread >= 0):
+                out.add(where, f"max_spread must be a number, 0 or more, not {spread!r}")
+            elif scale is not None and spread > scale:
+                out.add(where, f"max_spread {fmt(spread)} is larger than the scale {fmt(scale)}")
+    elif method == "veto":
+        if "max_count" in indicator and not (
+            _is_int(indicator["max_count"]) and indicator["max_count"] >= 0
+        ):
+            out.add(
+                where,
+                f"max_count must be a whole number, 0 or more, not {indicator['max_count']!r}",
+            )
+        if "applies" in indicator and "condition" not in indicator:
+            out.add(where, "applies only goes with condition; findings vetoes have no units")
+        if "findings" in indicator:
+            _findings_shape_problems(out, join(where, "findings"), indicator["findings"])
+
+
+def _estimate_range(
+    out: Collector, where: str, indicator: Mapping, spec: MethodSpec
+) -> tuple[float | None, float | None, str]:
+    """Bounds target/floor/steps must lie in, and how to name them in messages."""
+    if spec.estimate == "share":
+        return 0.0, 1.0, "a share (write 0.95 for 95 %)"
+    if spec.estimate == "mean" and "range" in indicator:
+        bounds = indicator["range"]
+        if (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(is_number(b) for b in bounds)
+            and bounds[0] < bounds[1]
+        ):
+            return (
+                float(bounds[0]),
+                float(bounds[1]),
+                f"the range {fmt(bounds[0])}..{fmt(bounds[1])}",
+            )
+        out.add(
+            join(where, "range"), f"range must be [low, high] with low below high, not {bounds!r}"
+        )
+    return None, None, ""
+
+
+def _check_in_range(
+    out: Collector,
+    where: str,
+    name: str,
+    value: Any,
+    low: float | None,
+    high: float | None,
+    unit: str,
+) -> bool:
+    if not is_number(value):
+        out.add(where, f"{name} must be a number, not {value!r}")
+        return False
+    if low is not None and high is not None and not (low - EPSILON <= value <= high + EPSILON):
+        out.add(
+            where,
+            f"{name} {fmt(value)} is outside {fmt(low)}..{fmt(high)}: the estimate is {unit}",
+        )
+        return False
+    return True
+
+
+def _target_floor_problems(
+    out: Collector,
+    where: str,
+    indicator: Mapping,
+    direction: str | None,
+    low: float | None,
+    high: float | None,
+    unit: str,
+) -> None:
+    ok = True
+    for name in ("target", "floor"):
+        if name in indicator:
+            ok = _check_in_range(out, where, name, indicator[name], low, high, unit) and ok
+    if not ok or "target" not in indicator or "floor" not in indicator or direction is None:
+        return
+    target, floor = indicator["target"], indicator["floor"]
+    if direction == "higher" and not target > floor:
+        out.add(
+            where,
+            f"direction higher needs target above floor (target {fmt(target)}, floor {fmt(floor)})",
+        )
+    if direction == "lower" and not target < floor:
+        out.add(
+            where,
+            f"direction lower needs target below floor (target {fmt(target)}, floor {fmt(floor)}): "
+            "an error rate at or under the target earns full points",
+        )
+
+
+def _step_problems(
+    out: Collector,
+    where: str,
+    steps: Any,
+    direction: str | None,
+    low: float | None,
+    high: float | None,
+    unit: str,
+    points: float | None,
+) -> None:
+    """Steps go from the best estimate to the worst, each giving fewer points than the last."""
+    if not isinstance(steps, list) or not steps:
+        out.add(where, "steps must be a non-empty list of {at, points}, best first")
+        return
+    previous: Mapping | None = None
+    for i, step in enumerate(steps):
+        swhere = join(where, i)
+        if not isinstance(step, Mapping):
+            out.add(swhere, "a step is {at, points}")
+            previous = None
+            continue
+        out.keys(swhere, step, ("at", "points"), (), "a step")
+        at_ok = "at" in step and _check_in_range(out, swhere, "at", step["at"], low, high, unit)
+        got = step.get("points")
+        points_ok = "points" in step and is_number(got) and got >= 0
+        if "points" in step and not points_ok:
+            out.add(swhere, f"points must be a number, 0 or more, not {got!r}")
+        if points_ok and points is not None and got > points + EPSILON:
+            out.add(swhere, f"points {fmt(got)} exceed the indicator's {fmt(points)}")
+        if i == 0 and points_ok and points is not None and abs(got - points) > EPSILON:
+            out.add(
+                swhere,
+                f"the first (best) step gives {fmt(got)} points, not the indicator's "
+                f"{fmt(points)}: full points could never be reached",
+            )
+        if previous is not None and at_ok and points_ok:
+            before_at, before_points = previous["at"], previous["points"]
+            if direction == "higher" and not step["at"] < before_at:
+                out.add(
+                    swhere,
+                    f"at {fmt(step['at'])} must be below the previous step's {fmt(before_at)} "
+                    "(direction higher: best first)",
+                )
+            if direction == "lower" and not step["at"] > before_at:
+                out.add(
+                    swhere,
+                    f"at {fmt(step['at'])} must be above the previous step's {fmt(before_at)} "
+                    "(direction lower: best first)",
+                )
+            if not got < before_points:
+                out.add(
+                    swhere,
+                    f"points {fmt(got)} must be fewer than the previous step's {fmt(before_points)}",
+                )
+        previous = step if at_ok and points_ok else None
+
+
+def _name_list_problem(out: Collector, where: str, indicator: Mapping, key: str) -> None:
+    if key not in indicator:
+        return
+    names = indicator[key]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        out.add(where, f"{key} must be a non-empty list of field names")
+        return
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        out.add(where, f"{key} lists {', '.join(duplicates)} more than once")
+
+
+def _consistency_problems(out: Collector, where: str, indicator: Mapping) -> None:
+    right = indicator.get("right")
+    if "right" in indicator:
+        rwhere = join(where, "right")
+        if not isinstance(right, Mapping):
+            out.add(rwhere, "right must be {source, value}")
+        else:
+            out.keys(rwhere, right, ("source", "value"), (), "right")
+            if "value" in right:
+                expression_problem(out, join(rwhere, "value"), right["value"])
+    compare = indicator.get("compare")
+    if "compare" in indicator and compare not in COMPARES:
+        out.add(where, f"compare must be one of {', '.join(COMPARES)}, not {compare!r}")
+    missing = indicator.get("missing")
+    if "missing" in indicator and missing not in MISSING:
+        out.add(where, f"missing must be skip or disagree, not {missing!r}")
+    tolerance = indicator.get("tolerance")
+    if compare == "number" and "tolerance" not in indicator:
+        out.add(
+            where, "compare number needs a tolerance: {absolute: ..., relative: ...} (0 for exact)"
+        )
+    if compare in COMPARES and compare != "number" and "tolerance" in indicator:
+        out.add(where, f"tolerance only goes with compare number, not {compare}")
+    if "tolerance" in indicator:
+        twhere = join(where, "tolerance")
+        if not isinstance(tolerance, Mapping) or not tolerance:
+            out.add(twhere, "tolerance must be {absolute: ..., relative: ...} (either or both)")
+            return
+        out.keys(twhere, tolerance, (), ("absolute", "relative"), "a tolerance")
+        for key in ("absolute", "relative"):
+            if key in tolerance and not (is_number(tolerance[key]) and tolerance[key] >= 0):
+                out.add(twhere, f"{key} must be a number, 0 or more, not {tolerance[key]!r}")
+        relative = tolerance.get("relative")
+        if is_number(relative) and relative > 1:
+            out.add(twhere, f"relative {fmt(relative)} is a share: write 0.1 for 10 %")
+
+
+def _per_severity_problems(out: Collector, where: str, per_severity: Any) -> None:
+    if per_severity is None:
+        return
+    if not isinstance(per_severity, Mapping):
+        out.add(where, "per_severity must be {minor: ..., major: ..., critical: ...}")
+        return
+    out.keys(where, per_severity, SEVERITIES, (), "per_severity")
+    for key in SEVERITIES:
+        if key in per_severity and not (is_number(per_severity[key]) and per_severity[key] >= 0):
+            out.add(
+                where, f"{key} must be a number of points, 0 or more, not {per_severity[key]!r}"
+            )
+
+
+def _findings_shape_problems(out: Collector, where: str, findings: Any) -> None:
+    if not isinstance(findings, Mapping):
+        out.add(where, "findings must be {severity, dimension} or {severity, indicators}")
+        return
+    out.keys(where, findings, ("severity",), ("dimension", "indicators"), "findings")
+    if "severity" in findings and findings["severity"] not in SEVERITIES:
+        out.add(
+            where, f"severity must be one of {', '.join(SEVERITIES)}, not {findings['severity']!r}"
+        )
+    if ("dimension" in findings) == ("indicators" in findings):
+        out.add(where, "findings needs either dimension or indicators (one of them)")

@@ -1,0 +1,96 @@
+"""How rubric rules report problems, and the small value helpers every rule shares.
+
+Each rule module (``validation``, ``parameter_rules``, ``survey_references``) reports through one
+``Collector``, so every problem carries its file and its place in the file; the helpers read YAML
+values the same way everywhere (``True`` is not a number, 10.0 is shown as 10).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from evaluator.definitions.problems import Problem
+
+CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+EPSILON = 1e-9
+
+
+# --------------------------------------------------------------------------- small value checks
+
+
+def is_number(value: Any) -> bool:
+    """A YAML number (``True`` is not one, although Python thinks it is an int)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def fmt(value: Any) -> str:
+    """Numbers as an author wrote them: 10, not 10.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def join(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+class Collector:
+    """Gathers problems for one file."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(self.file, where, message))
+
+    def keys(
+        self, where: str, data: Mapping, required: Iterable[str], optional: Iterable[str], what: str
+    ) -> None:
+        for key in required:
+            if key not in data:
+                self.add(where, f"{what} needs '{key}'")
+        allowed = set(required) | set(optional)
+        for key in data:
+            if key not in allowed:
+                self.add(
+                    where, f"unknown key '{key}' in {what}; allowed: {', '.join(sorted(allowed))}"
+                )
+
+    def text(self, where: str, value: Any, *, one_line: bool = False) -> None:
+        """A text is a string (Chinese) or ``{zh: ..., en: ...}`` with zh required."""
+        if isinstance(value, str):
+            texts = {"zh": value}
+        elif isinstance(value, Mapping):
+            texts = dict(value)
+            for key in value:
+                if key not in ("zh", "en"):
+                    self.add(where, f"unknown language '{key}'; use zh and en")
+            if "zh" not in value:
+                self.add(where, "needs 'zh' (the Chinese text)")
+        else:
+            self.add(where, f"must be a text or {{zh: ..., en: ...}}, not {fmt(value)!r}")
+            return
+        for language, text in texts.items():
+            if language not in ("zh", "en"):
+                continue
+            if not isinstance(text, str) or (language == "zh" and not text.strip()):
+                self.add(where, f"{language} must be a non-empty text")
+            elif one_line and "\n" in text.strip():
+                self.add(where, f"{language} must be one line")
+
+    def code(self, where: str, value: Any) -> bool:
+        if not isinstance(value, str) or not CODE_PATTERN.match(value):
+            self.add(
+                where,
+                f"code {value!r} must start with a letter and use only letters, digits, _ . -",
+            )
+            return False
+        return True

@@ -1,0 +1,202 @@
+"""Rules that hold only together with the surveys that feed a rubric.
+
+A rubric that is sound alone can still name a survey that does not exist, use a field its survey
+lacks, or compare a field with a choice the field does not offer (a typo there silently makes a
+condition false for every household). These rules read the loaded surveys;
+``validation.rubric_problems`` runs them when it is given surveys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from evaluator.definitions.expressions import (
+    Binary,
+    Call,
+    ExpressionError,
+    Negate,
+    Node,
+    Ref,
+    String,
+    parse,
+    references,
+)
+from evaluator.rubrics.method_table import EXPRESSION_KEYS
+from evaluator.rubrics.problem_collector import Collector, join
+
+# Columns of the bundle's roster.csv (建档立卡台账, the sampling frame). Every rubric expression,
+# whatever its source, may use them as ${column}; a field of the source's own survey with the same
+# name wins (the system export has its own ``status``, for example).
+ROSTER_COLUMNS: tuple[str, ...] = (
+    "household_id",
+    "township",  # 乡镇/街道, the default stratum
+    "stratum",
+    "category",  # 深度困难 | 相对困难 | 意外致困
+    "status",  # 在档 | 已脱困 | 注销
+    "local_standard",  # per-capita annual income standard, yuan 元/人·年
+    "household_size",
+    "registered_date",
+    "exit_date",  # empty unless 已脱困
+    "head_name",  # personal, optional
+    "id_number",  # personal, optional; never shown unmasked
+)
+
+
+class SurveyLike(Protocol):
+    id: str
+    fields: Mapping[str, Any]
+    choices: Mapping[str, Sequence[Any]]
+
+
+def _indicators(data: Mapping) -> Iterator[tuple[str, Mapping]]:
+    """(where, indicator) for every well-formed indicator mapping."""
+    dimensions = data.get("dimensions")
+    if not isinstance(dimensions, list):
+        return
+    for d, dimension in enumerate(dimensions):
+        if not isinstance(dimension, Mapping) or not isinstance(dimension.get("indicators"), list):
+            continue
+        for i, indicator in enumerate(dimension["indicators"]):
+            if isinstance(indicator, Mapping):
+                yield f"dimensions[{d}].indicators[{i}]", indicator
+
+
+def survey_reference_problems(
+    out: Collector, data: Mapping, surveys: Mapping[str, SurveyLike], unchecked: set[str]
+) -> None:
+    sources = data.get("sources")
+    if not isinstance(sources, Mapping):
+        return
+    by_source: dict[str, SurveyLike] = {}
+    for name, survey_id in sources.items():
+        if not isinstance(survey_id, str):
+            continue
+        if survey_id in surveys:
+            survey = surveys[survey_id]
+            by_source[name] = survey
+            feeds = getattr(survey, "source", None)
+            if isinstance(feeds, str) and feeds and feeds != name:
+                out.add(
+                    join("sources", str(name)),
+                    f"survey '{survey_id}' feeds source '{feeds}', not '{name}'",
+                )
+        elif survey_id not in unchecked:
+            known = (
+                f"checked surveys: {', '.join(sorted(surveys))}"
+                if surveys
+                else "no surveys were checked; give their files or folder too"
+            )
+            out.add(join("sources", str(name)), f"survey '{survey_id}' was not found ({known})")
+
+    for where, indicator in _indicators(data):
+        survey = (
+            by_source.get(indicator.get("source"))
+            if isinstance(indicator.get("source"), str)
+            else None
+        )
+        if survey is not None:
+            for key in EXPRESSION_KEYS:
+                if isinstance(indicator.get(key), str):
+                    _field_reference_problems(out, join(where, key), indicator[key], survey)
+            for key in ("items", "fields"):
+                names = indicator.get(key)
+                if isinstance(names, list):
+                    for name in names:
+                        if isinstance(name, str) and name not in survey.fields:
+                            out.add(
+                                join(where, key), f"{name} is not a field of survey '{survey.id}'"
+                            )
+            if indicator.get("method") == "checklist":
+                _checklist_answer_problems(out, where, indicator, survey)
+        right = indicator.get("right")
+        if isinstance(right, Mapping) and isinstance(right.get("source"), str):
+            right_survey = by_source.get(right["source"])
+            if right_survey is not None and isinstance(right.get("value"), str):
+                _field_reference_problems(
+                    out, join(where, "right.value"), right["value"], right_survey
+                )
+
+
+def _field_reference_problems(out: Collector, where: str, text: str, survey: SurveyLike) -> None:
+    try:
+        node = parse(text)
+    except ExpressionError:
+        return  # reported by the rubric's own rules
+    for name in sorted(references(node)):
+        if name not in survey.fields and name not in ROSTER_COLUMNS:
+            out.add(
+                where, f"${{{name}}} is neither a field of survey '{survey.id}' nor a roster column"
+            )
+    for name, literal in choice_literals(node):
+        field_ = survey.fields.get(name)
+        choices = _choice_names(survey, field_)
+        if choices is not None and literal and literal not in choices:  # '' tests for blank
+            out.add(
+                where,
+                f"'{literal}' is not a choice of {name} (list {field_.list_name}: {', '.join(choices)})",
+            )
+
+
+def _choice_names(survey: SurveyLike, field_: Any) -> list[str] | None:
+    """The choice names of a select field, or None when the field is not a select."""
+    if field_ is None or not str(getattr(field_, "type", "")).startswith("select_"):
+        return None
+    list_name = getattr(field_, "list_name", None)
+    if not list_name or list_name not in survey.choices:
+        return None
+    return [str(getattr(choice, "name", choice)) for choice in survey.choices[list_name]]
+
+
+def _checklist_answer_problems(
+    out: Collector, where: str, indicator: Mapping, survey: SurveyLike
+) -> None:
+    items = indicator.get("items")
+    if not isinstance(items, list):
+        return
+    for key in ("pass", "na"):
+        answer = indicator.get(key)
+        if not isinstance(answer, str):
+            continue
+        for item in items:
+            choices = (
+                _choice_names(survey, survey.fields.get(item)) if isinstance(item, str) else None
+            )
+            if choices is not None and answer not in choices:
+                out.add(
+                    join(where, key),
+                    f"'{answer}' is not a choice of item {item} ({', '.join(choices)})",
+                )
+
+
+def choice_literals(node: Node) -> list[tuple[str, str]]:
+    """(field, text) pairs an expression compares a field with: ``${x} = 'a'``, ``selected(${x}, 'a')``.
+
+    Used to check that the text is one of the field's choices; a typo there silently makes a
+    condition false for every household.
+    """
+    pairs: list[tuple[str, str]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Binary):
+            stack.extend((current.left, current.right))
+        elif isinstance(current, Negate):
+            stack.append(current.operand)
+        elif isinstance(current, Call):
+            stack.extend(current.args)
+        if isinstance(current, Binary) and current.op in ("=", "!="):
+            left, right = current.left, current.right
+            if isinstance(left, Ref) and isinstance(right, String):
+                pairs.append((left.name, right.value))
+            elif isinstance(left, String) and isinstance(right, Ref):
+                pairs.append((right.name, left.value))
+        elif (
+            isinstance(current, Call)
+            and current.name == "selected"
+            and len(current.args) == 2
+            and isinstance(current.args[0], Ref)
+            and isinstance(current.args[1], String)
+        ):
+            pairs.append((current.args[0].name, current.args[1].value))
+    return pairs

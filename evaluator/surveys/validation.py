@@ -1,0 +1,495 @@
+"""Checking a survey's YAML model (问卷校验) against the supported subset.
+
+Validation collects every problem (``survey_problems``) so an author fixes a file in one pass;
+``definition.load_survey`` raises them together as one ``DefinitionError``. The calculation
+dependency graph lives here too: the checks refuse a cycle in it, and ``calculation_order`` gives
+the model builder the order in which calculations are evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from evaluator.definitions.expressions import ExpressionError, parse, references
+from evaluator.definitions.problems import Problem
+from evaluator.surveys.subset import (
+    EXPRESSION_COLUMNS,
+    LANGUAGE_RE,
+    NAME_RE,
+    PLAIN_COLUMNS,
+    QUESTION_TYPES,
+    REFERENCE_RE,
+    SELECT_TYPES,
+    SUPPORTED_TYPES,
+    TOP_OPTIONAL,
+    TOP_REQUIRED,
+    TRANSLATABLE_COLUMNS,
+    UNSUPPORTED_COLUMNS,
+    UNSUPPORTED_TYPES,
+    looks_like_expression,
+    required_value,
+    row_type,
+    split_column,
+)
+
+_BARE_WORD_RE = re.compile(r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.-]*")
+_OPERATOR_WORDS = {"and", "or", "div", "mod"}
+
+
+# -- where a problem is -----------------------------------------------------------------------
+
+class Locator:
+    """Says where a problem is in the YAML model: ``survey[3].relevant``, ``choices.cause[2]``.
+
+    The XLSForm importer substitutes a locator that answers in sheet, row and column instead,
+    so the same checks report positions a spreadsheet user can find.
+    """
+
+    def top(self, key: str) -> str:
+        return key
+
+    def row(self, index: int, column: str | None = None) -> str:
+        return f"survey[{index}]" + (f".{column}" if column else "")
+
+    def choice(self, list_name: str, index: int | None = None, column: str | None = None) -> str:
+        where = f"choices.{list_name}"
+        if index is not None:
+            where += f"[{index}]"
+        return where + (f".{column}" if column else "")
+
+
+# -- checking -------------------------------------------------------------------------------------
+
+def survey_problems(data: Any, file: str, locator: Locator | None = None) -> list[Problem]:
+    """Every problem in one survey's YAML model (``data`` as ``yaml.safe_load`` gives it)."""
+    return _Checker(str(file), locator or Locator()).check(data)
+
+
+class _Checker:
+    def __init__(self, file: str, locator: Locator):
+        self.file = file
+        self.at = locator
+        self.problems: list[Problem] = []
+        self.default_language: str | None = None
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(self.file, where, message))
+
+    # top level
+
+    def check(self, data: Any) -> list[Problem]:
+        if not isinstance(data, Mapping):
+            self.add("", "a survey file is a mapping with keys " + ", ".join(TOP_REQUIRED))
+            return self.problems
+        for key in data:
+            if key not in TOP_REQUIRED + TOP_OPTIONAL:
+                self.add(self.at.top(str(key)), f"unknown key '{key}'; a survey has "
+                         + ", ".join(TOP_REQUIRED + TOP_OPTIONAL))
+        for key in TOP_REQUIRED:
+            if key not in data:
+                self.add(self.at.top(key), f"'{key}' is missing")
+        self.check_header(data)
+        language = data.get("default_language")
+        # An invalid default language is reported once, not again on every label.
+        if isinstance(language, str) and LANGUAGE_RE.fullmatch(language):
+            self.default_language = language
+        choices = data.get("choices", {})
+        choice_columns = self.check_choices(choices)
+        rows = data.get("survey")
+        if "survey" in data and (not isinstance(rows, list) or not rows):
+            self.add(self.at.top("survey"), "'survey' must be a non-empty list of rows")
+            return self.problems
+        if isinstance(rows, list):
+            lists = choices if isinstance(choices, Mapping) else {}
+            self.check_rows(rows, lists, choice_columns)
+        return self.problems
+
+    def check_header(self, data: Mapping) -> None:
+        for key in ("id", "source"):
+            value = data.get(key)
+            if key in data and not (isinstance(value, str) and NAME_RE.fullmatch(value)):
+                self.add(self.at.top(key), f"'{key}' must be a name (letters, digits, _), "
+                         f"got {value!r}")
+        version = data.get("version")
+        if "version" in data and not (isinstance(version, str) and version.strip()):
+            self.add(self.at.top("version"), f"'version' must be text in quotes, e.g. "
+                     f"\"2026.1\" (got {version!r})")
+        language = data.get("default_language")
+        if "default_language" in data and not (
+                isinstance(language, str) and LANGUAGE_RE.fullmatch(language)):
+            self.add(self.at.top("default_language"),
+                     f"'default_language' must be a language code such as zh, got {language!r}")
+        title = data.get("title")
+        if "title" not in data:
+            return
+        if not isinstance(title, Mapping) or not title:
+            self.add(self.at.top("title"), "'title' must map language codes to text, "
+                     "e.g. {zh: 入户调查问卷, en: Household questionnaire}")
+            return
+        for code, text in title.items():
+            if not (isinstance(code, str) and LANGUAGE_RE.fullmatch(code)):
+                self.add(self.at.top("title"), f"{code!r} is not a language code")
+            if not (isinstance(text, str) and text.strip()):
+                self.add(self.at.top("title"), f"the {code} title must be non-empty text")
+        if isinstance(language, str) and LANGUAGE_RE.fullmatch(language) \
+                and language not in title:
+            self.add(self.at.top("title"), f"no title in the default language {language}")
+
+    # choices
+
+    def check_choices(self, choices: Any) -> dict[str, set[str]]:
+        """Checks the lists; returns each list's extra (filter) columns for ``choice_filter``."""
+        extra_columns: dict[str, set[str]] = {}
+        if not isinstance(choices, Mapping):
+            self.add(self.at.top("choices"), "'choices' must map list names to lists of choices")
+            return extra_columns
+        for list_name, items in choices.items():
+            where = self.at.choice(str(list_name))
+            if not (isinstance(list_name, str) and NAME_RE.fullmatch(list_name)):
+                self.add(where, f"list name {list_name!r} must be a name (letters, digits, _)")
+                continue
+            if not isinstance(items, list) or not items:
+                self.add(where, f"choice list '{list_name}' is empty")
+                continue
+            extra_columns[list_name] = set()
+            seen: dict[str, int] = {}
+            for index, item in enumerate(items):
+                self.check_choice(list_name, index, item, seen, extra_columns[list_name])
+        return extra_columns
+
+    def check_choice(self, list_name: str, index: int, item: Any, seen: dict[str, int],
+                     extra: set[str]) -> None:
+        if not isinstance(item, Mapping):
+            self.add(self.at.choice(list_name, index), "a choice is a mapping with name and label")
+            return
+        name = item.get("name")
+        if "name" not in item:
+            self.add(self.at.choice(list_name, index, "name"), "the choice has no name")
+        elif not isinstance(name, str) or not name or any(c.isspace() for c in name):
+            self.add(self.at.choice(list_name, index, "name"),
+                     f"a choice name is text without spaces, in quotes if it could be read as "
+                     f"a number or yes/no (got {name!r})")
+        elif name in seen:
+            self.add(self.at.choice(list_name, index, "name"),
+                     f"duplicate choice name '{name}' (also choice {seen[name]} of '{list_name}')")
+        else:
+            seen[name] = index
+        labels: dict[Any, str] = {}
+        for column, value in item.items():
+            where = self.at.choice(list_name, index, str(column))
+            base, language = split_column(str(column))
+            if base == "label":
+                self.check_language(where, column, language)
+                key = language or self.default_language
+                if key in labels:
+                    self.add(where, f"'{column}' repeats '{labels[key]}' (a label without a "
+                             "language is in the default language)")
+                labels[key] = str(column)
+            elif base == "name":
+                continue
+            elif language is None and NAME_RE.fullmatch(base) and base not in UNSUPPORTED_COLUMNS:
+                extra.add(base)
+            else:
+                self.add(where, f"column '{column}' is not supported in choices "
+                         "(name, label::<language> and choice_filter columns only)")
+                continue
+            self.check_text(where, column, value)
+        if not labels:
+            self.add(self.at.choice(list_name, index), "the choice has no label")
+
+    # survey rows
+
+    def check_rows(self, rows: list, choices: Mapping,
+                   choice_columns: dict[str, set[str]]) -> None:
+        names: dict[str, int] = {}
+        stack: list[tuple[str, int]] = []  # (kind, row index) of open groups and repeats
+        used_choice_columns: dict[str, set[str]] = {}
+        parsed_rows: list[tuple[int, Mapping, str | None]] = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                self.add(self.at.row(index), "a survey row is a mapping of XLSForm columns")
+                continue
+            self.check_columns(index, row)
+            kind, list_name = self.check_type(index, row, choices)
+            # A row with a bad type still owns its name, so references to it are not reported
+            # a second time as unknown fields.
+            self.check_name(index, row, kind or "row", names)
+            if kind is None:
+                continue
+            self.check_structure(index, kind, stack)
+            self.check_row_rules(index, row, kind)
+            parsed_rows.append((index, row, list_name))
+        for kind, index in stack:
+            self.add(self.at.row(index, "type"), f"'begin {kind}' is never closed by 'end {kind}'")
+        for index, row, list_name in parsed_rows:
+            self.check_expressions(index, row, names, list_name, choice_columns,
+                                   used_choice_columns)
+        self.check_calculation_cycles(parsed_rows)
+        for list_name, columns in choice_columns.items():
+            unused = columns - used_choice_columns.get(list_name, set())
+            for column in sorted(unused):
+                position = _first_choice_with(choices.get(list_name, []), column)
+                self.add(self.at.choice(list_name, position, column),
+                         f"unknown column '{column}' in choices (a filter column must be used "
+                         f"by a choice_filter of a select_one/select_multiple {list_name} row)")
+
+    def check_columns(self, index: int, row: Mapping) -> None:
+        translated: dict[tuple[str, Any], str] = {}
+        for column, value in row.items():
+            where = self.at.row(index, str(column))
+            if not isinstance(column, str):
+                self.add(where, f"column names are text, got {column!r}")
+                continue
+            base, language = split_column(column)
+            if base in TRANSLATABLE_COLUMNS:
+                self.check_language(where, column, language)
+                key = (base, language or self.default_language)
+                if key in translated:
+                    self.add(where, f"'{column}' repeats '{translated[key]}' (a column without "
+                             "a language is in the default language)")
+                translated[key] = column
+            elif language is not None or base not in PLAIN_COLUMNS:
+                if base in UNSUPPORTED_COLUMNS or base.startswith(("media", "bind", "body")):
+                    self.add(where, f"column '{column}' is not supported")
+                else:
+                    self.add(where, f"unknown column '{column}'; supported: "
+                             + ", ".join(PLAIN_COLUMNS)
+                             + ", " + ", ".join(f"{c}::<language>" for c in TRANSLATABLE_COLUMNS))
+                continue
+            if base == "required" and isinstance(value, bool):
+                continue
+            self.check_text(where, column, value)
+
+    def check_language(self, where: str, column: str, language: str | None) -> None:
+        if language is None:
+            return
+        if not LANGUAGE_RE.fullmatch(language):
+            self.add(where, f"'{column}': write the language as a code, e.g. label::zh "
+                     "or label::en")
+
+    def check_text(self, where: str, column: Any, value: Any) -> None:
+        if not isinstance(value, str):
+            hint = " (YAML reads yes/no/true/false as booleans and 1.10 as a number)"
+            self.add(where, f"'{column}' must be text in quotes, got {value!r}{hint}")
+        elif not value.strip():
+            self.add(where, f"'{column}' is empty; leave the column out instead")
+
+    def check_type(self, index: int, row: Mapping, choices: Mapping
+                   ) -> tuple[str | None, str | None]:
+        value = row.get("type")
+        where = self.at.row(index, "type")
+        if "type" not in row:
+            self.add(self.at.row(index), "the row has no type")
+            return None, None
+        if not isinstance(value, str) or not value.strip():
+            return None, None
+        base, list_name = row_type(value)
+        if base in SELECT_TYPES:
+            if list_name is None or " " in list_name:
+                self.add(where, f"'{base}' needs exactly one choice list name, "
+                         f"e.g. '{base} yes_no'")
+                return base, None
+            if list_name not in choices:
+                self.add(where, f"choice list '{list_name}' does not exist in choices")
+            return base, list_name
+        if base in SUPPORTED_TYPES and list_name is None:
+            return base, None
+        text = " ".join(value.split())
+        if text in UNSUPPORTED_TYPES or base in UNSUPPORTED_TYPES:
+            self.add(where, f"type '{text}' is not supported; supported types: "
+                     + ", ".join(SUPPORTED_TYPES))
+        else:
+            self.add(where, f"unknown type '{text}'; supported types: "
+                     + ", ".join(SUPPORTED_TYPES))
+        return None, None
+
+    def check_structure(self, index: int, kind: str, stack: list[tuple[str, int]]) -> None:
+        if kind.startswith("begin "):
+            stack.append((kind.split()[1], index))
+        elif kind.startswith("end "):
+            wanted = kind.split()[1]
+            if not stack:
+                self.add(self.at.row(index, "type"), f"'{kind}' without a matching "
+                         f"'begin {wanted}'")
+            elif stack[-1][0] != wanted:
+                open_kind, open_index = stack[-1]
+                self.add(self.at.row(index, "type"),
+                         f"'{kind}' closes 'begin {open_kind}' of survey row {open_index}")
+                stack.pop()
+            else:
+                stack.pop()
+
+    def check_name(self, index: int, row: Mapping, kind: str, names: dict[str, int]) -> None:
+        name = row.get("name")
+        if kind.startswith("end "):
+            return
+        if "name" not in row:
+            self.add(self.at.row(index, "name"), f"a '{kind}' row needs a name")
+            return
+        if not isinstance(name, str):
+            return
+        if not NAME_RE.fullmatch(name):
+            self.add(self.at.row(index, "name"),
+                     f"bad name '{name}': start with a letter or _, then letters, digits, _ - .")
+        elif name in names:
+            self.add(self.at.row(index, "name"),
+                     f"duplicate name '{name}' (already survey row {names[name]})")
+        else:
+            names[name] = index
+
+    def check_row_rules(self, index: int, row: Mapping, kind: str) -> None:
+        default_language = self.default_language
+        if kind == "calculate" and "calculation" not in row:
+            self.add(self.at.row(index, "calculation"), "a calculate row needs a calculation")
+        if kind in QUESTION_TYPES or kind == "note":
+            labels = [c for c in row if isinstance(c, str) and split_column(c)[0] == "label"]
+            if not labels:
+                self.add(self.at.row(index, "label"), f"a '{kind}' row needs a label")
+            elif isinstance(default_language, str) and not any(
+                    split_column(c)[1] in (default_language, None) for c in labels):
+                self.add(self.at.row(index, f"label::{default_language}"),
+                         f"no label in the default language {default_language}")
+
+    # expressions
+
+    def check_expressions(self, index: int, row: Mapping, names: Mapping[str, int],
+                          list_name: str | None, choice_columns: dict[str, set[str]],
+                          used_choice_columns: dict[str, set[str]]) -> None:
+        for column in EXPRESSION_COLUMNS:
+            value = row.get(column)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if column == "required" and isinstance(required_value(value), bool):
+                continue
+            if column == "default" and not looks_like_expression(value):
+                continue
+            text = value
+            bare: set[str] = set()
+            if column == "choice_filter":
+                text, bare = _bare_words_as_references(value)
+                columns = choice_columns.get(list_name or "", set())
+                for word in sorted(bare - columns - {"name", "label"}):
+                    self.add(self.at.row(index, column),
+                             f"'{word}' is not a column of choice list '{list_name}' "
+                             f"(write a field as ${{{word}}})")
+                used_choice_columns.setdefault(list_name or "", set()).update(bare & columns)
+            try:
+                node = parse(text)
+            except ExpressionError as error:
+                self.add(self.at.row(index, column), f"cannot parse {value!r}: {error.message}")
+                continue
+            self.check_references(index, column, references(node) - bare, names)
+        for column, value in row.items():
+            if isinstance(column, str) and split_column(column)[0] in TRANSLATABLE_COLUMNS \
+                    and isinstance(value, str):
+                found = {m.strip() for m in REFERENCE_RE.findall(value)}
+                self.check_references(index, column, found, names)
+
+    def check_calculation_cycles(self, parsed_rows: list) -> None:
+        """Calculations are evaluated in dependency order, which a cycle makes impossible."""
+        graph = _calculation_graph(row for _, row, _ in parsed_rows)
+        reported: set[str] = set()
+        for index, row, _ in parsed_rows:
+            name = row.get("name")
+            if name not in graph or name in reported:
+                continue
+            cycle = _cycle_from(name, graph)
+            if cycle:
+                reported.update(cycle)
+                self.add(self.at.row(index, "calculation"), "the calculation depends on itself: "
+                         + " -> ".join(f"${{{n}}}" for n in [*cycle, cycle[0]]))
+
+    def check_references(self, index: int, column: str, found: Iterable[str],
+                         names: Mapping[str, int]) -> None:
+        for name in sorted(found):
+            if name not in names:
+                self.add(self.at.row(index, column),
+                         f"${{{name}}} is not a field of this survey")
+
+
+def _bare_words_as_references(text: str) -> tuple[str, set[str]]:
+    """XLSForm's choice_filter names choices-sheet columns bare (``township = ${township}``).
+
+    The expression language only knows ``${name}``, so bare words (not function names, not
+    operators, not inside quotes or ``${}``) are rewritten as references and reported back, to be
+    checked against the choice list's columns instead of the survey's fields.
+    """
+    bare: set[str] = set()
+    parts: list[str] = []
+    last = 0
+    for match in _BARE_WORD_RE.finditer(text):
+        word = match.group()
+        if word[0] in "$'\"" or word in _OPERATOR_WORDS:
+            continue
+        if text[match.end():].lstrip().startswith("("):
+            continue
+        parts.append(text[last:match.start()] + "${" + word + "}")
+        last = match.end()
+        bare.add(word)
+    parts.append(text[last:])
+    return "".join(parts), bare
+
+
+def _calculation_graph(rows: Iterable[Mapping]) -> dict[str, list[str]]:
+    """calculate row name -> the calculate rows its calculation uses (unparsable ones skipped)."""
+    calculations: dict[str, set[str]] = {}
+    for row in rows:
+        if row_type(str(row.get("type", "")))[0] != "calculate":
+            continue
+        try:
+            calculations[row["name"]] = references(parse(str(row.get("calculation", ""))))
+        except (ExpressionError, KeyError):
+            continue
+    return {name: sorted(used & calculations.keys()) for name, used in calculations.items()}
+
+
+def _cycle_from(start: str, graph: Mapping[str, list[str]]) -> list[str]:
+    """A dependency cycle through ``start``, as the list of names on it, or []."""
+    path: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> list[str]:
+        if name == start and path:
+            return list(path)
+        if name in seen:
+            return []
+        seen.add(name)
+        path.append(name)
+        for used in graph.get(name, []):
+            if found := visit(used):
+                return found
+        path.pop()
+        return []
+
+    return visit(start)
+
+
+def calculation_order(rows: Iterable[Mapping]) -> tuple[str, ...]:
+    """The calculate rows in an order where each comes after the calculations it uses
+    (row order among independent ones), so a form or a CSV row can be completed in one pass."""
+    rows = list(rows)
+    graph = _calculation_graph(rows)
+    order: list[str] = []
+    done: set[str] = set()
+
+    def place(name: str, visiting: frozenset[str]) -> None:
+        if name in done or name in visiting:
+            return
+        for used in graph[name]:
+            place(used, visiting | {name})
+        done.add(name)
+        order.append(name)
+
+    for row in rows:
+        if row.get("name") in graph:
+            place(row["name"], frozenset())
+    return tuple(order)
+
+
+def _first_choice_with(items: Any, column: str) -> int | None:
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, Mapping) and column in item:
+            return index
+    return None
