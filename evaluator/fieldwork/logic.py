@@ -35,16 +35,14 @@ from evaluator.definitions.expressions import (
     to_string,
 )
 from evaluator.surveys.definition import Survey
-from evaluator.surveys.subset import META_TYPES, split_column
+from evaluator.surveys.subset import META_TYPES, QUESTION_TYPES, split_column
+from evaluator.surveys.validation import bare_words_as_references
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TEXT = 4000
 MAX_REPEATS = 60
-QUESTION_TYPES = ("text", "integer", "decimal", "select_one", "select_multiple", "date",
-                  "geopoint", "image")
-_BARE_WORD_RE = re.compile(r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.-]*")
 
 Text = dict[str, str]  # {"zh": ..., "en": ...}
 
@@ -125,18 +123,7 @@ def _text(mapping: Mapping[str, str], fallback: Text) -> Text:
 
 def _choice_filter_node(text: str) -> Node:
     """XLSForm names choices-sheet columns bare; rewrite them as ${name} (surveys/validation)."""
-    parts: list[str] = []
-    last = 0
-    for match in _BARE_WORD_RE.finditer(text):
-        word = match.group()
-        if word[0] in "$'\"" or word in ("and", "or", "div", "mod"):
-            continue
-        if text[match.end():].lstrip().startswith("("):
-            continue
-        parts.append(text[last:match.start()] + "${" + word + "}")
-        last = match.end()
-    parts.append(text[last:])
-    return parse("".join(parts))
+    return parse(bare_words_as_references(text)[0])
 
 
 class FormModel:

@@ -368,7 +368,7 @@ class _Checker:
             text = value
             bare: set[str] = set()
             if column == "choice_filter":
-                text, bare = _bare_words_as_references(value)
+                text, bare = bare_words_as_references(value)
                 columns = choice_columns.get(list_name or "", set())
                 for word in sorted(bare - columns - {"name", "label"}):
                     self.add(self.at.row(index, column),
@@ -409,7 +409,7 @@ class _Checker:
                          f"${{{name}}} is not a field of this survey")
 
 
-def _bare_words_as_references(text: str) -> tuple[str, set[str]]:
+def bare_words_as_references(text: str) -> tuple[str, set[str]]:
     """XLSForm's choice_filter names choices-sheet columns bare (``township = ${township}``).
 
     The expression language only knows ``${name}``, so bare words (not function names, not
