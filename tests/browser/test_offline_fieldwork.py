@@ -117,6 +117,9 @@ def test_two_households_offline_then_synced_exactly_once(app, field, live_server
     assert page.inner_text('output[data-calc="per_capita_income"]') == "29400"
     page.tap("button.big[type=submit]")
     page.wait_for_function("document.querySelector('header [data-queue-count]').textContent === '1'")
+    # The note is written once the upload attempt has ended (offline: at once, but after the count).
+    page.wait_for_function("!document.querySelector('[data-local-done]').hidden"
+                           " && document.querySelector('[data-local-done-text]').textContent !== ''")
     assert "等待网络" in page.inner_text("[data-local-done]")
     shot(page, shots, "questionnaire-queued-offline-1024x768.png")
 
@@ -154,6 +157,8 @@ def test_two_households_offline_then_synced_exactly_once(app, field, live_server
     with app.extensions["evaluator.sessionmaker"]() as db:
         assert db.scalar(select(func.count(Submission.id))) == 2
     page.goto(live_server + form_url(field, first))  # stored: changed only through an edit
+    # The page locks its inputs once it has read the tablet's records (IndexedDB, after load).
+    page.wait_for_function("document.querySelector('#questionnaire').classList.contains('locked')")
     assert page.is_disabled('input[name="consent"][value="no"]')
     assert page.is_visible("[data-existing] a")
     page.goto(live_server + "/assignments")
