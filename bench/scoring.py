@@ -15,10 +15,10 @@ checks and 20,000 system rows, from a 200,000-household roster. It prints
 * the ratio, against the target of the issue: scoring <= 1.0 s and <= 3x the floor.
 
 Then the same rows go into a fresh SQLite database in a temporary folder, through the app's
-models and operations as the demo evaluation is built (evaluator.fieldwork.demo): the roster,
-the same seeded draw (checked against sample.csv), the system export, every record stored as
-approved (bulk inserts of the demo's own ``SubmissionIn`` records, without the per-record form
-checks: set-up, not measured), findings and judgements. It prints
+models and operations as the demo evaluation is built (evaluator.fieldwork.manage.demo): the
+roster, the same seeded draw (checked against sample.csv), the system export, every record
+stored as approved (bulk inserts of the demo's own ``SubmissionIn`` records, without the
+per-record form checks: set-up, not measured), findings and judgements. It prints
 
 * the database floor: the queries the scoring service sends for those rows (the current
   counted records of the two collected sources, the system rows), each row read back as plain
@@ -152,13 +152,14 @@ def build_database(folder: Path, path: Path, bundle):
     would make the set-up take minutes), and one team member per evaluator of judgements.csv
     (the demo keeps two), so the database scores to the bundle's numbers."""
     from evaluator.app import create_app
-    from evaluator.fieldwork import operations
-    from evaluator.fieldwork.demo import _records, _same_draw
+    from evaluator.fieldwork.collect.operations import save_judgement
     from evaluator.fieldwork.forms import survey_of
     from evaluator.fieldwork.logic import FormModel
+    from evaluator.fieldwork.manage import operations
+    from evaluator.fieldwork.manage.demo import _records, _same_draw
+    from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
     from evaluator.fieldwork.models import Finding, Household, Submission
     from evaluator.fieldwork.queries import survey_versions
-    from evaluator.fieldwork.uploads import check_roster, check_system_rows
     from evaluator.migrate import upgrade
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -228,8 +229,8 @@ def build_database(folder: Path, path: Path, bundle):
         judges = dict(zip(names, (lead, *evaluators), strict=True))
         for j in bundle.judgements:
             if j.evaluator in judges and j.score is not None:
-                operations.save_judgement(db, judges[j.evaluator], evaluation,
-                                          indicator=j.indicator, score=j.score, reason=j.reason)
+                save_judgement(db, judges[j.evaluator], evaluation,
+                               indicator=j.indicator, score=j.score, reason=j.reason)
         for f in bundle.findings:
             db.add(Finding(evaluation_id=evaluation.id, indicator=f.indicator,
                            severity=f.severity, description=f.description,
@@ -246,7 +247,7 @@ def read_rows(db, evaluation, *, everything: bool = False) -> dict[str, int]:
     """The database floor: the queries the scoring service sends for the rows it scores, the
     rows read back as plain tuples (JSON decoded by the column type), nothing else. With
     ``everything``, the roster and the drawn sample too. Returns the row count per table."""
-    from evaluator.fieldwork.exports import counted_states
+    from evaluator.fieldwork.exports.files import counted_states
     from evaluator.fieldwork.models import Household, SampleDraw, Submission, SystemRecord
 
     states = list(counted_states(evaluation))
@@ -276,8 +277,8 @@ def read_rows(db, evaluation, *, everything: bool = False) -> dict[str, int]:
 
 def report_database(app, evaluation_id: int, args, *, floor: float, rows_floor: float,
                     bundle_best: float, sheet) -> None:
+    from evaluator.fieldwork.exports.scores import score_evaluation
     from evaluator.fieldwork.models import Evaluation
-    from evaluator.fieldwork.scores import score_evaluation
 
     sessions = app.extensions["evaluator.sessionmaker"]
 

@@ -41,9 +41,9 @@ from evaluator.auth.models import User  # noqa: E402
 from evaluator.bundle import demo_files, load_bundle, write_files  # noqa: E402
 from evaluator.bundle.source_files import instance_key  # noqa: E402
 from evaluator.extensions import db_session  # noqa: E402
-from evaluator.fieldwork import operations  # noqa: E402
+from evaluator.fieldwork.manage import operations  # noqa: E402
+from evaluator.fieldwork.manage.uploads import check_roster  # noqa: E402
 from evaluator.fieldwork.models import Assignment, AuditEntry, Evaluation, Submission  # noqa: E402
-from evaluator.fieldwork.uploads import check_roster  # noqa: E402
 from evaluator.migrate import upgrade  # noqa: E402
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR  # noqa: E402
 from evaluator.rubrics.definition import content_hash  # noqa: E402

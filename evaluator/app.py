@@ -88,8 +88,8 @@ def register_language(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from evaluator.auth.views import bp as auth_bp
-    from evaluator.fieldwork.api import bp as api_bp
     from evaluator.fieldwork.blueprint import bp as fieldwork_bp
+    from evaluator.fieldwork.collect.api import bp as api_bp
     from evaluator.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)

@@ -207,7 +207,7 @@ def setup_demo(out: Path | None) -> None:
                 user = User(username=username, role=role, display_name=name)
                 user.set_password(DEMO_PASSWORD)
                 db_session.add(user)
-    from evaluator.fieldwork.demo import create_demo_evaluation
+    from evaluator.fieldwork.manage.demo import create_demo_evaluation
 
     with app.app_context(), _session(app) as db_session, db_session.begin():
         people = {u.username: u for u in db_session.scalars(select(User))}

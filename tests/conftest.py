@@ -159,9 +159,9 @@ def field(app, definitions):
     from sqlalchemy import select
 
     from evaluator.auth.models import User
-    from evaluator.fieldwork import operations
+    from evaluator.fieldwork.manage import operations
+    from evaluator.fieldwork.manage.uploads import check_roster
     from evaluator.fieldwork.models import Household, SampleDraw
-    from evaluator.fieldwork.uploads import check_roster
     from evaluator.rubrics.models import RubricVersion
     from evaluator.surveys.models import SurveyVersion
 

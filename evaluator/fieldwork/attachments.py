@@ -2,7 +2,7 @@
 
 Photos of households are personal data: they never go to the static folder, and their stored
 names are random tokens unrelated to households or users. The files are served only by a view
-that checks the reader's role in the evaluation (views_review.attachment).
+that checks the reader's role in the evaluation (review/views.py: attachment).
 """
 
 from __future__ import annotations

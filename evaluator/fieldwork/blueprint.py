@@ -1,10 +1,14 @@
-"""The fieldwork URLs, in one table (indico's blueprint.py habit): views live in views_*.py."""
+"""The fieldwork URLs, in one table (indico's blueprint.py habit); the views live in each
+room's views.py (collect, review, manage, exports)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from evaluator.fieldwork import views_collect, views_manage, views_review
+from evaluator.fieldwork.collect import views as views_collect
+from evaluator.fieldwork.exports import views as views_exports
+from evaluator.fieldwork.manage import views as views_manage
+from evaluator.fieldwork.review import views as views_review
 
 bp = Blueprint("fieldwork", __name__)
 
@@ -32,11 +36,11 @@ RULES = (
     (E + "/recheck", "recheck", views_review.recheck, ("POST",)),
     (E + "/recheck/<int:recheck_id>", "recheck_outcome", views_review.recheck_outcome, ("POST",)),
     (E + "/audit", "audit", views_review.audit, ("GET",)),
-    (E + "/export/<source>.<fmt>", "export", views_review.export, ("GET",)),
-    (E + "/bundle.zip", "export_bundle", views_review.export_bundle, ("GET",)),
-    (E + "/scores", "scores", views_review.scores, ("GET",)),
-    (E + "/report", "report", views_review.report_preview, ("GET",)),
-    (E + "/report.pdf", "report_pdf", views_review.report_download, ("GET",)),
+    (E + "/export/<source>.<fmt>", "export", views_exports.export, ("GET",)),
+    (E + "/bundle.zip", "export_bundle", views_exports.export_bundle, ("GET",)),
+    (E + "/scores", "scores", views_exports.scores, ("GET",)),
+    (E + "/report", "report", views_exports.report_preview, ("GET",)),
+    (E + "/report.pdf", "report_pdf", views_exports.report_download, ("GET",)),
     ("/attachments/<token>", "attachment", views_review.attachment, ("GET",)),
 )
 

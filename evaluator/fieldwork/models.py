@@ -1,7 +1,7 @@
 """Fieldwork tables. The database enforces the closed vocabularies and the invariants (CHECK).
 
 Models hold data only: no URLs, no mail, no current user. Who may do what is in
-permissions.py; what changes together is in operations.py.
+permissions.py; what changes together is in each room's operations.py.
 """
 
 from __future__ import annotations

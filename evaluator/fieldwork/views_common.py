@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import abort, current_app, g
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from evaluator.definitions.problems import DefinitionError
 from evaluator.extensions import db_session
+from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Evaluation
-from evaluator.fieldwork.operations import OperationError
 from evaluator.fieldwork.permissions import member_role
 
 
@@ -65,7 +66,7 @@ def attachment_dir() -> Path:
 
 
 def report_cache_dir() -> Path:
-    """Where rendered report PDFs are kept (evaluator.fieldwork.report)."""
+    """Where rendered report PDFs are kept (evaluator.fieldwork.exports.report)."""
     return Path(current_app.instance_path) / "report-cache"
 
 
@@ -73,3 +74,8 @@ def text_of(mapping: dict[str, str] | None, fallback: str = "") -> str:
     lang = g.get("lang", "zh")
     mapping = mapping or {}
     return mapping.get(lang) or mapping.get("zh") or fallback
+
+
+def value_choices(values) -> list[SelectChoice]:
+    """Choices of a page form whose labels are their values (the templates translate them)."""
+    return [SelectChoice(v, v) for v in values]

@@ -294,7 +294,7 @@ def test_the_openapi_document_describes_every_api_route(app, client):
     assert {"200", "201", "400", "401", "403", "404", "409", "422"} <= set(post["responses"])
     schema = document["components"]["schemas"]["Submission"]
     assert set(schema["required"]) == {"instance_id", "evaluation_id", "source", "answers"}
-    from evaluator.fieldwork.api import PAYLOAD_KEYS
+    from evaluator.fieldwork.collect.api import PAYLOAD_KEYS
 
     assert set(schema["properties"]) == set(PAYLOAD_KEYS)
 
@@ -303,9 +303,9 @@ def test_a_replay_racing_the_first_insert_gets_the_stored_record(app, field, hou
     """Two queues send one record at once: both miss it on the first read, one insert wins and
     the other, refused by the unique instance id, answers with the stored record."""
     from evaluator.auth.models import User
-    from evaluator.fieldwork.api import parse_payload
+    from evaluator.fieldwork.collect.api import parse_payload
+    from evaluator.fieldwork.collect.operations import store_submission
     from evaluator.fieldwork.models import Evaluation
-    from evaluator.fieldwork.operations import store_submission
 
     payload = household_record(field.sample[0])
     make = app.extensions["evaluator.sessionmaker"]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from evaluator.cli import main
-from evaluator.fieldwork import report
+from evaluator.fieldwork.exports import report
 from evaluator.fieldwork.models import Evaluation, Submission
 from evaluator.reports import ReportError
 from evaluator.reports.context import points_text
@@ -68,7 +68,7 @@ def set_status(app, field, status):
 
 
 def scored_now(app, field):
-    from evaluator.fieldwork.scores import score_evaluation
+    from evaluator.fieldwork.exports.scores import score_evaluation
 
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         scored = score_evaluation(db, db.get(Evaluation, field.evaluation_id))
@@ -220,7 +220,7 @@ def test_data_that_cannot_be_scored_gets_its_problems(app, client, field, sign_i
 
 
 def test_a_report_error_is_a_clear_page_and_logged(app, client, approved, monkeypatch, caplog):
-    from evaluator.fieldwork import views_review
+    from evaluator.fieldwork.exports import views as views_review
 
     def broken(*args, **kwargs):
         raise ReportError("no CJK font: install fonts-noto-cjk")

@@ -109,7 +109,7 @@ def test_quality_flags_point_at_what_to_check(client, field, sign_in, collected)
 
 
 def test_quality_rules():
-    from evaluator.fieldwork.quality import aid_differs
+    from evaluator.fieldwork.review.quality import aid_differs
 
     assert not aid_differs(3000, 3000, 0.1)
     assert not aid_differs(0, 0, 0.1)
@@ -182,7 +182,7 @@ def test_odk_style_exports(app, client, field, sign_in, collected):
 
 def test_the_bundle_scores_to_the_numbers_of_the_scores_page(app, client, field, sign_in,
                                                             collected, tmp_path, monkeypatch):
-    from evaluator.fieldwork.scores import score_evaluation
+    from evaluator.fieldwork.exports.scores import score_evaluation
 
     sign_in("lead")
     for instance_id in collected.values():
@@ -216,7 +216,7 @@ def test_the_bundle_scores_to_the_numbers_of_the_scores_page(app, client, field,
 
 def test_only_approved_records_count_unless_the_lead_says_otherwise(app, client, field, sign_in,
                                                                    collected):
-    from evaluator.fieldwork.exports import bundle_files
+    from evaluator.fieldwork.exports.files import bundle_files
 
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, field.evaluation_id)

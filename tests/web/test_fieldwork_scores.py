@@ -110,7 +110,7 @@ def slow_path(db, evaluation):
     """What the service did before: write the bundle files, read them, run check_files."""
     from evaluator.bundle.check import check_files
     from evaluator.bundle.reader import build_bundle
-    from evaluator.fieldwork.exports import bundle_files
+    from evaluator.fieldwork.exports.files import bundle_files
     from evaluator.fieldwork.queries import rubric_for, surveys_by_id
 
     files = bundle_files(db, evaluation)
@@ -123,9 +123,9 @@ def slow_path(db, evaluation):
 
 def test_the_service_scores_to_the_exported_bundle_byte_for_byte(app, client, varied, sign_in,
                                                                   tmp_path):
-    from evaluator.fieldwork.exports import bundle_content
+    from evaluator.fieldwork.exports.files import bundle_content
+    from evaluator.fieldwork.exports.scores import read_content, score_evaluation
     from evaluator.fieldwork.queries import surveys_by_id
-    from evaluator.fieldwork.scores import read_content, score_evaluation
 
     archive = exported(client, varied, tmp_path)
     with zipfile.ZipFile(archive) as z:
@@ -159,7 +159,7 @@ def test_the_service_scores_to_the_exported_bundle_byte_for_byte(app, client, va
 def test_problems_on_which_records_count_are_still_found(app, client, varied, sign_in, tmp_path):
     """A second current record for a household and a record of an unsampled household (rows
     the app refuses, written here behind its back) stop the scoring as they stop the CLI."""
-    from evaluator.fieldwork.scores import score_evaluation
+    from evaluator.fieldwork.exports.scores import score_evaluation
 
     with app.extensions["evaluator.sessionmaker"]() as db:
         original = db.scalar(select(Submission).where(Submission.source == "household",
@@ -199,7 +199,7 @@ def test_cells_the_csv_reader_might_not_give_back_take_the_written_files(app, va
                                                                           small_field_limit):
     """A cell at the csv module's field size limit is not read from the cells: the service
     writes and reads the files, and finds what the CLI finds (here: the cell is too large)."""
-    from evaluator.fieldwork.scores import score_evaluation
+    from evaluator.fieldwork.exports.scores import score_evaluation
 
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, varied.evaluation_id)
@@ -212,7 +212,7 @@ def test_cells_the_csv_reader_might_not_give_back_take_the_written_files(app, va
 
 def test_a_field_named_like_paradata_is_written_as_the_dict_row_was():
     from evaluator.bundle.writer import row_cells
-    from evaluator.fieldwork.exports import PARADATA, _clashes, _with
+    from evaluator.fieldwork.exports.files import PARADATA, _clashes, _with
 
     fields = ["household_id", "device_id", "note", "submitter"]
     answers = ["CG001", "from the form", "x", "someone"]
@@ -226,7 +226,7 @@ def test_a_field_named_like_paradata_is_written_as_the_dict_row_was():
 
 def test_a_plan_without_roster_hash_has_the_roster_file_compared(app, varied):
     """The roster's bytes are written only for this check, and it finds what the CLI finds."""
-    from evaluator.fieldwork.scores import score_evaluation
+    from evaluator.fieldwork.exports.scores import score_evaluation
 
     with app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, varied.evaluation_id)
@@ -245,7 +245,7 @@ def test_a_plan_without_roster_hash_has_the_roster_file_compared(app, varied):
 def test_the_garbage_collector_is_left_as_it_was_found(app, varied, monkeypatch):
     import gc
 
-    from evaluator.fieldwork import scores
+    from evaluator.fieldwork.exports import scores
 
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, varied.evaluation_id)

@@ -205,7 +205,7 @@ def test_assigning_a_stratum_gives_every_drawn_household(app, client, field, sig
 
 
 def test_households_go_only_to_team_members_who_collect(app, client, field, sign_in):
-    from evaluator.fieldwork import operations
+    from evaluator.fieldwork.manage import operations
 
     sign_in("lead")
     response = client.post(f"/evaluations/{field.evaluation_id}/assign", data={

@@ -27,6 +27,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from evaluator.extensions import db_session
 from evaluator.fieldwork.attachments import Photo
+from evaluator.fieldwork.audit import OperationError
+from evaluator.fieldwork.collect.operations import SubmissionIn, store_submission
 from evaluator.fieldwork.models import (
     Assignment,
     Attachment,
@@ -34,7 +36,6 @@ from evaluator.fieldwork.models import (
     Household,
     Submission,
 )
-from evaluator.fieldwork.operations import OperationError, SubmissionIn, store_submission
 from evaluator.fieldwork.permissions import member_role
 from evaluator.fieldwork.views_common import attachment_dir
 

@@ -30,9 +30,12 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from evaluator.extensions import db_session
-from evaluator.fieldwork import operations
-from evaluator.fieldwork.api import canonical_hash
 from evaluator.fieldwork.attachments import Photo
+from evaluator.fieldwork.audit import OperationError
+from evaluator.fieldwork.collect import operations
+from evaluator.fieldwork.collect.api import canonical_hash
+from evaluator.fieldwork.collect.operations import SubmissionIn
+from evaluator.fieldwork.collect.page_forms import FindingForm, JudgementForm
 from evaluator.fieldwork.forms import build_form, formdata_from_answers, layout
 from evaluator.fieldwork.models import (
     ASSIGNED_SOURCES,
@@ -44,8 +47,6 @@ from evaluator.fieldwork.models import (
     Judgement,
     Submission,
 )
-from evaluator.fieldwork.operations import OperationError, SubmissionIn
-from evaluator.fieldwork.page_forms import FindingForm, JudgementForm
 from evaluator.fieldwork.permissions import can_open_household
 from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
 from evaluator.fieldwork.views_common import (
@@ -214,7 +215,7 @@ def _post_record(evaluation: Evaluation, role: str, source: str, target: Househo
 
 
 def _moment(text: str | None) -> datetime | None:
-    from evaluator.fieldwork.api import PayloadError, parse_moment
+    from evaluator.fieldwork.collect.api import PayloadError, parse_moment
 
     try:
         return parse_moment(text, "started_at")

@@ -212,7 +212,7 @@ CellTable = tuple[list[str], list[list[str]]]
 class BundleContent:
     """An evaluation's bundle before it is written: evaluation.yaml's data, every CSV file as
     cells and README.txt. ``files()`` writes it; the scoring service reads the cells directly
-    (evaluator.fieldwork.scores), so both see the same content by construction."""
+    (evaluator.fieldwork.exports.scores), so both see the same content by construction."""
 
     evaluation: dict[str, Any]
     tables: dict[str, CellTable]

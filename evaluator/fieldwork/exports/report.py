@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator import __version__
-from evaluator.fieldwork.scores import Scored
+from evaluator.fieldwork.exports.scores import Scored
 from evaluator.web.i18n import translate
 
 #: PDFs kept per evaluation in the cache (the newest; older ones are deleted on each write).

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evaluator.fieldwork.exports import BundleContent, bundle_content
+from evaluator.fieldwork.exports.files import BundleContent, bundle_content
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.queries import rubric_for, surveys_by_id
 

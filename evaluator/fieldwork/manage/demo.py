@@ -20,12 +20,15 @@ from sqlalchemy.orm import Session
 from evaluator.auth.models import User
 from evaluator.bundle.reader import read_files
 from evaluator.bundle.source_files import instance_key
-from evaluator.fieldwork import operations
-from evaluator.fieldwork.api import canonical_hash, parse_moment
+from evaluator.fieldwork.audit import OperationError
+from evaluator.fieldwork.collect.api import canonical_hash, parse_moment
+from evaluator.fieldwork.collect.operations import SubmissionIn, save_judgement, store_submission
 from evaluator.fieldwork.forms import survey_of
 from evaluator.fieldwork.logic import FormModel
+from evaluator.fieldwork.manage import operations
+from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
 from evaluator.fieldwork.models import Evaluation, Finding, Household, SampleDraw, Submission
-from evaluator.fieldwork.uploads import check_roster, check_system_rows
+from evaluator.fieldwork.review.operations import review_submission
 from evaluator.rubrics.models import RubricVersion
 from evaluator.surveys.models import SurveyVersion
 
@@ -48,7 +51,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
         surveys[source] = db.scalar(select(SurveyVersion).where(
             SurveyVersion.key == ref.id, SurveyVersion.version == ref.version))
     if rubric is None or any(v is None for v in surveys.values()):
-        raise operations.OperationError("load the shipped definitions first (load-definitions)")
+        raise OperationError("load the shipped definitions first (load-definitions)")
     plan = meta.sampling.data
     roster = check_roster("roster.csv", files["roster.csv"], bundle.stratum_column)
     evaluation = operations.create_evaluation(
@@ -87,18 +90,17 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
         for record in _records(bundle, source, data):
             if record.household_id in left:
                 continue
-            operations.store_submission(db, lead, evaluation, record,
-                                        attachment_dir=attachment_dir)
+            store_submission(db, lead, evaluation, record, attachment_dir=attachment_dir)
             stored += 1
     for submission in db.scalars(select(Submission).where(
             Submission.evaluation_id == evaluation.id)):
-        operations.review_submission(db, lead, submission, "approved", "")
+        review_submission(db, lead, submission, "approved", "")
     names = sorted({j.evaluator for j in bundle.judgements})
     judges = dict(zip(names, (lead, evaluator), strict=False))
     for j in bundle.judgements:
         if j.evaluator in judges and j.score is not None:
-            operations.save_judgement(db, judges[j.evaluator], evaluation, indicator=j.indicator,
-                                      score=j.score, reason=j.reason)
+            save_judgement(db, judges[j.evaluator], evaluation, indicator=j.indicator,
+                           score=j.score, reason=j.reason)
     for f in bundle.findings:
         db.add(Finding(evaluation_id=evaluation.id, indicator=f.indicator, severity=f.severity,
                        description=f.description, household_id=f.household_id,
@@ -131,10 +133,10 @@ def _same_draw(db: Session, evaluation: Evaluation, bundle) -> None:
         .where(Household.evaluation_id == evaluation.id))}
     expected = {(s.household_id, s.role, s.order) for s in bundle.sample}
     if drawn != expected:
-        raise operations.OperationError("the redrawn demo sample differs from sample.csv")
+        raise OperationError("the redrawn demo sample differs from sample.csv")
 
 
-def _records(bundle, source: str, data) -> list[operations.SubmissionIn]:
+def _records(bundle, source: str, data) -> list[SubmissionIn]:
     repeats: dict[str, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for name, repeat in data.repeats.items():
         for row, parent in zip(repeat.rows, repeat.parent_keys, strict=True):
@@ -148,7 +150,7 @@ def _records(bundle, source: str, data) -> list[operations.SubmissionIn]:
         ended = _moment(row.get("end"))
         household_id = row.get("household_id") if source != "forum" else None
         payload = {"instance_id": instance, "source": source, "answers": answers}
-        records.append(operations.SubmissionIn(
+        records.append(SubmissionIn(
             instance_id=instance, source=source, household_id=household_id, answers=answers,
             body_hash=canonical_hash(payload), started_at=started, ended_at=ended,
             device_id=row.get("deviceid", "") or paradata.get("device_id", "") or "demo"))

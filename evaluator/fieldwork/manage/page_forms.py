@@ -1,14 +1,14 @@
-"""The lead's and the team's page forms (CSRF-protected Flask-WTF forms).
+"""The lead's page forms (CSRF-protected Flask-WTF forms): creating an evaluation, settings,
+members, the roster and system uploads, drawing the sample, assigning.
 
-The questionnaires themselves are generated from survey definitions in forms.py; these are the
-fixed forms around them: creating an evaluation, drawing the sample, assigning, reviewing.
+The questionnaires themselves are generated from survey definitions in fieldwork/forms.py.
 Labels are rendered by the templates with t(...), so these classes carry no display text.
 """
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,31 +19,16 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from evaluator.fieldwork.models import (
     ASSIGNED_SOURCES,
     COUNT_POLICIES,
     EVALUATION_STATUSES,
     MEMBER_ROLES,
-    RECHECK_OUTCOMES,
-    SEVERITIES,
 )
-from evaluator.fieldwork.operations import REVIEW_DECISIONS
-
-
-def _pairs(values):
-    return [SelectChoice(v, v) for v in values]
+from evaluator.fieldwork.views_common import value_choices
 
 
 class EvaluationForm(FlaskForm):
@@ -59,7 +44,7 @@ class EvaluationForm(FlaskForm):
     surveys = SelectMultipleField(coerce=int, validators=[DataRequired()])
     stratum_column = StringField(default="township",
                                  validators=[DataRequired(), Length(max=80)])
-    count_policy = SelectField(choices=_pairs(COUNT_POLICIES), default="approved")
+    count_policy = SelectField(choices=value_choices(COUNT_POLICIES), default="approved")
     synthetic = BooleanField(default=False)
     roster = FileField(validators=[FileRequired()])
 
@@ -69,15 +54,15 @@ class UploadForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    status = SelectField(choices=_pairs(EVALUATION_STATUSES))
-    count_policy = SelectField(choices=_pairs(COUNT_POLICIES))
+    status = SelectField(choices=value_choices(EVALUATION_STATUSES))
+    count_policy = SelectField(choices=value_choices(COUNT_POLICIES))
     min_interview_minutes = IntegerField(validators=[InputRequired(), NumberRange(0, 600)])
     aid_tolerance = FloatField(validators=[InputRequired(), NumberRange(0, 10)])
 
 
 class MemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
-    role = SelectField(choices=_pairs(MEMBER_ROLES), default="evaluator")
+    role = SelectField(choices=value_choices(MEMBER_ROLES), default="evaluator")
 
 
 class RemoveMemberForm(FlaskForm):
@@ -85,7 +70,7 @@ class RemoveMemberForm(FlaskForm):
 
 
 class SampleForm(FlaskForm):
-    method = RadioField(choices=_pairs(("size", "margin", "threshold")), default="size")
+    method = RadioField(choices=value_choices(("size", "margin", "threshold")), default="size")
     size = IntegerField(validators=[Optional(), NumberRange(1, 1_000_000)])
     margin = FloatField(validators=[Optional(), NumberRange(0.001, 0.5)])
     threshold = FloatField(validators=[Optional(), NumberRange(0.001, 0.999)])
@@ -99,39 +84,7 @@ class SampleForm(FlaskForm):
 class AssignForm(FlaskForm):
     stratum = SelectField(validators=[DataRequired()])
     assignee = SelectField(coerce=int, validators=[DataRequired()])
-    sources = SelectMultipleField(choices=_pairs(ASSIGNED_SOURCES),
+    sources = SelectMultipleField(choices=value_choices(ASSIGNED_SOURCES),
                                   default=list(ASSIGNED_SOURCES), validators=[DataRequired()])
     include_reserve = BooleanField(default=False)
     replace = BooleanField(default=False)
-
-
-class ReviewForm(FlaskForm):
-    state = RadioField(choices=_pairs(REVIEW_DECISIONS), validators=[DataRequired()])
-    comment = TextAreaField(validators=[Optional(), Length(max=4000)])
-
-
-class FindingForm(FlaskForm):
-    indicator = SelectField(validators=[DataRequired()])
-    severity = SelectField(choices=_pairs(SEVERITIES), default="minor")
-    description = TextAreaField(validators=[DataRequired(), Length(max=4000)])
-    household_id = StringField(validators=[Optional(), Length(max=80)])
-    responsible_unit = StringField(validators=[DataRequired(), Length(max=200)])
-    responsible_person = StringField(validators=[DataRequired(), Length(max=120)])
-    deadline = DateField(validators=[DataRequired()])
-    photos = MultipleFileField()
-
-
-class JudgementForm(FlaskForm):
-    indicator = HiddenField(validators=[DataRequired()])
-    score = FloatField(validators=[InputRequired(), NumberRange(0, 1000)])
-    reason = TextAreaField(validators=[DataRequired(), Length(max=4000)])
-
-
-class RecheckForm(FlaskForm):
-    size = IntegerField(default=5, validators=[InputRequired(), NumberRange(1, 10_000)])
-    seed = IntegerField(validators=[InputRequired(), NumberRange(0, 2**31 - 1)])
-
-
-class RecheckOutcomeForm(FlaskForm):
-    outcome = SelectField(choices=_pairs(RECHECK_OUTCOMES))
-    note = TextAreaField(validators=[Optional(), Length(max=4000)])

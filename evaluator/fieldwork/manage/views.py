@@ -17,8 +17,19 @@ from wtforms.fields.choices import SelectChoice
 from evaluator.auth.models import User
 from evaluator.definitions.problems import DefinitionError
 from evaluator.extensions import db_session
-from evaluator.fieldwork import operations
+from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.forms import build_form
+from evaluator.fieldwork.manage import operations
+from evaluator.fieldwork.manage.page_forms import (
+    AssignForm,
+    EvaluationForm,
+    MemberForm,
+    RemoveMemberForm,
+    SampleForm,
+    SettingsForm,
+    UploadForm,
+)
+from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
 from evaluator.fieldwork.models import (
     Assignment,
     Evaluation,
@@ -27,16 +38,6 @@ from evaluator.fieldwork.models import (
     SampleDraw,
     Submission,
     SystemRecord,
-)
-from evaluator.fieldwork.operations import OperationError
-from evaluator.fieldwork.page_forms import (
-    AssignForm,
-    EvaluationForm,
-    MemberForm,
-    RemoveMemberForm,
-    SampleForm,
-    SettingsForm,
-    UploadForm,
 )
 from evaluator.fieldwork.permissions import (
     ALLOWED_MEMBER_ROLES,
@@ -50,7 +51,6 @@ from evaluator.fieldwork.queries import (
     survey_for,
     survey_versions,
 )
-from evaluator.fieldwork.uploads import check_roster, check_system_rows
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.rubrics.models import RubricVersion
 from evaluator.surveys.models import SurveyVersion

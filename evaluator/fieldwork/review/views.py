@@ -1,37 +1,18 @@
-"""Review and results: records and their review states, quality flags and call-back checks,
-the audit trail, exports, the scores page and the report, and photo evidence behind a
-permission check."""
+"""Review: records and their review states, quality flags and call-back checks (回访复核), the
+audit trail, and photo evidence behind a permission check."""
 
 from __future__ import annotations
 
-import io
-import math
 import secrets
-from collections import defaultdict
-from datetime import date
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from evaluator.auth.models import User
-from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
-from evaluator.fieldwork import operations
 from evaluator.fieldwork.attachments import stored_path
-from evaluator.fieldwork.exports import bundle_files as evaluation_bundle
-from evaluator.fieldwork.exports import odk_csv, odk_xlsx
+from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import (
     REVIEW_STATES,
     Attachment,
@@ -41,22 +22,13 @@ from evaluator.fieldwork.models import (
     ReviewEvent,
     Submission,
 )
-from evaluator.fieldwork.operations import OperationError
-from evaluator.fieldwork.page_forms import RecheckForm, RecheckOutcomeForm, ReviewForm
-from evaluator.fieldwork.permissions import can_view_scores, member_role
-from evaluator.fieldwork.quality import quality_rows
-from evaluator.fieldwork.queries import rubric_version, survey_for, survey_versions
-from evaluator.fieldwork.report import report_html, report_pdf
-from evaluator.fieldwork.scores import score_evaluation
-from evaluator.fieldwork.views_common import (
-    attachment_dir,
-    load_evaluation,
-    problem_lines,
-    report_cache_dir,
-    summary,
-)
-from evaluator.reports import ReportError
-from evaluator.web.i18n import LANGUAGES, translate
+from evaluator.fieldwork.permissions import member_role
+from evaluator.fieldwork.queries import survey_for, survey_versions
+from evaluator.fieldwork.review import operations
+from evaluator.fieldwork.review.page_forms import RecheckForm, RecheckOutcomeForm, ReviewForm
+from evaluator.fieldwork.review.quality import quality_rows
+from evaluator.fieldwork.views_common import attachment_dir, load_evaluation, problem_lines, summary
+from evaluator.web.i18n import translate
 
 PAGE = 200
 
@@ -261,161 +233,6 @@ def _short(value) -> str:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 400 else text[:400] + "…"
-
-
-def export(evaluation_id: int, source: str, fmt: str):
-    evaluation, _ = load_evaluation(evaluation_id)
-    db = db_session()
-    stamp = date.today().isoformat()
-    if fmt == "csv":
-        data = odk_csv(db, evaluation, source)
-        mimetype = "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        data = odk_xlsx(db, evaluation, source)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        abort(404)
-    if data is None:
-        abort(404)
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{evaluation.key}-{source}-{stamp}.{fmt}"'})
-
-
-def export_bundle(evaluation_id: int):
-    evaluation, _ = load_evaluation(evaluation_id)
-    data = zip_bytes(evaluation_bundle(db_session(), evaluation))
-    return Response(data, mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{evaluation.key}-bundle.zip"'})
-
-
-def scores(evaluation_id: int):
-    evaluation, role, scored = _scored(evaluation_id)
-    sheet = scored.sheet.to_dict() if scored.sheet is not None else None
-    view = _sheet_view(sheet) if sheet else None
-    return render_template("fieldwork/scores.html", evaluation=summary(evaluation, role),
-                           sheet=view, **_shown(scored.problems), data_hash=scored.data_hash)
-
-
-def report_preview(evaluation_id: int):
-    """The report as its readers get it, as one HTML page (stylesheet and charts inline), in
-    the page's language (``?lang=zh|en`` switches it, as on every page). Who may see the scores
-    may see the report; until the evaluation is finished (leads only) it is marked as a draft
-    on its cover. The report date comes from the data (evaluator.fieldwork.report)."""
-    evaluation, role, scored = _scored(evaluation_id)
-    if scored.sheet is None:
-        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
-    try:
-        html = report_html(scored, _report_lang(), draft=evaluation.status != "finished")
-    except ReportError as error:
-        return _report_failed(evaluation, role, error)
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def report_download(evaluation_id: int):
-    """The report as PDF, as report_preview says. Rendering takes seconds, so each PDF is kept
-    under ``<instance>/report-cache/<evaluation id>/`` by a key of the data hash, the rubric's
-    content hash, the language, the software version, the report date (the later of the
-    period's end and the last fieldwork day: from the data, so the key is stable; the model
-    records no finishing date) and the draft mark: the same data is rendered once, and a
-    finished evaluation's PDF is the one ``evaluator report`` makes from its bundle.zip. The
-    newest few PDFs of each evaluation are kept, older ones deleted."""
-    evaluation, role, scored = _scored(evaluation_id)
-    if scored.sheet is None:
-        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
-    lang = _report_lang()
-    draft = evaluation.status != "finished"
-    try:
-        pdf = report_pdf(report_cache_dir(), evaluation.id, scored,
-                         rubric_version(db_session(), evaluation).content_hash, lang,
-                         draft=draft)
-    except ReportError as error:
-        return _report_failed(evaluation, role, error)
-    name = f"{evaluation.key}-report-{lang}{'-draft' if draft else ''}.pdf"
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-#: Problems listed on a page; the rest are counted.
-PROBLEMS_SHOWN = 200
-
-
-def _shown(problems: list[str]) -> dict:
-    return {"problems": problems[:PROBLEMS_SHOWN], "more": max(0, len(problems) - PROBLEMS_SHOWN)}
-
-
-def _scored(evaluation_id: int):
-    """(evaluation, role, Scored) for the scores page and the report: leads any time, viewers
-    once the evaluation is finished."""
-    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "viewer"))
-    if not can_view_scores(role, evaluation):
-        abort(403)
-    return evaluation, role, score_evaluation(db_session(), evaluation)
-
-
-def _report_lang() -> str:
-    lang = g.get("lang", "zh")
-    return lang if lang in LANGUAGES else "zh"
-
-
-def _report_failed(evaluation: Evaluation, role: str, error: ReportError):
-    current_app.logger.error("report of evaluation %s failed: %s", evaluation.key, error)
-    return _report_refused(evaluation, role, "report_failed", [str(error)], 500)
-
-
-def _report_refused(evaluation: Evaluation, role: str, heading: str, problems: list[str],
-                    status: int):
-    return render_template("fieldwork/report_problems.html", evaluation=summary(evaluation, role),
-                           heading=translate(heading, g.lang), **_shown(problems)), status
-
-
-def _fmt(value, places: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return f"{value:.{places}f}"
-
-
-SHARE_METHODS = {"rate", "checklist", "consistency", "completeness", "veto"}
-
-
-def _sheet_view(sheet: dict) -> dict:
-    """Rounded, language-picked plain values for the page (the sheet itself stays unrounded)."""
-    lang = g.get("lang", "zh")
-
-    def name(mapping):
-        return (mapping or {}).get(lang) or (mapping or {}).get("zh", "")
-
-    by_dimension = defaultdict(list)
-    for i in sheet["indicators"]:
-        share = i["method"] in SHARE_METHODS
-
-        def est(value, share=share):
-            if value is None:
-                return "–"
-            return f"{value * 100:.1f}%" if share else _fmt(value)
-
-        by_dimension[i["dimension"]].append({
-            "code": i["code"], "name": name(i["name"]), "method": i["method"],
-            "estimate": est(i.get("estimate")),
-            "interval": (f"[{est(i.get('ci_low'))}, {est(i.get('ci_high'))}]"
-                         if i.get("ci_low") is not None and i.get("ci_high") is not None else ""),
-            "n": i.get("n"), "points": _fmt(i.get("points")), "max": _fmt(i.get("max"), 0),
-            "verdict": i.get("verdict", ""), "flags": " ".join(i.get("flags") or [])})
-    dimensions = [{"code": d["code"], "name": name(d["name"]), "score": _fmt(d["score"]),
-                   "max": _fmt(d["max"], 0), "share": (d["score"] / d["max"] * 100)
-                   if d["max"] else 0, "indicators": by_dimension.get(d["code"], [])}
-                  for d in sheet["dimensions"]]
-    return {"total": _fmt(sheet["total"]), "max": _fmt(sheet["max"], 0),  # as the report prints it
-            "grade": sheet["grade"] if lang != "en" else sheet.get("grade_en") or sheet["grade"],
-            "uncapped": sheet.get("uncapped_grade"),
-            "veto": [{"code": v["code"], "name": name(v["name"]), "cap": v["cap"],
-                      "reason": v["reason"]} for v in sheet.get("veto", [])],
-            "dimensions": dimensions,
-            "rubric": f"{sheet['rubric']['id']} {sheet['rubric']['version']}",
-            "data_hash": sheet.get("data_hash", "")}
 
 
 @login_required

@@ -1,0 +1,89 @@
+"""The lead's review of what the team collected: review states and call-back checks (回访复核).
+Each takes the acting user, checks, audits and only flushes (fieldwork.audit)."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evaluator.fieldwork.audit import OperationError, audit, require_lead
+from evaluator.fieldwork.models import (
+    RECHECK_OUTCOMES,
+    Evaluation,
+    Recheck,
+    ReviewEvent,
+    Submission,
+)
+
+#: Review decisions a lead can make; ``edited`` is set when a record is replaced by an edit.
+REVIEW_DECISIONS = ("received", "hasIssues", "approved", "rejected")
+
+
+# -- review ------------------------------------------------------------------------------------
+
+def review_submission(db: Session, user, submission: Submission, to_state: str,
+                      comment: str) -> ReviewEvent:
+    evaluation = db.get(Evaluation, submission.evaluation_id)
+    require_lead(db, user, evaluation)
+    if to_state not in REVIEW_DECISIONS:
+        raise OperationError(f"choose a review state among {', '.join(REVIEW_DECISIONS)}")
+    if not submission.current:
+        raise OperationError("this record was replaced by an edit; review the latest version", 409)
+    comment = comment.strip()
+    if to_state in ("hasIssues", "rejected") and not comment:
+        raise OperationError("say what the issue is: a comment is required for "
+                             f"{to_state}", 400)
+    event = ReviewEvent(submission_id=submission.id, user_id=user.id,
+                        from_state=submission.review_state, to_state=to_state, comment=comment)
+    db.add(event)
+    audit(db, user, evaluation.id, "submission.review", "submission", submission.instance_id,
+          submission.review_state, {"state": to_state, "comment": comment})
+    submission.review_state = to_state
+    db.flush()
+    return event
+
+
+# -- call-backs (回访复核) ---------------------------------------------------------------------
+
+def draw_recheck(db: Session, user, evaluation: Evaluation, *, size: int,
+                 seed: int) -> list[Submission]:
+    """A seeded random call-back sample (回访复核) among current household records not yet drawn.
+
+    ``random.Random(seed)`` over instance ids in sorted order: anyone can repeat the draw."""
+    require_lead(db, user, evaluation)
+    if size < 1:
+        raise OperationError("draw at least one record")
+    drawn = set(db.scalars(select(Recheck.submission_id)
+                           .where(Recheck.evaluation_id == evaluation.id)))
+    pool = [s for s in db.scalars(select(Submission).where(
+        Submission.evaluation_id == evaluation.id, Submission.source == "household",
+        Submission.current.is_(True), Submission.review_state != "rejected")
+        .order_by(Submission.instance_id)) if s.id not in drawn]
+    if not pool:
+        raise OperationError("no submitted household records left to draw for a call-back", 409)
+    chosen = random.Random(seed).sample(pool, min(size, len(pool)))
+    for submission in chosen:
+        db.add(Recheck(evaluation_id=evaluation.id, submission_id=submission.id, seed=seed,
+                       drawn_by_id=user.id))
+    audit(db, user, evaluation.id, "recheck.draw", "evaluation", evaluation.key, None,
+          {"seed": seed, "size": len(chosen), "pool": len(pool),
+           "records": [s.instance_id for s in chosen]})
+    db.flush()
+    return chosen
+
+
+def set_recheck_outcome(db: Session, user, recheck: Recheck, outcome: str, note: str) -> None:
+    evaluation = db.get(Evaluation, recheck.evaluation_id)
+    require_lead(db, user, evaluation)
+    if outcome not in RECHECK_OUTCOMES:
+        raise OperationError(f"choose an outcome among {', '.join(RECHECK_OUTCOMES)}")
+    if outcome == "differs" and not note.strip():
+        raise OperationError("say what differed at the call-back")
+    audit(db, user, evaluation.id, "recheck.outcome", "recheck", recheck.id,
+          {"outcome": recheck.outcome, "note": recheck.note},
+          {"outcome": outcome, "note": note.strip()})
+    recheck.outcome = outcome
+    recheck.note = note.strip()
+    db.flush()
