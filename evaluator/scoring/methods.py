@@ -20,7 +20,7 @@ from evaluator.scoring import stats
 from evaluator.scoring.types import IndicatorResult, StratumResult, VetoResult, text_dict
 
 if TYPE_CHECKING:
-    from evaluator.scoring.engine import Context
+    from evaluator.scoring.context import Context
     from evaluator.scoring.units import SourceUnits
 
 SEVERITIES = ("minor", "major", "critical")
