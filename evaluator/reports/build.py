@@ -33,7 +33,8 @@ from markupsafe import Markup
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts
-from evaluator.reports.context import build_comparison_context, build_context
+from evaluator.reports.comparison import build_comparison_context
+from evaluator.reports.context import build_context
 
 REPORT_TEMPLATE = "report/report.html"
 COMPARISON_TEMPLATE = "report/comparison.html"

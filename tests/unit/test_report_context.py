@@ -14,21 +14,12 @@ from evaluator.bundle.demo import write_demo
 from evaluator.bundle.reader import load_bundle
 from evaluator.paths import RUBRICS_DIR
 from evaluator.reports import ReportError
-from evaluator.reports.context import (
-    Scrubber,
-    build_comparison_context,
-    build_context,
-    fixed,
-    format_date,
-    format_date_range,
-    mask_id_number,
-    percent,
-    plain,
-    report_date_for,
-    report_title,
-    running_title,
-    title_parts,
-)
+from evaluator.reports.comparison import build_comparison_context
+from evaluator.reports.context import build_context
+from evaluator.reports.cover import report_title, running_title, title_parts
+from evaluator.reports.formatting import fixed, format_date, format_date_range, percent, plain
+from evaluator.reports.inputs import report_date_for
+from evaluator.reports.privacy import Scrubber, mask_id_number
 from evaluator.reports.words import EN, ZH, chinese_numeral
 from evaluator.rubrics.definition import load_rubric
 from evaluator.scoring import score

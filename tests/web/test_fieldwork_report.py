@@ -18,7 +18,7 @@ from evaluator.cli import main
 from evaluator.fieldwork.exports import report
 from evaluator.fieldwork.models import Evaluation, Submission
 from evaluator.reports import ReportError
-from evaluator.reports.context import points_text
+from evaluator.reports.formatting import points_text
 
 SYSTEM = Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal" / "system.csv"
 

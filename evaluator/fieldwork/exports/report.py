@@ -3,7 +3,7 @@ evaluator.reports (HTML preview, PDF download), marked as a draft until the eval
 finished, and each PDF kept on disk so an unchanged evaluation is rendered once (~4 s).
 
 The report date comes from the data, as for ``evaluator report``: the later of the evaluation
-period's end and the last fieldwork day (evaluator.reports.context.report_date_for). The
+period's end and the last fieldwork day (evaluator.reports.inputs.report_date_for). The
 model records no date an evaluation was finished (only the audit trail does, and a status
 set back and forth would move it), the period's end alone would date a report before its own
 fieldwork, and today would change the file every day. So a finished evaluation's PDF is the
@@ -30,7 +30,7 @@ KEEP_PER_EVALUATION = 4
 
 def report_date(scored: Scored) -> date:
     """The report's date: the later of the period's end and the last fieldwork day."""
-    from evaluator.reports.context import report_date_for
+    from evaluator.reports.inputs import report_date_for
 
     return report_date_for(scored.bundle) or scored.bundle.meta.period_end
 
@@ -40,7 +40,7 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
     """The report's plain values; a draft says so on its cover and in every page's running
     head (the place the report template gives a notice, as for synthetic data)."""
     from evaluator.reports.build import report_context as build_context
-    from evaluator.reports.context import running_title
+    from evaluator.reports.cover import running_title
 
     context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
                             surveys=scored.surveys, report_date=day or report_date(scored))

@@ -1,0 +1,208 @@
+"""Appendix 1, the methodology: how the sample was drawn (frame, allocation, seed, hashes), how
+estimates and verdicts are made, the grade bands, and every indicator's rule in words."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from evaluator.reports.formatting import (
+    ESTIMATED_METHODS,
+    SHARE_METHODS,
+    Counters,
+    fixed,
+    percent,
+    percent_plain,
+    plain,
+)
+from evaluator.reports.inputs import ReportInputs
+from evaluator.reports.words import WORDS
+
+
+def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
+    w = inputs.w
+    head = inputs.appendix(1, "app_method", "appendix-method")
+    sections = [inputs.section(1, "sec_sampling", "method-sampling"),
+                inputs.section(2, "sec_estimation", "method-estimation"),
+                inputs.section(3, "sec_verdicts", "method-verdicts"),
+                inputs.section(4, "sec_rubric", "method-rubric")]
+    plan = inputs.meta.sampling
+    sampling_paragraphs = []
+    population = sum(p.population for p in inputs.sheet.strata.values())
+    method = plan.method if plan is not None else ""
+    method_text = w.get(f"m_method_{method}", w("m_method_unknown", method=method))
+    parameters = (plan.data.get("parameters") if plan is not None and
+                  isinstance(plan.data.get("parameters"), Mapping) else {}) or {}
+    if parameters:
+        method_text += w("m_parameters", parameters=w.list(
+            _parameter(inputs, k, v) for k, v in parameters.items()))
+    sampling_paragraphs.append(w("m_sampling_intro", unit=inputs.scrub(inputs.meta.evaluated_unit),
+                                 population=population, strata=len(inputs.sheet.strata),
+                                 stratum_label=inputs.stratum_label, method=method_text))
+    if plan is not None and plan.seeded:
+        sampling_paragraphs.append(w("m_allocation", min=plan.min_per_stratum,
+                                     reserve=plan.reserve))
+        sampling_paragraphs.append(w("m_draw", seed=plan.seed))
+    elif plan is not None:
+        sampling_paragraphs.append(w("m_draw_external"))
+    hashes = []
+    if plan is not None and plan.roster_hash:
+        hashes.append(w("m_roster_hash", hash=plan.roster_hash))
+    if plan is not None and plan.roster_sha256:
+        hashes.append(w("m_roster_file", hash=plan.roster_sha256))
+    frame_no = counters.next_table()
+    frame_rows = []
+    reserves = Counter(s.stratum for s in inputs.bundle.sample if s.role == "reserve")
+    for stratum, p in inputs.sheet.strata.items():
+        weight = p.population / p.sampled if p.sampled else None
+        frame_rows.append([inputs.scrub(stratum), str(p.population), str(p.sampled),
+                           str(reserves.get(stratum, 0)),
+                           fixed(weight, 2) if weight is not None else w("no_value"),
+                           percent(p.sampled / p.population) if p.population else w("no_value")])
+    total_sampled = sum(p.sampled for p in inputs.sheet.strata.values())
+    frame_total = [w("total_row"), str(population), str(total_sampled), str(sum(reserves.values())),
+                   fixed(population / total_sampled, 2) if total_sampled else w("no_value"),
+                   percent(total_sampled / population) if population else w("no_value")]
+    bands_no = counters.next_table()
+    bands = []
+    for k, band in enumerate(inputs.rubric.bands):
+        upper = inputs.rubric.bands[k - 1].min if k > 0 else None
+        text = (w("m_band_range", min=plain(band.min), upper=plain(upper)) if upper is not None
+                else w("m_band_top", min=plain(band.min)))
+        bands.append([inputs.grade_word(band.grade), text])
+    rubric_tables = []
+    for dimension in inputs.rubric.dimensions:
+        no = counters.next_table()
+        rubric_tables.append({
+            "caption": w("m_rubric_caption", n=no, name=w.text(dimension.name),
+                         points=plain(dimension.points)),
+            "columns": [w("col_code"), w("col_name"), w("col_max"), w("col_method"),
+                        w("col_rule")],
+            "rows": [[ind.code, w.text(ind.name), plain(ind.points), w.method(ind.method),
+                      rule_words(inputs, ind)] for ind in dimension.indicators],
+        })
+    pass_mark = percent_plain(inputs.pass_share)
+    return {
+        "id": head["id"],
+        "title": head["title"],
+        "sections": sections,
+        "sampling": sampling_paragraphs,
+        "hashes": hashes,
+        "frame": {
+            "caption": w("m_frame_caption", n=frame_no),
+            "columns": [w("col_stratum", stratum_label=inputs.stratum_label), w("col_population"),
+                        w("col_sampled"), w("col_reserve"), w("col_weight"), w("col_fraction")],
+            "rows": frame_rows,
+            "total": frame_total,
+        },
+        "estimation": list(WORDS[inputs.lang]["m_estimation"]),
+        "verdicts": [s.replace("{pass}", pass_mark) for s in WORDS[inputs.lang]["m_verdicts"]],
+        "bands": {"caption": w("m_bands_caption", n=bands_no),
+                  "columns": [w("col_grade"), w("col_range")], "rows": bands},
+        "rubric_intro": w("m_rubric_intro", title=w.text(inputs.rubric.title), id=inputs.rubric.id,
+                          version=inputs.rubric.version,
+                          stamp="三" if inputs.lang == "zh" else "C"),
+        "rubric_tables": rubric_tables,
+    }
+
+
+def _parameter(inputs: ReportInputs, key: str, value: Any) -> str:
+    w = inputs.w
+    if isinstance(value, float):
+        value = plain(value)
+    template = WORDS[inputs.lang].get(f"m_param_{key}")
+    if template is None:
+        return w("m_param_other", key=inputs.scrub(key), value=inputs.scrub(value))
+    return template.format(value=inputs.scrub(value))
+
+
+def rule_words(inputs: ReportInputs, ind: Any) -> str:
+    """An indicator's scoring rule, in words, with the rubric's expressions quoted."""
+    w = inputs.w
+    parts: list[str] = []
+    unit = w.unit(ind.source)
+    if ind.source and ind.method != "veto":
+        parts.append(w("rule_source", source=w.capital(w.source(ind.source))))
+    if ind.applies is not None and ind.method != "veto":
+        parts.append(w("rule_applies", expr=ind.applies.text))
+    share = ind.method in SHARE_METHODS
+
+    def value(x: float) -> str:
+        return percent_plain(x) if share else plain(x)
+
+    if ind.method == "rate":
+        parts.append(w("rule_rate", expr=ind.condition.text if ind.condition else ""))
+    elif ind.method == "mean":
+        parts.append(w("rule_mean", expr=ind.value.text if ind.value else ""))
+    elif ind.method == "checklist":
+        parts.append(w("rule_checklist", items=w.list(ind.items), count=len(ind.items),
+                       na=ind.na_value or "", pass_value=ind.pass_value or ""))
+    elif ind.method == "completeness":
+        parts.append(w("rule_completeness", fields=w.list(ind.fields), count=len(ind.fields)))
+    elif ind.method == "consistency":
+        parts.append(w("rule_consistency", left=ind.value.text if ind.value else "",
+                       right=ind.right.value.text if ind.right else "",
+                       right_source=w.source(ind.right.source if ind.right else None),
+                       compare=_compare_words(inputs, ind),
+                       missing=w("rule_missing_disagree" if ind.missing == "disagree"
+                                 else "rule_missing_skip")))
+    elif ind.method == "deduction" and ind.per_severity is not None:
+        parts.append(w("rule_deduction", minor=plain(ind.per_severity.minor),
+                       major=plain(ind.per_severity.major),
+                       critical=plain(ind.per_severity.critical)))
+    elif ind.method == "judgement":
+        parts.append(w("rule_judgement", scale=plain(ind.scale or 0),
+                       max_spread=plain(ind.max_spread or 0), min_n=ind.min_n or 1))
+    elif ind.method == "veto":
+        cap = inputs.grade_word(ind.cap or "")
+        if ind.findings is not None:
+            if ind.findings.dimension:
+                scope_dim = next((d for d in inputs.rubric.dimensions
+                                  if d.code == ind.findings.dimension), None)
+                scope = w("rule_scope_dimension",
+                          name=w.text(scope_dim.name) if scope_dim else ind.findings.dimension)
+            else:
+                scope = w("rule_scope_indicators", codes=w.list(ind.findings.indicators))
+            parts.append(w("rule_veto_findings", severity=w.severity(ind.findings.severity),
+                           scope=scope, cap=cap))
+        else:
+            if ind.source:
+                parts.append(w("rule_source", source=w.capital(w.source(ind.source))))
+            if ind.applies is not None:
+                parts.append(w("rule_applies", expr=ind.applies.text))
+            parts.append(w("rule_veto_condition", expr=ind.condition.text if ind.condition else "",
+                           max_count=ind.max_count or 0, unit=unit, cap=cap))
+    if ind.method in ESTIMATED_METHODS and ind.direction in ("higher", "lower"):
+        parts.append(w(f"rule_{ind.direction}"))
+        if ind.steps:
+            steps = w("rule_step_sep").join(
+                w(f"rule_step_{ind.direction}", at=value(s.at), points=plain(s.points))
+                for s in ind.steps)
+            parts.append(w("rule_steps", steps=steps))
+        elif ind.target is not None and ind.floor is not None:
+            parts.append(w(f"rule_linear_{ind.direction}", target=value(ind.target),
+                           floor=value(ind.floor)))
+        if ind.min_n:
+            parts.append(w("rule_min_n", min_n=ind.min_n))
+    joiner = "" if inputs.lang == "zh" else " "
+    return joiner.join(parts)
+
+
+def _compare_words(inputs: ReportInputs, ind: Any) -> str:
+    w = inputs.w
+    if ind.compare == "number":
+        tol = ind.tolerance
+        pieces = []
+        if tol is not None and tol.absolute is not None:
+            pieces.append(w("rule_tolerance_abs", value=plain(tol.absolute)))
+        if tol is not None and tol.relative is not None:
+            pieces.append(w("rule_tolerance_rel", value=percent_plain(tol.relative)))
+        tolerance = (w("rule_tolerance_or", a=pieces[0], b=pieces[1]) if len(pieces) == 2
+                     else pieces[0] if pieces else "0")
+        return w("rule_compare_number", tolerance=tolerance)
+    if ind.compare == "text":
+        return w("rule_compare_text")
+    if ind.compare in ("set_overlap", "set"):
+        return w("rule_compare_set")
+    return w("rule_compare_other", compare=ind.compare or "")
