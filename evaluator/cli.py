@@ -20,12 +20,16 @@ class Group(click.Group):
     """Loads each command's module only when that command runs, and turns a ``DefinitionError``
     anywhere below into its problem list and exit 1, never a traceback.
 
-    Lazy loading keeps ``evaluator check`` from paying for SciPy, WeasyPrint or Flask.
+    Lazy loading keeps ``evaluator check`` from paying for SciPy, WeasyPrint or Flask, and
+    ``evaluator --help`` from importing any command: the list is written from ``summaries``
+    (tests/unit/test_cli_startup.py holds them to the commands' own help).
     """
 
-    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, lazy: dict[str, str] | None = None,
+                 summaries: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
+        self.summaries = dict(summaries or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -35,6 +39,23 @@ class Group(click.Group):
             module_name, attribute = self.lazy[name].split(":")
             self.add_command(getattr(importlib.import_module(module_name), attribute), name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list as click writes it, from ``summaries`` for commands not loaded."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None and name in self.summaries:
+                command = click.Command(name, help=self.summaries[name])
+            command = command or self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -62,8 +83,24 @@ COMMANDS = {
     "serve": "evaluator.app_commands:serve",
 }
 
+#: Command name -> the first paragraph of its help, for ``evaluator --help`` without imports.
+SUMMARIES = {
+    "check": "Check rubrics and surveys (files or folders) together.",
+    "xlsform": "XLSForm (ODK/KoboToolbox) workbooks in and out (问卷导入导出).",
+    "bundle": "Evaluation bundles (评估数据包): a folder or .zip of evaluation.yaml and CSV files.",
+    "demo-data": "Write a SYNTHETIC demo bundle (演示数据) to OUT (a folder, or a file ending .zip).",
+    "sample": "Draw a stratified random sample of households from ROSTER (.csv or .xlsx).",
+    "score": "Score the evaluation bundle BUNDLE (folder or .zip): total, grade, every indicator.",
+    "report": "Write the scored assessment report of BUNDLE (folder or .zip) to --out.",
+    "db": "Database schema (数据库).",
+    "load-definitions": "Validate and store rubrics and surveys (default: the shipped ones).",
+    "users": "User accounts (用户).",
+    "setup-demo": "Everything `make run` needs: schema, shipped definitions, demo bundle and demo logins.",
+    "serve": "Serve the app (Werkzeug's server; use gunicorn for production).",
+}
 
-@click.group(cls=Group, lazy=COMMANDS)
+
+@click.group(cls=Group, lazy=COMMANDS, summaries=SUMMARIES)
 @click.version_option(__version__, prog_name="evaluator")
 def main() -> None:
     """evaluator — third-party evaluation of aid programmes (第三方评估)."""

@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
 DEFAULT_CONFIDENCE = 0.95
 
@@ -64,7 +62,26 @@ class Estimate:
 def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
     """The two-sided standard normal quantile (1.959963984540054 for 95 %)."""
     _check_confidence(confidence)
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return normal_quantile(0.5 + confidence / 2.0)
+
+
+def normal_quantile(q: float) -> float:
+    """``scipy.stats.norm.ppf(q)``, bit for bit (it is ``scipy.special.ndtri``).
+
+    SciPy's special functions are imported here, on first use, not with this module: importing
+    ``scipy.stats`` costs half a second, which every CLI call would pay (tests/unit/test_stats.py
+    holds these two functions to ``scipy.stats``).
+    """
+    from scipy.special import ndtri
+
+    return float(ndtri(q))
+
+
+def t_quantile(q: float, df: float) -> float:
+    """``scipy.stats.t.ppf(q, df)``, bit for bit (it is ``scipy.special.stdtrit``)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
 
 
 def fpc(n: float, population: float | None) -> float:
@@ -152,7 +169,7 @@ def stratified_mean(
     df = max(n - len(parts), 1)
     if variance == 0.0:
         return Estimate(estimate, estimate, estimate, n, 0.0, None, None, "exact" if _census(parts) else "t", df)
-    half = float(student_t.ppf(0.5 + confidence / 2.0, df)) * math.sqrt(variance)
+    half = t_quantile(0.5 + confidence / 2.0, df) * math.sqrt(variance)
     srs = _srs_variance(parts, n)
     deff = variance / srs if srs else None
     n_eff = n / deff if deff else None

@@ -212,3 +212,13 @@ def test_statistics_doc_examples_run():
     result = doctest.testfile(str(DOCS), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_quantiles_are_scipy_stats_bit_for_bit():
+    """stats imports scipy.special lazily instead of scipy.stats: the same numbers, every bit."""
+    from scipy.stats import norm
+
+    for q in (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.6180339887, 1 - 1e-9):
+        assert stats.normal_quantile(q) == float(norm.ppf(q))
+        for df in (1, 2, 3, 4, 5, 7, 19, 20, 29, 30, 31, 97, 398, 4993, 19_993, 99_991, 2.5):
+            assert stats.t_quantile(q, df) == float(student_t.ppf(q, df)), (q, df)

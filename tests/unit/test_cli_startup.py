@@ -1,0 +1,42 @@
+"""The command line starts lean: ``evaluator --help`` imports no command, so none of the heavy
+libraries (issue 16: start-up was 1.3 s of CPU, mostly scipy.stats and pyxform)."""
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+HEAVY = ("scipy", "flask", "sqlalchemy", "weasyprint", "pyxform")
+
+
+def imported_by(*args: str) -> set[str]:
+    """Top-level packages a fresh ``python -X importtime -m evaluator ARGS`` imports."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "evaluator", *args],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert "evaluator" in names  # the log was read: the package itself is in it
+    return names
+
+
+def test_help_imports_no_heavy_library():
+    assert imported_by("--help") & set(HEAVY) == set()
+
+
+def test_bundle_check_help_imports_no_heavy_library():
+    assert imported_by("bundle", "--help") & set(HEAVY) == set()
+
+
+def test_help_lists_each_command_as_its_own_help_says():
+    """The summaries written without importing the commands are what click writes from them."""
+    from evaluator.cli import COMMANDS, SUMMARIES, main
+
+    assert set(SUMMARIES) == set(COMMANDS)
+    lazy = CliRunner().invoke(main, ["--help"]).output
+    for name in COMMANDS:  # now every command is loaded, and click describes it itself
+        assert main.get_command(None, name) is not None
+    eager = CliRunner().invoke(main, ["--help"]).output
+    assert "score" in lazy and lazy == eager
