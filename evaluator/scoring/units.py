@@ -16,13 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.definitions.expr_columns import (
+    Col,
+    Frame,
+    as_bool,
+    as_number,
+    as_values,
+    evaluate_column,
+)
 from evaluator.definitions.expressions import (
     ExpressionError,
     compile_expression,
     to_boolean,
     to_number,
 )
-from evaluator.scoring.columns import Col, Frame, as_bool, as_number, as_values, evaluate_column
 from evaluator.scoring.types import HOUSEHOLD_KEY, ScoringData
 
 

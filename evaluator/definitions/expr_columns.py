@@ -1,4 +1,7 @@
-"""Evaluate a rubric expression over all units at once, as numpy columns.
+"""Evaluate an expression over all units at once, as numpy columns.
+
+Used by scoring (rubric expressions over the sampled households) and by the bundle checker
+(each survey field's relevant, required, constraint and calculation over all records).
 
 Scoring 20,000 households with ~30 indicators is ~700,000 expression evaluations; walking
 helper A's closures per household costs ~5 µs each (3-4 s in all). Here each AST node is
@@ -6,7 +9,7 @@ evaluated once per indicator over whole columns, with the *same* value rules: th
 below cover the common shapes (a field compared with a literal, arithmetic on numbers,
 ``and``/``or``, ``selected()``), and every other operation is applied element by element with
 helper A's own functions (``expr_values``, ``FUNCTIONS``), so results cannot drift from
-``compile_expression``. tests/unit/test_scoring_columns.py holds the two to identical results.
+``compile_expression``. tests/unit/test_expr_columns.py holds the two to identical results.
 
 If anything raises (a repeat's list used where one value is needed, say), ``evaluate_column``
 gives up and the caller evaluates row by row with ``compile_expression``, which says which
@@ -62,21 +65,32 @@ class Frame:
     so a frame never builds 20,000 merged dicts unless a row-by-row fallback needs them.
     """
 
-    def __init__(self, size: int, lookup_column: Callable[[str], list[Any]]):
+    def __init__(self, size: int, lookup_column: Callable[[str], Sequence[Any]],
+                 current: Sequence[str] | None = None):
         self.size = size
         self._lookup_column = lookup_column
         self._columns: dict[str, Col] = {}
+        # '.' in a constraint: the value being checked, one per unit ('' in scoring).
+        self.current = Col(STR, "", True) if current is None else _column(current)
+
+    def with_current(self, current: Sequence[str]) -> Frame:
+        """The same units and columns (computed once for both) with ``current`` as '.'."""
+        other = Frame(self.size, self._lookup_column, current)
+        other._columns = self._columns
+        return other
 
     def column(self, name: str) -> Col:
         col = self._columns.get(name)
         if col is None:
-            values = self._lookup_column(name)
-            plain = set(map(type, values)) <= {str}
-            data = np.empty(len(values), dtype=object)
-            data[:] = values if plain else [("" if v is None else v) for v in values]
-            col = Col(STR if plain else OBJ, data)
-            self._columns[name] = col
+            col = self._columns[name] = _column(self._lookup_column(name))
         return col
+
+
+def _column(values: Sequence[Any]) -> Col:
+    plain = set(map(type, values)) <= {str}
+    data = np.empty(len(values), dtype=object)
+    data[:] = values if plain else [("" if v is None else v) for v in values]
+    return Col(STR if plain else OBJ, data)
 
 
 def evaluate_column(node: Node, frame: Frame, today: str) -> Col:
@@ -116,7 +130,7 @@ def _eval(node: Node, frame: Frame, today: str) -> Col:
     if isinstance(node, Ref):
         return frame.column(node.name)
     if isinstance(node, Current):
-        return Col(STR, "", True)  # scoring has no current value ('.')
+        return frame.current
     if isinstance(node, Negate):
         operand = _eval(node.operand, frame, today)
         return Col(NUM, -_to_number(operand, frame.size), operand.constant)

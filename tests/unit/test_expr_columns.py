@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluator.definitions.expr_columns import Frame, as_bool, as_number, as_values, evaluate_column
 from evaluator.definitions.expressions import ExpressionError, compile_expression, parse
-from evaluator.scoring.columns import Frame, as_bool, as_number, as_values, evaluate_column
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "expressions.json"
 TODAY = date(2026, 10, 31)

@@ -1,0 +1,185 @@
+"""The column-wise answer checker finds exactly the problems the row-by-row checker found.
+
+tests/reference/row_checker.py is ``evaluator/bundle/check_records.py`` as it was before the
+checker went column-wise (issue 16), kept verbatim as the reference: every bundle here is
+checked twice, once with each, and the problem lists (wording, order, everything) must be
+equal. The bundles: the shipped demo (clean, and with planted error rates), the hand-made
+ODK and Kobo exports of tests/fixtures, and demo bundles with cells broken at random —
+every column of every source and repeat file, roster columns the surveys read, parent keys
+and instance ids — so that types, choice lists, required, relevance (also on a badly typed
+answer), constraints, calculations, repeat rows and duplicates all fail somewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+import evaluator.bundle.check as check_module
+from evaluator.bundle.check import check_files
+from evaluator.bundle.demo import demo_files
+from evaluator.bundle.demo_population import parse_error_rates
+from evaluator.bundle.reader import build_bundle, read_files
+from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
+from evaluator.rubrics.definition import load_rubric
+from evaluator.surveys.definition import load_surveys
+
+TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = TESTS / "fixtures" / "bundles"
+
+
+def _reference():
+    spec = importlib.util.spec_from_file_location("row_checker", TESTS / "reference" / "row_checker.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REFERENCE = _reference()
+#: Values planted at random: wrong types, choices from other lists, blanks, dates, geopoints.
+JUNK = ["", "", "", "abc", "-1", "0", "1.5", "3", "99999999", "yes", "no", "2026-13-01",
+        "2026-02-03", "x y", "1 2", "91 200", "30 120", "education education", "other",
+        "illness", "self", "1,000", " 7 ", "uuid:nope", "employed", "satisfied", "5"]
+
+
+@pytest.fixture(scope="module")
+def surveys():
+    return load_surveys(SURVEYS_DIR)
+
+
+@pytest.fixture(scope="module")
+def rubric(surveys):
+    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
+
+
+def both(files, surveys, rubric, monkeypatch):
+    """(column-wise problems, row-by-row problems) of the bundle ``files``, as printed."""
+    def check():
+        bundle, problems = build_bundle(files, surveys)
+        return [str(p) for p in check_files(files, surveys, rubric, bundle=bundle, read_problems=problems)]
+
+    columns = check()
+    with monkeypatch.context() as patch:
+        patch.setattr(check_module, "source_problems", REFERENCE.source_problems)
+        rows = check()
+    return columns, rows
+
+
+def broken(files: dict[str, bytes], seed: int, share: float) -> dict[str, bytes]:
+    """``files`` with a ``share`` of the cells of every record file replaced at random."""
+    rng = random.Random(seed)
+    out = dict(files)
+    for name, raw in files.items():
+        if not name.endswith(".csv") or name in ("sample.csv", "findings.csv", "judgements.csv"):
+            continue
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        header, body = rows[0], rows[1:]
+        roster = name == "roster.csv"
+        for row in body:
+            for c, column in enumerate(header):
+                if roster and column not in ("local_standard", "status", "household_size", "exit_date"):
+                    continue  # keep the frame (and so the sample) intact
+                if rng.random() < share:
+                    row[c] = rng.choice(JUNK + [body[rng.randrange(len(body))][c]])
+        if body and not roster:  # a submission twice and a record copied whole
+            body.append(list(body[rng.randrange(len(body))]))
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows([header, *body])
+        out[name] = text.getvalue().encode("utf-8")
+    return out
+
+
+def test_demo_bundle_is_clean_both_ways(surveys, rubric, monkeypatch):
+    columns, rows = both(demo_files(600), surveys, rubric, monkeypatch)
+    assert columns == rows == []
+
+
+def test_planted_error_rates_change_scores_not_problems(surveys, rubric, monkeypatch):
+    rates = parse_error_rates("wrong_exit=0.3,amount_mismatch=0.4,refusal=0.2,cause_mismatch=0.5,file_missing=0.3")
+    columns, rows = both(demo_files(900, seed=7, rates=rates), surveys, rubric, monkeypatch)
+    assert columns == rows
+
+
+@pytest.mark.parametrize("seed, share", [(1, 0.01), (2, 0.04), (3, 0.12), (4, 0.3)])
+def test_broken_cells_give_the_same_problems(surveys, rubric, monkeypatch, seed, share):
+    files = broken(demo_files(500, seed=seed), seed, share)
+    columns, rows = both(files, surveys, rubric, monkeypatch)
+    assert len(rows) > 20  # the planted problems are found ...
+    assert {p.split(": ")[0] for p in rows} >= {"household.csv", "file_check.csv", "system.csv",
+                                                "household-members.csv"}
+    assert columns == rows  # ... word for word, in the same order
+
+
+def test_answers_of_every_kind_of_problem_are_found(surveys, rubric, monkeypatch):
+    """The broken bundles hold each kind of answer problem the checker words (so the
+    comparison above covers them all)."""
+    columns, _ = both(broken(demo_files(500, seed=5), 5, 0.08), surveys, rubric, monkeypatch)
+    text = "\n".join(columns)
+    for phrase in ("is not a whole number", "is not a number (digits", "is not in choice list",
+                   "not in choice list", "required answer missing", "although not relevant",
+                   "violates the constraint", "gives", "is not a date", "appears twice",
+                   "second record for", "matches no record", "is not a geopoint"):
+        assert phrase in text, phrase
+
+
+@pytest.mark.parametrize("fixture", ["minimal", "odk-export", "kobo-export"])
+def test_fixture_bundles_give_the_same_problems(surveys, rubric, monkeypatch, tmp_path, fixture):
+    files, _ = read_files(FIXTURES / fixture)
+    columns, rows = both(files, surveys, rubric, monkeypatch)
+    assert columns == rows
+    broken_files = broken(files, 11, 0.2)
+    columns, rows = both(broken_files, surveys, rubric, monkeypatch)
+    assert rows and columns == rows
+
+
+def test_without_repeat_file_calculations_over_the_repeat_are_skipped(surveys, rubric, monkeypatch):
+    files = broken(demo_files(400, seed=9), 9, 0.05)
+    del files["household-members.csv"]
+    columns, rows = both(files, surveys, rubric, monkeypatch)
+    assert rows and columns == rows
+
+
+def test_reference_is_the_old_row_checker():
+    """The reference walks each record's answers with the row evaluator (not the new code)."""
+    text = (TESTS / "reference" / "row_checker.py").read_text()
+    assert "def _field_problems" in text and "check_columns" not in text
+
+
+def _edit(files, name, edit):
+    rows = list(csv.DictReader(io.StringIO(files[name].decode("utf-8-sig"), newline="")))
+    header = list(rows[0])
+    edit(rows)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return {**files, name: text.getvalue().encode("utf-8")}
+
+
+def test_boundaries_of_tolerance_and_constraints(surveys, rubric, monkeypatch):
+    """A calculation off by exactly 0.5 passes, by 0.51 fails; age 120 passes, 121 fails."""
+    parts = ("income_wage", "income_pension", "income_benefit", "income_other")
+
+    def households(rows):
+        for row, off in ((rows[0], 0.5), (rows[1], 0.51)):
+            for p in parts:  # a sum of 0: no relative tolerance on top of the 0.5
+                row[p] = "0"
+            row["income_total"] = f"{off:.2f}"
+
+    def members(rows):
+        rows[0]["member_age"] = "120"
+        rows[1]["member_age"] = "121"
+
+    files = _edit(_edit(demo_files(400), "household.csv", households), "household-members.csv", members)
+    columns, rows = both(files, surveys, rubric, monkeypatch)
+    assert columns == rows
+    formula = "${income_wage} + ${income_pension} + ${income_benefit} + ${income_other}"
+    total = [p for p in columns if formula in p]
+    assert len(total) == 1 and total[0].startswith("household.csv: row 3, column income_total: ")
+    age = [p for p in columns if "member_age" in p]
+    assert age == ["household-members.csv: row 3, column member_age: '121' violates the constraint . >= 0 and . <= 120"]
