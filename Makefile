@@ -52,6 +52,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
 	@for b in bench/*.py; do echo "== $$b =="; $(BIN)/python $$b || exit 1; done
 
 clean:

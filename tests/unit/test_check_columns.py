@@ -1,7 +1,8 @@
-"""The column-wise answer checker finds exactly the problems the row-by-row checker found.
+"""The column-wise checker finds exactly the problems the row-by-row checker found.
 
-tests/reference/row_checker.py is ``evaluator/bundle/check_records.py`` as it was before the
-checker went column-wise (issue 16), kept verbatim as the reference: every bundle here is
+tests/reference/row_checker.py is ``evaluator/bundle/check_records.py`` and
+tests/reference/roster_checker.py ``check_roster.py`` as they were before the checker went
+column-wise (issue 16), kept verbatim as the reference: every bundle here is
 checked twice, once with each, and the problem lists (wording, order, everything) must be
 equal. The bundles: the shipped demo (clean, and with planted error rates), the hand-made
 ODK and Kobo exports of tests/fixtures, and demo bundles with cells broken at random —
@@ -33,14 +34,15 @@ TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures" / "bundles"
 
 
-def _reference():
-    spec = importlib.util.spec_from_file_location("row_checker", TESTS / "reference" / "row_checker.py")
+def _reference(name):
+    spec = importlib.util.spec_from_file_location(name, TESTS / "reference" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-REFERENCE = _reference()
+REFERENCE = _reference("row_checker")
+ROSTER_REFERENCE = _reference("roster_checker")
 #: Values planted at random: wrong types, choices from other lists, blanks, dates, geopoints.
 JUNK = ["", "", "", "abc", "-1", "0", "1.5", "3", "99999999", "yes", "no", "2026-13-01",
         "2026-02-03", "x y", "1 2", "91 200", "30 120", "education education", "other",
@@ -66,6 +68,7 @@ def both(files, surveys, rubric, monkeypatch):
     columns = check()
     with monkeypatch.context() as patch:
         patch.setattr(check_module, "source_problems", REFERENCE.source_problems)
+        patch.setattr(check_module, "roster_problems", ROSTER_REFERENCE.roster_problems)
         rows = check()
     return columns, rows
 
@@ -82,7 +85,7 @@ def broken(files: dict[str, bytes], seed: int, share: float) -> dict[str, bytes]
         roster = name == "roster.csv"
         for row in body:
             for c, column in enumerate(header):
-                if roster and column not in ("local_standard", "status", "household_size", "exit_date"):
+                if roster and column in ("household_id", "stratum"):
                     continue  # keep the frame (and so the sample) intact
                 if rng.random() < share:
                     row[c] = rng.choice(JUNK + [body[rng.randrange(len(body))][c]])
@@ -123,7 +126,9 @@ def test_answers_of_every_kind_of_problem_are_found(surveys, rubric, monkeypatch
     for phrase in ("is not a whole number", "is not a number (digits", "is not in choice list",
                    "not in choice list", "required answer missing", "although not relevant",
                    "violates the constraint", "gives", "is not a date", "appears twice",
-                   "second record for", "matches no record", "is not a geopoint"):
+                   "second record for", "matches no record", "is not a geopoint",
+                   "roster.csv: row", "is not a positive amount", "is not one of",
+                   "required: the status is", "an exit date but the status"):
         assert phrase in text, phrase
 
 
@@ -148,6 +153,8 @@ def test_reference_is_the_old_row_checker():
     """The reference walks each record's answers with the row evaluator (not the new code)."""
     text = (TESTS / "reference" / "row_checker.py").read_text()
     assert "def _field_problems" in text and "check_columns" not in text
+    text = (TESTS / "reference" / "roster_checker.py").read_text()
+    assert "for i, row in enumerate(bundle.roster):" in text
 
 
 def _edit(files, name, edit):

@@ -1,0 +1,203 @@
+"""Check roster.csv, sample.csv and the sampling plan in evaluation.yaml against each other.
+
+The roster is the sampling frame and sample.csv the draw from it: each household once, with
+valid categories, statuses, standards and dates; the plan's stratum sizes and frame hash must
+match the roster, and a seeded plan's draw is repeated and compared with sample.csv row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+
+from evaluator.bundle.hashing import roster_hash
+from evaluator.bundle.model import (
+    CATEGORIES,
+    EVALUATION_FILE,
+    EXITED,
+    HOUSEHOLD_KEY,
+    ROSTER_FILE,
+    ROSTER_PERSONAL,
+    SAMPLE_FILE,
+    STATUSES,
+    Bundle,
+)
+from evaluator.bundle.parsing import DECIMAL_RE, INTEGER_RE, parse_date, parse_number, where
+from evaluator.definitions.problems import Problem
+from evaluator.rubrics.definition import ROSTER_COLUMNS
+
+ROSTER_REQUIRED = tuple(c for c in ROSTER_COLUMNS if c not in ROSTER_PERSONAL)
+
+
+# -- roster ---------------------------------------------------------------------------------------
+
+
+def roster_problems(bundle: Bundle) -> list[Problem]:
+    if not bundle.roster_columns:
+        return []
+    file = ROSTER_FILE
+    columns = set(bundle.roster_columns)
+    problems = [Problem(file, "row 1", f"missing column {c!r}") for c in ROSTER_REQUIRED if c not in columns]
+    stratum_column = bundle.stratum_column
+    if stratum_column not in columns and stratum_column not in ROSTER_REQUIRED:
+        problems.append(Problem(file, "row 1", f"missing column {stratum_column!r} (sampling.stratum_column)"))
+    first_row: dict[str, int] = {}
+    for i, row in enumerate(bundle.roster):
+        n = bundle.roster_row_number(i)
+        hid = row.get(HOUSEHOLD_KEY, "")
+        if not hid:
+            problems.append(Problem(file, where(n, HOUSEHOLD_KEY), "empty household_id"))
+        elif hid in first_row:
+            problems.append(Problem(file, where(n, HOUSEHOLD_KEY), f"duplicate household_id {hid!r} (also row {first_row[hid]})"))
+        else:
+            first_row[hid] = n
+        for column in ("township", stratum_column):
+            if column in columns and not row.get(column):
+                problems.append(Problem(file, where(n, column), "empty"))
+        if "category" in columns and row["category"] not in CATEGORIES:
+            problems.append(Problem(file, where(n, "category"), f"{row['category']!r} is not one of {', '.join(CATEGORIES)}"))
+        status = row.get("status", "")
+        if "status" in columns and status not in STATUSES:
+            problems.append(Problem(file, where(n, "status"), f"{status!r} is not one of {', '.join(STATUSES)}"))
+        if "local_standard" in columns:
+            standard = parse_number(row["local_standard"]) if DECIMAL_RE.fullmatch(row["local_standard"]) else None
+            if standard is None or standard <= 0:
+                problems.append(Problem(file, where(n, "local_standard"),
+                                        f"{row['local_standard']!r} is not a positive amount (yuan per person per year)"))
+        if "household_size" in columns:
+            size = row["household_size"]
+            if not INTEGER_RE.fullmatch(size) or int(size) < 1:
+                problems.append(Problem(file, where(n, "household_size"), f"{size!r} is not a whole number >= 1"))
+        registered = exited = None
+        if "registered_date" in columns:
+            registered = parse_date(row["registered_date"])
+            if registered is None:
+                problems.append(Problem(file, where(n, "registered_date"), f"{row['registered_date']!r} is not a date YYYY-MM-DD"))
+        if "exit_date" in columns:
+            text = row["exit_date"]
+            exited = parse_date(text)
+            if text and exited is None:
+                problems.append(Problem(file, where(n, "exit_date"), f"{text!r} is not a date YYYY-MM-DD"))
+            elif status == EXITED and not text:
+                problems.append(Problem(file, where(n, "exit_date"), f"required: the status is {EXITED}"))
+            elif text and status in STATUSES and status != EXITED:
+                problems.append(Problem(file, where(n, "exit_date"), f"an exit date but the status is {status}, not {EXITED}"))
+            if registered and exited and exited < registered:
+                problems.append(Problem(file, where(n, "exit_date"), f"{exited} is before registered_date {registered}"))
+        if bundle.meta.synthetic and _real_looking_id(row.get("id_number", "")):
+            problems.append(Problem(file, where(n, "id_number"),
+                                    "a synthetic bundle must not hold a valid-looking ID number; use 000000... or leave it out"))
+    return problems
+
+
+def _real_looking_id(text: str) -> bool:
+    """An 18-character resident ID number with a valid GB 11643 check digit."""
+    if len(text) != 18 or not text[:17].isdigit() or text[:6] == "000000":
+        return False
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(text[:17], weights, strict=True)) % 11]
+    return text[17].upper() == check
+
+
+# -- sample and sampling plan ---------------------------------------------------------------------
+
+
+def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) -> list[Problem]:
+    """``files`` gives the roster file's bytes, read only to compare them with the plan's roster
+    sha256 (when the plan has no roster_hash)."""
+    problems = []
+    file = SAMPLE_FILE
+    roster = bundle.roster_by_id
+    column = bundle.stratum_column
+    seen: dict[str, int] = {}
+    orders: dict[tuple[str, str, int], int] = {}
+    for s in bundle.sample:
+        if s.household_id in seen:
+            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY),
+                                    f"household {s.household_id!r} drawn twice (also row {seen[s.household_id]})"))
+        elif s.household_id:
+            seen[s.household_id] = s.row
+        roster_row = roster.get(s.household_id)
+        if s.household_id and roster_row is None and bundle.roster_columns:
+            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY), f"household {s.household_id!r} is not in roster.csv"))
+        elif roster_row is not None and column in roster_row and roster_row[column] != s.stratum:
+            problems.append(Problem(file, where(s.row, "stratum"),
+                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {roster_row[column]!r}"))
+        key = (s.stratum, s.role, s.order)
+        if s.order and key in orders:
+            problems.append(Problem(file, where(s.row, "order"),
+                                    f"order {s.order} used twice for {s.role} in stratum {s.stratum} (also row {orders[key]})"))
+        else:
+            orders[key] = s.row
+
+    plan = bundle.meta.sampling
+    if plan is None or not bundle.roster_columns:
+        return problems
+    index = {
+        str(entry.get("stratum")): i
+        for i, entry in enumerate(plan.data.get("strata") or [])
+        if isinstance(entry, dict)
+    }
+
+    def at(stratum: str, key: str) -> str:
+        return f"sampling.strata[{index[stratum]}].{key}" if stratum in index else "sampling.strata"
+
+    frame = bundle.frame_sizes()
+    drawn = Counter(s.stratum for s in bundle.sample if s.role == "sample")
+    reserves = Counter(s.stratum for s in bundle.sample if s.role == "reserve")
+    consistent = True
+    for stratum in sorted(set(frame) | set(plan.frame_sizes)):
+        if plan.frame_sizes.get(stratum, 0) != frame.get(stratum, 0):
+            consistent = False
+            problems.append(Problem(EVALUATION_FILE, at(stratum, "population"),
+                                    f"stratum {stratum}: {plan.frame_sizes.get(stratum, 0)} households but roster.csv has {frame.get(stratum, 0)}"))
+    for stratum in sorted(set(drawn) | set(plan.sample_sizes)):
+        if plan.sample_sizes.get(stratum, 0) != drawn.get(stratum, 0):
+            consistent = False
+            problems.append(Problem(EVALUATION_FILE, at(stratum, "sample"),
+                                    f"stratum {stratum}: {plan.sample_sizes.get(stratum, 0)} drawn but sample.csv has {drawn.get(stratum, 0)} with role sample"))
+    for stratum, count in sorted(reserves.items()):
+        if count > plan.reserve:
+            consistent = False
+            problems.append(Problem(SAMPLE_FILE, "",
+                                    f"{count} reserve households in stratum {stratum} but sampling.reserve_per_stratum is {plan.reserve}"))
+    pairs = [(row.get(HOUSEHOLD_KEY, ""), row.get(column, "")) for row in bundle.roster]
+    if plan.roster_hash:
+        if plan.roster_hash != roster_hash(pairs):
+            consistent = False
+            problems.append(Problem(EVALUATION_FILE, "sampling.roster_hash",
+                                    "does not match roster.csv: households or strata changed after the sample was drawn"))
+    elif plan.roster_sha256 and files and ROSTER_FILE in files and plan.roster_sha256 != hashlib.sha256(files[ROSTER_FILE]).hexdigest():
+        problems.append(Problem(EVALUATION_FILE, "sampling.roster.sha256",
+                                "roster.csv is not byte for byte the file the sample was drawn from; "
+                                "if it was only re-saved, add roster_hash (docs/bundle.md)"))
+    if plan.seeded and consistent and not problems:
+        problems += _redraw_problems(bundle, pairs)
+    return problems
+
+
+def _redraw_problems(bundle: Bundle, pairs: list[tuple[str, str]]) -> list[Problem]:
+    """Repeat evaluator.sampling's seeded draw and compare it with sample.csv, row by row."""
+    from evaluator.sampling import draw
+
+    plan = bundle.meta.sampling
+    if plan is None or plan.seed is None:
+        return []
+    try:
+        expected = draw(pairs, dict(plan.sample_sizes), plan.reserve, seed=plan.seed)
+    except ValueError as exc:
+        return [Problem(EVALUATION_FILE, "sampling", f"the draw cannot be repeated: {exc}")]
+    want = {(d.household_id, d.stratum, d.role, d.order) for d in expected}
+    have = {(s.household_id, s.stratum, s.role, s.order): s.row for s in bundle.sample}
+    problems = []
+    for key, row in sorted(have.items(), key=lambda kv: kv[1]):
+        if key not in want:
+            problems.append(Problem(SAMPLE_FILE, f"row {row}",
+                                    f"{key[0]} as {key[2]} {key[3]} is not what seed {plan.seed} draws from roster.csv"))
+    missing = sorted(want - set(have))
+    if missing:
+        shown = ", ".join(f"{h} ({r} {o})" for h, _, r, o in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        problems.append(Problem(SAMPLE_FILE, "", f"seed {plan.seed} also draws {shown}{more}, absent from sample.csv"))
+    return problems
