@@ -17,6 +17,7 @@ findings.csv and judgements.csv itself; beside it are ``archive`` (folder and zi
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -63,6 +64,9 @@ from evaluator.bundle.parsing import (
 from evaluator.bundle.source_files import normalise_repeat, normalise_source, source_spec
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.tables import Table
+
+#: A cell with white space around it, in a row's cells joined by NUL (\s is str.isspace's set).
+_PADDED = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
 
 # -- public API ---------------------------------------------------------------------------------
 
@@ -240,7 +244,8 @@ def _roster(
     if table is None:
         return (), (), ()
     problems += missing_columns(table, ("household_id",))
-    rows = tuple({k: v.strip() for k, v in row.items()} for row in table.rows)
+    rows = tuple({k: v.strip() for k, v in row.items()} if _PADDED.search("\x00".join(row.values()))
+                 else row for row in table.rows)
     return tuple(table.header), rows, row_numbers(table)
 
 

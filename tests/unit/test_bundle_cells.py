@@ -200,3 +200,23 @@ def test_checks_without_answers_keep_the_checks_on_which_records_count(surveys, 
     assert set(structural) <= set(every)
     answer_problems = set(every) - set(structural)
     assert answer_problems and all("household" in p for p in answer_problems)
+
+
+PLAIN = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(PLAIN | CELL, min_size=0, max_size=3), max_size=9),
+       st.lists(st.lists(PLAIN, min_size=1, max_size=3), max_size=9))
+def test_the_content_hash_of_tables_in_chunks_is_that_of_the_whole_json(mixed, plain):
+    """Tables are hashed a chunk of rows at a time, plain chunks joined without the encoder:
+    the bytes hashed are still those of the whole JSON (chunks of 2 rows here)."""
+    from unittest import mock
+
+    from evaluator.bundle import hashing
+
+    content = {"m.csv": {"header": ["x", "y"], "rows": mixed}, "p.csv": {"header": ["z"], "rows": plain},
+               "e.yaml": {"yaml": {"b": [1, "二"], "a": None}}}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    with mock.patch.object(hashing, "_CHUNK", 2):
+        assert content_hash(content) == "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
