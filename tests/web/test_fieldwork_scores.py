@@ -1,6 +1,6 @@
-"""The scoring service reads the rows straight into the bundle (no CSV written and parsed back)
-and leaves out the per-answer checks the app made on entry: its numbers, data hash and
-problems must stay those of `evaluator score` / the bundle checker on the exported bundle."""
+"""The scoring service reads the rows straight into the bundle (no CSV written and parsed back),
+checks them as the CLI does and keeps the sheet while nothing changes: its numbers, data hash
+and problems must stay those of `evaluator score` / the bundle checker on the exported bundle."""
 
 import csv
 import io
@@ -263,7 +263,57 @@ def test_the_garbage_collector_is_left_as_it_was_found(app, varied, monkeypatch)
             assert not gc.isenabled()
             raise RuntimeError("broken")
 
-        monkeypatch.setattr(scores, "read_content", broken)
+        monkeypatch.setattr(scores, "read_tables", broken)
         with pytest.raises(RuntimeError):
             scores.score_evaluation(db, evaluation)
         assert gc.isenabled()
+
+
+def test_answers_written_behind_the_apps_back_are_checked_as_the_cli_checks_them(app, client, varied,
+                                                                                 tmp_path):
+    """An answer the tablet form would refuse (a negative amount, a choice not in its list),
+    written straight into the database, stops the scoring with the CLI's own problems."""
+    from evaluator.fieldwork.exports.scores import score_evaluation
+
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        records = db.scalars(select(Submission).where(Submission.source == "household",
+                                                      Submission.current.is_(True))
+                             .order_by(Submission.id)).all()
+        records[0].data = dict(records[0].data, income_wage="-5")
+        records[1].data = dict(records[1].data, consent="maybe")
+        db.commit()
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
+        evaluation = db.get(Evaluation, varied.evaluation_id)
+        scored = score_evaluation(db, evaluation)
+        slow, slow_problems = slow_path(db, evaluation)
+    assert scored.sheet is None and scored.problems == slow_problems
+    assert any("'-5' violates the constraint . >= 0" in p for p in scored.problems)
+    assert any("'maybe' is not in choice list" in p for p in scored.problems)
+    result = CliRunner().invoke(main, ["score", str(exported(client, varied, tmp_path))])
+    assert result.exit_code != 0 and "'-5' violates the constraint" in result.output
+
+
+def test_a_sheet_is_kept_until_a_record_or_a_review_changes(app, varied):
+    from evaluator.fieldwork.exports.scores import score_evaluation
+
+    def scored():
+        with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
+            return score_evaluation(db, db.get(Evaluation, varied.evaluation_id))
+
+    first = scored()
+    assert first.sheet is not None and scored() is first  # kept: not scored again
+    with app.extensions["evaluator.sessionmaker"]() as db:  # a record's answer changes
+        record = db.scalar(select(Submission).where(Submission.source == "household",
+                                                    Submission.current.is_(True)).order_by(Submission.id))
+        record.data = dict(record.data, satisfaction="4" if record.data["satisfaction"] != "4" else "5")
+        db.commit()
+    second = scored()
+    assert second is not first and second.data_hash != first.data_hash
+    assert second.sheet.to_json() != first.sheet.to_json() and scored() is second
+    with app.extensions["evaluator.sessionmaker"]() as db:  # a review takes a record out
+        record = db.scalar(select(Submission).where(Submission.source == "file_check",
+                                                    Submission.current.is_(True)).order_by(Submission.id))
+        record.review_state = "rejected"
+        db.commit()
+    third = scored()
+    assert third is not second and third.data_hash not in (first.data_hash, second.data_hash)

@@ -2,20 +2,21 @@
 
 The evaluation's rows are gathered exactly as for its bundle export (exports.bundle_content),
 and the bundle package turns them into the ``Bundle`` that ``evaluator score`` reads from the
-exported files, with the same data hash, checked by the same checker and scored by the same
-engine: the web page and the command line give the same numbers, bit for bit. Two things are
-saved on the way (a 20,000-household evaluation would otherwise take half a minute):
+exported files, with the same data hash, checked by the same checker — every answer too,
+against its survey, so data written behind the app's back (a script, a restored backup, a
+hand-edited database) is refused exactly where the command line would refuse it — and scored
+by the same engine: the web page and the command line give the same numbers, bit for bit.
+
+Two things are saved on the way:
 
 * the CSV files are not written and parsed back: the cells go straight into the tables the
   reader would have parsed (evaluator.bundle.parsing.table_from_cells, which declines the rare
   cell the CSV round trip might not give back; then the files are written and read as before);
-* each answer of the records is not checked again against its survey (type, choice list,
-  relevance, required, constraint, calculation: ``check_bundle(answers=False)``): the app
-  checked every answer against the same survey as it was entered, the survey form for
-  submissions and the system upload's check of each row. Every other check of the bundle
-  checker still runs, those on which records count included (one record per household,
-  households in the roster and the sample, repeat rows with their record), as do the roster,
-  sampling plan and redraw, findings and judgement checks.
+* a sheet is computed once per content: it is kept (``KEEP`` of them per process) under the
+  evaluation, its data hash, the rubric and survey versions and the day (constraints may read
+  ``today()``). The data hash covers every row the sheet is made from, so any change of a
+  record, a review state, the roster, the sample, the system data, findings or judgements —
+  made through the app or not — gives a new key, and the page is scored again.
 
 (It lives here rather than in evaluator.scoring, which must stay free of the database.)
 """
@@ -23,16 +24,19 @@ saved on the way (a 20,000-household evaluation would otherwise take half a minu
 from __future__ import annotations
 
 import gc
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.exports.files import BundleContent, bundle_content
 from evaluator.fieldwork.models import Evaluation
-from evaluator.fieldwork.queries import rubric_for, surveys_by_id
+from evaluator.fieldwork.queries import rubric_for, rubric_version, survey_versions, surveys_by_id
 
 
 @dataclass(frozen=True)
@@ -48,23 +52,69 @@ class Scored:
     surveys: Mapping[str, Any] | None = None  # survey id -> Survey
 
 
+#: Score sheets kept per process (each with its bundle, for the report of the same numbers).
+KEEP = 4
+_kept: OrderedDict[tuple[Any, ...], Scored] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
-    from evaluator.bundle.check import check_bundle, ordered
-    from evaluator.scoring import score
+    """The evaluation's score sheet, or the problems that stop it (kept while nothing changes)."""
+    from evaluator.bundle.reader import build_bundle, bundle_from_tables
 
     if not evaluation.sampling_plan:
         return Scored(None, ["the sample has not been drawn yet"], "")
     with _cyclic_gc_paused():
         content = bundle_content(db, evaluation)
+        rubric_row = rubric_version(db, evaluation)
+        versions = tuple(sorted((source, v.key, v.version, v.content_hash)
+                                for source, v in survey_versions(db, evaluation.id).items()))
+        stamp = (evaluation.id, rubric_row.key, rubric_row.version, rubric_row.content_hash,
+                 versions, date.today())
+        read = read_tables(content)
+        if read is not None and (found := _kept_sheet((*stamp, read[2]))) is not None:
+            return found
         surveys = surveys_by_id(db, evaluation.id)
-        rubric = rubric_for(db, evaluation)
-        bundle, problems = read_content(content, surveys, origin=evaluation.key)
-        if bundle is not None:
-            problems += check_bundle(bundle, surveys, rubric, files=_Files(content), answers=False)
-        problems = ordered(problems)
-        if problems or bundle is None:
-            return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
-        return Scored(score(rubric, bundle), [], bundle.data_hash, bundle, rubric, surveys)
+        if read is None:
+            bundle, problems = build_bundle(content.files(), surveys, origin=evaluation.key)
+        else:
+            bundle, problems = bundle_from_tables(read[0], read[1], surveys, data_hash=read[2],
+                                                  origin=evaluation.key)
+        key = (*stamp, bundle.data_hash if bundle is not None else "")
+        found = _kept_sheet(key)
+        if found is None:
+            found = _keep(key, _checked_and_scored(bundle, problems, content, surveys,
+                                                   rubric_for(db, evaluation)))
+        return found
+
+
+def _checked_and_scored(bundle: Any, problems: list[Any], content: BundleContent,
+                        surveys: Mapping[str, Any], rubric: Any) -> Scored:
+    from evaluator.bundle.check import check_bundle, ordered
+    from evaluator.scoring import score
+
+    if bundle is not None:
+        problems += check_bundle(bundle, surveys, rubric, files=_Files(content))
+    problems = ordered(problems)
+    if problems or bundle is None:
+        return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
+    return Scored(score(rubric, bundle), [], bundle.data_hash, bundle, rubric, surveys)
+
+
+def _kept_sheet(key: tuple[Any, ...]) -> Scored | None:
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+        return found
+
+
+def _keep(key: tuple[Any, ...], scored: Scored) -> Scored:
+    with _kept_lock:
+        _kept[key] = scored
+        while len(_kept) > KEEP:
+            _kept.popitem(last=False)
+    return scored
 
 
 @contextmanager
@@ -90,9 +140,20 @@ def read_content(content: BundleContent, surveys: Mapping[str, Any], *, origin: 
                  ) -> tuple[Any, list[Any]]:
     """(bundle, problems) as ``build_bundle(content.files(), surveys)`` gives them, read from
     the cells without writing the CSV files when every table allows it."""
+    from evaluator.bundle.reader import build_bundle, bundle_from_tables
+
+    read = read_tables(content)
+    if read is None:
+        return build_bundle(content.files(), surveys, origin=origin)
+    other, tables, data_hash = read
+    return bundle_from_tables(other, tables, surveys, data_hash=data_hash, origin=origin)
+
+
+def read_tables(content: BundleContent) -> tuple[dict[str, bytes], dict[str, Any], str] | None:
+    """(the non-CSV files, the CSV files as tables, the data hash) of the content, or None when
+    a table's cells might not read back as written (then the files are written and read)."""
     from evaluator.bundle.hashing import content_hash, file_entry, hashed, table_entry
     from evaluator.bundle.parsing import table_from_cells
-    from evaluator.bundle.reader import build_bundle, bundle_from_tables
 
     other = {name: content.file(name) for name in content.names if name not in content.tables}
     tables = {}
@@ -100,11 +161,10 @@ def read_content(content: BundleContent, surveys: Mapping[str, Any], *, origin: 
     for name, (header, rows) in content.tables.items():
         made = table_from_cells(name, header, rows)
         if made is None:
-            return build_bundle(content.files(), surveys, origin=origin)
+            return None
         tables[name], kept = made
         entries[name] = table_entry(header, kept)
-    return bundle_from_tables(other, tables, surveys, data_hash=content_hash(entries),
-                              origin=origin)
+    return other, tables, content_hash(entries)
 
 
 class _Files(Mapping):
