@@ -8,6 +8,7 @@ from evaluator.config import load_config
 from evaluator.db import make_engine, make_sessionmaker
 from evaluator.extensions import csrf, db_session, login_manager
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
+from evaluator.web.headers import register_security_headers
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_language(app)
     register_blueprints(app)
+    register_security_headers(app)
     return app
 
 

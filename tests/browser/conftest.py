@@ -45,13 +45,17 @@ def browser():
 
 @pytest.fixture
 def tablet(browser):
-    """A touch tablet context, landscape 1024x768, Chinese first."""
+    """A touch tablet context, landscape 1024x768, Chinese first.
+
+    Playwright's ``wait_for_function`` evaluates its string with ``new Function``, which the
+    app's Content-Security-Policy forbids; contexts bypass the CSP unless ``enforce_csp``
+    (tests/browser/test_csp.py runs the pages under the real policy)."""
     contexts = []
 
-    def make(width=1024, height=768):
+    def make(width=1024, height=768, enforce_csp=False):
         context = browser.new_context(viewport={"width": width, "height": height},
                                       has_touch=True, is_mobile=True, locale="zh-CN",
-                                      service_workers="allow")
+                                      service_workers="allow", bypass_csp=not enforce_csp)
         context.set_default_timeout(15000)
         contexts.append(context)
         return context

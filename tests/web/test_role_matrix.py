@@ -8,6 +8,9 @@ the form's 400, everyone else the refusal.
 """
 
 import base64
+import hashlib
+import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -133,3 +136,92 @@ def test_every_route_as_every_role(app, world, field):
             if endpoint.startswith("api.") and response.status_code >= 400:
                 assert response.is_json and response.get_json()["message"], url
     assert failures == []
+
+
+class _InlineCode(HTMLParser):
+    """What a Content-Security-Policy without 'unsafe-inline' would block in a page: inline
+    scripts (JSON data islands are not scripts), event-handler attributes, javascript: URLs,
+    style attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script":
+            kind = (attributes.get("type") or "").lower()
+            if not attributes.get("src") and kind != "application/json":
+                self.found.append(f"inline <script type={kind!r}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            if name == "style":
+                self.found.append(f"<{tag} style={value!r}>")
+            if name in ("href", "src", "action", "formaction") and \
+                    (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+def test_every_response_has_the_security_headers_and_no_page_inline_code(app, world, field):
+    """Every route as every role: the CSP (no inline script, no framing) and the other headers
+    on every response, and nothing in any HTML page that the CSP would block."""
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        rules.setdefault(rule.endpoint, rule)
+    problems, pages = [], 0
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            client.post("/auth/login", data={"username": field.username(role),
+                                             "password": field.password})
+        for endpoint, (method, _expected) in sorted(MATRIX.items()):
+            if endpoint == "auth.logout":
+                continue
+            url = url_for_rule(app, rules[endpoint], world)
+            response = client.get(url) if method == "GET" else client.post(url, data={})
+            csp = response.headers.get("Content-Security-Policy", "")
+            directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+            if directives.get("frame-ancestors") != "'none'" or \
+                    directives.get("script-src") != "'self'" or \
+                    "unsafe" in csp or directives.get("object-src") != "'none'":
+                problems.append(f"{role} {url}: CSP {csp!r}")
+            for header, value in (("X-Frame-Options", "DENY"),
+                                  ("X-Content-Type-Options", "nosniff"),
+                                  ("Referrer-Policy", "same-origin")):
+                if response.headers.get(header) != value:
+                    problems.append(f"{role} {url}: {header} {response.headers.get(header)!r}")
+            if "geolocation=(self)" not in response.headers.get("Permissions-Policy", ""):
+                problems.append(f"{role} {url}: Permissions-Policy missing")
+            if "Strict-Transport-Security" in response.headers:
+                problems.append(f"{role} {url}: HSTS on plain HTTP")
+            if response.mimetype == "text/html":
+                pages += 1
+                parser = _InlineCode()
+                parser.feed(response.get_data(as_text=True))
+                problems += [f"{role} {url}: {found}" for found in parser.found]
+    assert problems == []
+    assert pages > 40  # the pages were really looked at (each role sees some)
+
+
+def test_hsts_only_when_cookies_are_secure(app, client):
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+    app.config["SESSION_COOKIE_SECURE"] = True
+    hsts = client.get("/auth/login").headers["Strict-Transport-Security"]
+    assert hsts.startswith("max-age=31536000")
+
+
+def test_the_report_preview_allows_only_its_own_style_blocks(app, world, field):
+    client = app.test_client()
+    client.post("/auth/login", data={"username": field.username("lead"),
+                                     "password": field.password})
+    response = client.get(f"/evaluations/{field.evaluation_id}/report")
+    assert response.status_code == 200
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", response.get_data(as_text=True), re.S)
+    assert styles
+    allowed = dict(d.strip().split(" ", 1) for d in response.headers[
+        "Content-Security-Policy"].split(";"))["style-src"].split()
+    expected = {"'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+                + "'" for css in styles}
+    assert set(allowed) == {"'self'"} | expected

@@ -22,6 +22,7 @@ from evaluator.fieldwork.permissions import can_view_scores
 from evaluator.fieldwork.queries import rubric_version
 from evaluator.fieldwork.views_common import load_evaluation, report_cache_dir, summary
 from evaluator.reports import ReportError
+from evaluator.web.headers import with_inline_styles
 from evaluator.web.i18n import LANGUAGES, translate
 
 
@@ -70,7 +71,7 @@ def report_preview(evaluation_id: int):
         html = report_html(scored, _report_lang(), draft=evaluation.status != "finished")
     except ReportError as error:
         return _report_failed(evaluation, role, error)
-    response = Response(html, mimetype="text/html")
+    response = with_inline_styles(Response(html, mimetype="text/html"), html)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
