@@ -9,6 +9,7 @@ from evaluator.db import make_engine, make_sessionmaker
 from evaluator.extensions import csrf, db_session, login_manager
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
 from evaluator.web.headers import register_security_headers
+from evaluator.web.limits import register_limits
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_database(app)
     register_extensions(app)
     register_language(app)
+    register_limits(app)
     register_blueprints(app)
     register_security_headers(app)
     return app

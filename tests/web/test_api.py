@@ -179,15 +179,25 @@ def test_viewers_and_strangers_cannot_send(field, sign_in, api_post, household_r
     assert api_post(household_record(field.sample[0])).status_code == 404
 
 
-def test_a_missing_csrf_token_is_a_json_error(app, field, household_record):
+def test_signed_out_is_401_first_and_a_missing_csrf_token_a_json_400(app, field,
+                                                                    household_record):
+    import re
+
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     client.post("/auth/login", data={"username": "f-evaluator", "password": field.password})
+    assert client.get("/assignments").status_code == 302  # the login needed the token
+    anonymous = client.post("/api/v1/submissions", json=household_record(field.sample[0]))
+    assert anonymous.status_code == 401  # not 400 csrf: the tablet must hear "sign in"
+    assert anonymous.get_json()["error"] == "unauthorized"
+    assert "sign in" in anonymous.get_json()["message"]
+    login = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    client.post("/auth/login", data={"username": "f-evaluator", "password": field.password,
+                                     "csrf_token": token})
     response = client.post("/api/v1/submissions", json=household_record(field.sample[0]))
     assert response.status_code == 400
     assert response.get_json()["error"] == "csrf"
-    page = client.get("/assignments")
-    assert page.status_code == 302  # the login itself needed the token: still signed out
 
 
 def test_the_csrf_token_of_the_page_lets_the_queue_send(app, field, household_record):

@@ -6,7 +6,12 @@
 
 Errors are JSON ``{"error": code, "message": sentence, "problems": [...]}``; the message says
 what to change. The API is described by /api/v1/openapi.json. Requests use the signed-in
-session and its CSRF token (header ``X-CSRFToken``), like the pages they come from.
+session and its CSRF token (header ``X-CSRFToken``), like the pages they come from; a request
+without a session gets 401 before anything else is looked at (the CSRF check comes after it,
+so a signed-out tablet hears "sign in", not "reload"). Bodies are bounded before they are used
+(evaluator.web.limits): 400 for what is not JSON or not a submission's shape, 422 for values
+out of range (an id beyond the database's integers, a text longer than its column, a date the
+calendar cannot hold), 413 for too large.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from evaluator.extensions import db_session
+from evaluator.extensions import csrf, db_session
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.collect.operations import SubmissionIn, store_submission
@@ -38,15 +43,26 @@ from evaluator.fieldwork.models import (
 )
 from evaluator.fieldwork.permissions import member_role
 from evaluator.fieldwork.views_common import attachment_dir
+from evaluator.web.limits import MAX_ID, JsonRefused, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked in signed_in_first, after the session
 
 PAYLOAD_KEYS = ("instance_id", "evaluation_id", "source", "household_id", "deprecated_id",
                 "started_at", "ended_at", "device_id", "gps", "answers", "attachments")
 
 
+#: Longest texts, as the database columns hold them.
+MAX_LENGTHS = {"source": 40, "household_id": 80, "device_id": 120}
+PUBLIC_ENDPOINTS = ("api.openapi",)
+
+
 class PayloadError(ValueError):
-    pass
+    """What is wrong with a submission: 400 for its shape, 422 for a value out of range."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 def error(status: int, code: str, message: str, problems: list | None = None):
@@ -86,8 +102,25 @@ def routing_error(exc: HTTPException):
         message = (f"{request.method} is not allowed here; use {', '.join(sorted(allowed))}"
                    if exc.code == 405 and allowed else
                    f"no API at {request.path}; see {bp.url_prefix}/openapi.json")
-        return error(exc.code, _CODES[exc.code], message)
+        response, status = error(exc.code, _CODES[exc.code], message)
+        if exc.code == 405 and allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response, status
     return exc
+
+
+@bp.before_request
+def signed_in_first():
+    """401 (JSON) for a request without a live session, then the CSRF token for writes."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return error(401, "unauthorized", "sign in again: the session has ended; queued "
+                     "records stay on this device and are sent after signing in")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and \
+            current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    return None
 
 
 def canonical_hash(payload: Any) -> str:
@@ -118,7 +151,10 @@ def parse_moment(value: Any, key: str) -> datetime | None:
     except ValueError:
         raise PayloadError(f"{key} {value!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise PayloadError(f"{key} {value!r} is outside the calendar in UTC", 422) from None
     return moment
 
 
@@ -136,6 +172,9 @@ def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
     evaluation_id = payload["evaluation_id"]
     if isinstance(evaluation_id, bool) or not isinstance(evaluation_id, int):
         raise PayloadError("evaluation_id must be the evaluation's number")
+    if not 1 <= evaluation_id <= MAX_ID:
+        raise PayloadError(f"evaluation_id {evaluation_id} is out of range: evaluations are "
+                           f"numbered 1 to {MAX_ID}", 422)
     source = payload["source"]
     if not isinstance(source, str) or not source:
         raise PayloadError("source must name the evidence source, e.g. household")
@@ -147,6 +186,11 @@ def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
     device_id = payload.get("device_id") or ""
     if not isinstance(device_id, str):
         raise PayloadError("device_id must be text")
+    for key, text in (("source", source), ("household_id", household_id),
+                      ("device_id", device_id)):
+        if text and len(text.strip()) > MAX_LENGTHS[key]:
+            raise PayloadError(f"{key} is {len(text.strip())} characters long; at most "
+                               f"{MAX_LENGTHS[key]}", 422)
     started = parse_moment(payload.get("started_at"), "started_at")
     ended = parse_moment(payload.get("ended_at"), "ended_at")
     if started and ended and ended < started:
@@ -173,10 +217,12 @@ def _gps(value: Any) -> tuple[float, float, float | None] | None:
         lat, lon = float(value["lat"]), float(value["lon"])
         accuracy = value.get("accuracy")
         accuracy = None if accuracy is None else float(accuracy)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise PayloadError("gps must be {lat, lon, accuracy} with numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise PayloadError("gps latitude/longitude out of range")
+        raise PayloadError("gps latitude/longitude out of range", 422)
+    if accuracy is not None and not 0 <= accuracy <= 1e7:
+        raise PayloadError("gps accuracy must be metres, 0 or more", 422)
     return lat, lon, accuracy
 
 
@@ -228,25 +274,12 @@ def _moment(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
-def _signed_in():
-    if not current_user.is_authenticated:
-        return error(401, "unauthorized", "sign in again: the session has ended; queued records "
-                     "stay on this device and are sent after signing in")
-    return None
-
-
 @bp.post("/submissions")
 def create_submission():
-    refused = _signed_in()
-    if refused:
-        return refused
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return error(400, "bad_request", "send one JSON object with Content-Type: application/json")
     try:
-        evaluation_id, record = parse_payload(payload)
-    except PayloadError as exc:
-        return error(400, "bad_request", str(exc))
+        evaluation_id, record = parse_payload(json_body())
+    except (JsonRefused, PayloadError) as exc:
+        return error(exc.status, _CODES[exc.status], str(exc))
     db = db_session()
     evaluation = db.get(Evaluation, evaluation_id)
     if evaluation is None or member_role(db, current_user, evaluation_id) is None:
@@ -264,9 +297,6 @@ def create_submission():
 
 @bp.get("/submissions/<instance_id>")
 def get_submission(instance_id: str):
-    refused = _signed_in()
-    if refused:
-        return refused
     try:
         key = parse_instance_id(instance_id, "instance_id")
     except PayloadError as exc:
@@ -282,9 +312,6 @@ def get_submission(instance_id: str):
 
 @bp.get("/assignments")
 def assignments():
-    refused = _signed_in()
-    if refused:
-        return refused
     db = db_session()
     rows = db.execute(select(Assignment, Household.household_id, Evaluation.status)
                       .join(Household, Household.id == Assignment.household_pk)
@@ -339,15 +366,17 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "instance_id": {"type": "string", "format": "uuid",
                                         "description": "made by the device at the first keystroke"},
-                        "evaluation_id": {"type": "integer"},
-                        "source": {"type": "string", "examples": ["household", "file_check",
-                                                                  "forum"]},
-                        "household_id": {"type": ["string", "null"]},
+                        "evaluation_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        "source": {"type": "string", "minLength": 1,
+                                   "maxLength": MAX_LENGTHS["source"],
+                                   "examples": ["household", "file_check", "forum"]},
+                        "household_id": {"type": ["string", "null"],
+                                         "maxLength": MAX_LENGTHS["household_id"]},
                         "deprecated_id": {"type": ["string", "null"], "format": "uuid",
                                           "description": "the record this one replaces (an edit)"},
                         "started_at": {"type": ["string", "null"], "format": "date-time"},
                         "ended_at": {"type": ["string", "null"], "format": "date-time"},
-                        "device_id": {"type": "string"},
+                        "device_id": {"type": "string", "maxLength": MAX_LENGTHS["device_id"]},
                         "gps": {"type": ["object", "null"], "properties": {
                             "lat": {"type": "number"}, "lon": {"type": "number"},
                             "accuracy": {"type": ["number", "null"]}}},
@@ -359,8 +388,10 @@ def openapi_document() -> dict[str, Any]:
                                                            "data"],
                             "properties": {"field": {"type": "string"},
                                            "filename": {"type": "string"},
-                                           "content_type": {"type": "string", "enum": [
-                                               "image/jpeg", "image/png", "image/webp"]},
+                                           "content_type": {
+                                               "type": "string", "description":
+                                               "informative only: the type is read from the "
+                                               "bytes (JPEG, PNG or WebP)"},
                                            "data": {"type": "string",
                                                     "contentEncoding": "base64"}}}}}},
                 "Record": {"type": "object", "properties": {
@@ -370,7 +401,7 @@ def openapi_document() -> dict[str, Any]:
                     "review_state": {"type": "string", "enum": [
                         "received", "hasIssues", "edited", "approved", "rejected"]},
                     "received_at": {"type": "string", "format": "date-time"},
-                    "submitter": {"type": "string"}, "answers": {"type": "object"},
+                    "submitter": {"type": ["string", "null"]}, "answers": {"type": "object"},
                     "status": {"type": "string", "enum": ["created", "already_stored"]},
                     "attachments": {"type": "array"}}},
             },
@@ -385,8 +416,9 @@ def openapi_document() -> dict[str, Any]:
                     "201": response("stored now", record),
                     "200": response("this exact record was stored before; the stored one",
                                     record),
-                    "400": response("malformed request (not JSON, bad UUID, unknown keys)",
-                                    error_schema),
+                    "400": response("malformed request (not JSON, a value of the wrong type, "
+                                    "a bad UUID, unknown keys) or a missing or expired CSRF "
+                                    "token (error csrf)", error_schema),
                     "401": response("not signed in", error_schema),
                     "403": response("not assigned to you", error_schema),
                     "404": response("no such evaluation that you work on", error_schema),
@@ -394,13 +426,16 @@ def openapi_document() -> dict[str, Any]:
                                     "record it edits was replaced, or the evaluation is "
                                     "finished", error_schema),
                     "413": response("too large", error_schema),
-                    "422": response("answers that need attention, listed in problems",
-                                    error_schema)}}},
+                    "422": response("values out of range (an id beyond the evaluations' "
+                                    "numbers, a text longer than its column, JSON nested "
+                                    "deeper than 32 levels) or answers that need attention, "
+                                    "listed in problems", error_schema)}}},
             "/submissions/{instance_id}": {"get": {
                 "summary": "A stored record (its submitter or the team lead)",
                 "parameters": [{"name": "instance_id", "in": "path", "required": True,
                                 "schema": {"type": "string", "format": "uuid"}}],
                 "responses": {"200": response("the record", record),
+                              "400": response("instance_id is not a UUID", error_schema),
                               "401": response("not signed in", error_schema),
                               "404": response("no such record you can read", error_schema)}}},
             "/assignments": {"get": {
