@@ -59,6 +59,7 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from evaluator.auth.models import User
+    from evaluator.auth.views import SESSION_VERSION_KEY
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -67,10 +68,16 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        if not user_id.isdigit():
+        """The signed-in user, if the session is still theirs: an active user whose session
+        version is the one this session signed in under (sign-out, a new password or
+        deactivation move it on, ending every older session)."""
+        if not user_id.isdigit() or len(user_id) > 10:
             return None
         user = db_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active or session.get(SESSION_VERSION_KEY) != \
+                user.session_version:
+            return None
+        return user
 
 
 def register_language(app: Flask) -> None:

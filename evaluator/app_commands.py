@@ -145,6 +145,46 @@ def users_passwd(username: str, password: str) -> None:
     click.echo(f"password of {username} changed")
 
 
+@users.command("unlock")
+@click.argument("username", required=False)
+@click.option("--address", help="also clear this client address's own count (and only its "
+              "pairs when no user name is given)")
+def users_unlock(username: str | None, address: str | None) -> None:
+    """Lift the sign-in delay of a user name (every address) or of an address."""
+    from evaluator.auth import throttle
+
+    if not username and not address:
+        raise click.UsageError("name a user, an --address, or both")
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        cleared = throttle.unlock(db_session, username, address)
+    click.echo(f"sign-in delays cleared: {cleared}")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Stop a user from signing in; every session they have ends now."""
+    from evaluator.auth.models import User
+
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        _user(db_session, User, username).deactivate()
+    click.echo(f"{username} deactivated; their sessions are ended")
+
+
+@users.command("activate")
+@click.argument("username")
+def users_activate(username: str) -> None:
+    """Let a deactivated user sign in again."""
+    from evaluator.auth.models import User
+
+    app = _app()
+    with _session(app) as db_session, db_session.begin():
+        _user(db_session, User, username).active = True
+    click.echo(f"{username} may sign in again")
+
+
 @users.command("role")
 @click.argument("username")
 @click.argument("role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from evaluator.paths import PACKAGE_DIR
@@ -31,15 +32,21 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A sign-in lasts SESSION_HOURS (a field day with its evening sync); the CSRF token of
+        # a page lives as long, so a page never outlives its session's token or vice versa.
+        "SESSION_HOURS": 12,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "DEFAULT_LANGUAGE": "zh",
     }
-    for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE"):
+    for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
+                "SESSION_HOURS"):
         value = os.environ.get(f"EVALUATOR_{key}")
         if value is not None:
             config[key] = _typed(value)
     config.update(overrides)
+    lifetime = timedelta(hours=float(config["SESSION_HOURS"]))
+    config.setdefault("PERMANENT_SESSION_LIFETIME", lifetime)
+    config.setdefault("WTF_CSRF_TIME_LIMIT", int(lifetime.total_seconds()))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _stored_secret_key(Path(config["INSTANCE_PATH"]))
     return config

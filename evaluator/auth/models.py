@@ -1,7 +1,13 @@
-"""User accounts. Passwords are argon2 hashes; roles are a closed set checked by the database."""
+"""User accounts. Passwords are argon2 hashes; roles are a closed set checked by the database.
+
+Sessions are signed cookies, revoked on the server by ``session_version``: a session carries the
+version it was signed in under, and bumping the version (sign-out, a new password, deactivation)
+ends every session of that user on every device, including copies of the cookie.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -13,6 +19,37 @@ from evaluator.db import Base, utcnow
 
 ROLES = ("admin", "author", "lead", "evaluator", "viewer")
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A real argon2 hash of a random password, made once per process: verifying against it
+    costs what verifying a user's password costs."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        import secrets
+
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when ``user`` exists, is active and ``password`` is theirs. Exactly one argon2
+    verification in every case (an unknown or inactive user is checked against a dummy hash),
+    so the answer's timing does not tell which user names exist (OWASP ASVS 2.2)."""
+    stored = user.password_hash if user is not None and user.active else None
+    try:
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
+    except InvalidHashError:  # a damaged stored hash: spend the same time, then refuse
+        _spend(password)
+        return False
+    except VerificationError:
+        return False
+
+
+def _spend(password: str) -> None:
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy(), password)
 
 
 class User(Base):
@@ -28,6 +65,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
     @property
@@ -46,13 +84,21 @@ class User(Base):
         return str(self.id)
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session signed in under the old one."""
+        if self.password_hash:
+            self.revoke_sessions()
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
-        try:
-            return _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        return verify_password(self, password)
+
+    def revoke_sessions(self) -> None:
+        """End every session of this user (sign-out, new password, deactivation)."""
+        self.session_version = (self.session_version or 1) + 1
+
+    def deactivate(self) -> None:
+        self.active = False
+        self.revoke_sessions()
 
 
 class LoginFailure(Base):

@@ -13,7 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "bad_login": ("用户名或密码不正确", "Wrong username or password"),
-    "too_many_logins": ("登录失败次数过多，请 {minutes} 分钟后再试", "Too many failed sign-ins: try again in {minutes} min"),
+    "too_many_logins": ("登录失败次数过多，请 {seconds} 秒后再试", "Too many failed sign-ins: try again in {seconds} s"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "rubrics": ("评估指标体系", "Rubrics"),
     "surveys": ("调查问卷", "Surveys"),

@@ -69,64 +69,95 @@ def test_forms_require_csrf_when_enabled(app, make_user):
     assert "退出" not in client.get("/").get_data(as_text=True)
 
 
-def test_repeated_failures_lock_the_account_for_a_while(app, client, make_user):
-    from evaluator.auth.throttle import MAX_FAILURES
-
-    username, password = make_user()
-    for _ in range(MAX_FAILURES):
-        assert client.post("/auth/login", data={"username": username, "password": "wrong"}).status_code == 401
-    locked = client.post("/auth/login", data={"username": username, "password": password})
-    assert locked.status_code == 429
-    assert "登录失败次数过多" in locked.get_data(as_text=True)
-    assert "退出" not in client.get("/").get_data(as_text=True)
-
-
-def test_the_lock_expires_and_a_success_clears_the_count(app, client, make_user):
+def rewind(app, seconds):
+    """Move the throttle's clock: every stored wait and window starts ``seconds`` earlier."""
     from datetime import timedelta
 
     from sqlalchemy import select
 
     from evaluator.auth.models import LoginFailure
-    from evaluator.auth.throttle import LOCKOUT, MAX_FAILURES
+
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        for row in db.scalars(select(LoginFailure)):
+            row.window_start -= timedelta(seconds=seconds)
+            if row.locked_until is not None:
+                row.locked_until -= timedelta(seconds=seconds)
+
+
+def attempt(client, username, password, address="127.0.0.1"):
+    return client.post("/auth/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_failures_from_one_address_slow_that_pair_down_progressively(app, client, make_user):
+    from evaluator.auth.throttle import FREE
 
     username, password = make_user()
-    for _ in range(MAX_FAILURES):
-        client.post("/auth/login", data={"username": username, "password": "wrong"})
-    later = LOCKOUT + timedelta(seconds=1)
-    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
-        for row in db.scalars(select(LoginFailure)):  # move the clock: the lock is in the past
-            row.window_start -= later
-            if row.locked_until is not None:
-                row.locked_until -= later
-    assert client.post("/auth/login", data={"username": username, "password": password}).status_code == 302
+    for _ in range(FREE["pair"]):  # the free tries: no wait
+        assert attempt(client, username, "wrong").status_code == 401
+    waits = []
+    for _ in range(4):
+        assert attempt(client, username, "wrong").status_code == 401  # counted, then waits
+        refused = attempt(client, username, password)  # even the right password waits
+        assert refused.status_code == 429
+        assert "登录失败次数过多" in refused.get_data(as_text=True)
+        waits.append(int(refused.headers["Retry-After"]))
+        rewind(app, waits[-1])  # the wait passes
+    assert waits == [1, 2, 4, 8]
+    assert "退出" not in client.get("/").get_data(as_text=True)
+    assert attempt(client, username, password).status_code == 302  # after the wait: in
+
+
+def test_nobody_elsewhere_can_lock_a_user_out(client, make_user):
+    username, password = make_user()
+    for _ in range(12):
+        attempt(client, username, "wrong", address="203.0.113.9")
+    assert attempt(client, username, "wrong", address="203.0.113.9").status_code == 429
+    assert attempt(client, username, password, address="198.51.100.4").status_code == 302
+
+
+def test_a_success_clears_the_pair(app, client, make_user):
+    from sqlalchemy import select
+
+    from evaluator.auth.models import LoginFailure
+    from evaluator.auth.throttle import FREE
+
+    username, password = make_user()
+    for _ in range(FREE["pair"]):
+        attempt(client, username, "wrong")
+    assert attempt(client, username, password).status_code == 302
     with app.extensions["evaluator.sessionmaker"]() as db:
         keys = set(db.scalars(select(LoginFailure.key)))
-    assert f"user:{username}" not in keys
+    assert f"pair:127.0.0.1|{username}" not in keys and "ip:127.0.0.1" in keys
 
 
-def test_one_failure_short_of_the_limit_still_signs_in(client, make_user):
-    from evaluator.auth.throttle import MAX_FAILURES
-
-    username, password = make_user()
-    for _ in range(MAX_FAILURES - 1):
-        client.post("/auth/login", data={"username": username, "password": "wrong"})
-    assert client.post("/auth/login", data={"username": username, "password": password}).status_code == 302
-
-
-def test_an_office_address_is_not_locked_by_one_users_failures(client, make_user):
-    from evaluator.auth.throttle import MAX_FAILURES
+def test_an_office_address_is_not_slowed_by_one_users_failures(client, make_user):
+    from evaluator.auth.throttle import FREE
 
     username, _ = make_user(username="careless")
     colleague, password = make_user(username="colleague")
-    for _ in range(MAX_FAILURES):
-        client.post("/auth/login", data={"username": username, "password": "wrong"})
-    assert client.post("/auth/login", data={"username": colleague, "password": password}).status_code == 302
+    for _ in range(FREE["pair"] + 1):
+        attempt(client, username, "wrong")
+    assert attempt(client, colleague, password).status_code == 302
 
 
-def test_many_failures_from_one_address_lock_it(client, make_user):
-    from evaluator.auth.throttle import MAX_FAILURES_PER_ADDRESS
+def test_spraying_many_names_from_one_address_slows_the_address(client, make_user):
+    from evaluator.auth.throttle import FREE
 
     username, password = make_user()
-    for i in range(MAX_FAILURES_PER_ADDRESS):
-        client.post("/auth/login", data={"username": f"guess{i}", "password": "wrong"})
-    assert client.post("/auth/login", data={"username": username, "password": password}).status_code == 429
+    for i in range(FREE["ip"] + 1):
+        attempt(client, f"guess{i}", "wrong")
+    assert attempt(client, username, password).status_code == 429
+    assert attempt(client, username, password, address="198.51.100.4").status_code == 302
+
+
+def test_the_delay_grows_to_a_ceiling():
+    from datetime import timedelta
+
+    from evaluator.auth.throttle import FREE, MAX_DELAY, delay_after
+
+    assert delay_after(FREE["pair"], "pair") == timedelta(0)
+    assert delay_after(FREE["pair"] + 1, "pair") == timedelta(seconds=1)
+    assert delay_after(FREE["pair"] + 11, "pair") == MAX_DELAY == timedelta(minutes=15)
+    assert delay_after(10_000, "pair") == MAX_DELAY
+    assert delay_after(FREE["ip"], "ip") == timedelta(0)
