@@ -3,7 +3,8 @@
 Rosters and system exports arrive from Chinese office software: Excel files, CSV saved as GBK
 (GB18030 in practice) or as UTF-8 with a BOM. One reader handles them all so every import gives
 the same row numbers in its error messages (row 1 is the header, data starts at row 2, as a
-person sees it in a spreadsheet).
+person sees it in a spreadsheet). Cells written by ``evaluator.sheets`` with a neutralising
+apostrophe (``'=1+1``) read back as they were (``=1+1``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.sheets import restore
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
 def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
     """Parse CSV text; a row with more cells than the header is a problem, fewer are padded."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    if "'" in text:  # apostrophes that may neutralise formulas (evaluator.sheets): undo them
+        reader = ([restore(cell) for cell in line] for line in reader)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -146,7 +150,7 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return restore(str(value))
 
 
 def _header_problems(header: list[str], name: str) -> list[Problem]:

@@ -4,12 +4,13 @@ The web app exports bundles and ``demo-data`` generates them; both must give the
 the same data (reports stamp the data hash, and a re-export must not look like new data). So:
 fixed column order, UTF-8 with a BOM (Excel on Chinese Windows opens it correctly; the reader
 accepts it), CRLF line ends as Excel writes them, YAML with keys in a fixed order, and zip entries
-sorted with a fixed timestamp and permissions.
+sorted with a fixed timestamp and permissions. CSV files go through ``evaluator.sheets``: values a
+spreadsheet would run as formulas get a leading apostrophe (reversed when a bundle is read), or
+are written verbatim with ``raw=True`` for another tool.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,13 +41,15 @@ from evaluator.bundle.model import (
     source_file,
 )
 from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.sheets import csv_bytes as sheet_csv_bytes
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Iterable[Mapping[str, Any]], *,
+              raw: bool = False) -> bytes:
     """CSV text for ``rows`` (missing keys are empty cells), UTF-8 with BOM, CRLF."""
-    return cells_csv_bytes(header, (row_cells(header, row) for row in rows))
+    return cells_csv_bytes(header, (row_cells(header, row) for row in rows), raw=raw)
 
 
 def row_cells(header: Sequence[str], row: Mapping[str, Any]) -> list[str]:
@@ -74,13 +77,11 @@ def rows_cells(header: Sequence[str]) -> Callable[[Mapping[str, Any]], list[str]
     return cells
 
 
-def cells_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """CSV text for rows given as cells (``row_cells``), UTF-8 with BOM, CRLF."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+def cells_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]], *,
+                    raw: bool = False) -> bytes:
+    """CSV text for rows given as cells (``row_cells``), UTF-8 with BOM, CRLF; formula-like
+    values neutralised unless ``raw`` (``evaluator.sheets``)."""
+    return sheet_csv_bytes(header, rows, raw=raw)
 
 
 def yaml_bytes(data: Any) -> bytes:
@@ -166,24 +167,26 @@ def repeat_table(repeat: RepeatData) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def bundle_files(bundle: Bundle, readme: str | None = None) -> dict[str, bytes]:
+def bundle_files(bundle: Bundle, readme: str | None = None, *, raw: bool = False
+                 ) -> dict[str, bytes]:
     """Every file of ``bundle`` as ``{name: bytes}`` (export conventions normalised away).
 
-    ``readme`` replaces the bundle's README.txt; None keeps the one it came with.
+    ``readme`` replaces the bundle's README.txt; None keeps the one it came with. ``raw``
+    writes formula-like values verbatim (``evaluator.sheets``).
     """
     files = {
         EVALUATION_FILE: yaml_bytes(evaluation_dict(bundle.meta)),
-        ROSTER_FILE: csv_bytes(bundle.roster_columns, bundle.roster),
-        SAMPLE_FILE: csv_bytes(SAMPLE_COLUMNS, sample_rows(bundle.sample)),
-        FINDINGS_FILE: csv_bytes(FINDING_COLUMNS, finding_rows(bundle.findings)),
-        JUDGEMENTS_FILE: csv_bytes(JUDGEMENT_COLUMNS, judgement_rows(bundle.judgements)),
+        ROSTER_FILE: csv_bytes(bundle.roster_columns, bundle.roster, raw=raw),
+        SAMPLE_FILE: csv_bytes(SAMPLE_COLUMNS, sample_rows(bundle.sample), raw=raw),
+        FINDINGS_FILE: csv_bytes(FINDING_COLUMNS, finding_rows(bundle.findings), raw=raw),
+        JUDGEMENTS_FILE: csv_bytes(JUDGEMENT_COLUMNS, judgement_rows(bundle.judgements), raw=raw),
     }
     for source, data in bundle.sources.items():
         header, rows = source_table(data)
-        files[source_file(source)] = csv_bytes(header, rows)
+        files[source_file(source)] = csv_bytes(header, rows, raw=raw)
         for name, repeat in data.repeats.items():
             r_header, r_rows = repeat_table(repeat)
-            files[f"{source}-{name}.csv"] = csv_bytes(r_header, r_rows)
+            files[f"{source}-{name}.csv"] = csv_bytes(r_header, r_rows, raw=raw)
     readme = bundle.readme if readme is None else readme
     if readme:
         files[README_FILE] = readme.encode("utf-8")
@@ -229,6 +232,7 @@ def write_files(files: Mapping[str, bytes], path: str | Path, *, overwrite: bool
     return path
 
 
-def write_bundle(bundle: Bundle, path: str | Path, *, readme: str | None = None, overwrite: bool = False) -> Path:
+def write_bundle(bundle: Bundle, path: str | Path, *, readme: str | None = None,
+                 overwrite: bool = False, raw: bool = False) -> Path:
     """Export ``bundle`` to a folder or .zip (see ``write_files``)."""
-    return write_files(bundle_files(bundle, readme), path, overwrite=overwrite)
+    return write_files(bundle_files(bundle, readme, raw=raw), path, overwrite=overwrite)

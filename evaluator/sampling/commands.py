@@ -8,8 +8,6 @@ CSV goes to standard output and the plan to standard error, so ``> sample.csv`` 
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from pathlib import Path
 
@@ -132,13 +130,12 @@ def _size_rule(margin, confidence, p, threshold, expected_errors, size) -> dict:
 
 
 def sample_csv(draws: list[Draw]) -> str:
-    """The draw as CSV text with the columns household_id, stratum, role, order."""
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for item in draws:
-        writer.writerow(item.as_row())
-    return buffer.getvalue()
+    """The draw as CSV text with the columns household_id, stratum, role, order (formula-like
+    ids and strata neutralised: ``evaluator.sheets``)."""
+    from evaluator.sheets import csv_text
+
+    return csv_text(SAMPLE_COLUMNS, ([str(item.as_row()[c]) for c in SAMPLE_COLUMNS]
+                                     for item in draws))
 
 
 def format_plan(plan: dict, roster: Roster) -> str:

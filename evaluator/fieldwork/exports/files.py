@@ -9,7 +9,6 @@ with its plan, system rows, findings and judgements. The scores page scores exac
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from evaluator.bundle.writer import (
     cells_csv_bytes,
     csv_bytes,
     format_number,
+    row_cells,
     rows_cells,
     yaml_bytes,
 )
@@ -49,6 +49,7 @@ from evaluator.fieldwork.models import (
     SystemRecord,
 )
 from evaluator.fieldwork.queries import rubric_version, survey_for, survey_versions
+from evaluator.sheets import xlsx_bytes
 from evaluator.surveys.definition import Survey
 
 GEO_PARTS = ("Latitude", "Longitude", "Altitude", "Accuracy")
@@ -175,7 +176,8 @@ def _repeat_fields(survey: Survey, repeat: str) -> list[str]:
 
 
 def odk_csv(db: Session, evaluation: Evaluation, name: str) -> bytes | None:
-    """One ODK-style CSV file by its name: ``household`` or ``household-members``."""
+    """One ODK-style CSV file by its name: ``household`` or ``household-members``; formula-like
+    values neutralised (``evaluator.sheets``)."""
     source = name.split("-", 1)[0]
     for table, header, rows in odk_tables(db, evaluation, source):
         if table == name:
@@ -184,21 +186,13 @@ def odk_csv(db: Session, evaluation: Evaluation, name: str) -> bytes | None:
 
 
 def odk_xlsx(db: Session, evaluation: Evaluation, source: str) -> bytes | None:
-    import openpyxl
-
+    """The source's tables as one workbook, a sheet per table; every cell a string,
+    formula-like values neutralised (``evaluator.sheets``)."""
     tables = odk_tables(db, evaluation, source)
     if not tables:
         return None
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for table, header, rows in tables:
-        sheet = book.create_sheet(table[:31])
-        sheet.append(header)
-        for row in rows:
-            sheet.append([row.get(h, "") for h in header])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes((table, header, (row_cells(header, row) for row in rows))
+                      for table, header, rows in tables)
 
 
 # -- the bundle --------------------------------------------------------------------------------
@@ -223,18 +217,18 @@ class BundleContent:
         """The bundle's file names, sorted."""
         return sorted({EVALUATION_FILE, README_FILE, *self.tables})
 
-    def file(self, name: str) -> bytes:
-        """One file of the bundle, written."""
+    def file(self, name: str, *, raw: bool = False) -> bytes:
+        """One file of the bundle, written; ``raw`` keeps formula-like values verbatim."""
         if name == EVALUATION_FILE:
             return yaml_bytes(self.evaluation)
         if name == README_FILE:
             return self.readme.encode("utf-8")
         header, rows = self.tables[name]
-        return cells_csv_bytes(header, rows)
+        return cells_csv_bytes(header, rows, raw=raw)
 
-    def files(self) -> dict[str, bytes]:
+    def files(self, *, raw: bool = False) -> dict[str, bytes]:
         """Every file of the bundle as ``{name: bytes}``."""
-        return {name: self.file(name) for name in self.names}
+        return {name: self.file(name, raw=raw) for name in self.names}
 
 
 def _cells(header: list[str], rows: Iterable[Mapping[str, Any]]) -> CellTable:
@@ -376,9 +370,10 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
                          _readme(evaluation, states))
 
 
-def bundle_files(db: Session, evaluation: Evaluation) -> dict[str, bytes]:
-    """Every file of the evaluation's bundle as ``{name: bytes}`` (docs/bundle.md)."""
-    return bundle_content(db, evaluation).files()
+def bundle_files(db: Session, evaluation: Evaluation, *, raw: bool = False) -> dict[str, bytes]:
+    """Every file of the evaluation's bundle as ``{name: bytes}`` (docs/bundle.md); ``raw``
+    writes formula-like values verbatim, for another tool's import."""
+    return bundle_content(db, evaluation).files(raw=raw)
 
 
 def _readme(evaluation: Evaluation, states: tuple[str, ...]) -> str:

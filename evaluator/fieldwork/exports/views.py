@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from datetime import date
 
-from flask import Response, abort, current_app, g, render_template, send_file
+from flask import Response, abort, current_app, g, render_template, request, send_file
 
 from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
@@ -45,8 +45,11 @@ def export(evaluation_id: int, source: str, fmt: str):
 
 
 def export_bundle(evaluation_id: int):
+    """The bundle.zip; ``?raw=1`` writes formula-like values verbatim for another tool's import
+    (``evaluator score`` reads either: it reverses the neutralising apostrophe)."""
     evaluation, _ = load_evaluation(evaluation_id)
-    data = zip_bytes(evaluation_bundle(db_session(), evaluation))
+    raw = request.args.get("raw") == "1"
+    data = zip_bytes(evaluation_bundle(db_session(), evaluation, raw=raw))
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{evaluation.key}-bundle.zip"'})
 
