@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from evaluator.privacy import Scrubber
 from evaluator.reports import ReportError
 from evaluator.reports.cover import running_title, title_parts
 from evaluator.reports.formatting import (
@@ -25,7 +26,6 @@ from evaluator.reports.formatting import (
     short_hash,
 )
 from evaluator.reports.inputs import check_inputs, fieldwork_dates, report_date_for
-from evaluator.reports.privacy import Scrubber
 from evaluator.reports.words import chinese_numeral
 
 
@@ -151,7 +151,7 @@ class _Comparison:
         self.report_date = report_date or (max(dates) if dates else None)
         self.counters = Counters()
         self.chart_rows = max(5, int(chart_rows))
-        self.scrub = Scrubber()  # names of units and people: ID numbers masked
+        self.scrub = Scrubber()  # names of units and people: personal numbers masked
 
     def cw(self, key: str, **values: Any) -> str:
         return self.c[key].format(**values) if values else self.c[key]

@@ -7,14 +7,15 @@ verdict words, the sentence that says in words what the sample could not decide,
 
 - households are named by their code; the head of household's name only when the evaluation
   allows names (``allow_names``), and a national ID number never in full (first 6 + last 4);
-- free text (findings, reasons, forum notes) is scrubbed of ID-number-like digit runs, and of
-  the roster's head names unless names are allowed.
+- free text (findings, reasons, forum notes) is scrubbed of ID numbers, mobile and landline
+  numbers and bank cards (``evaluator.privacy``, the app's one masking policy), and of the
+  roster's head names unless names are allowed.
 
 One module per part of the report, each a function from the inputs (``ReportInputs``: the
 sheet, bundle and rubric with their lookups) to plain values: cover, summary, overview,
 dimensions, findings, rectification, methodology, appendices (sample and stamp); the
 sentences about one indicator are in ``indicators``, numbers and dates in ``formatting``,
-masking in ``privacy``, the words in ``words``. This module puts them together in document
+masking in ``evaluator.privacy``, the words in ``words``. This module puts them together in document
 order, which is also the order tables and figures are numbered in (``Counters``).
 
 Templates receive only str, int, float, bool, lists and dicts; they escape every string.

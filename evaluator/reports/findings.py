@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+from evaluator.privacy import column_kind, mask_value
 from evaluator.reports.formatting import SEVERITY_ORDER, format_date, number_text
 from evaluator.reports.indicators import failed_label, result_sentence
 from evaluator.reports.inputs import ReportInputs
@@ -139,6 +140,8 @@ def household_values(inputs: ReportInputs, household_id: str, ind: Any) -> list[
                 label = ROSTER_LABELS[inputs.lang].get(name, name)
                 value = w.value_word(name, str(raw)) if raw != "" else w("no_value")
                 value = number_text(value) if name not in ("category", "status") else value
+                if column_kind(name):  # a contact or card column: masked whatever it looks like
+                    value = mask_value(column_kind(name), str(raw))
             else:
                 continue
             label = label.rstrip("？?：: ")

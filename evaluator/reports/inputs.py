@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from evaluator.privacy import Scrubber, mask_id_number
 from evaluator.reports import ReportError
 from evaluator.reports.formatting import Words, grade_word
-from evaluator.reports.privacy import Scrubber, mask_id_number
 from evaluator.reports.words import ROSTER_LABELS, chinese_numeral
 from evaluator.scoring.context import pass_share
 
@@ -112,8 +112,8 @@ class ReportInputs:
         if roster_by_id is None:
             roster_by_id = {r.get("household_id", ""): r for r in bundle.roster}
         self.roster = roster_by_id
-        # Names of units and people (team, responsible person) are scrubbed of ID numbers only;
-        # free text (findings, reasons, notes) also of the roster's head names.
+        # Names of units and people (team, responsible person) are scrubbed of personal numbers
+        # (evaluator.privacy); free text (findings, reasons, notes) also of the roster's names.
         self.scrub = Scrubber()
         self.scrub_text = Scrubber(() if self.allow_names else
                                    (r.get("head_name", "") for r in bundle.roster))

@@ -13,13 +13,13 @@ import pytest
 from evaluator.bundle.demo import write_demo
 from evaluator.bundle.reader import load_bundle
 from evaluator.paths import RUBRICS_DIR
+from evaluator.privacy import Scrubber, mask_id_number
 from evaluator.reports import ReportError
 from evaluator.reports.comparison import build_comparison_context
 from evaluator.reports.context import build_context
 from evaluator.reports.cover import report_title, running_title, title_parts
 from evaluator.reports.formatting import fixed, format_date, format_date_range, percent, plain
 from evaluator.reports.inputs import report_date_for
-from evaluator.reports.privacy import Scrubber, mask_id_number
 from evaluator.reports.words import EN, ZH, chinese_numeral
 from evaluator.rubrics.definition import load_rubric
 from evaluator.scoring import score
@@ -110,7 +110,7 @@ def test_id_numbers_are_masked_to_first_six_and_last_four():
     assert mask_id_number("123") == "***"
     scrub = Scrubber()
     assert scrub("户主身份证110101199003071234已核对") == "户主身份证110101********1234已核对"
-    assert scrub("电话 13812345678") == "电话 13812345678"  # 11 digits: not an ID number
+    assert scrub("电话 13812345678") == "电话 138****5678"  # mobiles too (evaluator.privacy)
 
 
 def test_scrubber_hides_the_roster_names():

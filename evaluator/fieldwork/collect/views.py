@@ -57,6 +57,7 @@ from evaluator.fieldwork.views_common import (
     text_of,
 )
 from evaluator.paths import PACKAGE_DIR
+from evaluator.privacy import for_role
 from evaluator.web.i18n import translate
 
 STATIC_JS = ("js/expr.js", "js/store.js", "js/sync.js", "js/form.js")
@@ -312,9 +313,10 @@ def findings(evaluation_id: int):
                                                  Attachment.finding_id.is_not(None))):
         photos[a.finding_id].append({"url": url_for("fieldwork.attachment", token=a.token),
                                      "name": a.filename})
+    shown = for_role(role)  # the team's findings: personal numbers masked for non-leads
     rows = [{"id": f.id, "indicator": f.indicator, "severity": f.severity,
-             "description": f.description, "household_id": f.household_id,
-             "unit": f.responsible_unit, "person": f.responsible_person,
+             "description": shown(f.description), "household_id": f.household_id,
+             "unit": shown(f.responsible_unit), "person": shown(f.responsible_person),
              "deadline": f.deadline.isoformat(), "photos": photos.get(f.id, [])}
             for f in db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
                                 .order_by(Finding.id.desc()))]

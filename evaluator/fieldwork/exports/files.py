@@ -5,12 +5,19 @@ The bundle holds the records that count toward scores under the evaluation's pol
 approved ones by default; every record not rejected otherwise), the current version of each
 (edits replace what they deprecate), the roster without personal columns, the drawn sample
 with its plan, system rows, findings and judgements. The scores page scores exactly these files.
+
+Files leave the app, so personal numbers in them are masked for everyone (evaluator.privacy):
+free-text answers, findings, reasons and the roster's own extra columns (a ``phone`` column,
+an address) are scanned for ID, mobile, landline and card numbers; a column named for such
+numbers is masked whole. Identifiers (household_id, *_id) and the rubric's roster columns
+are data the scores are computed from and stay as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -49,10 +56,33 @@ from evaluator.fieldwork.models import (
     SystemRecord,
 )
 from evaluator.fieldwork.queries import rubric_version, survey_for, survey_versions
+from evaluator.privacy import column_kind, mask_value, masked_row, scrub
+from evaluator.rubrics.survey_references import ROSTER_COLUMNS
 from evaluator.sheets import xlsx_bytes
 from evaluator.surveys.definition import Survey
 
 GEO_PARTS = ("Latitude", "Longitude", "Altitude", "Accuracy")
+
+
+def field_masks(survey: Survey) -> dict[str, Callable[[str], str]]:
+    """The mask of each free-text field: a text answer is scanned for personal numbers, or
+    masked whole when the field's name says it holds them; identifiers (household_id,
+    ..._id) and typed answers (numbers, choices, dates) are left as they are."""
+    return {name: partial(mask_value, column_kind(name))
+            for name, f in survey.fields.items()
+            if f.type == "text" and name != "household_id" and not name.endswith("_id")}
+
+
+def _positions(masks: dict[str, Callable[[str], str]], names: list[str]
+               ) -> list[tuple[int, Callable[[str], str]]]:
+    return [(names.index(name), mask) for name, mask in masks.items() if name in names]
+
+
+def _masked(cells: list[str], maskers: list[tuple[int, Callable[[str], str]]]) -> list[str]:
+    for position, mask in maskers:
+        if cells[position]:
+            cells[position] = mask(cells[position])
+    return cells
 PARADATA = ("instance_id", "submission_date", "device_id", "review_state", "submitter")
 
 
@@ -118,6 +148,8 @@ def odk_tables(db: Session, evaluation: Evaluation, source: str
     rows = []
     repeat_rows: dict[str, list[dict[str, str]]] = {}
     edits = _edit_counts(db, evaluation, source)
+    masks = field_masks(survey)
+    keep = str
     for s in submissions:
         key = f"uuid:{s.instance_id}"
         row = {"SubmissionDate": _stamp(s.received_at)}
@@ -129,7 +161,7 @@ def odk_tables(db: Session, evaluation: Evaluation, source: str
                 for i, part in enumerate(GEO_PARTS):
                     row[f"{column}-{part}"] = parts[i] if i < len(parts) else ""
             else:
-                row[column] = "" if isinstance(value, list) else str(value)
+                row[column] = "" if isinstance(value, list) else masks.get(name, keep)(str(value))
         user = users.get(s.submitter_id)
         expected = sum(1 for n in main_fields if survey.fields[n].type == "image" and s.data.get(n))
         row.update({"meta-instanceID": key, "KEY": key, "SubmitterID": str(s.submitter_id),
@@ -141,7 +173,7 @@ def odk_tables(db: Session, evaluation: Evaluation, source: str
         rows.append(row)
         for repeat in _repeats(survey):
             for i, instance in enumerate(s.data.get(repeat, []) or [], start=1):
-                entry = {_group_path(survey, n): str(instance.get(n, ""))
+                entry = {_group_path(survey, n): masks.get(n, keep)(str(instance.get(n, "")))
                          for n in _repeat_fields(survey, repeat)}
                 entry.update({"PARENT_KEY": key, "KEY": f"{key}/{repeat}[{i}]"})
                 repeat_rows.setdefault(repeat, []).append(entry)
@@ -264,6 +296,9 @@ def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Sur
     repeat_fields = {r: _repeat_fields(survey, r) for r in _repeats(survey)}
     repeat_clashes = {r: _clashes(names, ("PARENT_KEY", "KEY")) for r, names in repeat_fields.items()}
     repeats: dict[str, list[list[str]]] = {r: [] for r in repeat_fields}
+    masks = field_masks(survey)
+    maskers = _positions(masks, fields)
+    repeat_maskers = {r: _positions(masks, names) for r, names in repeat_fields.items()}
     for s in submissions:
         key = f"uuid:{s.instance_id}"
         get = s.data.get
@@ -271,14 +306,16 @@ def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Sur
         paradata = [key, _stamp(s.received_at), "" if s.device_id is None else str(s.device_id),
                     "" if s.review_state is None else str(s.review_state),
                     user.username if user else ""]
-        rows.append(_with(["" if (v := get(n, "")) is None or isinstance(v, list) else str(v)
-                           for n in fields], paradata, clashes))
+        rows.append(_with(_masked(
+            ["" if (v := get(n, "")) is None or isinstance(v, list) else str(v)
+             for n in fields], maskers), paradata, clashes))
         for repeat, names in repeat_fields.items():
             for i, instance in enumerate(get(repeat, []) or [], start=1):
                 item = instance.get
-                repeats[repeat].append(_with(
+                repeats[repeat].append(_with(_masked(
                     ["" if (v := item(n, "")) is None or isinstance(v, list) else str(v)
-                     for n in names], [key, f"{key}/{repeat}[{i}]"], repeat_clashes[repeat]))
+                     for n in names], repeat_maskers[repeat]),
+                    [key, f"{key}/{repeat}[{i}]"], repeat_clashes[repeat]))
     tables = {f"{source}.csv": (fields + list(PARADATA), rows)}
     for repeat, entries in repeats.items():
         tables[f"{source}-{repeat}.csv"] = ([*repeat_fields[repeat], "PARENT_KEY", "KEY"], entries)
@@ -334,6 +371,9 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
     columns = [c for c in evaluation.roster_columns if c not in ROSTER_PERSONAL]
     households = db.scalars(select(Household.data).where(Household.evaluation_id == evaluation.id)
                             .order_by(Household.row_number))
+    own = [c for c in columns if c not in ROSTER_COLUMNS and c != evaluation.stratum_column]
+    if own:  # the roster's own columns (a phone, an address): personal numbers masked
+        households = (masked_row(h, own) for h in households)
     tables[ROSTER_FILE] = _cells(columns, households)
     draws = db.execute(select(Household.household_id, Household.stratum, SampleDraw.role,
                               SampleDraw.draw_order)
@@ -349,15 +389,18 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
             fields = [n for n, f in survey.fields.items() if not f.repeat]
             records = db.scalars(select(SystemRecord.data).where(
                 SystemRecord.evaluation_id == evaluation.id).order_by(SystemRecord.row_number))
-            tables["system.csv"] = _cells(fields, records)
+            masks = field_masks(survey)
+            tables["system.csv"] = _cells(fields, (
+                {k: masks[k](v) if k in masks and isinstance(v, str) else v
+                 for k, v in r.items()} for r in records) if masks else records)
         else:
             tables.update(_source_tables(db, evaluation, source, survey, states))
     findings = db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
                           .order_by(Finding.id))
     tables[FINDINGS_FILE] = _cells(list(FINDING_COLUMNS), (
-        {"indicator": f.indicator, "severity": f.severity, "description": f.description,
-         "household_id": f.household_id, "responsible_unit": f.responsible_unit,
-         "responsible_person": f.responsible_person, "deadline": f.deadline.isoformat()}
+        {"indicator": f.indicator, "severity": f.severity, "description": scrub(f.description),
+         "household_id": f.household_id, "responsible_unit": scrub(f.responsible_unit),
+         "responsible_person": scrub(f.responsible_person), "deadline": f.deadline.isoformat()}
         for f in findings))
     judgements = list(db.scalars(select(Judgement).where(Judgement.evaluation_id == evaluation.id)
                                  .order_by(Judgement.indicator, Judgement.id)))
@@ -365,7 +408,7 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
     tables[JUDGEMENTS_FILE] = _cells(list(JUDGEMENT_COLUMNS), (
         {"indicator": j.indicator,
          "evaluator": (users[j.user_id].display_name or users[j.user_id].username),
-         "score": format_number(j.score), "reason": j.reason} for j in judgements))
+         "score": format_number(j.score), "reason": scrub(j.reason)} for j in judgements))
     return BundleContent(evaluation_yaml(db, evaluation), dict(sorted(tables.items())),
                          _readme(evaluation, states))
 
@@ -380,7 +423,8 @@ def _readme(evaluation: Evaluation, states: tuple[str, ...]) -> str:
     lines = [f"Evaluation bundle {evaluation.key}: {evaluation.title_zh}",
              f"Exported from evaluator. Records counted: review state {' or '.join(states)}; "
              "only the current version of each record (edits replace what they deprecate).",
-             "Personal roster columns (head_name, id_number) are left out.",
+             "Personal roster columns (head_name, id_number) are left out; ID, mobile, "
+             "landline and bank card numbers in other columns and in free text are masked.",
              "Score it with: evaluator score THIS_FOLDER_OR_ZIP"]
     if evaluation.synthetic:
         lines.insert(1, "SYNTHETIC DATA (演示/模拟数据): not a real evaluation.")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.fieldwork.logic import FormModel
+from evaluator.privacy import column_kind, mask_id_number
 from evaluator.tables import Table, read_table
 
 CATEGORIES = ("深度困难", "相对困难", "意外致困")
@@ -63,14 +64,6 @@ def read_upload(filename: str, data: bytes) -> Table:
                  table.encoding)
 
 
-def mask_id_number(text: str) -> str:
-    """National ID numbers are never stored whole: first 6 and last 4 characters (DESIGN §9)."""
-    text = text.strip()
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
-
-
 def check_roster(filename: str, data: bytes, stratum_column: str) -> Upload:
     """The roster as rows, or ``DefinitionError`` listing every problem (row, column, why)."""
     table = read_upload(filename, data)
@@ -88,11 +81,14 @@ def check_roster(filename: str, data: bytes, stratum_column: str) -> Upload:
         raise DefinitionError([Problem(name, "", "the roster has no households (only a header)")])
     first: dict[str, int] = {}
     rows: list[tuple[int, dict[str, str]]] = []
+    # National ID numbers are never stored whole (evaluator.privacy): id_number and any column
+    # named for them keep their first 6 and last 4 characters.
+    id_columns = [c for c in table.header if c == "id_number" or column_kind(c) == "id"]
     for index, row in enumerate(table.rows):
         n = table.row_number(index)
         problems += _roster_row_problems(name, n, row, stratum_column, first)
-        if "id_number" in row:
-            row = {**row, "id_number": mask_id_number(row["id_number"])}
+        if id_columns:
+            row = {**row, **{c: mask_id_number(row[c]) for c in id_columns}}
         rows.append((n, row))
     if problems:
         raise DefinitionError(problems)

@@ -52,7 +52,9 @@ from evaluator.fieldwork.queries import (
     survey_versions,
 )
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
+from evaluator.privacy import masked_row
 from evaluator.rubrics.models import RubricVersion
+from evaluator.rubrics.survey_references import ROSTER_COLUMNS
 from evaluator.surveys.models import SurveyVersion
 from evaluator.web.i18n import translate
 
@@ -216,7 +218,9 @@ def roster(evaluation_id: int):
                         .where(Household.evaluation_id == evaluation.id)
                         .group_by(Household.stratum).order_by(Household.stratum)).all()
     columns = [c for c in evaluation.roster_columns if c != "head_name"]
-    rows = [{"row": h.row_number, "cells": [h.data.get(c, "") for c in columns]}
+    # A list of many households: personal numbers masked, for the lead too (evaluator.privacy)
+    own = [c for c in columns if c not in ROSTER_COLUMNS]
+    rows = [{"row": h.row_number, "cells": [masked_row(h.data, own).get(c, "") for c in columns]}
             for h in households]
     return render_template(
         "fieldwork/roster.html", evaluation=summary(evaluation, role), form=form,
