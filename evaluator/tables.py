@@ -5,12 +5,19 @@ Rosters and system exports arrive from Chinese office software: Excel files, CSV
 the same row numbers in its error messages (row 1 is the header, data starts at row 2, as a
 person sees it in a spreadsheet). Cells written by ``evaluator.sheets`` with a neutralising
 apostrophe (``'=1+1``) read back as they were (``=1+1``).
+
+Uploads are bounded before they are parsed (``Limits``): a workbook's parts may not expand
+beyond a size or a ratio, a sheet whose declared dimension holds too many rows or columns is
+refused from its first kilobytes, and rows are read as a stream that stops at the limit, so a
+20 MB workbook of 600,000 rows is refused in well under a second instead of being parsed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,23 +56,132 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         ) from None
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
-    """Read ``path`` (.csv, .xlsx) into a ``Table``; raise ``DefinitionError`` naming the file."""
+@dataclass(frozen=True)
+class Limits:
+    """What an upload may hold: data rows, columns, and for a workbook the size any of its
+    parts may expand to and the ratio to its compressed size."""
+
+    rows: int
+    columns: int
+    part_bytes: int = 256 * 1024 * 1024
+    ratio: int = 100
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, limits: Limits | None = None
+               ) -> Table:
+    """Read ``path`` (.csv, .xlsx) into a ``Table``; raise ``DefinitionError`` naming the file.
+    With ``limits``, a file beyond them is refused before (or as soon as) it is parsed."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
         raise DefinitionError([Problem(name, "", "file not found")])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(path, sheet)
+        if limits is not None:
+            _check_workbook(path, sheet, limits)
+        return _read_xlsx(path, sheet, limits)
     if suffix in (".csv", ".txt", ""):
         text, encoding = decode(path.read_bytes(), name)
-        return parse_csv(text, name, encoding)
+        return parse_csv(text, name, encoding, limits=limits)
     raise DefinitionError([Problem(name, "", f"unsupported file type {suffix!r}; use .csv or .xlsx")])
 
 
-def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
-    """Parse CSV text; a row with more cells than the header is a problem, fewer are padded."""
+def _too_many(name: str, what: str, limits: Limits) -> DefinitionError:
+    most = limits.rows if what == "rows" else limits.columns
+    return DefinitionError([Problem(name, "", f"more than {most} {what}; split the file "
+                                    f"(at most {most} {what} per upload)")])
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*(?::([A-Z]+)([0-9]+))?\"")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
+    """Refuse a workbook from its zip directory and the first bytes of its sheet: a part that
+    expands too far (a zip bomb), or a sheet whose declared dimension is too large."""
+    name = str(path)
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DefinitionError([Problem(name, "", f"not a readable .xlsx workbook ({exc})")]) from None
+    with book:
+        for info in book.infolist():
+            if info.file_size > limits.part_bytes or (
+                    info.file_size > 1024 * 1024 and
+                    info.file_size > limits.ratio * max(info.compress_size, 1)):
+                raise DefinitionError([Problem(name, info.filename, (
+                    f"expands to {info.file_size} bytes from {info.compress_size}; not a "
+                    "workbook this app reads (save it again, or as CSV)"))])
+        part = _sheet_part(book, sheet)
+        if part is None:
+            return  # openpyxl names what is missing
+        with book.open(part) as handle:
+            head = handle.read(64 * 1024)
+            found = _DIMENSION.search(head)
+            if found is None or not found.group(2):
+                # No declared size (openpyxl would read the whole sheet to find one): count
+                # the rows in the raw XML, a chunk at a time, and stop past the limit.
+                if _count_rows(head, handle, limits.rows + 2) > limits.rows + 1:
+                    raise _too_many(name, "rows", limits)
+                return
+    rows, columns = int(found.group(2)) - 1, _column_number(found.group(1).decode())
+    if rows > limits.rows:
+        raise _too_many(name, "rows", limits)
+    if columns > limits.columns:
+        raise _too_many(name, "columns", limits)
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _count_rows(head: bytes, handle, stop: int) -> int:
+    """``<row>`` elements in the sheet XML (``head`` then the rest of ``handle``), up to
+    ``stop``."""
+    count, tail, chunk = 0, b"", head
+    while chunk:
+        text = tail + chunk
+        count += len(_ROW_TAG.findall(text))
+        if count >= stop:
+            return count
+        tail = text[-16:]
+        count -= len(_ROW_TAG.findall(tail))  # counted again with the next chunk
+        chunk = handle.read(1024 * 1024)
+    return count
+
+
+def _sheet_part(book: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The zip part of the sheet ``read_table`` reads: ``sheet`` by name, else the first."""
+    try:
+        workbook = book.read("xl/workbook.xml")[:4 * 1024 * 1024]
+        rels = book.read("xl/_rels/workbook.xml.rels")[:4 * 1024 * 1024]
+    except KeyError:
+        return None
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        targets[attributes.get(b"Id", b"")] = attributes.get(b"Target", b"").decode()
+    for tag in _SHEET_TAG.findall(workbook):
+        attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
+        if sheet is not None and attributes.get(b"name", b"").decode() != sheet:
+            continue
+        target = targets.get(attributes.get(b"id", b""), "").lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        return part if part in book.namelist() else None
+    return None
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
+              limits: Limits | None = None) -> Table:
+    """Parse CSV text; a row with more cells than the header is a problem, fewer are padded.
+    With ``limits``, reading stops at the first row or column beyond them."""
     reader = csv.reader(io.StringIO(text, newline=""))
     if "'" in text:  # apostrophes that may neutralise formulas (evaluator.sheets): undo them
         reader = ([restore(cell) for cell in line] for line in reader)
@@ -75,6 +191,9 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
         raise DefinitionError([Problem(name, "row 1", "the file is empty; expected a header row")]) from None
     except csv.Error as exc:
         raise DefinitionError([Problem(name, "row 1", f"unreadable CSV: {exc}")]) from None
+    if limits is not None and len(header) > limits.columns:
+        raise _too_many(name, "columns", limits)
+    most = limits.rows if limits is not None else None
     problems = _header_problems(header, name)
     rows: list[dict[str, str]] = []
     numbers: list[int] = []
@@ -93,6 +212,8 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
             line = line + [""] * (len(header) - len(line))
             rows.append(dict(zip(header, line, strict=True)))
             numbers.append(row)
+            if most is not None and len(rows) > most:
+                raise _too_many(name, "rows", limits)
     except csv.Error as exc:
         problems.append(Problem(name, f"row {row + 1}", f"unreadable CSV: {exc}"))
     if problems:
@@ -100,7 +221,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8") -> Table:
     return Table(name, header, rows, encoding, tuple(numbers))
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def _read_xlsx(path: Path, sheet: str | None, limits: Limits | None = None) -> Table:
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     name = str(path)
@@ -119,6 +240,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             raise DefinitionError([Problem(name, "row 1", "the sheet is empty; expected a header row")]) from None
         while header and not header[-1]:
             header.pop()
+        if limits is not None and len(header) > limits.columns:
+            raise _too_many(name, "columns", limits)
         problems = _header_problems(header, name)
         if problems:
             raise DefinitionError(problems)
@@ -131,6 +254,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             cells += [""] * (len(header) - len(cells))
             rows.append(dict(zip(header, cells, strict=True)))
             numbers.append(row)
+            if limits is not None and len(rows) > limits.rows:
+                raise _too_many(name, "rows", limits)
         return Table(name, header, rows, "xlsx", tuple(numbers))
     finally:
         book.close()

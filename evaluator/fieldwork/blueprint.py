@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from evaluator.fieldwork import views_common
 from evaluator.fieldwork.collect import views as views_collect
 from evaluator.fieldwork.exports import views as views_exports
 from evaluator.fieldwork.manage import views as views_manage
@@ -42,6 +43,7 @@ RULES = (
     (E + "/report", "report", views_exports.report_preview, ("GET",)),
     (E + "/report.pdf", "report_pdf", views_exports.report_download, ("GET",)),
     ("/attachments/<token>", "attachment", views_review.attachment, ("GET",)),
+    ("/problems/<token>.csv", "problem_list", views_common.problem_list, ("GET",)),
 )
 
 for rule, endpoint, view, methods in RULES:

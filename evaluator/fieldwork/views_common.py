@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, send_file, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,6 +17,7 @@ from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import member_role
+from evaluator.sheets import csv_bytes
 
 
 def load_evaluation(evaluation_id: int, allow=("lead",)) -> tuple[Evaluation, str]:
@@ -53,12 +57,71 @@ def summary(evaluation: Evaluation, role: str) -> dict[str, Any]:
     }
 
 
+#: Problems listed on a page; a longer list is counted and offered whole as a CSV download.
+PROBLEMS_SHOWN = 200
+#: How long a downloadable problem list is kept.
+PROBLEM_LIST_HOURS = 24
+
+
+class ProblemLines(list):
+    """The first PROBLEMS_SHOWN problems, with ``total`` and ``download`` (a URL of them all
+    as CSV) for the page to say how many more there are and where to find them."""
+
+    total: int = 0
+    download: str = ""
+
+
 def problem_lines(error: Exception) -> list[str]:
+    """The problems of ``error`` as lines for a page; more than PROBLEMS_SHOWN are cut there,
+    counted, and stored whole as a CSV the signed-in user may download (100,000 bad rows made
+    a 22 MB page before)."""
     if isinstance(error, DefinitionError):
-        return [str(p) for p in error.problems]
-    if isinstance(error, OperationError):
-        return [str(p) for p in error.problems] or [error.message]
-    return [str(error)]
+        rows = [[p.file, p.where, p.message] for p in error.problems]
+    elif isinstance(error, OperationError):
+        rows = [["", "", str(p)] for p in error.problems] or [["", "", error.message]]
+    else:
+        rows = [["", "", str(error)]]
+    lines = [": ".join(part for part in row if part) for row in rows]
+    if len(lines) <= PROBLEMS_SHOWN:
+        return lines
+    shown = ProblemLines(lines[:PROBLEMS_SHOWN])
+    shown.total = len(lines)
+    shown.download = url_for("fieldwork.problem_list", token=_store_problem_list(rows))
+    return shown
+
+
+def _problem_dir(user_id: int) -> Path:
+    return Path(current_app.instance_path) / "problem-lists" / str(user_id)
+
+
+def _store_problem_list(rows: list[list[str]]) -> str:
+    """Write the whole list as CSV under a random name in the user's folder; lists older than
+    PROBLEM_LIST_HOURS (anyone's) are deleted on the way."""
+    folder = _problem_dir(current_user.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PROBLEM_LIST_HOURS * 3600
+    for old in folder.parent.glob("*/*.csv"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    token = secrets.token_urlsafe(18)
+    (folder / f"{token}.csv").write_bytes(csv_bytes(["file", "where", "problem"], rows))
+    return token
+
+
+def problem_list(token: str):
+    """A problem list stored for the signed-in user (404 for anyone else, or when expired)."""
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    path = _problem_dir(current_user.id) / f"{token}.csv"
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="text/csv", as_attachment=True,
+                         download_name="problems.csv", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def attachment_dir() -> Path:

@@ -13,6 +13,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "bad_login": ("用户名或密码不正确", "Wrong username or password"),
+    "problems_more": ("以上为前 {shown} 个问题，共 {total} 个。", "The first {shown} of {total} problems are listed."),
+    "problems_download": ("下载全部问题（CSV）", "Download them all (CSV)"),
     "too_many_logins": ("登录失败次数过多，请 {seconds} 秒后再试", "Too many failed sign-ins: try again in {seconds} s"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "rubrics": ("评估指标体系", "Rubrics"),

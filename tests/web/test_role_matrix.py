@@ -68,6 +68,7 @@ MATRIX = {
     "fieldwork.report": ("GET", row(302, 200, 404, 200, 403, 403)),
     "fieldwork.report_pdf": ("GET", row(302, 200, 404, 200, 403, 403)),
     "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404)),
+    "fieldwork.problem_list": ("GET", row(302, 404, 404, 404, 404, 404)),
     "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400)),
     "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404)),
     "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200)),

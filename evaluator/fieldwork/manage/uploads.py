@@ -18,7 +18,7 @@ from pathlib import Path
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.fieldwork.logic import FormModel
 from evaluator.privacy import column_kind, mask_id_number
-from evaluator.tables import Table, read_table
+from evaluator.tables import Limits, Table, read_table
 
 CATEGORIES = ("深度困难", "相对困难", "意外致困")
 STATUSES = ("在档", "已脱困", "注销")
@@ -28,6 +28,10 @@ EXITED = "已脱困"
 REQUIRED_ROSTER = ("household_id", "township", "stratum", "category", "status", "local_standard",
                    "household_size", "registered_date", "exit_date")
 MAX_UPLOAD_ROWS = 200_000
+MAX_UPLOAD_COLUMNS = 300
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+#: Checked before and while the file is parsed (evaluator.tables.Limits).
+UPLOAD_LIMITS = Limits(rows=MAX_UPLOAD_ROWS, columns=MAX_UPLOAD_COLUMNS)
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
@@ -50,18 +54,19 @@ def read_upload(filename: str, data: bytes) -> Table:
         raise DefinitionError([Problem(name, "", "upload a .csv or .xlsx file")])
     if not data:
         raise DefinitionError([Problem(name, "", "the file is empty")])
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DefinitionError([Problem(name, "", f"{len(data) / 1048576:.1f} MB; at most "
+                                       f"{MAX_UPLOAD_BYTES // 1048576} MB per upload")])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            table = read_table(path)
+            table = read_table(path, limits=UPLOAD_LIMITS)
         except DefinitionError as error:
             raise DefinitionError([Problem(name, p.where, p.message)
                                    for p in error.problems]) from None
-    if len(table.rows) > MAX_UPLOAD_ROWS:
-        raise DefinitionError([Problem(name, "", f"more than {MAX_UPLOAD_ROWS} rows")])
     return Table(name, table.header, [{k: v.strip() for k, v in r.items()} for r in table.rows],
-                 table.encoding)
+                 table.encoding, table.numbers)
 
 
 def check_roster(filename: str, data: bytes, stratum_column: str) -> Upload:
