@@ -38,7 +38,11 @@ def sniff(data: bytes) -> str | None:
 
 
 def photo_problem(filename: str, data: bytes, declared: str | None = None) -> str | None:
-    """Why this file cannot be kept as a photo (a sentence the user can act on), or None."""
+    """Why this file cannot be kept as a photo (a sentence the user can act on), or None.
+
+    The type kept is the one the bytes say (``sniff``), one of ATTACHMENT_TYPES, the list the
+    database's CHECK constraint holds too; what the device declared (often
+    ``application/octet-stream``, or with parameters) is never stored."""
     if not data:
         return f"{filename}: the file is empty"
     if len(data) > MAX_ATTACHMENT_BYTES:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluator.db import utcnow
-from evaluator.fieldwork.attachments import Photo, new_token, photo_problem, write_photo
+from evaluator.fieldwork.attachments import Photo, new_token, photo_problem, sniff, write_photo
 from evaluator.fieldwork.audit import OperationError, audit
 from evaluator.fieldwork.forms import build_form, formdata_from_answers
 from evaluator.fieldwork.logic import Problem as AnswerProblem
@@ -142,7 +142,7 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         write_photo(attachment_dir, evaluation.id, token, photo.data)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, submission_id=submission.id,
                           field=field_name, filename=photo.filename[:200],
-                          content_type=photo.content_type, size_bytes=len(photo.data),
+                          content_type=sniff(photo.data), size_bytes=len(photo.data),
                           sha256=photo.sha256, uploaded_by_id=user.id))
     if target_household is not None:
         assignment = db.scalar(select(Assignment).where(
@@ -327,7 +327,7 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
         write_photo(attachment_dir, evaluation.id, token, photo.data)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, finding_id=finding.id,
                           field="evidence", filename=photo.filename[:200],
-                          content_type=photo.content_type.split(";")[0],
+                          content_type=sniff(photo.data),
                           size_bytes=len(photo.data), sha256=photo.sha256,
                           uploaded_by_id=user.id))
     audit(db, user, evaluation.id, "finding.create", "finding", finding.id, None,
