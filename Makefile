@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres system-deps install lint bench clean lock
+.PHONY: run test test-sqlite test-postgres test-stack system-deps install lint bench clean lock
 
 DEMO := instance/demo-bundle
 
@@ -23,15 +23,22 @@ test: install
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-stack
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not stack"
 
 # The database layer again, on a throwaway PostgreSQL 15 cluster started (and stopped) here.
 test-postgres:
 	@echo "== database tests on PostgreSQL =="
-	bash .ci/with-postgres $(BIN)/pytest -q -m "not browser" tests/web tests/db
+	bash .ci/with-postgres $(BIN)/pytest -q -m "not browser" tests/web tests/db tests/ops
+
+# Queue and storage on the real engines: the local production stack (PostgreSQL, Redis,
+# an S3-compatible server, gunicorn, queue workers) started and stopped by evaluator.ops.stack.
+test-stack:
+	@echo "== queue and storage tests on the local production stack =="
+	$(BIN)/pytest -q -m stack tests/stack
 
 install: system-deps $(STAMP)
 

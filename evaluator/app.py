@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     register_database(app)
+    register_operations(app)
     register_extensions(app)
     register_language(app)
     register_limits(app)
@@ -30,10 +31,32 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def register_operations(app: Flask) -> None:
+    """Job queue, request logs with a request id, health checks, static files, proxy headers
+    (evaluator.ops and evaluator.jobs)."""
+    from evaluator.jobs import queue_from_config
+    from evaluator.ops.health import bp as health_bp
+    from evaluator.ops.requests import log_requests
+    from evaluator.ops.web import serve_static, trust_proxy
+
+    app.extensions["evaluator.jobs"] = queue_from_config(app)
+    log_requests(app)
+    app.register_blueprint(health_bp)
+    serve_static(app)
+    trust_proxy(app)
+
+
 def register_database(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    from evaluator.storage import storage_from_url, track_rollbacks
+
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
+                         max_overflow=app.config["DATABASE_MAX_OVERFLOW"],
+                         busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
     app.extensions["evaluator.engine"] = engine
     app.extensions["evaluator.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["evaluator.storage"] = storage_from_url(app.config.get("STORAGE_URL"),
+                                                           app.instance_path)
+    track_rollbacks(app.extensions["evaluator.sessionmaker"])
 
     @app.after_request
     def commit_once(response):
@@ -101,9 +124,11 @@ def register_blueprints(app: Flask) -> None:
     from evaluator.auth.views import bp as auth_bp
     from evaluator.fieldwork.blueprint import bp as fieldwork_bp
     from evaluator.fieldwork.collect.api import bp as api_bp
+    from evaluator.jobs.views import bp as jobs_bp
     from evaluator.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(jobs_bp)

@@ -254,7 +254,7 @@ def setup_demo(out: Path | None) -> None:
         click.echo(create_demo_evaluation(
             db_session, out, lead=people["lead"], evaluator=people["eva1"],
             viewer=people["viewer"],
-            attachment_dir=Path(app.instance_path) / "attachments"))
+            storage=app.extensions["evaluator.storage"]))
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, name in DEMO_USERS:
         click.echo(f"  {username:<10} {role:<10} {name}")
@@ -273,8 +273,21 @@ DEMO_USERS = (
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def serve(host: str, port: int) -> None:
-    """Serve the app (Werkzeug's server; use gunicorn for production)."""
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn (evaluator/ops/gunicorn_conf.py); refuses an unsafe "
+                   "configuration (README, Deploying).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="gunicorn worker processes with --production (default: the cores, min 2).")
+@click.option("--allow", default=None,
+              help="With --production, waive checks on purpose: plain-http, sqlite, no-queue.")
+def serve(host: str, port: int, production: bool, workers: int | None,
+          allow: str | None) -> None:
+    """Serve the app: Werkzeug's server for one user (make run), gunicorn with --production."""
+    if production:
+        from evaluator.ops.production import exec_gunicorn
+
+        exec_gunicorn(f"{host}:{port}", workers, allow)
+        return
     app = _app()
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C stops)")
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -81,6 +81,11 @@ COMMANDS = {
     "users": "evaluator.app_commands:users",
     "setup-demo": "evaluator.app_commands:setup_demo",
     "serve": "evaluator.app_commands:serve",
+    "worker": "evaluator.ops.commands:worker",
+    "storage": "evaluator.ops.commands:storage",
+    "backup": "evaluator.ops.commands:backup",
+    "restore": "evaluator.ops.commands:restore",
+    "stack": "evaluator.ops.commands:stack",
 }
 
 #: Command name -> the first paragraph of its help, for ``evaluator --help`` without imports.

@@ -21,6 +21,11 @@ def instance_path() -> Path:
     return Path(os.environ.get("EVALUATOR_INSTANCE_PATH", DEFAULT_INSTANCE)).resolve()
 
 
+#: Settings read from the environment as whole numbers (a clear error otherwise).
+WHOLE_NUMBERS = {"QUEUE_THREADS", "REPORT_WAIT", "PROXY_COUNT", "DATABASE_POOL_SIZE",
+                 "DATABASE_MAX_OVERFLOW", "SQLITE_BUSY_TIMEOUT"}
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config: defaults < environment < ``overrides``."""
     overrides = dict(overrides or {})
@@ -37,11 +42,28 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_HOURS": 12,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "DEFAULT_LANGUAGE": "zh",
+        "STORAGE_URL": "",
+        "QUEUE_URL": "",
+        "QUEUE_THREADS": 1,
+        "REPORT_WAIT": 60,
+        "PROXY_COUNT": 0,
+        "STATIC_MAX_AGE": 365 * 24 * 3600,
+        "DATABASE_POOL_SIZE": 5,
+        "DATABASE_MAX_OVERFLOW": 5,
+        "SQLITE_BUSY_TIMEOUT": 30,
     }
     for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
-                "SESSION_HOURS"):
+                "SESSION_HOURS", "STORAGE_URL", "QUEUE_URL", "QUEUE_THREADS", "REPORT_WAIT",
+                "PROXY_COUNT", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
+                "SQLITE_BUSY_TIMEOUT"):
         value = os.environ.get(f"EVALUATOR_{key}")
-        if value is not None:
+        if value is None:
+            continue
+        if key in WHOLE_NUMBERS:
+            if not value.strip().isdigit():
+                raise ValueError(f"EVALUATOR_{key}={value!r}: a whole number is needed")
+            config[key] = int(value)
+        else:
             config[key] = _typed(value)
     config.update(overrides)
     lifetime = timedelta(hours=float(config["SESSION_HOURS"]))

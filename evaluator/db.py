@@ -29,17 +29,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5,
+                busy_timeout: float = 30) -> Engine:
+    """One engine per process. PostgreSQL: a pool of ``pool_size`` connections (+
+    ``max_overflow`` at peaks) per process, checked before use (a restarted server or a
+    dropped connection costs a retry, not an error page). SQLite: WAL (readers never wait for
+    the writer), foreign keys on, and a writer waits up to ``busy_timeout`` seconds for
+    another's lock instead of failing with "database is locked"."""
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        event.listen(engine, "connect",
+                     lambda connection, _record: _sqlite_pragmas(connection, busy_timeout))
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                         max_overflow=max_overflow, pool_recycle=3600)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, busy_timeout: float) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.close()
 
 

@@ -253,3 +253,23 @@ def household_record(field):
 def api_post(client):
     """POST a record to the submissions API as JSON."""
     return lambda payload: client.post("/api/v1/submissions", json=payload)
+
+
+@pytest.fixture
+def file_check_record(field):
+    """A factory of complete, valid file-check records for the API."""
+    import uuid
+
+    def make(household_id, **answers):
+        base = {"household_id": household_id, "file_status": "registered",
+                "file_cause": "illness", "file_aid_total": "3000", "has_application": "yes",
+                "income_verified": "yes", "public_notice": "yes", "approval_signed": "yes",
+                "has_plan": "yes", "helper_recorded": "yes", "visit_records": "yes",
+                "vouchers_complete": "yes"}
+        base.update(answers)
+        return {"instance_id": str(uuid.uuid4()), "evaluation_id": field.evaluation_id,
+                "source": "file_check", "household_id": household_id,
+                "started_at": "2026-11-04T10:00:00+08:00",
+                "ended_at": "2026-11-04T10:20:00+08:00", "answers": base}
+
+    return make

@@ -1,4 +1,5 @@
-"""Photo evidence on disk: checked by content (not by name), stored under the instance folder.
+"""Photo evidence: checked by content (not by name), kept in the file storage (evaluator.storage:
+the instance folder by default, an S3-compatible bucket by configuration).
 
 Photos of households are personal data: they never go to the static folder, and their stored
 names are random tokens unrelated to households or users. The files are served only by a view
@@ -10,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.models import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
+from evaluator.storage import Storage, stage
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def stored_path(folder: Path, evaluation_id: int, token: str) -> Path:
+def photo_key(evaluation_id: int, token: str) -> str:
+    """The photo's key in the file storage (evaluator.storage)."""
     if not token.replace("-", "").replace("_", "").isalnum():
         raise ValueError("bad attachment token")
-    return folder / str(evaluation_id) / token
+    return f"attachments/{evaluation_id}/{token}"
 
 
-def write_photo(folder: Path, evaluation_id: int, token: str, data: bytes) -> Path:
-    path = stored_path(folder, evaluation_id, token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+def write_photo(db: Session, storage: Storage, evaluation_id: int, token: str,
+                photo: Photo) -> None:
+    """Store the photo now, and remove it again if ``db``'s transaction rolls back."""
+    stage(db, storage, photo_key(evaluation_id, token), photo.data,
+          photo.content_type.split(";")[0])

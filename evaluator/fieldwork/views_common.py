@@ -130,15 +130,6 @@ def problem_list(token: str):
     return response
 
 
-def attachment_dir() -> Path:
-    return Path(current_app.instance_path) / "attachments"
-
-
-def report_cache_dir() -> Path:
-    """Where rendered report PDFs are kept (evaluator.fieldwork.exports.report)."""
-    return Path(current_app.instance_path) / "report-cache"
-
-
 def text_of(mapping: dict[str, str] | None, fallback: str = "") -> str:
     lang = g.get("lang", "zh")
     mapping = mapping or {}

@@ -274,6 +274,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_preview": ("报告预览", "Report preview"),
     "download_pdf": ("下载 PDF", "Download PDF"),
     "report_failed": ("报告生成失败：", "The report could not be made:"),
+    "report_rendering": ("报告正在生成，本页将自动刷新", "The report is being made; this page refreshes by itself"),
     "report_draft_mark": ("【初稿】", "DRAFT · "),
     "report_draft_notice": ("初稿：本评估尚未完成，数据和得分仍可能变化，不是正式的评估结论。", "DRAFT: this evaluation is not finished; its data and scores may still change, and this is not the final assessment."),
 }

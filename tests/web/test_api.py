@@ -335,7 +335,7 @@ def test_a_replay_racing_the_first_insert_gets_the_stored_record(app, field, hou
             _, record = parse_payload(copy.deepcopy(payload))
             submission, created = store_submission(
                 db, db.get(User, field.users["evaluator"]), db.get(Evaluation, field.evaluation_id),
-                record, attachment_dir=app.instance_path)
+                record, storage=app.extensions["evaluator.storage"])
             outcomes.append((created, submission.instance_id))
             db.commit()
             db.close()

@@ -236,3 +236,35 @@ def test_a_report_error_is_a_clear_page_and_logged(app, client, approved, monkey
         assert "install fonts-noto-cjk" in caplog.text
         caplog.clear()
     assert not list((Path(app.instance_path) / "report-cache").glob("*/*.pdf"))
+
+
+def test_a_slow_render_answers_202_with_its_job_then_the_pdf(app, client, approved, monkeypatch):
+    """A PDF not rendered within REPORT_WAIT seconds: 202, a page that refreshes itself and the
+    job's state link; asking again while it renders starts no second render."""
+    import threading
+
+    gate = threading.Event()
+    calls = []
+
+    def slow(scored, lang, *, draft, day):
+        calls.append(lang)
+        gate.wait(10)
+        return b"%PDF-slow"
+
+    monkeypatch.setattr(report, "render_pdf", slow)
+    app.config["REPORT_WAIT"] = 0.2
+    url = f"/evaluations/{approved.evaluation_id}/report.pdf"
+    first = client.get(url)
+    assert first.status_code == 202 and first.headers["Refresh"] == "5"
+    assert "报告正在生成" in first.get_data(as_text=True)
+    status_url = first.headers["Link"].split(">")[0].lstrip("<")
+    state = client.get(status_url).get_json()
+    assert state["kind"] == "report.pdf" and state["state"] in ("queued", "running")
+    assert state["params"] == {"evaluation_id": approved.evaluation_id, "lang": "zh",
+                               "draft": True}
+    assert client.get(url).status_code == 202
+    gate.set()
+    app.extensions["evaluator.jobs"].wait(status_url.rsplit("/", 1)[1], 10)
+    assert client.get(status_url).get_json()["state"] == "done"
+    done = client.get(url)
+    assert done.status_code == 200 and done.data == b"%PDF-slow" and calls == ["zh"]

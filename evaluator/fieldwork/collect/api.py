@@ -42,7 +42,7 @@ from evaluator.fieldwork.models import (
     Submission,
 )
 from evaluator.fieldwork.permissions import member_role
-from evaluator.fieldwork.views_common import attachment_dir
+from evaluator.storage import current_storage
 from evaluator.web.limits import MAX_ID, JsonRefused, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -286,7 +286,7 @@ def create_submission():
         return error(404, "not_found", f"no evaluation {evaluation_id} that you work on")
     try:
         submission, created = store_submission(db, current_user, evaluation, record,
-                                               attachment_dir=attachment_dir(),
+                                               storage=current_storage(),
                                                today=date.today())
     except OperationError as exc:
         return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems)

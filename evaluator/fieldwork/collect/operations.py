@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from evaluator.fieldwork.models import (
 )
 from evaluator.fieldwork.permissions import can_collect, member_role
 from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
+from evaluator.storage import Storage
 from evaluator.surveys.subset import META_TYPES
 
 # -- submissions -------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ class SubmissionIn:
 
 
 def store_submission(db: Session, user, evaluation: Evaluation, record: SubmissionIn, *,
-                     attachment_dir: Path, today: date | None = None
+                     storage: Storage, today: date | None = None
                      ) -> tuple[Submission, bool]:
     """Store a record once. Returns (submission, created): the same record sent again gives
     the stored one back; a different record under a stored instance id is refused (409)."""
@@ -139,7 +139,7 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         replaced.current = False
     for field_name, photo in record.photos.items():
         token = new_token()
-        write_photo(attachment_dir, evaluation.id, token, photo.data)
+        write_photo(db, storage, evaluation.id, token, photo)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, submission_id=submission.id,
                           field=field_name, filename=photo.filename[:200],
                           content_type=sniff(photo.data), size_bytes=len(photo.data),
@@ -293,7 +293,7 @@ def _check_photos(survey, answers: Mapping[str, Any], record: SubmissionIn) -> N
 def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, severity: str,
                 description: str, household_id: str, responsible_unit: str,
                 responsible_person: str, deadline: date, photos: Sequence[Photo],
-                attachment_dir: Path) -> Finding:
+                storage: Storage) -> Finding:
     role = member_role(db, user, evaluation.id)
     if not can_collect(role):
         raise OperationError("only the evaluation team records findings", 403)
@@ -324,7 +324,7 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
     db.flush()
     for photo in photos:
         token = new_token()
-        write_photo(attachment_dir, evaluation.id, token, photo.data)
+        write_photo(db, storage, evaluation.id, token, photo)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, finding_id=finding.id,
                           field="evidence", filename=photo.filename[:200],
                           content_type=sniff(photo.data),

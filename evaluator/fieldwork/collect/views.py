@@ -50,7 +50,6 @@ from evaluator.fieldwork.models import (
 from evaluator.fieldwork.permissions import can_open_household
 from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
 from evaluator.fieldwork.views_common import (
-    attachment_dir,
     load_evaluation,
     problem_lines,
     summary,
@@ -58,6 +57,7 @@ from evaluator.fieldwork.views_common import (
 )
 from evaluator.paths import PACKAGE_DIR
 from evaluator.privacy import for_role
+from evaluator.storage import current_storage
 from evaluator.web.i18n import translate
 
 STATIC_JS = ("js/expr.js", "js/store.js", "js/sync.js", "js/form.js")
@@ -205,7 +205,7 @@ def _post_record(evaluation: Evaluation, role: str, source: str, target: Househo
                           device_id="web-form")
     try:
         operations.store_submission(db_session(), current_user, evaluation, record,
-                                    attachment_dir=attachment_dir(), today=date.today())
+                                    storage=current_storage(), today=date.today())
     except OperationError as error:
         return _form_page(evaluation, role, source, target, form, instance_id, deprecated,
                           problem_lines(error), error.status)
@@ -300,7 +300,7 @@ def findings(evaluation_id: int):
                 household_id=form.household_id.data or "",
                 responsible_unit=form.responsible_unit.data,
                 responsible_person=form.responsible_person.data, deadline=form.deadline.data,
-                photos=photos, attachment_dir=attachment_dir())
+                photos=photos, storage=current_storage())
         except OperationError as error:
             problems = problem_lines(error)
         else:

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from evaluator import __version__
 from evaluator.fieldwork.exports.scores import Scored
+from evaluator.storage import Storage
 from evaluator.web.i18n import translate
 
 #: PDFs kept per evaluation in the cache (the newest; older ones are deleted on each write).
 KEEP_PER_EVALUATION = 4
+#: Where the PDFs are kept in the file storage (the instance folder's report-cache/ by default).
+CACHE_PREFIX = "report-cache/"
 
 
 def report_date(scored: Scored) -> date:
@@ -78,40 +78,30 @@ def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: 
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def report_pdf(folder: Path, evaluation_id: int, scored: Scored, rubric_hash: str, lang: str,
-               *, draft: bool) -> bytes:
-    """The PDF from ``folder/<evaluation id>/<cache key>.pdf``, rendered and stored first when
-    it is not there (written to a temporary file and renamed: a reader never sees half a file,
-    and two workers rendering at once both write a whole one). Raises ReportError."""
+def pdf_key(evaluation_id: int, scored: Scored, rubric_hash: str, lang: str, *,
+            draft: bool) -> str:
+    """Where this PDF is kept in the file storage: ``report-cache/<evaluation>/<key>.pdf``."""
     day = report_date(scored)
-    directory = folder / str(evaluation_id)
-    path = directory / f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft)}.pdf"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    pdf = render_pdf(scored, lang, draft=draft, day=day)
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pdf)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _keep_newest(directory, KEEP_PER_EVALUATION)
+    return (f"{CACHE_PREFIX}{evaluation_id}/"
+            f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft)}.pdf")
+
+
+def report_pdf(storage: Storage, evaluation_id: int, scored: Scored, rubric_hash: str,
+               lang: str, *, draft: bool) -> bytes:
+    """The PDF kept under ``pdf_key``, rendered and stored first when it is not there (a whole
+    object at once: a reader never sees half a file, and two workers rendering at once both
+    write the same bytes). Raises ReportError."""
+    key = pdf_key(evaluation_id, scored, rubric_hash, lang, draft=draft)
+    pdf = storage.get_or_none(key)
+    if pdf is None:
+        pdf = render_pdf(scored, lang, draft=draft, day=report_date(scored))
+        storage.put(key, pdf, "application/pdf")
+        keep_newest(storage, f"{CACHE_PREFIX}{evaluation_id}/", KEEP_PER_EVALUATION)
     return pdf
 
 
-def _keep_newest(directory: Path, keep: int) -> None:
+def keep_newest(storage: Storage, prefix: str, keep: int) -> None:
     """Delete all but the ``keep`` newest PDFs of one evaluation (older data, other options)."""
-    def mtime(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except FileNotFoundError:
-            return 0.0
-
-    files = sorted(directory.glob("*.pdf"), key=mtime, reverse=True)
+    files = sorted(storage.list(prefix), key=lambda f: (f.modified, f.key), reverse=True)
     for old in files[keep:]:
-        old.unlink(missing_ok=True)
+        storage.delete(old.key)

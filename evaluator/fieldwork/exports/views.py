@@ -9,19 +9,21 @@ import math
 from collections import defaultdict
 from datetime import date
 
-from flask import Response, abort, current_app, g, render_template, request, send_file
+from flask import Response, abort, current_app, g, render_template, request, send_file, url_for
 
 from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
 from evaluator.fieldwork.exports.files import bundle_files as evaluation_bundle
 from evaluator.fieldwork.exports.files import odk_csv, odk_xlsx
-from evaluator.fieldwork.exports.report import report_html, report_pdf
+from evaluator.fieldwork.exports.report import pdf_key, report_html
 from evaluator.fieldwork.exports.scores import score_evaluation
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import can_view_scores
 from evaluator.fieldwork.queries import rubric_version
-from evaluator.fieldwork.views_common import load_evaluation, report_cache_dir, summary
+from evaluator.fieldwork.views_common import load_evaluation, summary
+from evaluator.jobs import current_queue
 from evaluator.reports import ReportError
+from evaluator.storage import current_storage
 from evaluator.web.headers import with_inline_styles
 from evaluator.web.i18n import LANGUAGES, translate
 
@@ -81,23 +83,36 @@ def report_preview(evaluation_id: int):
 
 def report_download(evaluation_id: int):
     """The report as PDF, as report_preview says. Rendering takes seconds, so each PDF is kept
-    under ``<instance>/report-cache/<evaluation id>/`` by a key of the data hash, the rubric's
-    content hash, the language, the software version, the report date (the later of the
-    period's end and the last fieldwork day: from the data, so the key is stable; the model
+    in the file storage under ``report-cache/<evaluation id>/`` by a key of the data hash, the
+    rubric's content hash, the language, the software version, the report date (the later of
+    the period's end and the last fieldwork day: from the data, so the key is stable; the model
     records no finishing date) and the draft mark: the same data is rendered once, and a
     finished evaluation's PDF is the one ``evaluator report`` makes from its bundle.zip. The
-    newest few PDFs of each evaluation are kept, older ones deleted."""
+    newest few PDFs of each evaluation are kept, older ones deleted.
+
+    A PDF not yet kept is rendered by a job (evaluator.jobs: a queue worker, or a thread of
+    this process without Redis), keyed by the same key, so many requests for it make one
+    render. The request waits for it up to ``REPORT_WAIT`` seconds; past that it answers 202
+    with the job's state (``/jobs/<id>``) and asks the browser to come back."""
     evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
         return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
     lang = _report_lang()
     draft = evaluation.status != "finished"
-    try:
-        pdf = report_pdf(report_cache_dir(), evaluation.id, scored,
-                         rubric_version(db_session(), evaluation).content_hash, lang,
-                         draft=draft)
-    except ReportError as error:
-        return _report_failed(evaluation, role, error)
+    storage = current_storage()
+    key = pdf_key(evaluation.id, scored, rubric_version(db_session(), evaluation).content_hash,
+                  lang, draft=draft)
+    pdf = storage.get_or_none(key)
+    if pdf is None:
+        queue = current_queue()
+        job = queue.enqueue("report.pdf", {"pdf": key},
+                            {"evaluation_id": evaluation.id, "lang": lang, "draft": draft})
+        state = queue.wait(job, current_app.config["REPORT_WAIT"])
+        if state is not None and state.state == "failed":
+            return _report_failed(evaluation, role, ReportError(state.error or "failed"))
+        if state is None or state.state != "done" or state.result is None:
+            return _report_rendering(evaluation, role, job, state)
+        pdf = storage.get(state.result)
     name = f"{evaluation.key}-report-{lang}{'-draft' if draft else ''}.pdf"
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=name, max_age=0)
@@ -125,6 +140,14 @@ def _scored(evaluation_id: int):
 def _report_lang() -> str:
     lang = g.get("lang", "zh")
     return lang if lang in LANGUAGES else "zh"
+
+
+def _report_rendering(evaluation: Evaluation, role: str, job: str, state):
+    percent = round(100 * (state.progress if state else 0.0))
+    page, status = _report_refused(evaluation, role, "report_rendering",
+                                   [f"{percent}% {state.message if state else ''}".strip()], 202)
+    return page, status, {"Refresh": "5", "Cache-Control": "no-store",
+                          "Link": f'<{url_for("jobs.status", job=job)}>; rel="status"'}
 
 
 def _report_failed(evaluation: Evaluation, role: str, error: ReportError):

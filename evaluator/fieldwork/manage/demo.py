@@ -30,11 +30,12 @@ from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
 from evaluator.fieldwork.models import Evaluation, Finding, Household, SampleDraw, Submission
 from evaluator.fieldwork.review.operations import review_submission
 from evaluator.rubrics.models import RubricVersion
+from evaluator.storage import Storage
 from evaluator.surveys.models import SurveyVersion
 
 
 def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evaluator: User,
-                           viewer: User, attachment_dir: Path) -> str:
+                           viewer: User, storage: Storage) -> str:
     """Create the demo evaluation unless it exists; returns a one-line summary."""
     from evaluator.bundle import load_bundle
 
@@ -90,7 +91,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
         for record in _records(bundle, source, data):
             if record.household_id in left:
                 continue
-            store_submission(db, lead, evaluation, record, attachment_dir=attachment_dir)
+            store_submission(db, lead, evaluation, record, storage=storage)
             stored += 1
     for submission in db.scalars(select(Submission).where(
             Submission.evaluation_id == evaluation.id)):

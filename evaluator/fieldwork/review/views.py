@@ -3,6 +3,7 @@ audit trail, and photo evidence behind a permission check."""
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from evaluator.auth.models import User
 from evaluator.extensions import db_session
-from evaluator.fieldwork.attachments import stored_path
+from evaluator.fieldwork.attachments import photo_key
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import (
     REVIEW_STATES,
@@ -27,7 +28,8 @@ from evaluator.fieldwork.queries import survey_for, survey_versions
 from evaluator.fieldwork.review import operations
 from evaluator.fieldwork.review.page_forms import RecheckForm, RecheckOutcomeForm, ReviewForm
 from evaluator.fieldwork.review.quality import quality_rows
-from evaluator.fieldwork.views_common import attachment_dir, load_evaluation, problem_lines, summary
+from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
+from evaluator.storage import current_storage
 from evaluator.web.i18n import translate
 
 PAGE = 200
@@ -255,10 +257,10 @@ def attachment(token: str):
                                                     and evaluation.status == "finished")
     if not allowed:
         abort(404)
-    path = stored_path(attachment_dir(), found.evaluation_id, found.token)
-    if not path.is_file():
+    data = current_storage().get_or_none(photo_key(found.evaluation_id, found.token))
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, max_age=0,
+    response = send_file(io.BytesIO(data), mimetype=found.content_type, max_age=0,
                          download_name=found.filename)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,0 +1,73 @@
+"""The tasks behind the job kinds (evaluator.jobs.base.TASKS): each takes the app, its params
+and a progress callback, and returns the storage key of its result."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from evaluator.jobs.base import JobFailed, Progress
+
+
+def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
+    """An evaluation's report PDF, scored from its rows now, kept in the report cache
+    (evaluator.fieldwork.exports.report). params: evaluation_id, lang, draft."""
+    from evaluator.fieldwork.exports.report import pdf_key, report_pdf
+    from evaluator.fieldwork.exports.scores import score_evaluation
+    from evaluator.fieldwork.models import Evaluation
+    from evaluator.fieldwork.queries import rubric_version
+    from evaluator.reports import ReportError
+
+    storage = app.extensions["evaluator.storage"]
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        evaluation = db.get(Evaluation, int(params["evaluation_id"]))
+        if evaluation is None:
+            raise JobFailed(f"evaluation {params['evaluation_id']} no longer exists")
+        progress(0.05, "scoring")
+        scored = score_evaluation(db, evaluation)
+        if scored.sheet is None:
+            raise JobFailed("the data cannot be scored: " + "; ".join(scored.problems[:5]))
+        rubric_hash = rubric_version(db, evaluation).content_hash
+    lang, draft = params["lang"], bool(params["draft"])
+    key = pdf_key(evaluation.id, scored, rubric_hash, lang, draft=draft)
+    if not storage.exists(key):
+        progress(0.3, "rendering")
+        try:
+            report_pdf(storage, evaluation.id, scored, rubric_hash, lang, draft=draft)
+        except ReportError as exc:
+            raise JobFailed(exc.message) from exc
+    return key
+
+
+def bundle_report(app, params: dict[str, Any], progress: Progress) -> str:
+    """The report of a bundle on a shared disk, as ``evaluator report BUNDLE`` writes it, kept
+    in the file storage under params["out"]. params: bundle (path), out (key), lang."""
+    from evaluator.definitions.problems import DefinitionError
+    from evaluator.reports import ReportError
+    from evaluator.reports.build import build_report
+
+    storage = app.extensions["evaluator.storage"]
+    key = params["out"]
+    if storage.exists(key):
+        return key
+    progress(0.1, "rendering")
+    with tempfile.TemporaryDirectory(prefix="evaluator-job-") as folder:
+        target = Path(folder) / "report.pdf"
+        try:
+            build_report(params["bundle"], target, lang=params.get("lang", "zh"))
+        except DefinitionError as exc:
+            raise JobFailed("; ".join(str(p) for p in exc.problems[:5])) from exc
+        except (ReportError, ValueError, OSError) as exc:
+            raise JobFailed(str(exc)) from exc
+        storage.put(key, target.read_bytes(), "application/pdf")
+    return key
+
+
+def warm_up(app) -> None:
+    """What a worker loads once before forking a process per job, as the CLI's batch does:
+    bundle reading, scoring, templates, WeasyPrint and the fonts (evaluator.reports.build)."""
+    from evaluator.reports.build import _warm_up
+
+    with app.app_context():
+        _warm_up("zh", None, None, html=False)
