@@ -51,11 +51,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "DATABASE_POOL_SIZE": 5,
         "DATABASE_MAX_OVERFLOW": 5,
         "SQLITE_BUSY_TIMEOUT": 30,
+        "REQUEST_LOG": False,
     }
     for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
                 "SESSION_HOURS", "STORAGE_URL", "QUEUE_URL", "QUEUE_THREADS", "REPORT_WAIT",
                 "PROXY_COUNT", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
-                "SQLITE_BUSY_TIMEOUT"):
+                "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG"):
         value = os.environ.get(f"EVALUATOR_{key}")
         if value is None:
             continue

@@ -69,7 +69,9 @@ def production_app():
     """The app for gunicorn: checked, with compressed static files."""
     from evaluator.app import create_app
 
-    app = create_app({"STATIC_COMPRESS": True})
+    app = create_app({"STATIC_COMPRESS": True,
+                      "REQUEST_LOG": os.environ.get("EVALUATOR_REQUEST_LOG", "true").lower()
+                      not in ("0", "false", "no", "off")})
     problems = production_problems(app.config)
     if problems:
         raise UnsafeConfig(problems)

@@ -3,7 +3,9 @@
 The id comes from the ``X-Request-ID`` header when a proxy in front set a sensible one, else
 a new one; it is returned in the response's ``X-Request-ID`` and is on every line logged while
 the request runs (``g.request_id``), so a user's error report, the proxy's log and ours meet.
-Lines are JSON on the ``evaluator.request`` logger (stderr), one object per line:
+Lines are JSON on the ``evaluator.request`` logger (stderr), one object per line, when
+``REQUEST_LOG`` is on (``EVALUATOR_REQUEST_LOG``; on in the production start, off for the
+development server, which logs its own lines):
 
     {"event": "request", "request_id": "...", "method": "POST", "path": "/api/v1/submissions",
      "status": 201, "ms": 41.2, "bytes": 1022, "user": 7, "remote": "10.0.0.5", "pid": 123}
@@ -42,7 +44,7 @@ def log_requests(app: Flask) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-    enabled = not app.config.get("TESTING") or app.config.get("REQUEST_LOG")
+    enabled = bool(app.config.get("REQUEST_LOG"))
 
     @app.before_request
     def start():

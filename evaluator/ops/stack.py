@@ -52,8 +52,12 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 class Stack:
     def __init__(self, folder: str | os.PathLike[str] | None = None, *, web_workers: int = 4,
-                 queue_workers: int = 2, s3: bool = True, threads: int = 4):
+                 queue_workers: int = 2, s3: bool = True, threads: int = 4,
+                 wsgi_app: str | None = None, pythonpath: str | None = None):
+        """``wsgi_app`` ("module:app"): serve another WSGI app under the same gunicorn
+        settings (a benchmark's app with an extra endpoint), found on ``pythonpath``."""
         self.folder = Path(folder or tempfile.mkdtemp(prefix="evaluator-stack-"))
+        self.wsgi_app, self.pythonpath = wsgi_app, pythonpath
         self.web_workers, self.queue_workers, self.s3, self.threads = (
             web_workers, queue_workers, s3, threads)
         self.processes: dict[str, subprocess.Popen] = {}
@@ -93,9 +97,16 @@ class Stack:
             self._make_bucket()
         self.evaluator("db", "upgrade")
         self.evaluator("load-definitions")
-        self._spawn("web", [sys.executable, "-m", "evaluator", "serve", "--production",
-                            "--host", "127.0.0.1", "--port", str(self.http_port),
-                            "--workers", str(self.web_workers), "--allow", "plain-http"])
+        if self.wsgi_app is None:
+            self._spawn("web", [sys.executable, "-m", "evaluator", "serve", "--production",
+                                "--host", "127.0.0.1", "--port", str(self.http_port),
+                                "--workers", str(self.web_workers), "--allow", "plain-http"])
+        else:
+            self.env.update({"EVALUATOR_BIND": f"127.0.0.1:{self.http_port}",
+                             "EVALUATOR_WORKERS": str(self.web_workers),
+                             "EVALUATOR_ALLOW": "plain-http"})
+            self._spawn("web", [str(Path(sys.executable).with_name("gunicorn")), "-c",
+                                "python:evaluator.ops.gunicorn_conf", self.wsgi_app])
         for number in range(self.queue_workers):
             self.start_queue_worker(number)
         self._wait_ready()
@@ -175,6 +186,9 @@ class Stack:
             "EVALUATOR_THREADS": str(self.threads),
             "PYTHONUNBUFFERED": "1",
         })
+        if self.pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (self.pythonpath,
+                                                              env.get("PYTHONPATH"))))
         if self.s3:
             env.update({"EVALUATOR_STORAGE_URL": f"s3://{BUCKET}/files",
                         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
