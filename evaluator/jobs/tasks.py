@@ -67,7 +67,11 @@ def bundle_report(app, params: dict[str, Any], progress: Progress) -> str:
 def warm_up(app) -> None:
     """What a worker loads once before forking a process per job, as the CLI's batch does:
     bundle reading, scoring, templates, WeasyPrint and the fonts (evaluator.reports.build)."""
+    import gc
+
+    from evaluator.reports import GC_THRESHOLDS
     from evaluator.reports.build import _warm_up
 
     with app.app_context():
         _warm_up("zh", None, None, html=False)
+    gc.set_threshold(*GC_THRESHOLDS)  # as the CLI's batch workers: each job process inherits it
