@@ -175,6 +175,28 @@ def reset(stack: Stack) -> None:
     shutil.rmtree(stack.folder / "instance" / "attachments", ignore_errors=True)
 
 
+def drain(stack: Stack, limit: float = 300) -> float:
+    """Wait until the server has answered every request still queued when the tablets stopped
+    (the row count holds still for 3 s), so counts are final and the next run starts clean."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.env["EVALUATOR_DATABASE_URL"])
+    started = time.perf_counter()
+    last, still = -1, 0.0
+    with engine.connect() as connection:
+        while time.perf_counter() - started < limit and still < 3:
+            rows = connection.execute(text("SELECT count(*) FROM submissions")).scalar_one()
+            busy = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar_one()
+            still = still + 0.5 if rows == last and busy == 0 else 0.0
+            last = rows
+            connection.rollback()
+            time.sleep(0.5)
+    engine.dispose()
+    return time.perf_counter() - started
+
+
 def counted(stack: Stack, acked: dict[str, int]) -> dict[str, int]:
     from sqlalchemy import create_engine, text
 
@@ -186,7 +208,7 @@ def counted(stack: Stack, acked: dict[str, int]) -> dict[str, int]:
             "SELECT count(*) FROM (SELECT household_id, source FROM submissions WHERE current "
             "GROUP BY household_id, source HAVING count(*) > 1) AS d")).scalar_one()
         photos = list(connection.execute(text(
-            "SELECT evaluation_id, token FROM attachments")).tuples())
+            "SELECT evaluation_id, token FROM attachments")))
     engine.dispose()
     folder = stack.folder / "instance" / "attachments"
     missing_files = sum(1 for eid, token in photos if not (folder / str(eid) / token).is_file())
@@ -249,6 +271,7 @@ def main() -> None:
             path = "/bench/bare" if name == "floor" else "/api/v1/submissions"
             result = run(stack, name, path, data_file, args,
                          args.time_limit / 3 if name == "kill" else None)
+            result["drained"] = drain(stack)
             result["counts"] = counted(stack, result["acked"])
             results[name] = result
             report(name, result, records)
@@ -270,8 +293,9 @@ def report(name: str, result: dict, records: int) -> None:
     counts = result["counts"]
     print(f"== {name}: {result['finished']}/{result['tablets']} tablets finished in "
           f"{result['wall']:.1f} s" + (" (TIME LIMIT)" if result["timed_out"] else "")
-          + (f"; gunicorn worker {result['killed'][0]} killed at "
-             f"{result['wall'] and 1 / 3 * 100:.0f}% of the time limit" if result["killed"] else ""))
+          + (f"; gunicorn worker {result['killed'][0]} killed (SIGKILL) at a third of the "
+             "time limit" if result["killed"] else "")
+          + f"; server drained {result['drained']:.0f} s after")
     print(f"   records/s {rate(result):7.1f}   record posts: {burst.get('requests', 0)} "
           f"(p50 {burst.get('p50', 0):.0f} ms, p95 {burst.get('p95', 0):.0f} ms, "
           f"p99 {burst.get('p99', 0):.0f} ms, max {burst.get('max', 0):.0f} ms), "
@@ -283,7 +307,7 @@ def report(name: str, result: dict, records: int) -> None:
                   f"failed {entry['failures']}")
     for error, times in sorted(result["errors"].items())[:8]:
         print(f"   error x{times}: {error[:160]}")
-    print(f"   rows: {counts['rows']} stored of {records} sent, acknowledged "
+    print(f"   rows: {counts['rows']} stored of {records} queued on tablets, acknowledged "
           f"{len(result['acked'])}, never acknowledged {len(result['unacked'])}; "
           f"lost {counts['lost']}, duplicated {counts['duplicated']}; photos "
           f"{counts['photos']}, without file {counts['missing_files']}, files without row "

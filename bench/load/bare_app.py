@@ -1,6 +1,7 @@
 """The load test's floor on the same stack: the production app plus ``POST /bench/bare``, an
-endpoint that parses the same JSON, stores the photo in the same file storage and inserts the
-same submission row, one commit per request, with no checks at all. It exists only in this
+endpoint that parses the same JSON, answers a replayed instance id with 200, stores the photo
+in the same file storage and inserts the same submission row, one commit per request, with no
+other checks at all. It exists only in this
 benchmark's gunicorn (``Stack(wsgi_app="bare_app:app")``), never in the product."""
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ _versions: dict[str, int] = {}
 def bare():
     body = request.get_json()
     db = db_session()
+    known = db.scalar(select(Submission.id).where(Submission.instance_id == body["instance_id"]))
+    if known is not None:  # a replay: the minimum any sync endpoint must do
+        return jsonify({"instance_id": body["instance_id"]}), 200
     if not _versions:
         _versions.update({v.source: v.id for v in db.scalars(select(SurveyVersion))})
     submission = Submission(
