@@ -136,26 +136,27 @@ def perform(kind: str, params: dict[str, Any]) -> dict[str, str]:
 
 
 def worker_app():
-    """The app a worker process runs tasks in (made once per worker, before it forks a
-    process per job; the job's process drops the database connections it inherited)."""
-    global _worker_app
+    """The app a worker process runs tasks in (given once per worker by ``run_worker``, before
+    it forks a process per job; the job's process drops the database connections it
+    inherited)."""
     if _worker_app is None:
-        from evaluator.app import create_app
-
-        _worker_app = create_app()
-        _worker_app.extensions["evaluator.worker_pid"] = os.getpid()
+        raise RuntimeError("no app in this worker: start workers with `evaluator worker`")
     if _worker_app.extensions.get("evaluator.worker_pid") != os.getpid():
         _worker_app.extensions["evaluator.engine"].dispose(close=False)
         _worker_app.extensions["evaluator.worker_pid"] = os.getpid()
     return _worker_app
 
 
-def run_worker(url: str, *, burst: bool = False, name: str | None = None) -> None:
-    """Run one RQ worker on the evaluator queue until stopped (SIGTERM: finish the job)."""
+def run_worker(app, url: str, *, burst: bool = False, name: str | None = None) -> None:
+    """Run one RQ worker on the evaluator queue for ``app`` until stopped (SIGTERM: finish
+    the job first)."""
     from rq import Queue, Worker
 
-    app = worker_app()
     from evaluator.jobs.tasks import warm_up
+
+    global _worker_app
+    _worker_app = app
+    app.extensions["evaluator.worker_pid"] = os.getpid()
 
     warm_up(app)
     connection = connect(url)

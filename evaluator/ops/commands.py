@@ -19,15 +19,16 @@ def worker(burst: bool, name: str | None) -> None:
     Needs EVALUATOR_QUEUE_URL (redis://...), the same database and file storage as the web
     processes. SIGTERM lets the running job finish; a killed worker's job is retried.
     """
-    from evaluator.config import load_config
+    from evaluator.app import create_app
     from evaluator.jobs.rq_queue import run_worker
 
-    url = load_config().get("QUEUE_URL")
+    app = create_app()
+    url = app.config.get("QUEUE_URL")
     if not url:
         click.echo("error: EVALUATOR_QUEUE_URL is not set (redis://HOST:6379/0); without it "
                    "jobs run in the web process's own threads and need no worker", err=True)
         sys.exit(1)
-    run_worker(url, burst=burst, name=name)
+    run_worker(app, url, burst=burst, name=name)
 
 
 @click.group()

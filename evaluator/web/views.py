@@ -31,8 +31,3 @@ def home():
             for s in db.scalars(select(SurveyVersion).order_by(SurveyVersion.key, SurveyVersion.version))
         ]
     return render_template("home.html", rubrics=rubrics, surveys=surveys)
-
-
-@bp.get("/healthz")
-def healthz():
-    return {"status": "ok"}

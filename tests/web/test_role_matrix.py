@@ -37,7 +37,9 @@ TEAM_POST = row(302, 400, 404, 400, 400, 403)
 MATRIX = {
     "static": ("GET", PUBLIC),
     "web.home": ("GET", PUBLIC),
-    "web.healthz": ("GET", PUBLIC),
+    "ops.healthz": ("GET", PUBLIC),
+    "ops.readyz": ("GET", PUBLIC),
+    "jobs.status": ("GET", row(302, 200, 404, 200, 404, 404)),
     "auth.login": ("GET", PUBLIC),
     "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302)),
     "fieldwork.evaluations": ("GET", SIGNED_IN),
@@ -88,6 +90,10 @@ def world(app, client, field, sign_in, api_post, household_record):
     assert client.post(f"/evaluations/{field.evaluation_id}/recheck",
                        data={"size": "1", "seed": "5"}).status_code == 302
     sign_in(None)
+    queue = app.extensions["evaluator.jobs"]  # a job about the evaluation: its lead sees it
+    job = queue.enqueue("report.pdf", {"pdf": "matrix"},
+                        {"evaluation_id": field.evaluation_id, "lang": "zh", "draft": True})
+    assert queue.wait(job, 60).state in ("done", "failed")
     with app.extensions["evaluator.sessionmaker"]() as db:
         token = db.scalar(select(Attachment.token))
         recheck = db.scalar(select(Recheck.id))
@@ -95,7 +101,7 @@ def world(app, client, field, sign_in, api_post, household_record):
     return {
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
-        "token": token, "fmt": "csv", "filename": "app.css",
+        "token": token, "fmt": "csv", "filename": "app.css", "job": job,
     }
 
 
