@@ -112,8 +112,13 @@ class Stack:
         self._wait_ready()
 
     def stop(self) -> None:
+        """End every process (newest first), the database last; one that will not stop does
+        not keep the others running."""
         for name in reversed(list(self.processes)):
-            self._end(name)
+            try:
+                self._end(name)
+            except Exception as exc:  # noqa: BLE001 - go on with the rest
+                print(f"stack: could not stop {name}: {exc}", file=sys.stderr)
         if self._pg_started:
             subprocess.run(_as_postgres([str(PGBIN / "pg_ctl"), "-D", str(self.pgdata), "-m",
                                          "fast", "-w", "stop"]), capture_output=True)
@@ -262,16 +267,14 @@ def serve_stack(workers: int, queue_workers: int, s3: bool) -> None:
     """Start the stack, print its address and environment, stop it on Ctrl-C or SIGTERM."""
     stack = Stack(web_workers=workers, queue_workers=queue_workers, s3=s3)
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # SIGINT too: a shell may
+        signal.signal(number, lambda *_: stopping.append(1))      # have it ignored for us
     with stack:
-        print(f"evaluator stack ready at {stack.url} (Ctrl-C stops and removes it)")
+        print(f"evaluator stack ready at {stack.url} (Ctrl-C stops and removes it)", flush=True)
         print("its environment, for `evaluator` commands against it:")
         for key in sorted(stack.env):
             if key.startswith(("EVALUATOR_", "AWS_")):
-                print(f"  export {key}={stack.env[key]}")
-        try:
-            while not stopping:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+                print(f"  export {key}={stack.env[key]}", flush=True)
+        while not stopping:
+            time.sleep(0.5)
         print("stopping the stack", file=sys.stderr)

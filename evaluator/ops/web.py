@@ -1,9 +1,9 @@
 """Static files and proxy headers for a production start.
 
 Static files: WhiteNoise serves ``evaluator/static`` with gzip and brotli versions made once
-at start (in the instance folder) and ``Cache-Control: max-age=<a year>, immutable``; every
-static URL the app makes carries ``?v=<content hash>`` of its file, so a changed file gets a
-new URL and a year-long cache is safe. A reverse proxy in front may serve ``/static/`` itself
+at start (in the instance folder) and ``Cache-Control: max-age=315360000, public, immutable``
+(WhiteNoise's "forever"); every static URL the app makes carries ``?v=<content hash>`` of its
+file, so a changed file gets a new URL and caching for good is safe. A reverse proxy in front may serve ``/static/`` itself
 instead (README, Deploying); then these headers are what it should copy.
 
 Proxy headers: with ``PROXY_COUNT`` = N > 0 (the number of proxies in front, usually 1),
