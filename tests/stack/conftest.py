@@ -1,5 +1,9 @@
 """The local production stack (evaluator.ops.stack), started once for these tests: PostgreSQL,
-Redis, an S3-compatible server, gunicorn with 2 workers and 2 queue workers."""
+Redis, an S3-compatible server, gunicorn with 2 workers and 2 queue workers.
+
+They run when asked for by marker (``pytest -m stack``, as ``make test-stack`` and so
+``make test`` do); a plain ``pytest`` run (the SQLite suite) skips them, saying how to run them.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ import pytest
 from evaluator.ops.stack import Stack
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    asked = "stack" in (config.getoption("markexpr") or "").replace("not stack", "")
     for item in items:
         if "tests/stack/" in str(item.fspath):
             item.add_marker(pytest.mark.stack)
+            if not asked:
+                item.add_marker(pytest.mark.skip(reason="the production stack: make test-stack"))
 
 
 @pytest.fixture(scope="session")
