@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -162,18 +161,3 @@ def test_the_web_app_renders_on_a_queue_worker_and_serves_photos_from_s3(stack, 
     assert storage.get(f"attachments/1/{token}") == PNG  # in the bucket
     with tablet.open(stack.url + url) as response:
         assert response.read() == PNG
-
-
-def test_a_worker_stopped_with_sigterm_leaves_cleanly(stack):
-    stack.start_queue_worker(9)
-    log = stack.folder / "logs" / "queue-9.log"
-    deadline = time.monotonic() + 60
-    while "cleaning group registries" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "Listening on" in log.read_text()
-    time.sleep(1)  # idle: listening, its start-up maintenance done
-    process = stack.processes["queue-9"]
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(60) == 0, log.read_text()[-2000:]
-    assert "warm shut down requested" in log.read_text()
-    stack.processes.pop("queue-9")
