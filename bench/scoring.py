@@ -257,7 +257,7 @@ def build_database(folder: Path, path: Path, bundle):
     from evaluator.fieldwork.forms import survey_of
     from evaluator.fieldwork.logic import FormModel
     from evaluator.fieldwork.manage import operations
-    from evaluator.fieldwork.manage.demo import _records, _same_draw
+    from evaluator.fieldwork.manage.demo import bundle_records, check_same_draw
     from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
     from evaluator.fieldwork.models import Finding, Household, Submission
     from evaluator.fieldwork.queries import survey_versions
@@ -310,7 +310,7 @@ def build_database(folder: Path, path: Path, bundle):
         operations.draw_sample(db, lead, evaluation, seed=plan["seed"],
                                min_per_stratum=plan.get("min_per_stratum", 0),
                                reserve=plan.get("reserve_per_stratum", 0), **plan["parameters"])
-        _same_draw(db, evaluation, bundle)
+        check_same_draw(db, evaluation, bundle)
         system = versions["system"]
         model = FormModel(survey_of(system.key, system.version, system.content))
         known = dict(db.execute(select(Household.household_id, Household.data)
@@ -328,7 +328,7 @@ def build_database(folder: Path, path: Path, bundle):
                      "data": r.answers, "body_hash": r.body_hash, "review_state": "approved",
                      "started_at": r.started_at, "ended_at": r.ended_at,
                      "device_id": r.device_id[:120]}
-                    for r in _records(bundle, source, data)]
+                    for r in bundle_records(bundle, source, data)]
             for first in range(0, len(rows), 5000):
                 db.execute(insert(Submission), rows[first:first + 5000])
         judges = dict(zip(names, (lead, *evaluators), strict=True))

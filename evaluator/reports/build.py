@@ -458,7 +458,7 @@ def _batch_job(args: tuple[str, str, str, bool, str | None, str | None, bool]) -
                      rss, traced)
 
 
-def _warm_up(lang: str, rubric_path: str | None, surveys_dir: str | None, html: bool) -> None:
+def batch_warm_up(lang: str, rubric_path: str | None, surveys_dir: str | None, html: bool) -> None:
     """Load what every report needs once, before forking, so workers share it: the bundle
     reader, checker and scoring (with numpy and scipy: about 0.8 s to import), the definitions,
     the templates, and for PDFs WeasyPrint (about a second to import), the font check and a
@@ -484,7 +484,7 @@ def _warm_up(lang: str, rubric_path: str | None, surveys_dir: str | None, html: 
     gc.freeze()
 
 
-def _worker_init() -> None:
+def batch_worker_init() -> None:
     """A batch worker does nothing but reports: the collector's thresholds stay as high as a
     render sets them (reading and checking a bundle allocates much and frees it by reference
     counting; each render collects its own document)."""
@@ -519,7 +519,7 @@ def build_batch(
     tasks = [(str(p), str(target / (_report_name(p) + suffix)), lang, html,
               str(rubric_path) if rubric_path else None,
               str(surveys_dir) if surveys_dir else None, trace_memory) for p in paths]
-    _warm_up(lang, tasks[0][4] if tasks else None, tasks[0][5] if tasks else None, html)
+    batch_warm_up(lang, tasks[0][4] if tasks else None, tasks[0][5] if tasks else None, html)
     results: list[BatchItem] = []
     if jobs == 1 or len(tasks) <= 1:
         for task in tasks:
@@ -534,7 +534,7 @@ def build_batch(
     context = multiprocessing.get_context(method)
     # maxtasksperchild bounds what one worker can accumulate over a long batch.
     with context.Pool(processes=min(jobs, len(tasks)), maxtasksperchild=50,
-                      initializer=_worker_init) as pool:
+                      initializer=batch_worker_init) as pool:
         for item in pool.imap_unordered(_batch_job, tasks):
             results.append(item)
             if progress is not None:

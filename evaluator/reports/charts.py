@@ -124,7 +124,7 @@ def _char_em(ch: str) -> float:
     return 0.45
 
 
-def _text_width(text: str, size: float) -> float:
+def text_width(text: str, size: float) -> float:
     """Estimated width: CJK and full-width characters are 1 em, Latin letters a little over
     half an em (a generous estimate, so a fitted label never runs into the plot)."""
     return sum(_char_em(ch) for ch in text) * size
@@ -132,11 +132,11 @@ def _text_width(text: str, size: float) -> float:
 
 def _fit(text: str, size: float, max_width: float) -> str:
     """Shorten a label with an ellipsis so it fits its column (the tables carry the full name)."""
-    if _text_width(text, size) <= max_width:
+    if text_width(text, size) <= max_width:
         return text
     out = ""
     for ch in text:
-        if _text_width(out + ch + "…", size) > max_width:
+        if text_width(out + ch + "…", size) > max_width:
             break
         out += ch
     return out + "…"
@@ -508,21 +508,21 @@ def interval_plot(
 
     # Legend: what the marks mean, in words (not colour alone).
     ly = bottom + 38
-    legend_width = (14 + _text_width(words["estimate"], 10) + 16 + 28 + _text_width(words["ci"], 10)
-                    + 16 + 12 + _text_width(words["target_line"], 10) + 16 + 24
-                    + _text_width(words["meets_zone"], 10))
+    legend_width = (14 + text_width(words["estimate"], 10) + 16 + 28 + text_width(words["ci"], 10)
+                    + 16 + 12 + text_width(words["target_line"], 10) + 16 + 24
+                    + text_width(words["meets_zone"], 10))
     lx = max(8.0, min(x0, width - 8 - legend_width))
     parts.append(f'<circle cx="{_n(lx + 5)}" cy="{_n(ly - 4)}" r="4.5" fill="{BLUE}"/>')
     parts.append(_text(lx + 14, ly, words["estimate"], size=10, fill=MUTED))
-    lx += 14 + _text_width(words["estimate"], 10) + 16
+    lx += 14 + text_width(words["estimate"], 10) + 16
     parts.append(f'<line x1="{_n(lx)}" y1="{_n(ly - 4)}" x2="{_n(lx + 22)}" y2="{_n(ly - 4)}" '
                  f'stroke="{BLUE}" stroke-width="2.5"/>')
     parts.append(_text(lx + 28, ly, words["ci"], size=10, fill=MUTED))
-    lx += 28 + _text_width(words["ci"], 10) + 16
+    lx += 28 + text_width(words["ci"], 10) + 16
     parts.append(f'<line x1="{_n(lx + 4)}" y1="{_n(ly - 11)}" x2="{_n(lx + 4)}" y2="{_n(ly + 3)}" '
                  f'stroke="{INK}" stroke-width="2"/>')
     parts.append(_text(lx + 12, ly, words["target_line"], size=10, fill=MUTED))
-    lx += 12 + _text_width(words["target_line"], 10) + 16
+    lx += 12 + text_width(words["target_line"], 10) + 16
     parts.append(f'<rect x="{_n(lx)}" y="{_n(ly - 10)}" width="18" height="12" fill="{GREEN}" '
                  f'fill-opacity="0.13" stroke="{GRID}" stroke-width="0.5"/>')
     parts.append(_text(lx + 24, ly, words["meets_zone"], size=10, fill=MUTED))

@@ -26,10 +26,10 @@ PREFERRED_FAMILIES = (
 )
 
 # Positive results only: a font installed while the process runs is found on the next call.
-_found: str | None = None
+found_family: str | None = None
 
 
-def _fc_list_chinese() -> str:
+def fc_list_chinese() -> str:
     """Return fontconfig's list of families that cover Chinese (one font per line)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
@@ -48,7 +48,7 @@ def _fc_list_chinese() -> str:
 def cjk_families() -> list[str]:
     """Every installed font family that covers Chinese, sorted, each name once."""
     families: set[str] = set()
-    for line in _fc_list_chinese().splitlines():
+    for line in fc_list_chinese().splitlines():
         # A font with localised names lists them comma-separated; each one is a valid name.
         for name in line.split(","):
             name = name.strip()
@@ -63,9 +63,9 @@ def check_cjk_font(*, refresh: bool = False) -> str:
     The preferred Simplified-Chinese family comes first; any other Chinese-capable family
     is accepted (the render's missing-glyph check still guards the output).
     """
-    global _found
-    if _found is not None and not refresh:
-        return _found
+    global found_family
+    if found_family is not None and not refresh:
+        return found_family
     families = cjk_families()
     if not families:
         raise ReportError(
@@ -73,5 +73,5 @@ def check_cjk_font(*, refresh: bool = False) -> str:
             f"boxes instead of characters; install one with: {INSTALL_HINT}"
         )
     chosen = next((f for f in PREFERRED_FAMILIES if f in families), families[0])
-    _found = chosen
+    found_family = chosen
     return chosen

@@ -227,14 +227,14 @@ def _fewer_collections() -> Iterator[None]:
 _state = threading.local()
 
 
-def _font_config() -> FontConfiguration:
+def thread_font_config() -> FontConfiguration:
     config = getattr(_state, "font_config", None)
     if config is None:
         config = _state.font_config = FontConfiguration()
     return config
 
 
-def _report_stylesheet(font_config: FontConfiguration) -> CSS:
+def report_stylesheet(font_config: FontConfiguration) -> CSS:
     """report.css, parsed once per thread (fetched through the restricted fetcher, as a
     ``<link>`` would be); raises ReportError if it cannot be read."""
     path = (REPORT_TEMPLATES_DIR / "report.css").resolve()
@@ -352,10 +352,10 @@ def render_pdf(
         raise ValueError(f"cannot write the PDF: folder {target.parent} does not exist")
 
     check_cjk_font()
-    font_config = _font_config()
+    font_config = thread_font_config()
     stylesheets = []
     if STYLESHEET_LINK in html:  # a report template: the stylesheet parsed once, not per render
-        stylesheets.append(_report_stylesheet(font_config))
+        stylesheets.append(report_stylesheet(font_config))
         html = html.replace(STYLESHEET_LINK, "", 1)
     fonts_done = time.perf_counter()
 

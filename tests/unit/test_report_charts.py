@@ -54,5 +54,5 @@ def test_wider_labels_fit_and_the_legend_stays_inside_the_chart():
     for text in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
         x = float(text.get("x"))
         if text.get("text-anchor", "start") == "start":
-            estimate = charts._text_width("".join(text.itertext()), float(text.get("font-size")))
+            estimate = charts.text_width("".join(text.itertext()), float(text.get("font-size")))
             assert x + estimate <= width + 1, "".join(text.itertext())

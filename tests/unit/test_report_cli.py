@@ -71,8 +71,8 @@ def test_a_broken_bundle_lists_its_problems_and_writes_nothing(bundles, tmp_path
 
 
 def test_a_missing_cjk_font_is_a_clear_error_before_rendering(bundles, tmp_path, monkeypatch):
-    monkeypatch.setattr(fonts, "_found", None)
-    monkeypatch.setattr(fonts, "_fc_list_chinese", lambda: "")
+    monkeypatch.setattr(fonts, "found_family", None)
+    monkeypatch.setattr(fonts, "fc_list_chinese", lambda: "")
     out = tmp_path / "report.pdf"
     result = invoke(str(bundles["paths"][0]), "--out", str(out))
     assert result.exit_code == 1

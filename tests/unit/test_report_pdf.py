@@ -358,8 +358,8 @@ def test_a_character_no_font_has_fails_the_render_even_with_weasyprint_quietened
 
 
 def test_missing_cjk_font_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(fonts, "_found", None)
-    monkeypatch.setattr(fonts, "_fc_list_chinese", lambda: "")
+    monkeypatch.setattr(fonts, "found_family", None)
+    monkeypatch.setattr(fonts, "fc_list_chinese", lambda: "")
     with pytest.raises(ReportError, match="apt-get install fonts-noto-cjk"):
         fonts.check_cjk_font()
     with pytest.raises(ReportError, match="apt-get install fonts-noto-cjk"):
@@ -367,18 +367,18 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch):
 
 
 def test_missing_fc_list_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(fonts, "_found", None)
+    monkeypatch.setattr(fonts, "found_family", None)
     monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
     with pytest.raises(ReportError, match="fc-list.*fonts-noto-cjk"):
         fonts.check_cjk_font()
 
 
 def test_simplified_chinese_family_is_preferred(monkeypatch):
-    monkeypatch.setattr(fonts, "_found", None)
+    monkeypatch.setattr(fonts, "found_family", None)
     listing = "Noto Sans CJK JP,Noto Sans CJK JP Regular\nNoto Serif CJK SC\nNoto Sans CJK SC\n"
-    monkeypatch.setattr(fonts, "_fc_list_chinese", lambda: listing)
+    monkeypatch.setattr(fonts, "fc_list_chinese", lambda: listing)
     assert fonts.check_cjk_font() == "Noto Sans CJK SC"
-    monkeypatch.setattr(fonts, "_fc_list_chinese", lambda: "WenQuanYi Zen Hei\n")
+    monkeypatch.setattr(fonts, "fc_list_chinese", lambda: "WenQuanYi Zen Hei\n")
     assert fonts.check_cjk_font() == "Noto Sans CJK SC"  # cached until refreshed
     assert fonts.check_cjk_font(refresh=True) == "WenQuanYi Zen Hei"
 

@@ -15,8 +15,8 @@ from evaluator.bundle.demo import write_demo
 from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK
 from evaluator.reports import pdf as pdf_module
 from evaluator.reports.build import (
-    _warm_up,
-    _worker_init,
+    batch_warm_up,
+    batch_worker_init,
     chart_image,
     load_scored,
     render_report_html,
@@ -68,10 +68,10 @@ def test_the_stylesheet_is_fetched_once_per_thread_and_after_a_reset(monkeypatch
     second = render_pdf(minimal("<h2>标题</h2><p>正文</p>"))
     assert first == second
     assert len(asked) == 1 and asked[0].endswith("/templates/report/report.css")
-    config = pdf_module._font_config()
+    config = pdf_module.thread_font_config()
 
     other: list = []
-    thread = threading.Thread(target=lambda: other.append(pdf_module._font_config()))
+    thread = threading.Thread(target=lambda: other.append(pdf_module.thread_font_config()))
     thread.start()
     thread.join()
     assert other[0] is not config  # Pango objects stay with their thread
@@ -83,7 +83,7 @@ def test_the_stylesheet_is_fetched_once_per_thread_and_after_a_reset(monkeypatch
 
 def test_a_page_without_the_stylesheet_link_is_rendered_as_given(monkeypatch):
     asked: list[str] = []
-    monkeypatch.setattr(pdf_module, "_report_stylesheet",
+    monkeypatch.setattr(pdf_module, "report_stylesheet",
                         lambda config: asked.append("parsed") or None)
     html = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><p>正文</p></body></html>'
     assert render_pdf(html).startswith(b"%PDF-")
@@ -108,7 +108,7 @@ def test_gc_thresholds_are_raised_during_a_render_and_restored(monkeypatch):
 def test_a_batch_warm_up_freezes_what_it_loaded():
     gc.unfreeze()
     try:
-        _warm_up("zh", None, None, html=False)
+        batch_warm_up("zh", None, None, html=False)
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
@@ -117,7 +117,7 @@ def test_a_batch_warm_up_freezes_what_it_loaded():
 def test_a_batch_worker_keeps_the_raised_thresholds():
     before = gc.get_threshold()
     try:
-        _worker_init()
+        batch_worker_init()
         assert gc.get_threshold() == GC_THRESHOLDS
     finally:
         gc.set_threshold(*before)

@@ -1,4 +1,5 @@
-"""The package's shape: no import cycle between evaluator's modules.
+"""The package's shape: no import cycle between evaluator's modules, and tests and benches that
+use only its public names (what they need is public, so it can be relied on).
 
 The graph is read from the source (ast), so an import inside a function or under
 ``TYPE_CHECKING`` counts as an arrow too: it still ties the two modules together.
@@ -107,3 +108,54 @@ def test_the_graph_sees_lazy_and_type_checking_imports():
 
 def test_no_module_of_the_package_imports_itself_back():
     assert cycles(import_graph()) == []
+
+
+def private_uses(path: Path) -> list[str]:
+    """Underscore names of evaluator a test or bench file imports, reads off a module, or
+    monkeypatches (``setattr(module, "_name", ...)``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()
+    found = []
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("evaluator"):
+            for alias in node.names:
+                if private(alias.name):
+                    found.append(f"{path.name}:{node.lineno} imports {node.module}.{alias.name}")
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules.update((a.asname or a.name.split(".")[0]) for a in node.names
+                           if a.name.startswith("evaluator"))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and private(node.attr)
+                and isinstance(node.value, ast.Name) and node.value.id in modules):
+            found.append(f"{path.name}:{node.lineno} reads {node.value.id}.{node.attr}")
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "setattr"
+              and len(node.args) >= 2 and isinstance(node.args[0], ast.Name)
+              and node.args[0].id in modules and isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[1].value, str) and private(node.args[1].value)):
+            found.append(f"{path.name}:{node.lineno} patches {node.args[0].id}.{node.args[1].value}")
+    return found
+
+
+def test_the_private_name_finder_finds_each_kind_of_use(tmp_path):
+    sample = tmp_path / "test_sample.py"
+    sample.write_text("from evaluator.reports import fonts\n"
+                      "from evaluator.reports.build import _helper, public\n"
+                      "fonts._cache\n"
+                      "monkeypatch.setattr(fonts, '_found', None)\n"
+                      "monkeypatch.setattr(fonts, 'found', None)\n"
+                      "fonts.__name__\n")
+    assert private_uses(sample) == ["test_sample.py:2 imports evaluator.reports.build._helper",
+                                    "test_sample.py:3 reads fonts._cache",
+                                    "test_sample.py:4 patches fonts._found"]
+
+
+def test_tests_and_benches_use_only_public_names():
+    root = PACKAGE.parent
+    files = sorted([*(root / "tests").rglob("*.py"), *(root / "bench").glob("*.py")])
+    assert files
+    assert [use for path in files for use in private_uses(path)] == []

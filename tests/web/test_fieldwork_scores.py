@@ -212,16 +212,16 @@ def test_cells_the_csv_reader_might_not_give_back_take_the_written_files(app, va
 
 def test_a_field_named_like_paradata_is_written_as_the_dict_row_was():
     from evaluator.bundle.writer import row_cells
-    from evaluator.fieldwork.exports.files import PARADATA, _clashes, _with
+    from evaluator.fieldwork.exports.files import PARADATA, clashing_columns, with_extra_cells
 
     fields = ["household_id", "device_id", "note", "submitter"]
     answers = ["CG001", "from the form", "x", "someone"]
     paradata = ["uuid:1", "2026-11-03T01:00:00Z", "tablet", "approved", "f-evaluator"]
     row = dict(zip(fields, answers, strict=True))
     row.update(zip(PARADATA, paradata, strict=True))
-    assert _with(list(answers), paradata, _clashes(fields, PARADATA)) == \
+    assert with_extra_cells(list(answers), paradata, clashing_columns(fields, PARADATA)) == \
         row_cells(fields + list(PARADATA), row)
-    assert _with(["a"], ["k"], _clashes(["v"], ("KEY",))) == ["a", "k"]
+    assert with_extra_cells(["a"], ["k"], clashing_columns(["v"], ("KEY",))) == ["a", "k"]
 
 
 def test_a_plan_without_roster_hash_has_the_roster_file_compared(app, varied):

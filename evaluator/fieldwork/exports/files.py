@@ -291,10 +291,11 @@ def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Sur
     submissions = _counted_rows(db, evaluation, source, states)
     users = _usernames(db, (s.submitter_id for s in submissions))
     fields = [n for n, f in survey.fields.items() if not f.repeat]
-    clashes = _clashes(fields, PARADATA)
+    clashes = clashing_columns(fields, PARADATA)
     rows = []
     repeat_fields = {r: _repeat_fields(survey, r) for r in _repeats(survey)}
-    repeat_clashes = {r: _clashes(names, ("PARENT_KEY", "KEY")) for r, names in repeat_fields.items()}
+    repeat_clashes = {r: clashing_columns(names, ("PARENT_KEY", "KEY"))
+                      for r, names in repeat_fields.items()}
     repeats: dict[str, list[list[str]]] = {r: [] for r in repeat_fields}
     masks = field_masks(survey)
     maskers = _positions(masks, fields)
@@ -306,13 +307,13 @@ def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Sur
         paradata = [key, _stamp(s.received_at), "" if s.device_id is None else str(s.device_id),
                     "" if s.review_state is None else str(s.review_state),
                     user.username if user else ""]
-        rows.append(_with(_masked(
+        rows.append(with_extra_cells(_masked(
             ["" if (v := get(n, "")) is None or isinstance(v, list) else str(v)
              for n in fields], maskers), paradata, clashes))
         for repeat, names in repeat_fields.items():
             for i, instance in enumerate(get(repeat, []) or [], start=1):
                 item = instance.get
-                repeats[repeat].append(_with(_masked(
+                repeats[repeat].append(with_extra_cells(_masked(
                     ["" if (v := item(n, "")) is None or isinstance(v, list) else str(v)
                      for n in names], repeat_maskers[repeat]),
                     [key, f"{key}/{repeat}[{i}]"], repeat_clashes[repeat]))
@@ -322,12 +323,12 @@ def _source_tables(db: Session, evaluation: Evaluation, source: str, survey: Sur
     return tables
 
 
-def _clashes(fields: list[str], extra: tuple[str, ...]) -> list[tuple[int, int]]:
+def clashing_columns(fields: list[str], extra: tuple[str, ...]) -> list[tuple[int, int]]:
     """(field position, extra position) of each extra column that is also a field's name."""
     return [(fields.index(name), j) for j, name in enumerate(extra) if name in fields]
 
 
-def _with(cells: list[str], extra: list[str], clashes: list[tuple[int, int]]) -> list[str]:
+def with_extra_cells(cells: list[str], extra: list[str], clashes: list[tuple[int, int]]) -> list[str]:
     """A row's field cells then its extra cells; a field named like an extra column holds the
     extra value (the dict row's update replaced it), as ``row_cells`` would write it."""
     for field_at, extra_at in clashes:

@@ -67,7 +67,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
     operations.draw_sample(db, lead, evaluation, seed=plan["seed"],
                            min_per_stratum=plan.get("min_per_stratum", 0),
                            reserve=plan.get("reserve_per_stratum", 0), **parameters)
-    _same_draw(db, evaluation, bundle)
+    check_same_draw(db, evaluation, bundle)
     system_version = surveys["system"]
     model = FormModel(survey_of(system_version.key, system_version.version,
                                 system_version.content))
@@ -88,7 +88,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
         data = bundle.sources.get(source)
         if data is None:
             continue
-        for record in _records(bundle, source, data):
+        for record in bundle_records(bundle, source, data):
             if record.household_id in left:
                 continue
             store_submission(db, lead, evaluation, record, storage=storage)
@@ -126,7 +126,7 @@ def _drawn(db: Session, evaluation: Evaluation) -> list[str]:
         Household.evaluation_id == evaluation.id, SampleDraw.role == "sample")))
 
 
-def _same_draw(db: Session, evaluation: Evaluation, bundle) -> None:
+def check_same_draw(db: Session, evaluation: Evaluation, bundle) -> None:
     """The database's draw must be the bundle's sample.csv (same roster, same seed)."""
     drawn = {(h, r, o) for h, r, o in db.execute(
         select(Household.household_id, SampleDraw.role, SampleDraw.draw_order)
@@ -137,7 +137,7 @@ def _same_draw(db: Session, evaluation: Evaluation, bundle) -> None:
         raise OperationError("the redrawn demo sample differs from sample.csv")
 
 
-def _records(bundle, source: str, data) -> list[SubmissionIn]:
+def bundle_records(bundle, source: str, data) -> list[SubmissionIn]:
     repeats: dict[str, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for name, repeat in data.repeats.items():
         for row, parent in zip(repeat.rows, repeat.parent_keys, strict=True):
