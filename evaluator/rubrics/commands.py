@@ -155,7 +155,7 @@ def _add_survey(
         problems = list(survey_problems(data, name))
         if not problems:
             survey = build_survey(data, name)
-    if problems:
+    if problems or survey is None:
         result.problems.extend(problems)
         if isinstance(declared_id, str):
             unchecked.add(declared_id)

@@ -212,6 +212,8 @@ class Indicator:
         5.0
         """
         if self.method == "judgement":
+            if not self.scale:
+                raise ValueError(f"judgement indicator {self.code} has no scale")
             share = estimate / self.scale
             return self.points * min(1.0, max(0.0, share))
         if self.direction not in ("higher", "lower"):
@@ -222,6 +224,8 @@ class Indicator:
                 if better(estimate, step.at):
                     return step.points
             return 0.0
+        if self.target is None or self.floor is None:
+            raise ValueError(f"indicator {self.code} has neither steps nor a target and floor")
         if better(estimate, self.target):
             return self.points
         if better(self.floor, estimate):
@@ -480,7 +484,8 @@ def _indicator(raw: Mapping, dimension: str, where: str) -> Indicator:
         applies=_expression(raw.get("applies")),
         condition=_expression(raw.get("condition")),
         value=_expression(raw.get("value")),
-        right=Right(right["source"], _expression(right["value"])) if right else None,
+        right=Right(right["source"], Expression(right["value"], parse(right["value"])))
+        if right else None,
         compare=raw.get("compare"),
         tolerance=(
             Tolerance(_number(tolerance.get("absolute")), _number(tolerance.get("relative")))

@@ -235,12 +235,13 @@ def _step_problems(
         out.keys(swhere, step, ("at", "points"), (), "a step")
         at_ok = "at" in step and _check_in_range(out, swhere, "at", step["at"], low, high, unit)
         got = step.get("points")
-        points_ok = "points" in step and is_number(got) and got >= 0
+        good = got if "points" in step and is_number(got) and got >= 0 else None
+        points_ok = good is not None
         if "points" in step and not points_ok:
             out.add(swhere, f"points must be a number, 0 or more, not {got!r}")
-        if points_ok and points is not None and got > points + EPSILON:
+        if good is not None and points is not None and good > points + EPSILON:
             out.add(swhere, f"points {fmt(got)} exceed the indicator's {fmt(points)}")
-        if i == 0 and points_ok and points is not None and abs(got - points) > EPSILON:
+        if i == 0 and good is not None and points is not None and abs(good - points) > EPSILON:
             out.add(
                 swhere,
                 f"the first (best) step gives {fmt(got)} points, not the indicator's "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from evaluator.definitions.problems import Problem
 
@@ -21,8 +21,9 @@ EPSILON = 1e-9
 # --------------------------------------------------------------------------- small value checks
 
 
-def is_number(value: Any) -> bool:
-    """A YAML number (``True`` is not one, although Python thinks it is an int)."""
+def is_number(value: Any) -> TypeGuard[float]:
+    """A YAML number (``True`` is not one, although Python thinks it is an int); where it
+    holds, the type checker knows the value is a number."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -86,11 +87,12 @@ class Collector:
             elif one_line and "\n" in text.strip():
                 self.add(where, f"{language} must be one line")
 
-    def code(self, where: str, value: Any) -> bool:
+    def code(self, where: str, value: Any) -> str | None:
+        """``value`` when it is a valid code; otherwise None, and the problem is added."""
         if not isinstance(value, str) or not CODE_PATTERN.match(value):
             self.add(
                 where,
                 f"code {value!r} must start with a letter and use only letters, digits, _ . -",
             )
-            return False
-        return True
+            return None
+        return value

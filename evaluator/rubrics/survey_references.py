@@ -90,25 +90,22 @@ def survey_reference_problems(
             out.add(join("sources", str(name)), f"survey '{survey_id}' was not found ({known})")
 
     for where, indicator in _indicators(data):
-        survey = (
-            by_source.get(indicator.get("source"))
-            if isinstance(indicator.get("source"), str)
-            else None
-        )
-        if survey is not None:
+        source = indicator.get("source")
+        used = by_source.get(source) if isinstance(source, str) else None
+        if used is not None:
             for key in EXPRESSION_KEYS:
                 if isinstance(indicator.get(key), str):
-                    _field_reference_problems(out, join(where, key), indicator[key], survey)
+                    _field_reference_problems(out, join(where, key), indicator[key], used)
             for key in ("items", "fields"):
                 names = indicator.get(key)
                 if isinstance(names, list):
                     for name in names:
-                        if isinstance(name, str) and name not in survey.fields:
+                        if isinstance(name, str) and name not in used.fields:
                             out.add(
-                                join(where, key), f"{name} is not a field of survey '{survey.id}'"
+                                join(where, key), f"{name} is not a field of survey '{used.id}'"
                             )
             if indicator.get("method") == "checklist":
-                _checklist_answer_problems(out, where, indicator, survey)
+                _checklist_answer_problems(out, where, indicator, used)
         right = indicator.get("right")
         if isinstance(right, Mapping) and isinstance(right.get("source"), str):
             right_survey = by_source.get(right["source"])
@@ -131,7 +128,7 @@ def _field_reference_problems(out: Collector, where: str, text: str, survey: Sur
     for name, literal in choice_literals(node):
         field_ = survey.fields.get(name)
         choices = _choice_names(survey, field_)
-        if choices is not None and literal and literal not in choices:  # '' tests for blank
+        if field_ is not None and choices is not None and literal and literal not in choices:  # '' tests for blank
             out.add(
                 where,
                 f"'{literal}' is not a choice of {name} (list {field_.list_name}: {', '.join(choices)})",

@@ -188,7 +188,7 @@ def _dimension_problems(
             continue
         out.keys(where, dimension, DIMENSION_REQUIRED, DIMENSION_OPTIONAL, "a dimension")
         code = dimension.get("code")
-        if "code" in dimension and out.code(where, code):
+        if "code" in dimension and (code := out.code(where, code)):
             if code in seen.dimensions:
                 out.add(
                     where, f"dimension code '{code}' is already used by {seen.dimensions[code]}"
@@ -256,7 +256,7 @@ def _indicator_problems(
             out.add(where, f"an indicator needs '{key}'")
 
     code = indicator.get("code")
-    if "code" in indicator and out.code(where, code):
+    if "code" in indicator and (code := out.code(where, code)):
         if code in seen.indicators:
             out.add(where, f"indicator code '{code}' is already used by {seen.indicators[code]}")
         else:
@@ -287,7 +287,7 @@ def _indicator_problems(
                     where,
                     f"points {fmt(points)} exceed the dimension's {fmt(dimension_points)}",
                 )
-    if spec is None:
+    if spec is None or not isinstance(method, str):  # a known method is a str
         return usable
 
     parameter_problems(out, where, indicator, method, spec)
