@@ -199,6 +199,8 @@ def _call(node: Call, frame: Frame, today: str) -> Col:
         value = _to_boolean(args[0], size)
         return Col(BOOL, (not value) if args[0].constant else ~value, args[0].constant)
     impl = FUNCTIONS[name].impl
+    if impl is None:  # a lazy function has no column form: the caller evaluates row by row
+        raise TypeError(f"{name}() has no column form")
     columns = [i for i, a in enumerate(args) if not a.constant]
     if not columns:
         return _narrow_scalar(impl(*(a.data for a in args)))

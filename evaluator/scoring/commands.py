@@ -62,13 +62,14 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
         rubric = load_rubric(rubric_path, surveys)
     else:
         ref = bundle.meta.rubric
-        rubric = shipped_rubric(ref, surveys)
-        if rubric is None:
+        shipped = shipped_rubric(ref, surveys)
+        if shipped is None:
             raise DefinitionError([Problem(
                 "evaluation.yaml", "rubric",
                 f"no rubric {ref.id} {ref.version} among the shipped rubrics in {RUBRICS_DIR}; "
                 "give one with --rubric",
             )])
+        rubric = shipped
     all_problems = check_files(files, surveys, rubric, bundle=bundle, read_problems=problems + read_problems)
     if all_problems:
         raise DefinitionError(all_problems)

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evaluator.scoring.types import ScoringData
 from evaluator.scoring.units import SourceUnits
 
+if TYPE_CHECKING:
+    from evaluator.rubrics.definition import Rubric
+
 
 class Context:
     """What every method needs: the data, units per source (built once), strata and N_h."""
 
-    def __init__(self, rubric: Any, data: ScoringData):
+    def __init__(self, rubric: Rubric, data: ScoringData):
         self.rubric = rubric
         self.data = data
         self.roster, counted = data.index()
@@ -72,7 +75,7 @@ class Context:
         return found
 
 
-def pass_share(rubric: Any) -> float:
+def pass_share(rubric: Rubric) -> float:
     """The lowest passing band's min over the total (0.6 for 60/100): the bar for judged methods."""
     passing = [float(b.min) for b in rubric.bands if float(b.min) > 0]
     total = float(rubric.total)

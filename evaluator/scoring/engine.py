@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import math
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluator.scoring import methods
 from evaluator.scoring.context import Context
@@ -24,6 +24,10 @@ from evaluator.scoring.types import (
     VetoResult,
     text_dict,
 )
+
+if TYPE_CHECKING:
+    from evaluator.bundle.model import Bundle
+    from evaluator.rubrics.definition import Rubric
 
 ESTIMATED = {
     "rate": methods.rate,
@@ -39,7 +43,7 @@ UNSAMPLED = {
 METHODS = (*ESTIMATED, *UNSAMPLED, "veto")
 
 
-def score(rubric: Any, data: ScoringData | Any) -> ScoreSheet:
+def score(rubric: Rubric, data: ScoringData | Bundle) -> ScoreSheet:
     """Score ``data`` (``ScoringData``, or a loaded ``Bundle``) against ``rubric`` (a ``Rubric``).
 
     Raises ``ValueError`` for input that cannot be scored at all (a rubric method this engine
@@ -59,7 +63,7 @@ def score(rubric: Any, data: ScoringData | Any) -> ScoreSheet:
             gc.enable()
 
 
-def _score(rubric: Any, data: ScoringData) -> ScoreSheet:
+def _score(rubric: Rubric, data: ScoringData) -> ScoreSheet:
     ctx = Context(rubric, data)
     results: list[IndicatorResult] = []
     caps: list[VetoResult] = []

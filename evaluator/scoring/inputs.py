@@ -93,14 +93,14 @@ def _repeat_lists(data: Any) -> dict[str, list[list[Any]]]:
         repeat = repeats[name]
         parents: dict[str, int | None] = {}
         fields = [f for f in repeat.fields if f not in out]
-        lists = [[[] for _ in range(size)] for _ in fields]
+        lists: list[list[list[Any]]] = [[[] for _ in range(size)] for _ in fields]
         for row, parent in zip(repeat.rows, repeat.parent_keys, strict=True):
-            i = parents.get(parent, -1)
-            if i == -1:
-                i = parents[parent] = position.get(instance_key(parent))
-            if i is None:
+            at = parents.get(parent, -1)
+            if at == -1:
+                at = parents[parent] = position.get(instance_key(parent))
+            if at is None:
                 continue  # an orphan row; the bundle checker reports it
             for field, values in zip(fields, lists, strict=True):
-                values[i].append(row.get(field, ""))
+                values[at].append(row.get(field, ""))
         out.update(zip(fields, lists, strict=True))
     return out

@@ -14,7 +14,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date
+from functools import cache
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -174,9 +176,9 @@ def _index_roster(
         except KeyError:
             pass
         else:
-            index = dict(zip(ids, rows, strict=True))
-            if len(index) == len(rows) and set(map(type, ids)) | set(map(type, strata)) <= {str} and "" not in index:
-                return index, dict(Counter(strata)), []
+            by_id = dict(zip(ids, rows, strict=True))
+            if len(by_id) == len(rows) and set(map(type, ids)) | set(map(type, strata)) <= {str} and "" not in by_id:
+                return by_id, dict(Counter(strata)), []
     index: dict[str, Mapping[str, Any]] = {}
     counted: dict[str, int] = {}
     problems: list[str] = []
@@ -200,12 +202,17 @@ def _index_roster(
     return index, counted, problems
 
 
+@cache
+def _field_names(kind: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclass_fields(kind))
+
+
 def _record(kind: type, value: Any) -> Any:
     if isinstance(value, kind):
         return value
     if not isinstance(value, Mapping):
         raise ValueError(f"expected a {kind.__name__} or a mapping, got {type(value).__name__}")
-    names = kind.__dataclass_fields__
+    names = _field_names(kind)
     try:
         return kind(**{k: str(v if v is not None else "").strip() for k, v in value.items() if k in names})
     except TypeError as exc:

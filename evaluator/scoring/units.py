@@ -38,7 +38,7 @@ class Evaluated:
     """An expression's values over the units; ``errors`` are units whose row raised (by index)."""
 
     col: Col | None
-    values: list[Any] | None
+    values: list[Any] = field(default_factory=list)  # row by row, when there is no column
     errors: dict[int, str] = field(default_factory=dict)
 
 
@@ -53,8 +53,10 @@ class SourceUnits:
         rows = rows or ()
         self.unknown: list[str] = []
         self.duplicates: list[str] = []
-        order, ids = _fast_order(rows, roster)
-        if order is None:
+        fast = _fast_order(rows, roster)
+        if fast is not None:
+            order, ids = fast
+        else:
             grouped: dict[str, list[int]] = {}
             for k, row in enumerate(rows):
                 hid = str(row.get(HOUSEHOLD_KEY, "") or "").strip()
@@ -115,7 +117,7 @@ class SourceUnits:
         if found is not None:
             return found
         try:
-            result = Evaluated(evaluate_column(expression.node, self.frame, self.today), None)
+            result = Evaluated(evaluate_column(expression.node, self.frame, self.today))
         except (ExpressionError, TypeError, ValueError):
             result = self._row_by_row(expression.node)
         self._cache[key] = result
@@ -172,16 +174,16 @@ class SourceUnits:
 
 def _fast_order(
     rows: Sequence[Mapping[str, Any]], roster: Mapping[str, Any]
-) -> tuple[list[int], list[str]] | tuple[None, None]:
+) -> tuple[list[int], list[str]] | None:
     """(record positions, ids) sorted by id, when every id is a clean, unique roster id."""
     try:
         ids = list(map(itemgetter(HOUSEHOLD_KEY), rows))
     except (KeyError, TypeError):
-        return None, None
+        return None
     if set(map(type, ids)) - {str} or len(set(ids)) != len(ids):
-        return None, None
+        return None
     if not all(map(roster.__contains__, ids)) or any(h != h.strip() for h in ids):
-        return None, None
+        return None
     order = sorted(range(len(ids)), key=ids.__getitem__)
     return order, [ids[k] for k in order]
 
