@@ -102,7 +102,7 @@ def whole_number(value: object, what: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a whole number >= 0, got {value!r}")
     try:
-        number = operator.index(value)
+        number = operator.index(value)  # type: ignore[arg-type]  # a non-index is refused below
     except TypeError:
         raise ValueError(f"{what} must be a whole number >= 0, got {value!r}") from None
     if number < 0:

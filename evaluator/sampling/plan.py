@@ -61,6 +61,7 @@ def sample_plan(
         parameters: dict[str, object] = {"size": required}
         formula = "fixed sample size"
     elif method == "margin":
+        assert margin is not None  # the method chosen is the parameter given
         required = size_for_margin(margin, confidence, p, population=population)
         parameters = {"margin": margin, "confidence": confidence, "p": p}
         z = z_value(confidence)
@@ -70,6 +71,7 @@ def sample_plan(
             f"n = n0 / (1 + (n0 - 1) / N) with N = {population}, rounded up"
         )
     else:
+        assert threshold is not None  # the method chosen is the parameter given
         required = size_for_threshold(threshold, expected_errors, confidence, population=population)
         parameters = {
             "threshold": threshold,
