@@ -182,7 +182,7 @@ def _rubric_problems(bundle: Bundle, rubric: Any, specs: Mapping[str, SourceSpec
             problems.append(Problem(EVALUATION_FILE, f"surveys.{source}", f"the rubric expects survey {survey_id!r}, not {ref.id!r}"))
     # Every column an indicator reads must be in its source's file (or the roster).
     for indicator in getattr(rubric, "indicators", ()):
-        needed: dict[str, set[str]] = {}
+        needed: dict[str | None, set[str]] = {}
         source = getattr(indicator, "source", None)
         for key, expression in getattr(indicator, "expressions", {}).items():
             target = source
@@ -217,9 +217,10 @@ def _refs_of(text: str) -> set[str]:
 def _finding_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
     problems = []
     codes = {i.code for i in rubric.indicators} if rubric is not None else None
+    rubric_id = rubric.id if rubric is not None else ""
     for f in bundle.findings:
         if codes is not None and f.indicator and f.indicator not in codes:
-            problems.append(Problem(FINDINGS_FILE, where(f.row, "indicator"), f"{f.indicator!r} is not an indicator of rubric {rubric.id}"))
+            problems.append(Problem(FINDINGS_FILE, where(f.row, "indicator"), f"{f.indicator!r} is not an indicator of rubric {rubric_id}"))
         if f.household_id and bundle.roster_columns and f.household_id not in bundle.roster_by_id:
             problems.append(Problem(FINDINGS_FILE, where(f.row, HOUSEHOLD_KEY), f"household {f.household_id!r} is not in roster.csv"))
     return problems
@@ -228,6 +229,7 @@ def _finding_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
 def _judgement_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
     problems = []
     indicators = {i.code: i for i in rubric.indicators} if rubric is not None else None
+    rubric_id = rubric.id if rubric is not None else ""
     seen: dict[tuple[str, str], int] = {}
     for j in bundle.judgements:
         key = (j.indicator, j.evaluator)
@@ -243,7 +245,7 @@ def _judgement_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
             continue
         indicator = indicators.get(j.indicator)
         if indicator is None:
-            problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "indicator"), f"{j.indicator!r} is not an indicator of rubric {rubric.id}"))
+            problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "indicator"), f"{j.indicator!r} is not an indicator of rubric {rubric_id}"))
         elif indicator.method != "judgement":
             problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "indicator"),
                                     f"{j.indicator} is scored by method {indicator.method}, not by judgement"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -21,6 +21,9 @@ from evaluator.bundle.reader import build_bundle, read_files, shipped_surveys
 from evaluator.bundle.writer import write_files
 from evaluator.definitions.problems import DefinitionError
 
+if TYPE_CHECKING:
+    from evaluator.rubrics.definition import Rubric
+
 
 def _surveys(surveys_dir: str | None) -> dict[str, Any]:
     if surveys_dir is None:
@@ -30,7 +33,7 @@ def _surveys(surveys_dir: str | None) -> dict[str, Any]:
     return load_surveys(surveys_dir)
 
 
-def shipped_rubric(ref: Ref, surveys: Any, rubrics_dir: str | Path | None = None) -> Any | None:
+def shipped_rubric(ref: Ref, surveys: Any, rubrics_dir: str | Path | None = None) -> Rubric | None:
     """The rubric with the bundle's id and version among the shipped (or given) rubrics."""
     from evaluator.paths import RUBRICS_DIR
     from evaluator.rubrics.definition import load_rubric
@@ -80,7 +83,7 @@ def check(path: Path, surveys_dir: str | None, rubric_path: str | None) -> None:
     problems = check_files(files, surveys, rubric, bundle=bundle_, read_problems=problems + read_problems)
     if note:
         click.echo(f"note: {note}", err=True)
-    if problems:
+    if problems or bundle_ is None:  # no bundle comes with its problems
         _fail(problems)
     counts = [f"roster.csv {len(bundle_.roster)}", f"sample.csv {len(bundle_.sample)}"]
     for source, data in bundle_.sources.items():
@@ -91,7 +94,7 @@ def check(path: Path, surveys_dir: str | None, rubric_path: str | None) -> None:
     click.echo(f"OK{synthetic} {path}: " + ", ".join(counts) + f"; data {bundle_.data_hash}")
 
 
-def _fail(problems: list) -> None:
+def _fail(problems: list) -> NoReturn:
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s) found.", err=True)

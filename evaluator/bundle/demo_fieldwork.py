@@ -8,7 +8,7 @@ is recorded about one household does not depend on which others were drawn.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -118,7 +118,7 @@ def _incomes(rng: np.random.Generator, h: Household, members: list[dict[str, str
             "expense_medical": medical, "expense_education": education}
 
 
-def _select(options: Sequence[str], order: Sequence[str]) -> str:
+def _select(options: Iterable[str], order: Sequence[str]) -> str:
     return " ".join(o for o in order if o in set(options))
 
 
