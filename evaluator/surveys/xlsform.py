@@ -131,9 +131,9 @@ class _Importer:
             value = row.get(header)
             if header.startswith("$") or header in IGNORED_SETTINGS:
                 continue
-            if title := TITLE_COLUMN_RE.fullmatch(header):
+            if title_match := TITLE_COLUMN_RE.fullmatch(header):
                 if value:
-                    titles[title.group(1)] = value
+                    titles[title_match.group(1)] = value
                 continue
             key = SETTINGS_COLUMNS.get(header)
             if key is None:
@@ -267,7 +267,7 @@ def export_xlsform(data: Mapping[str, Any], path: str | Path, *, source: str = "
     if problems:
         raise DefinitionError(problems)
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "survey"
     _write_sheet(sheet, [dict(row) for row in data["survey"]], [])
     if "choices" in data:
