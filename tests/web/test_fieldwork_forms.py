@@ -31,8 +31,8 @@ def test_one_form_class_per_survey_version(app):
         first = build_form(survey)
         assert build_form(load_survey(HOUSEHOLD)) is first
         content = copy.deepcopy(survey.content)
-        content["version"] = "2026.2"
-        other = build_form(survey_of("household", "2026.2", content))
+        content["version"] = "2099.1"
+        other = build_form(survey_of("household", "2099.1", content))
         assert other is not first
         entry_form = first.members.args[0].args[0]  # FieldList(FormField(entry form))
         assert hasattr(entry_form, "member_age") and not hasattr(entry_form, "consent")
@@ -111,6 +111,18 @@ def test_the_questionnaire_page_carries_the_rules_as_ast(client, field, sign_in)
     assert 'name="members-__i__-member_age"' in html  # the repeat's template
     assert 'inputmode="decimal"' in html and 'type="radio"' in html
     assert "受访户是否同意接受调查？" in html
+
+
+def test_the_household_members_section_is_named_once(client, field, sign_in):
+    """Household survey 2026.2: the section is 家庭成员 and each entry 成员 (2026.1 showed
+    家庭成员 twice, as the group's and the repeat's label)."""
+    sign_in("evaluator")
+    page = client.get(f"/evaluations/{field.evaluation_id}/collect/household/{field.sample[0]}")
+    html = page.get_data(as_text=True)
+    headings = re.findall(r"<h[234][^>]*>([^<]*)", html)
+    assert headings.count("家庭成员") == 1
+    assert "成员" in headings and "+ 添加成员" in html
+    assert re.search(r'<section class="repeat" data-repeat="members">\s*<h3>成员</h3>', html)
 
 
 def test_the_file_check_page_is_the_checklist(client, field, sign_in):
