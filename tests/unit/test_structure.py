@@ -159,3 +159,13 @@ def test_tests_and_benches_use_only_public_names():
     files = sorted([*(root / "tests").rglob("*.py"), *(root / "bench").glob("*.py")])
     assert files
     assert [use for path in files for use in private_uses(path)] == []
+
+
+#: Lines a module may have: past this, split it by responsibility (as reports/ and fieldwork/ are).
+MAX_LINES = 600
+
+
+def test_no_module_of_the_package_is_over_600_lines():
+    long = {str(path.relative_to(PACKAGE.parent)): n for path in modules().values()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
