@@ -88,8 +88,8 @@ def source_problems(
             column = header_of.get(compiled.spec.name, compiled.spec.name)
             columns.append(FieldColumn(compiled, values, typed(compiled.spec, values), file, numbers, column))
         invalid = {c.compiled.spec.name: c.typed.bad for c in columns}
-        for column in columns:
-            problems += field_problems(column, answers, frame, invalid, today)
+        for field_column in columns:
+            problems += field_problems(field_column, answers, frame, invalid, today)
         if members is not None and spec is not None:
             _repeat_row_problems(data, spec, answers, invalid, instances, today, problems)
     elif members is not None and spec is not None:
