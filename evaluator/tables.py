@@ -18,6 +18,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,7 +183,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
               limits: Limits | None = None) -> Table:
     """Parse CSV text; a row with more cells than the header is a problem, fewer are padded.
     With ``limits``, reading stops at the first row or column beyond them."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader: Iterator[list[str]] = csv.reader(io.StringIO(text, newline=""))
     if "'" in text:  # apostrophes that may neutralise formulas (evaluator.sheets): undo them
         reader = ([restore(cell) for cell in line] for line in reader)
     try:
@@ -212,7 +213,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
             line = line + [""] * (len(header) - len(line))
             rows.append(dict(zip(header, line, strict=True)))
             numbers.append(row)
-            if most is not None and len(rows) > most:
+            if limits is not None and most is not None and len(rows) > most:
                 raise _too_many(name, "rows", limits)
     except csv.Error as exc:
         problems.append(Problem(name, f"row {row + 1}", f"unreadable CSV: {exc}"))
