@@ -70,8 +70,8 @@ def warm_up(app) -> None:
     import gc
 
     from evaluator.reports import GC_THRESHOLDS
-    from evaluator.reports.build import _warm_up
+    from evaluator.reports.build import batch_warm_up
 
     with app.app_context():
-        _warm_up("zh", None, None, html=False)
+        batch_warm_up("zh", None, None, html=False)
     gc.set_threshold(*GC_THRESHOLDS)  # as the CLI's batch workers: each job process inherits it
