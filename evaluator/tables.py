@@ -18,7 +18,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ class Table:
 
     path: str
     header: list[str]
-    rows: list[dict[str, str]]
+    rows: Sequence[Mapping[str, str]]  # dicts, or a bundle's rows held as columns (bundle.rows)
     encoding: str
     numbers: tuple[int, ...] = ()
 
@@ -195,7 +195,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
     if limits is not None and len(header) > limits.columns:
         raise _too_many(name, "columns", limits)
     most = limits.rows if limits is not None else None
-    problems = _header_problems(header, name)
+    problems = header_problems(header, name)
     rows: list[dict[str, str]] = []
     numbers: list[int] = []
     row = 1  # records, not physical lines: a quoted cell may span lines, as in a spreadsheet
@@ -243,7 +243,7 @@ def _read_xlsx(path: Path, sheet: str | None, limits: Limits | None = None) -> T
             header.pop()
         if limits is not None and len(header) > limits.columns:
             raise _too_many(name, "columns", limits)
-        problems = _header_problems(header, name)
+        problems = header_problems(header, name)
         if problems:
             raise DefinitionError(problems)
         rows = []
@@ -279,7 +279,7 @@ def _cell_text(value: object) -> str:
     return restore(str(value))
 
 
-def _header_problems(header: list[str], name: str) -> list[Problem]:
+def header_problems(header: list[str], name: str) -> list[Problem]:
     problems = []
     seen: set[str] = set()
     for col, title in enumerate(header, start=1):

@@ -221,7 +221,7 @@ def _finding_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
     for f in bundle.findings:
         if codes is not None and f.indicator and f.indicator not in codes:
             problems.append(Problem(FINDINGS_FILE, where(f.row, "indicator"), f"{f.indicator!r} is not an indicator of rubric {rubric_id}"))
-        if f.household_id and bundle.roster_columns and f.household_id not in bundle.roster_by_id:
+        if f.household_id and bundle.roster_columns and f.household_id not in bundle.roster_positions:
             problems.append(Problem(FINDINGS_FILE, where(f.row, HOUSEHOLD_KEY), f"household {f.household_id!r} is not in roster.csv"))
     return problems
 

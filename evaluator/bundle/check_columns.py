@@ -16,6 +16,7 @@ holds the two to the same problems on the demo bundles and on bundles with plant
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from evaluator.bundle.model import Bundle
 from evaluator.bundle.parsing import DECIMAL_RE, INTEGER_RE, parse_date, parse_number, where
+from evaluator.bundle.rows import Rows
 from evaluator.bundle.source_files import FieldSpec
 from evaluator.definitions.expr_columns import (
     BOOL,
@@ -108,20 +111,26 @@ class Answers(Protocol):
 
 
 class RecordAnswers:
-    """Records' answers: the record's own fields over its household's roster row, and the
-    fields of its repeats as lists (``members``: field -> one list per record)."""
+    """Records' answers: the record's own fields over its household's roster row
+    (``positions[i]``: the index of record i's roster row, -1 for none), and the fields of its
+    repeats as lists (``members``: field -> one list per record)."""
 
-    def __init__(self, rows: Sequence[Mapping[str, str]], fields: Sequence[str],
-                 roster_rows: Sequence[Mapping[str, str] | None], roster_columns: Sequence[str],
-                 members: Mapping[str, Sequence[list[str]]] | None):
+    def __init__(self, rows: Sequence[Mapping[str, str]], fields: Sequence[str], bundle: Bundle,
+                 positions: Sequence[int], members: Mapping[str, Sequence[list[str]]] | None):
         self.size = len(rows)
         self._rows = rows
         self._fields = frozenset(fields)
-        self._roster_rows = roster_rows
-        self._roster_columns = frozenset(roster_columns)
+        self._bundle = bundle
+        self._positions = positions
+        self._roster_columns = frozenset(bundle.roster_columns)
         self._members = members or {}
         self._columns: dict[str, Sequence[Any]] = {}
-        self._matched: Mask | None = None
+
+    def own(self, name: str) -> Sequence[str]:
+        """The records' own values of field ``name`` (not their repeat's list of that name)."""
+        if isinstance(self._rows, Rows) and self._rows.has(name):
+            return self._rows.column(name)
+        return [row.get(name, "") for row in self._rows]
 
     def column(self, name: str) -> Sequence[Any]:
         found = self._columns.get(name)
@@ -129,9 +138,10 @@ class RecordAnswers:
             if name in self._members:
                 found = self._members[name]
             elif name in self._fields:
-                found = [row.get(name, "") for row in self._rows]
+                found = self.own(name)
             elif name in self._roster_columns:
-                found = [_cell(r, name) for r in self._roster_rows]
+                roster = self._bundle.roster_column(name)
+                found = [roster[k] if k >= 0 else "" for k in self._positions]
             else:
                 found = [""] * self.size
             self._columns[name] = found
@@ -141,14 +151,13 @@ class RecordAnswers:
         if name in self._members or name in self._fields:
             return np.ones(self.size, dtype=bool)
         if name in self._roster_columns:
-            if self._matched is None:
-                self._matched = np.fromiter((r is not None for r in self._roster_rows), bool, self.size)
-            return self._matched
+            return np.asarray(self._positions, dtype=np.int64) >= 0
         return np.zeros(self.size, dtype=bool)
 
     def row(self, index: int) -> dict[str, Any]:
-        roster_row = self._roster_rows[index]
-        answers: dict[str, Any] = {**(roster_row or {}), **self._rows[index]}
+        position = self._positions[index]
+        answers: dict[str, Any] = {**(self._bundle.roster[position] if position >= 0 else {}),
+                                   **self._rows[index]}
         for name, lists in self._members.items():
             answers[name] = lists[index]
         return answers
@@ -168,6 +177,8 @@ class RepeatAnswers:
 
     def column(self, name: str) -> Sequence[Any]:
         if name in self._fields:
+            if isinstance(self._rows, Rows) and self._rows.has(name):
+                return self._rows.column(name)
             return [row.get(name, "") for row in self._rows]
         values = self._record.column(name)
         return [values[k] for k in self._parents.tolist()]
@@ -179,13 +190,6 @@ class RepeatAnswers:
 
     def row(self, index: int) -> dict[str, Any]:
         return {**self._record.row(int(self._parents[index])), **self._rows[index]}
-
-
-def _cell(row: Mapping[str, str] | None, name: str) -> Any:
-    if row is None:
-        return ""
-    value = row.get(name, "")
-    return "" if value is None else value
 
 
 def type_problem(spec: FieldSpec, value: str) -> str | None:
@@ -235,7 +239,7 @@ def typed(spec: FieldSpec, values: Sequence[str]) -> Typed:
                 messages[value] = message
     if not messages:
         return Typed(np.zeros(len(values), dtype=bool), messages)
-    return Typed(np.fromiter((v in messages for v in values), bool, len(values)), messages)
+    return Typed(np.fromiter(map(messages.__contains__, values), bool, len(values)), messages)
 
 
 @dataclass
@@ -259,7 +263,7 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
     consent value must not make forty problems)."""
     compiled, spec, values = field.compiled, field.compiled.spec, field.values
     size = answers.size
-    empty = np.fromiter((v == "" for v in values), bool, size)
+    empty = np.fromiter(map(operator.not_, values), bool, size)  # a str is false when ""
     relevant = np.ones(size, dtype=bool)
     judged = np.ones(size, dtype=bool)
     if compiled.relevant is not None:

@@ -34,6 +34,7 @@ from evaluator.bundle.model import (
     record_key,
 )
 from evaluator.bundle.parsing import where
+from evaluator.bundle.rows import Rows
 from evaluator.bundle.source_files import SourceSpec, instance_key
 from evaluator.definitions.expr_columns import Frame
 from evaluator.definitions.problems import Problem
@@ -71,20 +72,19 @@ def source_problems(
                 problems.append(Problem(file, "row 1", f"missing column {f.name!r} ({why} of survey {spec.survey_id})"))
 
     members = _repeat_answers(data, spec, problems, gather=check_answers)
-    instances = [instance_key(p.get("instance_id", "")) for p in data.paradata]
-    roster_rows = _record_problems(bundle, source, data, key, header_of, instances, problems)
+    instances = list(map(instance_key, _column(data.paradata, "instance_id")))
+    positions = _record_problems(bundle, source, data, key, header_of, instances, problems)
     if check_answers:
         member_columns = None
         if members is not None:
             buckets = [members.get(i) or members[""] for i in instances]
             member_columns = {name: [b[name] for b in buckets] for name in members[""]}
-        answers = RecordAnswers(data.rows, data.fields, roster_rows, bundle.roster_columns, member_columns)
+        answers = RecordAnswers(data.rows, data.fields, bundle, positions, member_columns)
         frame = Frame(answers.size, answers.column)
         numbers = [data.row_number(i) for i in range(answers.size)]
         columns = []
         for compiled in checked:
-            values = answers.column(compiled.spec.name) if compiled.spec.name not in (member_columns or {}) \
-                else [row.get(compiled.spec.name, "") for row in data.rows]
+            values = answers.own(compiled.spec.name)
             column = header_of.get(compiled.spec.name, compiled.spec.name)
             columns.append(FieldColumn(compiled, values, typed(compiled.spec, values), file, numbers, column))
         invalid = {c.compiled.spec.name: c.typed.bad for c in columns}
@@ -103,10 +103,10 @@ def source_problems(
 def _record_problems(
     bundle: Bundle, source: str, data: SourceData, key: tuple[str, ...], header_of: Mapping[str, str],
     instances: Sequence[str], problems: list[Problem],
-) -> list[Mapping[str, str] | None]:
+) -> list[int]:
     """Which records there are: keys, duplicates, submissions, roster and sample membership.
-    Returns each record's roster row (None when it has none: not a household source, no or an
-    unknown household id)."""
+    Returns each record's roster row index (-1 when it has none: not a household source, no
+    or an unknown household id)."""
     file = data.file
     household = is_household_source(source)
     keyed = all(k in data.fields for k in key)
@@ -114,12 +114,14 @@ def _record_problems(
     seen_instances: dict[str, int] = {}
     sampled = {s.household_id for s in bundle.sample}
     check_sampled = source not in UNSAMPLED_SOURCES and bool(bundle.sample)
-    roster_by_id = bundle.roster_by_id
+    roster_positions = bundle.roster_positions
     id_column = header_of.get(HOUSEHOLD_KEY, HOUSEHOLD_KEY)
-    roster_rows: list[Mapping[str, str] | None] = []
-    for i, row in enumerate(data.rows):
+    positions: list[int] = []
+    key_columns = [_column(data.rows, k) for k in key]
+    ids = _column(data.rows, HOUSEHOLD_KEY)
+    for i in range(len(data.rows)):
         n = data.row_number(i)
-        values = tuple(row.get(k, "") for k in key)
+        values = tuple(column[i] for column in key_columns)
         for k, value in zip(key, values, strict=True):
             if k in data.fields and not value:
                 problems.append(Problem(file, where(n, header_of.get(k, k)), f"empty {k}"))
@@ -136,18 +138,34 @@ def _record_problems(
                 problems.append(Problem(file, f"row {n}", f"submission {instance} appears twice (also row {seen_instances[instance]})"))
             else:
                 seen_instances[instance] = n
-        found = None
-        hid = row.get(HOUSEHOLD_KEY, "")
+        found = -1
+        hid = ids[i]
         if household and hid:
-            found = roster_by_id.get(hid)
-            if found is None:
+            found = roster_positions.get(hid, -1)
+            if found < 0:
                 if bundle.roster_columns:
                     problems.append(Problem(file, where(n, id_column), f"household {hid!r} is not in roster.csv"))
             elif check_sampled and hid not in sampled:
                 problems.append(Problem(file, where(n, id_column),
                                         f"household {hid!r} is not in sample.csv (neither sample nor reserve)"))
-        roster_rows.append(found)
-    return roster_rows
+        positions.append(found)
+    return positions
+
+
+def _subset(rows: Sequence[Mapping[str, str]], kept: Sequence[int]) -> Sequence[Mapping[str, str]]:
+    """``rows[i] for i in kept``, as columns when the rows are."""
+    if len(kept) == len(rows):
+        return rows
+    if isinstance(rows, Rows):
+        return Rows({name: [rows.column(name)[i] for i in kept] for name in rows.names}, size=len(kept))
+    return [rows[i] for i in kept]
+
+
+def _column(rows: Sequence[Mapping[str, str]], name: str) -> Sequence[str]:
+    """Every row's value of ``name`` ('' where a row has none)."""
+    if isinstance(rows, Rows):
+        return rows.column(name) if rows.has(name) else [""] * len(rows)
+    return [row.get(name, "") for row in rows]
 
 
 def _repeat_answers(
@@ -164,7 +182,7 @@ def _repeat_answers(
         return None
     if not all(name in data.repeats for name in spec.repeats):
         return None
-    instances = {instance_key(p.get("instance_id", "")) for p in data.paradata} - {""}
+    instances = set(map(instance_key, _column(data.paradata, "instance_id"))) - {""}
     empty: dict[str, list[str]] = {f: [] for fields in spec.repeats.values() for f in fields}
     out: dict[str, dict[str, list[str]]] = {"": empty}
     for name, repeat in data.repeats.items():
@@ -172,16 +190,19 @@ def _repeat_answers(
             if c.kind == "unknown":
                 problems.append(Problem(repeat.file, f"row 1, column {c.header}", f"unknown column: not a field of repeat {name!r}"))
         fields = spec.repeats.get(name, {})
-        for i, (row, parent) in enumerate(zip(repeat.rows, repeat.parent_keys, strict=True)):
+        values = [_column(repeat.rows, f) for f in fields]
+        for i, parent in enumerate(repeat.parent_keys):
             key = instance_key(parent)
             if key not in instances:
                 problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"), f"{parent!r} matches no record in {data.file}"))
                 continue
             if not gather:
                 continue
-            bucket = out.setdefault(key, {f: [] for f in empty})
-            for field_name in fields:
-                bucket[field_name].append(row.get(field_name, ""))
+            bucket = out.get(key)
+            if bucket is None:
+                bucket = out[key] = {f: [] for f in empty}
+            for field_name, column in zip(fields, values, strict=True):
+                bucket[field_name].append(column[i])
     return out
 
 
@@ -204,12 +225,12 @@ def _repeat_row_problems(
                 parents.append(record)
         if not compiled or not kept:
             continue
-        rows = [repeat.rows[i] for i in kept]
+        rows = _subset(repeat.rows, kept)
         numbers = [repeat.row_number(i) for i in kept]
         repeat_answers = RepeatAnswers(rows, repeat.fields, answers, parents)
         frame = Frame(repeat_answers.size, repeat_answers.column)
         of_record = {field: mask[parents] for field, mask in invalid.items()}
         for c in compiled:
-            values = [row.get(c.spec.name, "") for row in rows]
+            values = _column(rows, c.spec.name)
             column = FieldColumn(c, values, typed(c.spec, values), repeat.file, numbers, c.spec.name)
             problems += field_problems(column, repeat_answers, frame, of_record, today)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from evaluator.bundle.hashing import roster_hash
@@ -47,12 +47,12 @@ def roster_problems(bundle: Bundle) -> list[Problem]:
     if stratum_column not in columns and stratum_column not in ROSTER_REQUIRED:
         problems.append(Problem(file, "row 1", f"missing column {stratum_column!r} (sampling.stratum_column)"))
     rows = bundle.roster
-    numbers = [bundle.roster_row_number(i) for i in range(len(rows))]
+    numbers = bundle.roster_row_numbers or range(2, len(rows) + 2)
 
-    def column(name: str) -> list[str]:
-        return [row.get(name, "") for row in rows]
+    def column(name: str) -> Sequence[str]:
+        return bundle.roster_column(name)
 
-    def check(name: str, why: Callable[[str], str | None]) -> list[str]:
+    def check(name: str, why: Callable[[str], str | None]) -> Sequence[str]:
         """Report each row whose value of ``name`` ``why`` finds wrong; return the column."""
         values = column(name)
         wrong = {}
@@ -136,8 +136,10 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
     sha256 (when the plan has no roster_hash)."""
     problems = []
     file = SAMPLE_FILE
-    roster = bundle.roster_by_id
+    positions = bundle.roster_positions
     column = bundle.stratum_column
+    strata = bundle.roster_column(column)
+    has_strata = column in bundle.roster_columns
     seen: dict[str, int] = {}
     orders: dict[tuple[str, str, int], int] = {}
     for s in bundle.sample:
@@ -146,12 +148,12 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
                                     f"household {s.household_id!r} drawn twice (also row {seen[s.household_id]})"))
         elif s.household_id:
             seen[s.household_id] = s.row
-        roster_row = roster.get(s.household_id)
-        if s.household_id and roster_row is None and bundle.roster_columns:
+        position = positions.get(s.household_id)
+        if s.household_id and position is None and bundle.roster_columns:
             problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY), f"household {s.household_id!r} is not in roster.csv"))
-        elif roster_row is not None and column in roster_row and roster_row[column] != s.stratum:
+        elif position is not None and has_strata and strata[position] != s.stratum:
             problems.append(Problem(file, where(s.row, "stratum"),
-                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {roster_row[column]!r}"))
+                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {strata[position]!r}"))
         key = (s.stratum, s.role, s.order)
         if s.order and key in orders:
             problems.append(Problem(file, where(s.row, "order"),
@@ -190,7 +192,7 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
             consistent = False
             problems.append(Problem(SAMPLE_FILE, "",
                                     f"{count} reserve households in stratum {stratum} but sampling.reserve_per_stratum is {plan.reserve}"))
-    pairs = [(row.get(HOUSEHOLD_KEY, ""), row.get(column, "")) for row in bundle.roster]
+    pairs = list(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True))
     if plan.roster_hash:
         if plan.roster_hash != roster_hash(pairs):
             consistent = False

@@ -19,6 +19,7 @@ import yaml
 
 from evaluator.bundle.archive import DATA_SUFFIXES
 from evaluator.bundle.model import README_FILE
+from evaluator.bundle.rows import Rows
 from evaluator.definitions.problems import DefinitionError
 from evaluator.tables import Table, decode, parse_csv
 
@@ -36,12 +37,19 @@ def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = N
         table = tables.get(name)
         if table is None:
             return file_entry(name, raw)
-        # A parsed row is a dict in header order: its values are the cells (no copy made).
-        width = len(table.header)
-        cells = (r.values() if len(r) == width else [r[h] for h in table.header] for r in table.rows)
-        return {"header": list(table.header), "rows": cells}
+        return {"header": list(table.header), "rows": table_cells(table)}
 
     return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
+
+
+def table_cells(table: Table) -> Iterable[Sequence[str]]:
+    """Each row's cells in header order, without copying the table when it need not be."""
+    rows = table.rows
+    if isinstance(rows, Rows) and rows.names == tuple(table.header):
+        return zip(*(rows.column(h) for h in table.header), strict=True) if table.header else ()
+    width = len(table.header)  # a parsed dict row is in header order: its values are the cells
+    return (r.values() if type(r) is dict and len(r) == width else [r[h] for h in table.header]
+            for r in rows)
 
 
 def hashed(name: str) -> bool:

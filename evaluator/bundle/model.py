@@ -11,12 +11,14 @@ parsed once by the reader, which refuses a bundle where they do not parse.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any
 
+from evaluator.bundle.rows import RowIndex, Rows
 from evaluator.definitions.text import Text
 
 # -- file names and fixed vocabularies ---------------------------------------------------------
@@ -232,7 +234,7 @@ class RepeatData:
     file: str
     columns: tuple[Column, ...]
     fields: tuple[str, ...]
-    rows: tuple[dict[str, str], ...]
+    rows: Sequence[Mapping[str, str]]
     parent_keys: tuple[str, ...]
     keys: tuple[str, ...]
     encoding: str
@@ -259,8 +261,8 @@ class SourceData:
     file: str
     columns: tuple[Column, ...]
     fields: tuple[str, ...]
-    rows: tuple[dict[str, str], ...]
-    paradata: tuple[dict[str, str], ...]
+    rows: Sequence[Mapping[str, str]]
+    paradata: Sequence[Mapping[str, str]]
     repeats: Mapping[str, RepeatData] = field(default_factory=dict)
     encoding: str = "utf-8"
     #: Spreadsheet row of each of ``rows`` (header row 1, blank rows counted); () means i + 2.
@@ -283,7 +285,7 @@ class Bundle:
 
     meta: Evaluation
     roster_columns: tuple[str, ...]
-    roster: tuple[dict[str, str], ...]
+    roster: Sequence[Mapping[str, str]]
     sample: tuple[SampleRow, ...]
     sources: Mapping[str, SourceData]
     findings: tuple[Finding, ...]
@@ -299,18 +301,38 @@ class Bundle:
         """Spreadsheet row number of ``roster[index]`` in roster.csv."""
         return _row_number(self.roster_row_numbers, index)
 
-    def rows(self, source: str) -> tuple[dict[str, str], ...]:
+    def rows(self, source: str) -> Sequence[Mapping[str, str]]:
         """The normalised records of ``source`` (empty when the bundle has none)."""
         data = self.sources.get(source)
         return data.rows if data is not None else ()
 
     @cached_property
-    def roster_by_id(self) -> dict[str, dict[str, str]]:
+    def roster_by_id(self) -> Mapping[str, Mapping[str, str]]:
         """household_id -> roster row (the first, if a broken bundle repeats an id)."""
-        index: dict[str, dict[str, str]] = {}
+        if isinstance(self.roster, Rows):
+            return RowIndex(self.roster, HOUSEHOLD_KEY)
+        index: dict[str, Mapping[str, str]] = {}
         for row in self.roster:
             index.setdefault(row.get(HOUSEHOLD_KEY, ""), row)
         return index
+
+    @cached_property
+    def roster_positions(self) -> Mapping[str, int]:
+        """household_id -> index of its roster row (the first, if a broken bundle repeats an id)."""
+        index = self.roster_by_id
+        if isinstance(index, RowIndex):
+            return index.positions
+        positions: dict[str, int] = {}
+        for i, household_id in enumerate(self.roster_column(HOUSEHOLD_KEY)):
+            positions.setdefault(household_id, i)
+        return positions
+
+    def roster_column(self, name: str) -> Sequence[str]:
+        """Every roster row's value of ``name`` ('' where a row has none)."""
+        roster = self.roster
+        if isinstance(roster, Rows):
+            return roster.column(name) if roster.has(name) else [""] * len(roster)
+        return [row.get(name, "") for row in roster]
 
     def joined(self, source: str) -> tuple[dict[str, str], ...]:
         """Each record of ``source`` merged with its household's roster row.
@@ -332,16 +354,12 @@ class Bundle:
         return plan.stratum_column if plan is not None else "stratum"
 
     def stratum_of(self, household_id: str) -> str | None:
-        row = self.roster_by_id.get(household_id)
-        return None if row is None else row.get(self.stratum_column, "")
+        position = self.roster_positions.get(household_id)
+        return None if position is None else self.roster_column(self.stratum_column)[position]
 
     def frame_sizes(self) -> dict[str, int]:
         """N_h: roster households per stratum, counted from roster.csv (sorted by stratum)."""
-        counts: dict[str, int] = {}
-        for row in self.roster:
-            stratum = row.get(self.stratum_column, "")
-            counts[stratum] = counts.get(stratum, 0) + 1
-        return dict(sorted(counts.items()))
+        return dict(sorted(Counter(self.roster_column(self.stratum_column)).items()))
 
     def sampled(self, role: str | None = None) -> tuple[SampleRow, ...]:
         """Sample rows with ``role`` (all when None), in stratum then draw order."""

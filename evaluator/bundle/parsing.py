@@ -8,16 +8,21 @@ those modules has to import another for them.
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import yaml
 
+from evaluator.bundle.rows import Rows, shared
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.tables import Table, decode, parse_csv
+from evaluator.tables import Table, decode, header_problems, parse_csv
 
+#: Rows of a CSV file read at a time (``parse_columns``).
+CHUNK = 8192
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
@@ -33,12 +38,83 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
 
 
+#: ``tables.decode``'s encoding names -> the codec that reads them.
+_CODECS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "gbk": "gb18030"}
+
+
 def parse_table(raw: bytes, name: str) -> tuple[Table | None, list[Problem]]:
+    """A bundle's CSV file as a ``Table`` whose rows are held as columns (``rows.Rows``).
+
+    The bytes are decoded once whole to find the encoding, then read again as a stream, so
+    that the text of a large roster and its columns are never held at the same time."""
     try:
-        text, encoding = decode(raw, name)
-        return parse_csv(text, name, encoding), []
+        _, encoding = decode(raw, name)
+        stream = io.TextIOWrapper(io.BytesIO(raw), encoding=_CODECS[encoding], newline="")
+        return parse_columns(stream, name, encoding, lambda: decode(raw, name)[0]), []
     except DefinitionError as exc:
         return None, list(exc.problems)
+
+
+def parse_columns(lines: str | Iterable[str], name: str, encoding: str = "utf-8",
+                  text: Callable[[], str] | None = None) -> Table:
+    """``parse_csv(text)`` with the rows held as columns: the same header, cells, row numbers
+    and problems (a file with any problem is handed to ``parse_csv``, which names them all).
+
+    Read ``CHUNK`` rows at a time, each chunk turned into columns at once, so that the rows as
+    lists never exist for the whole file, and the cells of a column that repeats itself made
+    one string each as they come (``rows.shared``, judged on the first chunk). ``lines`` is the
+    text, or its lines as a text stream read with ``newline=""``; then ``text`` gives the whole
+    text for ``parse_csv``, should the file have a problem."""
+    if isinstance(lines, str):
+        whole = lines
+        lines = io.StringIO(whole, newline="")
+        text = text or (lambda: whole)
+    assert text is not None
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return parse_csv(text(), name, encoding)
+    if header_problems(header, name):
+        return parse_csv(text(), name, encoding)
+    width = len(header)
+    columns: list[list[str]] = [[] for _ in header]
+    pools: list[dict[str, str] | None] | None = None
+    numbers: list[int] = []
+    last = 1  # spreadsheet row of the last record read (records, not lines)
+    try:
+        while chunk := list(islice(reader, CHUNK)):
+            first = last + 1
+            last += len(chunk)
+            filled = list(map(str.strip, map("".join, chunk)))  # '' for a blank row
+            if all(filled) and set(map(len, chunk)) == {width}:
+                kept = chunk
+                numbers.extend(range(first, last + 1))
+            else:
+                kept = []
+                for number, (line, content) in enumerate(zip(chunk, filled, strict=True), start=first):
+                    if not content:
+                        continue
+                    if len(line) > width:
+                        return parse_csv(text(), name, encoding)
+                    kept.append(line + [""] * (width - len(line)))
+                    numbers.append(number)
+            if not kept:
+                continue
+            parts = list(zip(*kept, strict=True))
+            del chunk, kept
+            if pools is None:  # a column repeats itself if half its first cells repeat another
+                pools = [{} if len(set(part)) * 2 <= len(part) else None for part in parts]
+            for column, part, pool in zip(columns, parts, pools, strict=True):
+                if pool is None:
+                    column.extend(part)
+                else:
+                    pool.update((cell, cell) for cell in set(part).difference(pool))
+                    column.extend(map(pool.__getitem__, part))
+    except csv.Error:
+        return parse_csv(text(), name, encoding)
+    rows = Rows(dict(zip(header, columns, strict=True)), size=len(numbers))
+    return Table(name, header, rows, encoding, tuple(numbers))
 
 
 def table_from_cells(
@@ -60,7 +136,6 @@ def table_from_cells(
     limit = csv.field_size_limit()
     width = len(header)
     kept: list[Sequence[str]] = []
-    dicts: list[dict[str, str]] = []
     numbers: list[int] = []
     for number, cells in enumerate(rows, start=2):
         if len(cells) != width:
@@ -71,9 +146,10 @@ def table_from_cells(
         if len(joined) >= limit and any(len(cell) >= limit for cell in cells):
             return None
         kept.append(cells)
-        dicts.append(dict(zip(header, cells, strict=True)))
         numbers.append(number)
-    return Table(name, header, dicts, "utf-8-sig", tuple(numbers)), kept
+    columns = list(zip(*kept, strict=True)) if kept else [() for _ in header]
+    table_rows = Rows({h: shared(c) for h, c in zip(header, columns, strict=True)}, size=len(kept))
+    return Table(name, header, table_rows, "utf-8-sig", tuple(numbers)), kept
 
 
 def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:

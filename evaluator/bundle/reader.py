@@ -17,9 +17,8 @@ findings.csv and judgements.csv itself; beside it are ``archive`` (folder and zi
 
 from __future__ import annotations
 
-import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +60,10 @@ from evaluator.bundle.parsing import (
     row_numbers,
     where,
 )
-from evaluator.bundle.source_files import normalise_repeat, normalise_source, source_spec
+from evaluator.bundle.rows import Rows
+from evaluator.bundle.source_files import normalise_repeat, normalise_source, source_spec, stripped
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.tables import Table
-
-#: A cell with white space around it, in a row's cells joined by NUL (\s is str.isspace's set).
-_PADDED = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
 
 # -- public API ---------------------------------------------------------------------------------
 
@@ -239,13 +236,16 @@ def _placeholder_meta(names: Iterable[str]) -> Evaluation:
 
 def _roster(
     table: Table | None, problems: list[Problem]
-) -> tuple[tuple[str, ...], tuple[dict[str, str], ...], tuple[int, ...]]:
+) -> tuple[tuple[str, ...], Sequence[Mapping[str, str]], tuple[int, ...]]:
     """(header, rows, spreadsheet row number of each row) of roster.csv."""
     if table is None:
         return (), (), ()
     problems += missing_columns(table, ("household_id",))
-    rows = tuple({k: v.strip() for k, v in row.items()} if _PADDED.search("\x00".join(row.values()))
-                 else row for row in table.rows)
+    rows: Sequence[Mapping[str, str]]
+    if isinstance(table.rows, Rows):
+        rows = Rows({h: stripped(table.rows.column(h)) for h in table.rows.names}, size=len(table.rows))
+    else:
+        rows = tuple({k: v.strip() for k, v in row.items()} for row in table.rows)
     return tuple(table.header), rows, row_numbers(table)
 
 
@@ -256,21 +256,30 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
     if missing:
         problems += missing
         return ()
+    columns = [_cells(table, c) for c in ("household_id", "stratum", "role", "order")]
     rows = []
-    for i, raw in enumerate(table.rows):
+    for i, (household_id, stratum, role, order_text) in enumerate(zip(*columns, strict=True)):
         row = table.row_number(i)
-        role = raw["role"].strip()
+        role = role.strip()
         if role not in ROLES:
             problems.append(Problem(table.path, where(row, "role"), f"{role!r} is not sample or reserve"))
-        order_text = raw["order"].strip()
+        order_text = order_text.strip()
         order = int(order_text) if order_text.isdigit() else 0
         if order < 1:
             problems.append(Problem(table.path, where(row, "order"), f"{order_text!r} is not a whole number >= 1"))
-        for column in ("household_id", "stratum"):
-            if not raw[column].strip():
+        household_id, stratum = household_id.strip(), stratum.strip()
+        for column, value in (("household_id", household_id), ("stratum", stratum)):
+            if not value:
                 problems.append(Problem(table.path, where(row, column), "empty"))
-        rows.append(SampleRow(raw["household_id"].strip(), raw["stratum"].strip(), role, order, row))
+        rows.append(SampleRow(household_id, stratum, role, order, row))
     return tuple(rows)
+
+
+def _cells(table: Table, column: str) -> Sequence[str]:
+    """Every row's cell of ``column`` (which the table has)."""
+    if isinstance(table.rows, Rows):
+        return table.rows.column(column)
+    return [raw[column] for raw in table.rows]
 
 
 def _findings(table: Table | None, problems: list[Problem]) -> tuple[Finding, ...]:

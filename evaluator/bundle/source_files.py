@@ -9,12 +9,13 @@ a survey that this mapping and the checker share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evaluator.bundle.model import Column, Ref, RepeatData, SourceData
 from evaluator.bundle.parsing import row_numbers, where
+from evaluator.bundle.rows import Rows
 from evaluator.definitions.problems import Problem
 from evaluator.tables import Table
 
@@ -239,8 +240,15 @@ def normalise_repeat(
     data, problems = _normalise(sub, fields)
     if "PARENT_KEY" not in table.header and "_submission__uuid" not in table.header:
         problems.append(Problem(table.path, "row 1", "missing column 'PARENT_KEY' linking each row to its record"))
-    parents = tuple((raw.get("PARENT_KEY") or raw.get("_submission__uuid") or "").strip() for raw in table.rows)
-    keys = tuple((raw.get("KEY") or "").strip() for raw in table.rows)
+    if isinstance(table.rows, Rows):
+        blank = [""] * len(table.rows)
+        parent, submission, own = (table.rows.column(c) if table.rows.has(c) else blank
+                                   for c in ("PARENT_KEY", "_submission__uuid", "KEY"))
+        parents = tuple((p or s).strip() for p, s in zip(parent, submission, strict=True))
+        keys = tuple(map(str.strip, own))
+    else:
+        parents = tuple((raw.get("PARENT_KEY") or raw.get("_submission__uuid") or "").strip() for raw in table.rows)
+        keys = tuple((raw.get("KEY") or "").strip() for raw in table.rows)
     repeat_data = RepeatData(
         repeat, table.path, data.columns, data.fields, data.rows, parents, keys, table.encoding, row_numbers(table)
     )
@@ -258,13 +266,15 @@ def instance_key(value: str) -> str:
 class _Normalised:
     columns: tuple[Column, ...]
     fields: tuple[str, ...]
-    rows: tuple[dict[str, str], ...]
-    paradata: tuple[dict[str, str], ...]
+    rows: Sequence[Mapping[str, str]]
+    paradata: Sequence[Mapping[str, str]]
 
 
 def _normalise(table: Table, fields: Mapping[str, FieldSpec] | None) -> tuple[_Normalised, list[Problem]]:
     columns, messages = classify_columns(table.header, fields)
     problems = [Problem(table.path, "row 1", m) for m in messages]
+    if isinstance(table.rows, Rows):
+        return _normalise_columns(table, table.rows, columns, fields, problems), problems
     whole = {c.name for c in columns if c.kind == "field"}
     field_order: list[str] = []
     for c in columns:
@@ -305,3 +315,61 @@ def _normalise(table: Table, fields: Mapping[str, FieldSpec] | None) -> tuple[_N
         rows.append(values)
         paradata.append(meta)
     return _Normalised(tuple(columns), tuple(field_order), tuple(rows), tuple(paradata)), problems
+
+
+def _normalise_columns(table: Table, rows: Rows, columns: list[Column],
+                       fields: Mapping[str, FieldSpec] | None, problems: list[Problem]) -> _Normalised:
+    """``_normalise`` of a table held as columns, column by column: the same fields in the
+    same order, values and problems (split and geopoint parts are joined row by row)."""
+    whole = {c.name for c in columns if c.kind == "field"}
+    values: dict[str, Sequence[str]] = {}
+    meta: dict[str, Sequence[str]] = {}
+    for c in columns:
+        if c.kind == "field":
+            values[c.name] = stripped(rows.column(c.header))
+        elif c.kind == "paradata":
+            meta[c.name] = stripped(rows.column(c.header))
+    split: dict[str, list[Column]] = {}
+    geo: dict[str, list[Column]] = {}
+    for c in columns:
+        if c.kind == "split" and c.name not in whole:
+            split.setdefault(c.name, []).append(c)
+        elif c.kind == "geo" and c.name not in whole:
+            geo.setdefault(c.name, []).append(c)
+    size = len(rows)
+    for name, parts in split.items():
+        order = fields[name].choices if fields is not None else ()
+        chosen: list[list[str]] = [[] for _ in range(size)]
+        for c in parts:
+            for i, cell in enumerate(stripped(rows.column(c.header))):
+                if cell in TRUE_CELLS:
+                    chosen[i].append(c.option)
+                elif cell not in FALSE_CELLS:
+                    problems.append(Problem(table.path, where(table.row_number(i), c.header), f"{cell!r} is not 1 or 0"))
+        values[name] = [" ".join(sorted(options, key=lambda o: order.index(o) if o in order else len(order)))
+                        for options in chosen]
+    for name, parts in geo.items():
+        got = {c.option: stripped(rows.column(c.header)) for c in parts}
+        joined = []
+        for i in range(size):
+            if _part(got, "Latitude", i) and _part(got, "Longitude", i):
+                joined.append(" ".join(_part(got, p, i) or "0" for p in GEO_PARTS))
+            else:
+                joined.append("")
+        values[name] = joined
+    field_order: list[str] = []
+    for c in columns:
+        if c.kind in ("field", "split", "geo") and c.name not in field_order:
+            field_order.append(c.name)
+    return _Normalised(tuple(columns), tuple(field_order), Rows(values, size=size), Rows(meta, size=size))
+
+
+def _part(got: Mapping[str, Sequence[str]], part: str, i: int) -> str:
+    column = got.get(part)
+    return column[i] if column is not None else ""
+
+
+def stripped(column: Sequence[str]) -> Sequence[str]:
+    """The column's cells stripped of surrounding white space (``str.strip`` gives back the very
+    cell when it has none, so an unpadded column costs no new strings)."""
+    return list(map(str.strip, column))

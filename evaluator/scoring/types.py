@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date
@@ -70,8 +70,8 @@ class ScoringData:
     instead of inside them: source -> field -> one list per record, aligned with the records. Build with ``scoring_data`` (checks and freezes) or ``from_bundle``.
     """
 
-    roster: tuple[Mapping[str, Any], ...]
-    sources: Mapping[str, tuple[Mapping[str, Any], ...]]
+    roster: Sequence[Mapping[str, Any]]
+    sources: Mapping[str, Sequence[Mapping[str, Any]]]
     sample: tuple[SampleUnit, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
     judgements: tuple[JudgementRecord, ...] = ()
@@ -118,7 +118,8 @@ def scoring_data(
         raise ValueError("stratum_column must be a column name")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    roster_rows = tuple(roster)
+    # Rows held as columns (evaluator.bundle.rows) are kept as they are, not copied row by row.
+    roster_rows = roster if _columnar(roster) else tuple(roster)
     index, counted, problems = _index_roster(roster_rows, stratum_column)
     if problems:
         raise ValueError("; ".join(problems[:10]))
@@ -126,6 +127,9 @@ def scoring_data(
         raise ValueError("sources must map a source name to its records")
     frozen_sources = {}
     for name in sorted(sources):
+        if _columnar(sources[name]):
+            frozen_sources[name] = sources[name]  # every row a mapping, and read-only
+            continue
         rows = tuple(sources[name])
         for i, row in enumerate(rows):
             if type(row) is not dict and not isinstance(row, Mapping):
@@ -164,10 +168,21 @@ def scoring_data(
     )
 
 
+def _columnar(rows: Any) -> bool:
+    """Are ``rows`` held as columns (``evaluator.bundle.rows.Rows``: ``column(name)``)?"""
+    return callable(getattr(rows, "column", None)) and callable(getattr(rows, "has", None))
+
+
 def _index_roster(
-    rows: tuple[Mapping[str, Any], ...], stratum_column: str
+    rows: Sequence[Mapping[str, Any]], stratum_column: str
 ) -> tuple[dict[str, Mapping[str, Any]], dict[str, int], list[str]]:
     """One pass over the roster: the id index, households per stratum, and problems."""
+    if _columnar(rows) and rows.has(HOUSEHOLD_KEY) and rows.has(stratum_column):
+        ids, strata = rows.column(HOUSEHOLD_KEY), rows.column(stratum_column)
+        if len(set(ids)) == len(ids) and set(map(type, ids)) | set(map(type, strata)) <= {str} and "" not in ids:
+            from evaluator.bundle.rows import RowIndex
+
+            return RowIndex(rows, HOUSEHOLD_KEY), dict(Counter(strata)), []
     if rows and all(type(r) is dict for r in rows):
         # Fast path for the usual roster (dicts of strings, as read from CSV): C-level loops.
         try:

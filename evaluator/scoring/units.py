@@ -68,14 +68,18 @@ class SourceUnits:
             ids = sorted(grouped)
             order = [_first(rows, grouped[h]) for h in ids]
         self.positions = order  # unit i is record rows[order[i]]
+        self._records = rows
         self.records = [rows[k] for k in order]
         self.ids: list[str] = ids
         self.roster_rows = list(map(roster.__getitem__, ids))
         self.index = dict(zip(ids, range(len(ids)), strict=True))
         self._repeats = data.repeats.get(source, {})
+        # Rows held as columns (evaluator.bundle.rows): a field is read down its column.
+        self._roster_at = _roster_positions(self.roster_rows)
+        self._roster = data.roster
         column = data.stratum_column
         try:
-            strata = list(map(itemgetter(column), self.roster_rows))
+            strata = self._roster_column(column)
         except KeyError:
             strata = [r.get(column, "") for r in self.roster_rows]
         self.strata = np.empty(len(strata), dtype=object)
@@ -90,16 +94,29 @@ class SourceUnits:
         if name in self._repeats:
             lists = self._repeats[name]
             return [lists[k] for k in self.positions]
+        if _has_column(self._records, name):
+            column = self._records.column(name)
+            return [column[k] for k in self.positions]
         try:  # every record has it (a CSV export always does)
             return list(map(itemgetter(name), self.records))
         except KeyError:
             pass
         if not any(name in record for record in self.records):
-            return [row.get(name, "") for row in self.roster_rows]
+            try:
+                return self._roster_column(name)
+            except KeyError:
+                return [row.get(name, "") for row in self.roster_rows]
         return [
             record[name] if name in record else roster_row.get(name, "")
             for record, roster_row in zip(self.records, self.roster_rows, strict=True)
         ]
+
+    def _roster_column(self, name: str) -> list[Any]:
+        """The units' roster rows' values of ``name`` (KeyError when a row lacks it)."""
+        if self._roster_at is not None and _has_column(self._roster, name):
+            column = self._roster.column(name)
+            return [column[k] for k in self._roster_at]
+        return list(map(itemgetter(name), self.roster_rows))
 
     def joined(self) -> list[dict[str, Any]]:
         """Records merged with their roster rows (record wins), built only when needed."""
@@ -170,6 +187,19 @@ class SourceUnits:
         if ev.col is not None:
             return as_values(ev.col, self.size), {}
         return list(ev.values), ev.errors
+
+
+def _has_column(rows: Any, name: str) -> bool:
+    has = getattr(rows, "has", None)
+    return callable(has) and bool(has(name))
+
+
+def _roster_positions(roster_rows: Sequence[Any]) -> list[int] | None:
+    """The index of each unit's roster row, when the roster is held as columns."""
+    try:
+        return [row.position for row in roster_rows]
+    except AttributeError:
+        return None
 
 
 def _fast_order(
