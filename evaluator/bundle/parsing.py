@@ -10,19 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from itertools import islice
 from typing import Any
 
 import yaml
 
+from evaluator.bundle.csv_columns import parse_columns
 from evaluator.bundle.rows import Rows, shared
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.tables import Table, decode, header_problems, parse_csv
+from evaluator.tables import Table, decode
 
-#: Rows of a CSV file read at a time (``parse_columns``).
-CHUNK = 8192
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
@@ -53,68 +51,6 @@ def parse_table(raw: bytes, name: str) -> tuple[Table | None, list[Problem]]:
         return parse_columns(stream, name, encoding, lambda: decode(raw, name)[0]), []
     except DefinitionError as exc:
         return None, list(exc.problems)
-
-
-def parse_columns(lines: str | Iterable[str], name: str, encoding: str = "utf-8",
-                  text: Callable[[], str] | None = None) -> Table:
-    """``parse_csv(text)`` with the rows held as columns: the same header, cells, row numbers
-    and problems (a file with any problem is handed to ``parse_csv``, which names them all).
-
-    Read ``CHUNK`` rows at a time, each chunk turned into columns at once, so that the rows as
-    lists never exist for the whole file, and the cells of a column that repeats itself made
-    one string each as they come (``rows.shared``, judged on the first chunk). ``lines`` is the
-    text, or its lines as a text stream read with ``newline=""``; then ``text`` gives the whole
-    text for ``parse_csv``, should the file have a problem."""
-    if isinstance(lines, str):
-        whole = lines
-        lines = io.StringIO(whole, newline="")
-        text = text or (lambda: whole)
-    assert text is not None
-    reader = csv.reader(lines)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        return parse_csv(text(), name, encoding)
-    if header_problems(header, name):
-        return parse_csv(text(), name, encoding)
-    width = len(header)
-    columns: list[list[str]] = [[] for _ in header]
-    pools: list[dict[str, str] | None] | None = None
-    numbers: list[int] = []
-    last = 1  # spreadsheet row of the last record read (records, not lines)
-    try:
-        while chunk := list(islice(reader, CHUNK)):
-            first = last + 1
-            last += len(chunk)
-            filled = list(map(str.strip, map("".join, chunk)))  # '' for a blank row
-            if all(filled) and set(map(len, chunk)) == {width}:
-                kept = chunk
-                numbers.extend(range(first, last + 1))
-            else:
-                kept = []
-                for number, (line, content) in enumerate(zip(chunk, filled, strict=True), start=first):
-                    if not content:
-                        continue
-                    if len(line) > width:
-                        return parse_csv(text(), name, encoding)
-                    kept.append(line + [""] * (width - len(line)))
-                    numbers.append(number)
-            if not kept:
-                continue
-            parts = list(zip(*kept, strict=True))
-            del chunk, kept
-            if pools is None:  # a column repeats itself if half its first cells repeat another
-                pools = [{} if len(set(part)) * 2 <= len(part) else None for part in parts]
-            for column, part, pool in zip(columns, parts, pools, strict=True):
-                if pool is None:
-                    column.extend(part)
-                else:
-                    pool.update((cell, cell) for cell in set(part).difference(pool))
-                    column.extend(map(pool.__getitem__, part))
-    except csv.Error:
-        return parse_csv(text(), name, encoding)
-    rows = Rows(dict(zip(header, columns, strict=True)), size=len(numbers))
-    return Table(name, header, rows, encoding, tuple(numbers))
 
 
 def table_from_cells(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluator.bundle import parsing
+from evaluator.bundle import csv_columns
 from evaluator.bundle.parsing import parse_columns, parse_table
 from evaluator.bundle.rows import RowIndex, Rows, shared
 from evaluator.definitions.problems import DefinitionError
@@ -22,9 +22,13 @@ CELL = st.sampled_from(["", " ", "a", " b ", "是", '"q"', '"', "x,y", "1\n2", "
 LINE_END = st.sampled_from(["\r\n", "\n", "\r"])
 
 
+PLAIN_CELL = st.sampled_from(["", " ", "a", " b ", "是", "3.5", "uuid:1", "  ", "否 ", "\t", "\x0b"])
+
+
 @st.composite
-def csv_texts(draw):
-    """CSV text as people's exports hold it: quoted or bare cells, blank and ragged rows."""
+def csv_texts(draw, plain=False):
+    """CSV text as people's exports hold it: quoted or bare cells, blank and ragged rows
+    (``plain``: no cell needs quotes, as in most exports)."""
     header = draw(st.lists(st.sampled_from(["id", " a", "b ", "c", "是否", "", "id"]),
                            min_size=1, max_size=4))
     lines = [",".join(header)]
@@ -36,8 +40,8 @@ def csv_texts(draw):
         elif kind == "commas":
             lines.append("," * (len(header) - 1) + draw(st.sampled_from(["", " "])))
         else:
-            cells = draw(st.lists(CELL, min_size=width, max_size=width))
-            quoted = draw(st.booleans())
+            cells = draw(st.lists(PLAIN_CELL if plain else CELL, min_size=width, max_size=width))
+            quoted = not plain and draw(st.booleans())
             lines.append(",".join('"' + c.replace('"', '""') + '"' if quoted or any(ch in c for ch in ',"\r\n') else c
                                   for c in cells))
     end = draw(LINE_END)
@@ -63,11 +67,18 @@ def test_columns_read_as_the_csv_modules_rows(text):
     assert columns == rows
 
 
-@settings(max_examples=200, deadline=None)
-@given(csv_texts())
+@settings(max_examples=300, deadline=None)
+@given(csv_texts(plain=True))
+def test_plain_files_read_as_the_csv_modules_rows(text):
+    columns, rows = read_both(text)
+    assert columns == rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(csv_texts(), csv_texts(plain=True)))
 def test_chunks_change_nothing(text):
     """Read two rows at a time (``CHUNK``), a repeated column pooled from the first chunk."""
-    with mock.patch.object(parsing, "CHUNK", 2):
+    with mock.patch.object(csv_columns, "CHUNK", 2):
         columns, rows = read_both(text)
     assert columns == rows
 
@@ -87,6 +98,17 @@ def test_a_file_read_as_a_stream_reads_as_its_text(text, codec):
     assert [dict(r) for r in table.rows] == [dict(r) for r in expected.rows]
     assert table.numbers == expected.numbers
     assert table.encoding == encoding
+
+
+def test_a_plain_file_is_split_without_the_csv_module():
+    """The quick path is taken (and gives parse_csv's table) for an export without quotes."""
+    text = "id,status\r\n" + "".join(f"H{i},在档\r\n" + ("\r\n" if i % 7 == 0 else "") for i in range(50))
+    with mock.patch.object(csv_columns.csv, "reader", wraps=csv_columns.csv.reader) as reader:
+        table = parse_columns(text, "t.csv")
+    assert reader.call_count == 1  # for the header only
+    expected = parse_csv(text, "t.csv")
+    assert [dict(r) for r in table.rows] == expected.rows and table.numbers == expected.numbers
+    assert len(table.rows) == 50 and table.numbers[-1] == 1 + 50 + 7  # 7 blank rows before the last
 
 
 def test_rows_behave_as_the_dict_rows_did():
