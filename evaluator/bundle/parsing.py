@@ -66,6 +66,17 @@ def table_from_cells(
     UTF-8 with a BOM. None when the text might not read back as these cells (a header cell
     empty, repeated or with surrounding spaces, a row of another width, a cell at the csv
     module's field size limit): write and parse such a table instead."""
+    found = kept_cells(header, rows)
+    if found is None:
+        return None
+    kept, numbers = found
+    return table_of_cells(name, header, kept, numbers), kept
+
+
+def kept_cells(header: Sequence[str], rows: Iterable[Sequence[str]]
+               ) -> tuple[list[Sequence[str]], list[int]] | None:
+    """The first half of ``table_from_cells``: (the rows the table keeps, their spreadsheet
+    rows), or None; enough for the data hash (``table_entry``) without making the table."""
     header = list(header)
     if len(set(header)) != len(header) or any(not h or h != h.strip() for h in header):
         return None
@@ -83,9 +94,16 @@ def table_from_cells(
             return None
         kept.append(cells)
         numbers.append(number)
+    return kept, numbers
+
+
+def table_of_cells(name: str, header: Sequence[str], kept: Sequence[Sequence[str]],
+                   numbers: Sequence[int]) -> Table:
+    """The second half of ``table_from_cells``: the table of the kept rows, as columns."""
+    header = list(header)
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in header]
     table_rows = Rows({h: shared(c) for h, c in zip(header, columns, strict=True)}, size=len(kept))
-    return Table(name, header, table_rows, "utf-8-sig", tuple(numbers)), kept
+    return Table(name, header, table_rows, "utf-8-sig", tuple(numbers))
 
 
 def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:

@@ -72,14 +72,14 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
         stamp = (evaluation.id, rubric_row.key, rubric_row.version, rubric_row.content_hash,
                  versions, date.today())
         read = read_tables(content)
-        if read is not None and (found := _kept_sheet((*stamp, read[2]))) is not None:
+        if read is not None and (found := _kept_sheet((*stamp, read.data_hash))) is not None:
             return found
         surveys = surveys_by_id(db, evaluation.id)
         if read is None:
             bundle, problems = build_bundle(content.files(), surveys, origin=evaluation.key)
         else:
-            bundle, problems = bundle_from_tables(read[0], read[1], surveys, data_hash=read[2],
-                                                  origin=evaluation.key)
+            bundle, problems = bundle_from_tables(read.other, read.tables(), surveys,
+                                                  data_hash=read.data_hash, origin=evaluation.key)
         key = (*stamp, bundle.data_hash if bundle is not None else "")
         found = _kept_sheet(key)
         if found is None:
@@ -99,6 +99,12 @@ def _checked_and_scored(bundle: Any, problems: list[Any], content: BundleContent
     if problems or bundle is None:
         return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
     return Scored(score(rubric, bundle), [], bundle.data_hash, bundle, rubric, surveys)
+
+
+def forget_sheets() -> None:
+    """Drop every kept sheet (a benchmark timing the cold path; memory to give back)."""
+    with _kept_lock:
+        _kept.clear()
 
 
 def _kept_sheet(key: tuple[Any, ...]) -> Scored | None:
@@ -145,26 +151,42 @@ def read_content(content: BundleContent, surveys: Mapping[str, Any], *, origin: 
     read = read_tables(content)
     if read is None:
         return build_bundle(content.files(), surveys, origin=origin)
-    other, tables, data_hash = read
-    return bundle_from_tables(other, tables, surveys, data_hash=data_hash, origin=origin)
+    return bundle_from_tables(read.other, read.tables(), surveys, data_hash=read.data_hash,
+                              origin=origin)
 
 
-def read_tables(content: BundleContent) -> tuple[dict[str, bytes], dict[str, Any], str] | None:
-    """(the non-CSV files, the CSV files as tables, the data hash) of the content, or None when
-    a table's cells might not read back as written (then the files are written and read)."""
+@dataclass(frozen=True)
+class Read:
+    """The content read for the bundle: the non-CSV files, each CSV file's kept rows (and their
+    spreadsheet rows) and the data hash; ``tables()`` makes the tables, only when needed."""
+
+    other: dict[str, bytes]
+    kept: dict[str, tuple[list[str], list[Any], list[int]]]
+    data_hash: str
+
+    def tables(self) -> dict[str, Any]:
+        from evaluator.bundle.parsing import table_of_cells
+
+        return {name: table_of_cells(name, header, rows, numbers)
+                for name, (header, rows, numbers) in self.kept.items()}
+
+
+def read_tables(content: BundleContent) -> Read | None:
+    """The content's data hash and what the tables are made of, or None when a table's cells
+    might not read back as written (then the files are written and read)."""
     from evaluator.bundle.hashing import content_hash, file_entry, hashed, table_entry
-    from evaluator.bundle.parsing import table_from_cells
+    from evaluator.bundle.parsing import kept_cells
 
     other = {name: content.file(name) for name in content.names if name not in content.tables}
-    tables = {}
     entries = {name: file_entry(name, raw) for name, raw in other.items() if hashed(name)}
+    kept = {}
     for name, (header, rows) in content.tables.items():
-        made = table_from_cells(name, header, rows)
-        if made is None:
+        found = kept_cells(header, rows)
+        if found is None:
             return None
-        tables[name], kept = made
-        entries[name] = table_entry(header, kept)
-    return other, tables, content_hash(entries)
+        kept[name] = (list(header), *found)
+        entries[name] = table_entry(header, found[0])
+    return Read(other, kept, content_hash(entries))
 
 
 class _Files(Mapping):
