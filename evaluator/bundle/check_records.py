@@ -85,8 +85,8 @@ def source_problems(
         columns = []
         for compiled in checked:
             values = answers.own(compiled.spec.name)
-            column = header_of.get(compiled.spec.name, compiled.spec.name)
-            columns.append(FieldColumn(compiled, values, typed(compiled.spec, values), file, numbers, column))
+            header = header_of.get(compiled.spec.name, compiled.spec.name)
+            columns.append(FieldColumn(compiled, values, typed(compiled.spec, values), file, numbers, header))
         invalid = {c.compiled.spec.name: c.typed.bad for c in columns}
         for field_column in columns:
             problems += field_problems(field_column, answers, frame, invalid, today)

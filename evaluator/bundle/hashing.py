@@ -42,7 +42,7 @@ def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = N
     return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
 
 
-def table_cells(table: Table) -> Iterable[Sequence[str]]:
+def table_cells(table: Table) -> Iterable[Iterable[str]]:
     """Each row's cells in header order, without copying the table when it need not be."""
     rows = table.rows
     if isinstance(rows, Rows) and rows.names == tuple(table.header):

@@ -32,6 +32,7 @@ from evaluator.definitions.expressions import (
     Binary,
     Call,
     Current,
+    ExpressionError,
     Negate,
     Node,
     Number,

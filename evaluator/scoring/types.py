@@ -21,6 +21,8 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
+from evaluator.bundle.rows import RowIndex, Rows
+
 VERDICTS = ("meets", "fails", "indeterminate", "insufficient")
 HOUSEHOLD_KEY = "household_id"
 
@@ -119,18 +121,19 @@ def scoring_data(
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     # Rows held as columns (evaluator.bundle.rows) are kept as they are, not copied row by row.
-    roster_rows = roster if _columnar(roster) else tuple(roster)
+    roster_rows: Sequence[Mapping[str, Any]] = roster if isinstance(roster, Rows) else tuple(roster)
     index, counted, problems = _index_roster(roster_rows, stratum_column)
     if problems:
         raise ValueError("; ".join(problems[:10]))
     if not isinstance(sources, Mapping):
         raise ValueError("sources must map a source name to its records")
-    frozen_sources = {}
+    frozen_sources: dict[str, Sequence[Mapping[str, Any]]] = {}
     for name in sorted(sources):
-        if _columnar(sources[name]):
-            frozen_sources[name] = sources[name]  # every row a mapping, and read-only
+        given = sources[name]
+        if isinstance(given, Rows):
+            frozen_sources[name] = given  # every row a mapping, and read-only
             continue
-        rows = tuple(sources[name])
+        rows = tuple(given)
         for i, row in enumerate(rows):
             if type(row) is not dict and not isinstance(row, Mapping):
                 raise ValueError(f"source {name!r} record {i} is not a mapping")
@@ -168,20 +171,13 @@ def scoring_data(
     )
 
 
-def _columnar(rows: Any) -> bool:
-    """Are ``rows`` held as columns (``evaluator.bundle.rows.Rows``: ``column(name)``)?"""
-    return callable(getattr(rows, "column", None)) and callable(getattr(rows, "has", None))
-
-
 def _index_roster(
     rows: Sequence[Mapping[str, Any]], stratum_column: str
-) -> tuple[dict[str, Mapping[str, Any]], dict[str, int], list[str]]:
+) -> tuple[Mapping[str, Mapping[str, Any]], dict[str, int], list[str]]:
     """One pass over the roster: the id index, households per stratum, and problems."""
-    if _columnar(rows) and rows.has(HOUSEHOLD_KEY) and rows.has(stratum_column):
+    if isinstance(rows, Rows) and rows.has(HOUSEHOLD_KEY) and rows.has(stratum_column):
         ids, strata = rows.column(HOUSEHOLD_KEY), rows.column(stratum_column)
         if len(set(ids)) == len(ids) and set(map(type, ids)) | set(map(type, strata)) <= {str} and "" not in ids:
-            from evaluator.bundle.rows import RowIndex
-
             return RowIndex(rows, HOUSEHOLD_KEY), dict(Counter(strata)), []
     if rows and all(type(r) is dict for r in rows):
         # Fast path for the usual roster (dicts of strings, as read from CSV): C-level loops.

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.bundle.rows import Rows
 from evaluator.definitions.expr_columns import (
     Col,
     Frame,
@@ -94,7 +95,7 @@ class SourceUnits:
         if name in self._repeats:
             lists = self._repeats[name]
             return [lists[k] for k in self.positions]
-        if _has_column(self._records, name):
+        if isinstance(self._records, Rows) and self._records.has(name):
             column = self._records.column(name)
             return [column[k] for k in self.positions]
         try:  # every record has it (a CSV export always does)
@@ -113,7 +114,7 @@ class SourceUnits:
 
     def _roster_column(self, name: str) -> list[Any]:
         """The units' roster rows' values of ``name`` (KeyError when a row lacks it)."""
-        if self._roster_at is not None and _has_column(self._roster, name):
+        if self._roster_at is not None and isinstance(self._roster, Rows) and self._roster.has(name):
             column = self._roster.column(name)
             return [column[k] for k in self._roster_at]
         return list(map(itemgetter(name), self.roster_rows))
@@ -187,11 +188,6 @@ class SourceUnits:
         if ev.col is not None:
             return as_values(ev.col, self.size), {}
         return list(ev.values), ev.errors
-
-
-def _has_column(rows: Any, name: str) -> bool:
-    has = getattr(rows, "has", None)
-    return callable(has) and bool(has(name))
 
 
 def _roster_positions(roster_rows: Sequence[Any]) -> list[int] | None:
