@@ -11,8 +11,11 @@ time over all records (``check_columns``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -106,50 +109,68 @@ def _record_problems(
 ) -> list[int]:
     """Which records there are: keys, duplicates, submissions, roster and sample membership.
     Returns each record's roster row index (-1 when it has none: not a household source, no
-    or an unknown household id)."""
+    or an unknown household id). Column by column; rows are visited only to name problems."""
     file = data.file
-    household = is_household_source(source)
-    keyed = all(k in data.fields for k in key)
-    seen_keys: dict[tuple[str, ...], int] = {}
-    seen_instances: dict[str, int] = {}
-    sampled = {s.household_id for s in bundle.sample}
-    check_sampled = source not in UNSAMPLED_SOURCES and bool(bundle.sample)
-    roster_positions = bundle.roster_positions
-    id_column = header_of.get(HOUSEHOLD_KEY, HOUSEHOLD_KEY)
-    positions: list[int] = []
+    size = len(data.rows)
+    numbers = data.row_numbers or range(2, size + 2)
     key_columns = [_column(data.rows, k) for k in key]
+    for k, column in zip(key, key_columns, strict=True):
+        if k in data.fields:
+            at = where_of(header_of.get(k, k))
+            problems.extend(Problem(file, at(numbers[i]), f"empty {k}") for i in _empty(column))
+    if all(k in data.fields for k in key):
+        keys: Sequence[Any] = key_columns[0] if len(key) == 1 else list(zip(*key_columns, strict=True))
+        label, at = " + ".join(key), where_of(header_of.get(key[0], key[0]))
+        for i, first in _repeats(keys, numbers, key_columns):
+            values = (keys[i],) if len(key) == 1 else keys[i]
+            problems.append(Problem(file, at(numbers[i]), f"second record for {label} {'/'.join(values)} "
+                                                         f"(also row {first}); one is allowed"))
+    for i, first in _repeats(instances, numbers, [instances]):
+        problems.append(Problem(file, f"row {numbers[i]}", f"submission {instances[i]} appears twice (also row {first})"))
+    if not is_household_source(source):
+        return [-1] * size
     ids = _column(data.rows, HOUSEHOLD_KEY)
-    for i in range(len(data.rows)):
-        n = data.row_number(i)
-        values = tuple(column[i] for column in key_columns)
-        for k, value in zip(key, values, strict=True):
-            if k in data.fields and not value:
-                problems.append(Problem(file, where(n, header_of.get(k, k)), f"empty {k}"))
-        if keyed and all(values):
-            if values in seen_keys:
-                label = " + ".join(key)
-                problems.append(Problem(file, where(n, header_of.get(key[0], key[0])),
-                                        f"second record for {label} {'/'.join(values)} (also row {seen_keys[values]}); one is allowed"))
-            else:
-                seen_keys[values] = n
-        instance = instances[i]
-        if instance:
-            if instance in seen_instances:
-                problems.append(Problem(file, f"row {n}", f"submission {instance} appears twice (also row {seen_instances[instance]})"))
-            else:
-                seen_instances[instance] = n
-        found = -1
-        hid = ids[i]
-        if household and hid:
-            found = roster_positions.get(hid, -1)
-            if found < 0:
-                if bundle.roster_columns:
-                    problems.append(Problem(file, where(n, id_column), f"household {hid!r} is not in roster.csv"))
-            elif check_sampled and hid not in sampled:
-                problems.append(Problem(file, where(n, id_column),
-                                        f"household {hid!r} is not in sample.csv (neither sample nor reserve)"))
-        positions.append(found)
+    positions = list(map(bundle.roster_positions.get, ids, itertools.repeat(-1, size)))
+    at = where_of(header_of.get(HOUSEHOLD_KEY, HOUSEHOLD_KEY))
+    if bundle.roster_columns:
+        problems.extend(Problem(file, at(numbers[i]), f"household {ids[i]!r} is not in roster.csv")
+                        for i in np.flatnonzero(np.asarray(positions) < 0).tolist() if ids[i])
+    if source not in UNSAMPLED_SOURCES and bundle.sample:
+        sampled = {s.household_id for s in bundle.sample}
+        problems.extend(Problem(file, at(numbers[i]),
+                                f"household {ids[i]!r} is not in sample.csv (neither sample nor reserve)")
+                        for i, (hid, found) in enumerate(zip(ids, positions, strict=True))
+                        if found >= 0 and hid not in sampled)
     return positions
+
+
+def where_of(column: str) -> Callable[[int], str]:
+    """``where(row, column)`` for one column."""
+    return lambda row: where(row, column)
+
+
+def _empty(column: Sequence[str]) -> list[int]:
+    """Indices of the empty values."""
+    return np.flatnonzero(np.fromiter(map(operator.not_, column), bool, len(column))).tolist()
+
+
+def _repeats(values: Sequence[Any], numbers: Sequence[int], parts: Sequence[Sequence[str]]
+             ) -> list[tuple[int, int]]:
+    """(index, first row) of each value met again, among the values whose parts are all
+    non-empty: the first row holding it is the one kept."""
+    complete = np.ones(len(values), dtype=bool)
+    for part in parts:
+        complete &= np.fromiter(map(bool, part), bool, len(part))
+    kept = np.flatnonzero(complete).tolist()
+    if len(kept) == len(values):
+        first = dict(zip(reversed(values), reversed(numbers), strict=True))
+        if len(first) == len(values):
+            return []
+        return [(i, first[v]) for i, (v, n) in enumerate(zip(values, numbers, strict=True)) if first[v] != n]
+    first = {}
+    for i in reversed(kept):
+        first[values[i]] = numbers[i]
+    return [(i, first[values[i]]) for i in kept if first[values[i]] != numbers[i]]
 
 
 def _subset(rows: Sequence[Mapping[str, str]], kept: Sequence[int]) -> Sequence[Mapping[str, str]]:
