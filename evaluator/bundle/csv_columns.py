@@ -12,6 +12,9 @@ header (blank rows aside), is split with ``str.split``: there the csv module's r
 exactly that (a record per line, a cell per comma), three times quicker. Any other chunk, and
 everything after it, goes through the csv module. tests/unit/test_bundle_rows.py holds the two
 to parse_csv on generated files of every shape.
+
+A cell written by ``evaluator.sheets`` with a neutralising apostrophe (``'=1+1``) reads back as
+it was (``=1+1``), as parse_csv reads it: ``sheets.restore`` on every cell that begins with one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from itertools import chain, islice
 from operator import itemgetter, methodcaller
 
 from evaluator.bundle.rows import Rows
+from evaluator.sheets import restore
 from evaluator.tables import Table, header_problems, parse_csv
 
 #: Lines (or records) read at a time.
@@ -43,7 +47,7 @@ def parse_columns(lines: str | Iterable[str], name: str, encoding: str = "utf-8"
     lines = iter(lines)
     reader = csv.reader(lines)  # reads the lines it needs, one by one: the header's here
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [restore(h).strip() for h in next(reader)]
     except (StopIteration, csv.Error):
         return parse_csv(text(), name, encoding)
     if header_problems(header, name):
@@ -73,7 +77,11 @@ def parse_columns(lines: str | Iterable[str], name: str, encoding: str = "utf-8"
                 break
             records, numbers = [], []
             for number, line in enumerate(chunk, start=last + 1):
-                if not "".join(line).strip():
+                joined = "".join(line)
+                if "'" in joined:
+                    line = _restored(line)
+                    joined = "".join(line)
+                if not joined.strip():
                     continue  # a blank row: skipped, counted
                 if len(line) > width:
                     return parse_csv(text(), name, encoding)
@@ -98,6 +106,9 @@ def _split_plain(physical: list[str], width: int, limit: int) -> tuple[list[list
     if len(body) != len(physical) or max(map(len, body)) >= limit:
         return None
     filled = list(map(str.strip, map(_NO_COMMAS, body)))  # '' for a blank row
+    if "'" in joined:  # a row of restored cells may be blank ("'\t" is a tab)
+        filled = [content if "'" not in content or "".join(_restored(line.split(","))).strip()
+                  else "" for content, line in zip(filled, body, strict=True)]
     kept: Sequence[int] = range(len(body))
     if not all(filled):
         kept = [k for k, content in enumerate(filled) if content]
@@ -105,7 +116,14 @@ def _split_plain(physical: list[str], width: int, limit: int) -> tuple[list[list
     if body and set(map(_COMMAS, body)) != {width - 1}:
         return None  # short or long rows: the csv module pads them or parse_csv names them
     cells = ",".join(body).split(",") if body else []
+    if "'" in joined:
+        cells = _restored(cells)
     return [cells[j::width] for j in range(width)], kept
+
+
+def _restored(cells: list[str]) -> list[str]:
+    """``cells`` with the apostrophes ``evaluator.sheets`` put before formulas taken off."""
+    return [restore(c) if c[:1] == "'" else c for c in cells]
 
 
 class _Columns:

@@ -16,20 +16,24 @@ from evaluator.bundle.rows import RowIndex, Rows, shared
 from evaluator.definitions.problems import DefinitionError
 from evaluator.tables import decode, parse_csv
 
+#: Cells written by evaluator.sheets with the apostrophe that neutralises a formula, or one
+#: that is just text: the reader takes off exactly what the writer put on ("'\t" is a blank tab).
+NEUTRALISED = ["'=1+1", "''=A1", "'-x", "'-5", "'@S", "'\t", "don't", "'", "'+"]
 #: Cells that exercise the csv module: quotes, separators, line breaks, white space, CJK.
 CELL = st.sampled_from(["", " ", "a", " b ", "是", '"q"', '"', "x,y", "1\n2", "\r", "\t", "3.5",
-                        "uuid:1", "  ", "否 ", "a\r\nb"])
+                        "uuid:1", "  ", "否 ", "a\r\nb", *NEUTRALISED])
 LINE_END = st.sampled_from(["\r\n", "\n", "\r"])
 
 
-PLAIN_CELL = st.sampled_from(["", " ", "a", " b ", "是", "3.5", "uuid:1", "  ", "否 ", "\t", "\x0b"])
+PLAIN_CELL = st.sampled_from(["", " ", "a", " b ", "是", "3.5", "uuid:1", "  ", "否 ", "\t", "\x0b",
+                             *NEUTRALISED])
 
 
 @st.composite
 def csv_texts(draw, plain=False):
     """CSV text as people's exports hold it: quoted or bare cells, blank and ragged rows
     (``plain``: no cell needs quotes, as in most exports)."""
-    header = draw(st.lists(st.sampled_from(["id", " a", "b ", "c", "是否", "", "id"]),
+    header = draw(st.lists(st.sampled_from(["id", " a", "b ", "c", "是否", "", "id", "'=h", "'\t"]),
                            min_size=1, max_size=4))
     lines = [",".join(header)]
     for _ in range(draw(st.integers(0, 7))):
