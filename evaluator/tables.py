@@ -44,7 +44,12 @@ class Table:
 def decode(data: bytes, path: str) -> tuple[str, str]:
     """Return (text, encoding name): UTF-8 (with or without BOM) first, then GB18030."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise DefinitionError([Problem(path, f"byte {exc.start + 3}", (
+                "starts as UTF-8 (a byte-order mark) but is not UTF-8 text; save it as CSV UTF-8"))]
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

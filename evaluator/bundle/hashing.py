@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -37,7 +38,8 @@ def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = N
         table = tables.get(name)
         if table is None:
             return file_entry(name, raw)
-        return {"header": list(table.header), "rows": table_cells(table)}
+        body = plain_body(raw, table)
+        return {"header": list(table.header), "rows": table_cells(table) if body is None else body}
 
     return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
 
@@ -50,6 +52,59 @@ def table_cells(table: Table) -> Iterable[Iterable[str]]:
     width = len(table.header)  # a parsed dict row is in header order: its values are the cells
     return (r.values() if type(r) is dict and len(r) == width else [r[h] for h in table.header]
             for r in rows)
+
+
+@dataclass(frozen=True)
+class PlainBody:
+    """The rows of a plain CSV file: ``raw[start:stop]``, lines ending in ``newline`` (the
+    header and the last line break left out). Their JSON is these bytes with every comma
+    made ``","`` and every line break ``"],["`` (``plain_body``)."""
+
+    raw: bytes
+    start: int
+    stop: int
+    newline: bytes
+
+
+#: Bytes that would make a CSV file's text differ from its cells' JSON: quotes (the csv
+#: module's or JSON's), backslashes and control characters but the line breaks (which JSON
+#: escapes), and the apostrophe evaluator.sheets may have put before a formula.
+_NOT_PLAIN = bytes([*range(0x00, 0x0a), 0x0b, 0x0c, *range(0x0e, 0x20), *b"\"\\'"])
+#: Every other byte: ``raw.translate(None, _PLAIN)`` leaves the bytes that are not plain.
+_PLAIN = bytes(b for b in range(256) if b not in _NOT_PLAIN)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def plain_body(raw: bytes, table: Table) -> PlainBody | None:
+    """``raw``'s rows when its bytes are exactly the cells of ``table`` (parsed from them), so
+    that the rows' JSON is the bytes with each comma made ``","`` and each line break
+    ``"],["``: UTF-8, nothing quoted or escaped, line ends all LF or all CRLF, a header read as
+    it is written, and every line a row of the header's width (no blank rows, which the reader
+    skips, no short rows, which it pads). None otherwise: the cells are then encoded one by
+    one. tests/unit/test_bundle_cells.py holds the two ways to the same bytes."""
+    if table.encoding not in ("utf-8", "utf-8-sig") or raw.translate(None, _PLAIN):
+        return None
+    start = 3 if raw.startswith(_UTF8_BOM) else 0
+    breaks, returns = raw.count(b"\n"), raw.count(b"\r")
+    if returns and (returns != breaks or raw.count(b"\r\n") != breaks):
+        return None  # bare CRs, or LF and CRLF mixed: rare enough to take the long way
+    newline = b"\r\n" if returns else b"\n"
+    end = raw.find(newline, start)
+    if end < 0:
+        end = len(raw)
+    if raw[start:end].decode("utf-8").split(",") != list(table.header):
+        return None
+    stop = len(raw) - len(newline) if raw.endswith(newline) else len(raw)
+    body_start = min(end + len(newline), stop)
+    lines = breaks - (1 if end < len(raw) else 0) - (1 if stop < len(raw) else 0) + 1
+    if body_start >= stop:
+        lines = 0
+    # No line skipped as blank, and (no row being longer than the header, or the table would
+    # not have been read) as many commas as full rows hold: every row is full.
+    commas = raw.count(b",", body_start, stop)
+    if lines != len(table.rows) or commas != (len(table.header) - 1) * lines:
+        return None
+    return PlainBody(raw, body_start, stop, newline)
 
 
 def hashed(name: str) -> bool:
@@ -95,7 +150,7 @@ def content_hash(content: Mapping[str, Mapping[str, Any]]) -> str:
         entry = content[name]
         parts = _table_json(entry) if set(entry) == {"header", "rows"} else (_json(entry),)
         for part in parts:
-            digest.update(part.encode("utf-8"))
+            digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
     digest.update(b"}")
     return "sha256:" + digest.hexdigest()
 
@@ -110,11 +165,16 @@ _ESCAPED = re.compile(r"[\x00-\x1f\\]")
 _CHUNK = 4096
 
 
-def _table_json(entry: Mapping[str, Any]) -> Iterator[str]:
+def _table_json(entry: Mapping[str, Any]) -> Iterator[str | bytes]:
     """``_json(entry)`` of a ``table_entry``, in pieces: the rows a chunk at a time, a chunk of
     plain strings (nothing JSON escapes: the usual export) joined directly instead of through
-    the encoder (tests/unit/test_bundle_cells.py holds the two to the same bytes)."""
+    the encoder, or a plain file's bytes rewritten (tests/unit/test_bundle_cells.py holds them
+    to the same bytes)."""
     yield '{"header":' + _json(entry["header"]) + ',"rows":['
+    if isinstance(entry["rows"], PlainBody):
+        yield from _plain_json(entry["rows"])
+        yield "]}"
+        return
     rows = iter(entry["rows"])
     first = True
     while chunk := list(islice(rows, _CHUNK)):
@@ -129,6 +189,27 @@ def _table_json(entry: Mapping[str, Any]) -> Iterator[str]:
         yield text if first else "," + text
         first = False
     yield "]}"
+
+
+#: Bytes of a plain file rewritten at a time (a piece ends at a line break).
+_PIECE = 1 << 20
+
+
+def _plain_json(body: PlainBody) -> Iterator[bytes]:
+    """The JSON of a plain file's rows (``plain_body``), a piece at a time."""
+    raw, start, newline = body.raw, body.start, body.newline
+    if start >= body.stop:
+        return
+    yield b'["'
+    while True:
+        end = raw.find(newline, min(start + _PIECE, body.stop), body.stop)
+        piece = raw[start:body.stop if end < 0 else end]
+        yield piece.replace(b",", b'","').replace(newline, b'"],["')
+        if end < 0:
+            break
+        yield b'"],["'
+        start = end + len(newline)
+    yield b'"]'
 
 
 def roster_hash(pairs: Iterable[tuple[str, str]]) -> str:

@@ -34,8 +34,11 @@ VERDICT_ZH = {"meets": "达标", "fails": "未达标", "indeterminate": "无法�
               show_default=True, help="A readable table, or the full score sheet as JSON.")
 def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, output: str) -> None:
     """Score the evaluation bundle BUNDLE (folder or .zip): total, grade, every indicator."""
-    rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir)
-    sheet = score_sheet(rubric, bundle)
+    from evaluator.bundle.reader import cyclic_gc_paused
+
+    with cyclic_gc_paused():  # the bundle's objects live until the sheet is made: no garbage
+        rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir)
+        sheet = score_sheet(rubric, bundle)
     if output == "json":
         click.echo(sheet.to_json(), nl=False)
     else:

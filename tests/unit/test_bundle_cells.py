@@ -24,7 +24,7 @@ from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
 from evaluator.rubrics.definition import load_rubric
 from evaluator.surveys.definition import load_surveys
-from evaluator.tables import decode, parse_csv
+from evaluator.tables import decode, parse_csv, read_table
 
 MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "bundles" / "minimal"
 HEADER = ["household_id", "a", "b"]
@@ -220,3 +220,67 @@ def test_the_content_hash_of_tables_in_chunks_is_that_of_the_whole_json(mixed, p
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     with mock.patch.object(hashing, "_CHUNK", 2):
         assert content_hash(content) == "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: Cells of a file written without the csv module: mostly plain, some that the csv module
+#: reads otherwise (quotes), that JSON escapes (backslash, tab), that pad or skip rows
+#: (blanks, spaces, CJK spaces), or that evaluator.sheets wrote ("'=1").
+RAW_CELL = st.sampled_from(["", " ", "a", "是", "3.5", "uuid:1", "\u3000", "'=1", "don't", '"q"',
+                            "\\", "\t", "x y", "\x7f", "é"])
+
+
+@st.composite
+def raw_csv(draw):
+    width = draw(st.integers(1, 3))
+    header = draw(st.sampled_from([["h", "i", "j"], ["h", " i", "j"], ["是", "i", "j"]]))[:width]
+    lines = [",".join(header)]
+    for _ in range(draw(st.integers(0, 6))):
+        cells = draw(st.lists(RAW_CELL, min_size=0 if draw(st.booleans()) else width,
+                              max_size=width))
+        lines.append(",".join(cells))
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = end.join(lines) + draw(st.sampled_from(["", end, end + end]))
+    return draw(st.sampled_from([b"", b"\xef\xbb\xbf"])) + text.encode(
+        draw(st.sampled_from(["utf-8", "gb18030"])), errors="replace")
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw_csv(), st.sampled_from([2, 5, 1 << 20]))
+def test_a_plain_files_bytes_hash_as_its_cells(raw, piece):
+    """A plain file's rows are hashed from its bytes (each comma and line break rewritten, a
+    piece at a time); the hash is the one its parsed cells give, plain or not."""
+    from unittest import mock
+
+    from evaluator.bundle import hashing
+
+    files = {"t.csv": raw}
+    table, _ = parse_table(raw, "t.csv")
+    with mock.patch.object(hashing, "_PIECE", piece):
+        assert data_hash(files, {"t.csv": table} if table else None) == old_data_hash(files)
+
+
+def test_plain_files_are_hashed_from_their_bytes():
+    from evaluator.bundle.hashing import plain_body
+
+    for raw in (b"\xef\xbb\xbfa,b\r\n1,\xe6\x98\xaf\r\n,x\r\n", b"a\n1\n2", b"a,b\n"):
+        table, _ = parse_table(raw, "t.csv")
+        assert plain_body(raw, table) is not None, raw
+    for raw in (b"a,b\n1\n", b"a,b\n1,2\n\n3,4\n", b"a,b\n\"1\",2\n", b" a,b\n1,2\n", b"a\n'=1\n"):
+        table, _ = parse_table(raw, "t.csv")
+        assert table is not None and plain_body(raw, table) is None, raw
+
+
+def test_a_byte_order_mark_before_text_that_is_not_utf8_is_a_problem(tmp_path):
+    """Excel's "CSV UTF-8" BOM on bytes saved as GBK: the file and byte are named (it was a
+    UnicodeDecodeError traceback from evaluator score, bundle check and roster uploads)."""
+    raw = b"\xef\xbb\xbf" + "household_id,name\nH1,张三\n".encode("gb18030")
+    table, problems = parse_table(raw, "roster.csv")
+    assert table is None
+    assert [str(p) for p in problems] == [
+        "roster.csv: byte 24: starts as UTF-8 (a byte-order mark) but is not UTF-8 text; "
+        "save it as CSV UTF-8"]
+    path = tmp_path / "roster.csv"
+    path.write_bytes(raw)
+    with pytest.raises(DefinitionError) as raised:
+        read_table(path)
+    assert "byte 24" in str(raised.value.problems[0])
