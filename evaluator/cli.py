@@ -101,7 +101,15 @@ SUMMARIES = {
     "load-definitions": "Validate and store rubrics and surveys (default: the shipped ones).",
     "users": "User accounts (用户).",
     "setup-demo": "Everything `make run` needs: schema, shipped definitions, demo bundle and demo logins.",
-    "serve": "Serve the app (Werkzeug's server; use gunicorn for production).",
+    "serve": "Serve the app: Werkzeug's server for one user (make run), gunicorn with --production.",
+    "worker": "Run one queue worker (RQ) for report and batch jobs; start one per core.",
+    "storage": "The file storage (photos, report PDFs).",
+    "backup": "Write the database and the stored files to OUT (a .tar archive), while the app runs.",
+    "restore": "Restore a backup made by `evaluator backup` into this instance's (empty) database "
+               "and file storage.",
+    "stack": "A throwaway local production stack on loopback (PostgreSQL, Redis, S3, gunicorn, "
+             "queue workers) for trying the deployment; everything is removed when it stops "
+             "(Ctrl-C).",
 }
 
 

@@ -32,7 +32,6 @@ from evaluator.definitions.expressions import (
     Binary,
     Call,
     Current,
-    ExpressionError,
     Negate,
     Node,
     Number,

@@ -94,7 +94,7 @@ def check_roster(filename: str, data: bytes, stratum_column: str) -> Upload:
         problems += _roster_row_problems(name, n, row, stratum_column, first)
         if id_columns:
             row = {**row, **{c: mask_id_number(row[c]) for c in id_columns}}
-        rows.append((n, row))
+        rows.append((n, row if isinstance(row, dict) else dict(row)))
     if problems:
         raise DefinitionError(problems)
     return Upload(name, table.encoding, hashlib.sha256(data).hexdigest(), list(table.header), rows)
