@@ -73,10 +73,22 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
                 "give one with --rubric",
             )])
         rubric = shipped
+    files = _left_for_checks(files, bundle)
     all_problems = check_files(files, surveys, rubric, bundle=bundle, read_problems=problems + read_problems)
     if all_problems:
         raise DefinitionError(all_problems)
     return rubric, bundle
+
+
+def _left_for_checks(files: dict[str, bytes], bundle: Any) -> dict[str, bytes]:
+    """What the checks read of the files once the bundle is built: their names, and the roster's
+    bytes only for a sampling plan that names its sha256 and no roster_hash; the rest of the
+    bytes (38 MB at 20,000 sampled households) go before the checks and scoring."""
+    from evaluator.bundle.model import ROSTER_FILE
+
+    plan = bundle.meta.sampling
+    keep = ROSTER_FILE if plan is not None and plan.roster_sha256 and not plan.roster_hash else None
+    return {name: raw if name == keep else b"" for name, raw in files.items()}
 
 
 # -- the readable table (rounding happens here, and only here) ---------------------------------
