@@ -118,9 +118,11 @@ def batch(bundles: list[Path], size: int, jobs: int, lang: str, trace: bool) -> 
         print(f"\nbatch: {size} units ({len(bundles)} distinct bundles), {jobs} processes ...",
               flush=True)
         started = time.perf_counter()
+        cpu_before = _cpu_seconds()
         items = build_batch(sorted(units.iterdir()), out, jobs=jobs, lang=lang,
                             progress=progress, trace_memory=trace)
         wall = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
     failed = [i for i in items if not i.ok]
     per_worker: dict[int, list] = {}
     for item in items:
@@ -128,6 +130,9 @@ def batch(bundles: list[Path], size: int, jobs: int, lang: str, trace: bool) -> 
     print(f"  wall time {wall:.1f} s for {len(items)} reports ({len(failed)} failed), "
           f"{60 * len(items) / wall:.1f} reports/min, "
           f"{statistics.mean(i.seconds for i in items):.2f} s per report in a worker")
+    load = os.getloadavg()[0]
+    print(f"  CPU time {cpu:.1f} s (workers and driver): {cpu / jobs:.1f} s on {jobs} idle cores "
+          f"(the wall time a quiet machine would take; the load average was {load:.1f} at the end)")
     for pid, worker_items in sorted(per_worker.items()):
         rss = max(i.max_rss_mb for i in worker_items)
         traced = [i.traced_peak_mb for i in worker_items if i.traced_peak_mb is not None]
@@ -142,6 +147,14 @@ def batch(bundles: list[Path], size: int, jobs: int, lang: str, trace: bool) -> 
           f"{'met' if worst <= TARGET_WORKER_MB else 'MISSED'} (worst {worst:.0f} MB)")
     for item in failed[:3]:
         print(f"  failed: {item.bundle}: {item.error.splitlines()[0] if item.error else ''}")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the batch's workers)."""
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main(argv: list[str] | None = None) -> int:
