@@ -23,7 +23,7 @@ def instance_path() -> Path:
 
 #: Settings read from the environment as whole numbers (a clear error otherwise).
 WHOLE_NUMBERS = {"QUEUE_THREADS", "REPORT_WAIT", "PROXY_COUNT", "DATABASE_POOL_SIZE",
-                 "DATABASE_MAX_OVERFLOW", "SQLITE_BUSY_TIMEOUT"}
+                 "DATABASE_MAX_OVERFLOW", "SQLITE_BUSY_TIMEOUT", "UPLOAD_TIMEOUT_SECONDS"}
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -52,11 +52,16 @@ def load_config(overrides: dict | None = None) -> dict:
         "DATABASE_MAX_OVERFLOW": 5,
         "SQLITE_BUSY_TIMEOUT": 30,
         "REQUEST_LOG": False,
+        # The session cookie is written only when the session changes: with a lasting session,
+        # rewriting it on every response let the service worker's background fetches (started
+        # before a language switch) put the old session back.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "UPLOAD_TIMEOUT_SECONDS": 30,
     }
     for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
                 "SESSION_HOURS", "STORAGE_URL", "QUEUE_URL", "QUEUE_THREADS", "REPORT_WAIT",
                 "PROXY_COUNT", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
-                "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG"):
+                "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG", "UPLOAD_TIMEOUT_SECONDS"):
         value = os.environ.get(f"EVALUATOR_{key}")
         if value is None:
             continue

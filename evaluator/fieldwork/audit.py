@@ -14,13 +14,18 @@ from evaluator.fieldwork.permissions import member_role
 
 
 class OperationError(ValueError):
-    """A refused operation. ``status`` is the HTTP status the web layer answers with."""
+    """A refused operation. ``status`` is the HTTP status the web layer answers with; ``reason``
+    a stable code a tablet can explain in the person's language, and ``stored_id`` the stored
+    record a refused upload collided with (what an edit must name)."""
 
-    def __init__(self, message: str, status: int = 400, problems: Sequence[Any] = ()):
+    def __init__(self, message: str, status: int = 400, problems: Sequence[Any] = (), *,
+                 reason: str = "", stored_id: str | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.problems = list(problems)
+        self.reason = reason
+        self.stored_id = stored_id
 
 
 def audit(db: Session, user, evaluation_id: int | None, action: str, object_type: str,

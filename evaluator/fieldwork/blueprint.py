@@ -3,9 +3,10 @@ room's views.py (collect, review, manage, exports)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from evaluator.fieldwork import views_common
+from evaluator.fieldwork.collect import tablet
 from evaluator.fieldwork.collect import views as views_collect
 from evaluator.fieldwork.exports import views as views_exports
 from evaluator.fieldwork.manage import views as views_manage
@@ -52,5 +53,13 @@ for rule, endpoint, view, methods in RULES:
 
 @bp.app_context_processor
 def fieldwork_assets():
-    """Versioned URLs of the offline scripts and styles, for every page (the queue badge)."""
-    return {"fieldwork_assets": views_collect.asset_urls()}
+    """Versioned URLs of the offline scripts and styles, for every page (the queue badge), and
+    the tablet's settings and words for the upload queue."""
+    return {"fieldwork_assets": tablet.asset_urls(), "tablet": tablet.tablet_settings(),
+            "tablet_words": lambda: tablet.client_words(g.get("lang", "zh"))}
+
+
+@bp.after_app_request
+def tablet_headers(response):
+    tablet.page_headers(response)
+    return response

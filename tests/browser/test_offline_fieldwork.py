@@ -1,9 +1,16 @@
 """The field day, in a real browser on a touch tablet: skip logic and a failing constraint, two
-households completed offline, a reload that loses nothing, and a sync that stores each record
-exactly once (a replay adds nothing)."""
+households completed with the server down, a reload that loses nothing, and a sync that stores
+each record exactly once (a replay adds nothing).
+
+Waiting on the page: Playwright's ``wait_for_function`` treats a returned Promise as truthy, so
+a check written as ``Store.get(id).then(r => r.status === 'x')`` passes at once whatever it
+resolves to. Asynchronous checks go through ``poll`` (``page.evaluate`` awaits the promise);
+``wait_for_function`` is kept for synchronous DOM checks.
+"""
 
 import json
 import os
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +18,18 @@ from sqlalchemy import func, select
 from evaluator.fieldwork.models import Submission
 
 pytestmark = pytest.mark.browser
+
+
+def poll(page, expression, arg=None, timeout=20.0, what=""):
+    """Evaluate an (async) expression until it yields a truthy value; its value is returned."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s: {what or expression} (last {value!r})")
 
 HOUSEHOLD = [
     ("radio", "consent", "yes"),
@@ -77,7 +96,19 @@ def form_url(field, household):
     return f"/evaluations/{field.evaluation_id}/collect/household/{household}"
 
 
-def test_two_households_offline_then_synced_exactly_once(app, field, live_server, tablet, shots):
+def test_wait_for_function_takes_a_promise_for_true(tablet):
+    """Why ``poll``: the old pattern passes on a promise of false, so it could never fail."""
+    page = tablet().new_page()
+    page.set_content("<p>x</p>")
+    page.wait_for_function("() => Promise.resolve(false)", timeout=2000)  # passes at once
+    with pytest.raises(AssertionError):
+        poll(page, "() => Promise.resolve(false)", timeout=1.0)
+    assert poll(page, "() => Promise.resolve(42)") == 42
+
+
+def test_two_households_offline_then_synced_exactly_once(app, field, network, tablet, shots,
+                                                        fieldday):
+    live_server = network.base
     context = tablet()
     page = context.new_page()
     errors = []
@@ -86,9 +117,7 @@ def test_two_households_offline_then_synced_exactly_once(app, field, live_server
     page.goto(live_server + "/assignments")
     first, second, third = field.sample[0], field.sample[1], field.reserve[0]
     # The service worker keeps "my assignments" and every assigned form for the day offline.
-    page.wait_for_function("""urls => caches.open('evaluator-pages').then(c => c.keys())
-        .then(keys => urls.every(u => keys.some(k => k.url.endsWith(u))))""",
-                           arg=[form_url(field, h) for h in (first, second, third)])
+    fieldday.wait_cached(page, [form_url(field, h) for h in (first, second, third)] + ["/assignments"])
     shot(page, shots, "assignments-1024x768.png")
 
     page.goto(live_server + form_url(field, first))
@@ -110,17 +139,17 @@ def test_two_households_offline_then_synced_exactly_once(app, field, live_server
     page.fill('[name="members-0-member_age"]', "45")
     assert message.inner_text() == ""
 
-    context.set_offline(True)
+    network.down()  # no signal, for the page and the service worker alike
     for kind, name, value in HOUSEHOLD:
         if (kind, name) not in (("add", "members"), ("radio", "consent")):
             answer(page, kind, name, value)
     assert page.inner_text('output[data-calc="per_capita_income"]') == "29400"
     page.tap("button.big[type=submit]")
     page.wait_for_function("document.querySelector('header [data-queue-count]').textContent === '1'")
-    # The note is written once the upload attempt has ended (offline: at once, but after the count).
-    page.wait_for_function("!document.querySelector('[data-local-done]').hidden"
-                           " && document.querySelector('[data-local-done-text]').textContent !== ''")
-    assert "等待网络" in page.inner_text("[data-local-done]")
+    # The note is written once the upload attempt has ended (no signal: at once).
+    page.wait_for_selector("[data-record-state=queued]")
+    assert "等待网络" in page.inner_text("[data-record]")
+    assert "没有网络" in page.inner_text("[data-record]")  # the reason, not a tooltip
     shot(page, shots, "questionnaire-queued-offline-1024x768.png")
 
     page.goto(live_server + form_url(field, second))  # from the service worker's cache
@@ -139,7 +168,7 @@ def test_two_households_offline_then_synced_exactly_once(app, field, live_server
     assert queue_count(page) == "2"
     assert stored(app) == []  # nothing has reached the server yet
 
-    context.set_offline(False)
+    network.up()
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_function("document.querySelector('header [data-queue-count]').textContent === '0'")
     records = stored(app)
@@ -179,11 +208,11 @@ def test_a_refused_record_stays_on_the_tablet_and_says_why(app, field, live_serv
                           "evaluation_id": field.evaluation_id, "source": "household",
                           "household_id": field.sample[0],
                           "answers": {"household_id": field.sample[0], "consent": "maybe"}}}
-    page.evaluate("r => Store.put(r).then(() => Sync.run(true))", record)
-    page.wait_for_function("""() => Store.get('3f0b6a0e-8c4b-4a55-9d0e-1b2c3d4e5f60')
-        .then(r => r.status === 'invalid')""")
+    page.evaluate("r => Store.enqueue(r).then(() => Sync.run(true))", record)
+    poll(page, """() => Store.get('3f0b6a0e-8c4b-4a55-9d0e-1b2c3d4e5f60')
+        .then(r => r.status === 'invalid')""", what="the record marked invalid")
     kept = page.evaluate("() => Store.get('3f0b6a0e-8c4b-4a55-9d0e-1b2c3d4e5f60')")
-    assert "need attention" in kept["last_error"]
+    assert kept["last_error"] == "invalid" and "need attention" in kept["message"]
     assert json.dumps(kept["problems"], ensure_ascii=False).count("consent") >= 1
     assert queue_count(page) == "1"
     assert stored(app) == []

@@ -273,11 +273,11 @@ def test_a_stored_record_can_be_read_back_by_its_sender_and_the_lead(client, fie
 def test_the_assignment_list_names_the_form_pages(client, field, sign_in):
     sign_in("evaluator")
     body = client.get("/api/v1/assignments").get_json()
-    urls = {a["form_url"] for a in body["assignments"]}
+    urls = {a["url"] for a in body["forms"]}
     assert f"/evaluations/{field.evaluation_id}/collect/household/{field.sample[0]}" in urls
-    assert len(body["assignments"]) == 2 * (len(field.sample) + len(field.reserve))
+    assert len(body["forms"]) == 2 * (len(field.sample) + len(field.reserve)) + 1  # + the forum
     sign_in("lead")
-    assert client.get("/api/v1/assignments").get_json()["assignments"] == []
+    assert client.get("/api/v1/assignments").get_json()["forms"] == []
 
 
 def test_a_finished_evaluation_takes_no_more_records(app, field, sign_in, api_post,

@@ -335,6 +335,28 @@ def test_the_service_worker_is_served_from_the_root(client):
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     text = response.get_data(as_text=True)
-    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", text).group(1))
-    assert "/assignments" in shell and any(u.startswith("/static/js/form.js?v=") for u in shell)
+    version = json.loads(re.search(r"const VERSION = (.*?);\n", text).group(1))
+    shell = json.loads(re.search(r"const SHELL = (\{.*?\});\n", text).group(1))
+    config = json.loads(re.search(r"const CONFIG = (\{.*?\});\n", text).group(1))
+    # The shell: "/" and "my assignments" offline, and every asset under this one version,
+    # app.css included (the header is styled offline too).
+    assert shell["pages"] == ["/", "/assignments"]
+    for name in ("app.css", "fieldwork.css", "js/store.js", "js/queue.js", "js/sync.js",
+                 "js/form.js", "js/record.js", "js/expr.js"):
+        assert f"/static/{name}?v={version}" in shell["assets"], name
+    assert all(u.endswith(f"?v={version}") for u in shell["assets"] + config["scripts"])
+    assert config["assignments"] == "/api/v1/assignments"
     assert "self.addEventListener('fetch'" in text
+
+
+def test_every_page_names_its_styles_under_the_app_version(client, field, sign_in):
+    """app.css was once unversioned and outside the shell: the header lost its styles offline."""
+    from evaluator.fieldwork.collect.tablet import asset_version
+
+    sign_in("evaluator")
+    for path in ("/", "/assignments", "/auth/login"):
+        html = client.get(path).get_data(as_text=True)
+        assert f'href="/static/app.css?v={asset_version()}"' in html, path
+    page = client.get("/assignments")
+    assert page.headers["X-App-Version"] == asset_version()
+    assert page.headers["X-Evaluator-User"] == "f-evaluator"

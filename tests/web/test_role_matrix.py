@@ -74,6 +74,7 @@ MATRIX = {
     "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400)),
     "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404)),
     "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200)),
+    "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200)),
     "api.openapi": ("GET", PUBLIC),
 }
 

@@ -24,9 +24,9 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -34,13 +34,8 @@ from evaluator.extensions import csrf, db_session
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.collect.operations import SubmissionIn, store_submission
-from evaluator.fieldwork.models import (
-    Assignment,
-    Attachment,
-    Evaluation,
-    Household,
-    Submission,
-)
+from evaluator.fieldwork.collect.tablet import offline_forms
+from evaluator.fieldwork.models import Attachment, Evaluation, Submission
 from evaluator.fieldwork.permissions import member_role
 from evaluator.storage import current_storage
 from evaluator.web.limits import MAX_ID, JsonRefused, json_body
@@ -49,7 +44,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked in signed_in_first, after the session
 
 PAYLOAD_KEYS = ("instance_id", "evaluation_id", "source", "household_id", "deprecated_id",
-                "started_at", "ended_at", "device_id", "gps", "answers", "attachments")
+                "started_at", "ended_at", "device_id", "gps", "answers", "attachments", "author",
+                "keep_both")
 
 
 #: Longest texts, as the database columns hold them.
@@ -65,10 +61,15 @@ class PayloadError(ValueError):
         self.status = status
 
 
-def error(status: int, code: str, message: str, problems: list | None = None):
+def error(status: int, code: str, message: str, problems: list | None = None, *,
+          reason: str = "", stored_id: str | None = None):
     body: dict[str, Any] = {"error": code, "message": message}
     if problems:
         body["problems"] = problems
+    if reason:
+        body["reason"] = reason
+    if stored_id:
+        body["stored_id"] = stored_id
     return jsonify(body), status
 
 
@@ -191,6 +192,12 @@ def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
         if text and len(text.strip()) > MAX_LENGTHS[key]:
             raise PayloadError(f"{key} is {len(text.strip())} characters long; at most "
                                f"{MAX_LENGTHS[key]}", 422)
+    author = payload.get("author")
+    if author is not None and not isinstance(author, str):
+        raise PayloadError("author must be the user name of the person who made the record")
+    keep_both = payload.get("keep_both", False)
+    if not isinstance(keep_both, bool):
+        raise PayloadError("keep_both must be true or false")
     started = parse_moment(payload.get("started_at"), "started_at")
     ended = parse_moment(payload.get("ended_at"), "ended_at")
     if started and ended and ended < started:
@@ -202,7 +209,8 @@ def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
         deprecated_id=(parse_instance_id(payload["deprecated_id"], "deprecated_id")
                        if payload.get("deprecated_id") else None),
         started_at=started, ended_at=ended, device_id=device_id.strip(),
-        gps=_gps(payload.get("gps")), photos=_photos(payload.get("attachments")))
+        gps=_gps(payload.get("gps")), photos=_photos(payload.get("attachments")),
+        author=author.strip() if author else None, keep_both=keep_both)
     if record.deprecated_id == record.instance_id:
         raise PayloadError("an edit needs a new instance_id; deprecated_id names the old record")
     return evaluation_id, record
@@ -289,7 +297,10 @@ def create_submission():
                                                storage=current_storage(),
                                                today=date.today())
     except OperationError as exc:
-        return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems)
+        return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems,
+                     reason=exc.reason, stored_id=exc.stored_id)
+    # The acknowledgement: the stored record, named by its instance_id, with "created" or
+    # "already_stored". The tablet checks it field by field before it lets the record go.
     body = record_json(db, submission)
     body["status"] = "created" if created else "already_stored"
     return jsonify(body), 201 if created else 200
@@ -310,20 +321,28 @@ def get_submission(instance_id: str):
     return jsonify(record_json(db, submission))
 
 
+@bp.get("/session")
+def session_info():
+    """Who is signed in, and the CSRF token of this session: the upload queue asks before it
+    sends, so a record waits for its own author and never uses a stale page's token."""
+    response = jsonify({"user": {"username": current_user.username,
+                                 "display_name": current_user.display_name or "",
+                                 "role": current_user.role},
+                        "csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/assignments")
 def assignments():
-    db = db_session()
-    rows = db.execute(select(Assignment, Household.household_id, Evaluation.status)
-                      .join(Household, Household.id == Assignment.household_pk)
-                      .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
-                      .where(Assignment.user_id == current_user.id)
-                      .order_by(Assignment.evaluation_id, Household.household_id)).all()
-    return jsonify({"assignments": [
-        {"evaluation_id": a.evaluation_id, "source": a.source, "household_id": hid,
-         "status": a.status,
-         "form_url": url_for("fieldwork.collect", evaluation_id=a.evaluation_id,
-                             source=a.source, household_id=hid)}
-        for a, hid, status in rows if status != "finished"]})
+    """The forms this person's tablet keeps offline, each with its version (see tablet.py);
+    conditional on an ETag, so an unchanged list costs a 304 and no body."""
+    body = offline_forms(db_session(), current_user, g.lang)
+    tag = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    response = Response(status=304) if request.if_none_match.contains(tag) else jsonify(body)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/openapi.json")
@@ -356,6 +375,13 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["error", "message"], "properties": {
                     "error": {"type": "string", "enum": sorted(set(_CODES.values()) | {"csrf"})},
                     "message": {"type": "string", "description": "what to change, in words"},
+                    "reason": {"type": "string", "description":
+                               "a stable code for a refused record (household_has_record, "
+                               "replaced, finished, not_assigned, wrong_user, ...) the tablet "
+                               "explains in the person's language"},
+                    "stored_id": {"type": "string", "format": "uuid", "description":
+                                  "the stored record a refused one collided with: an edit "
+                                  "names it in deprecated_id"},
                     "problems": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "code": {"type": "string"},
                         "message": {"type": "string"}, "repeat": {"type": "string"},
@@ -377,6 +403,12 @@ def openapi_document() -> dict[str, Any]:
                         "started_at": {"type": ["string", "null"], "format": "date-time"},
                         "ended_at": {"type": ["string", "null"], "format": "date-time"},
                         "device_id": {"type": "string", "maxLength": MAX_LENGTHS["device_id"]},
+                        "author": {"type": ["string", "null"], "description":
+                                   "the user name of the person who made the record; refused "
+                                   "(409 wrong_user) under anyone else's session"},
+                        "keep_both": {"type": "boolean", "description":
+                                      "with deprecated_id: keep this record beside the stored "
+                                      "one, marked hasIssues for the lead to decide"},
                         "gps": {"type": ["object", "null"], "properties": {
                             "lat": {"type": "number"}, "lon": {"type": "number"},
                             "accuracy": {"type": ["number", "null"]}}},
@@ -410,6 +442,10 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/submissions": {"post": {
                 "summary": "Store a record (idempotent on instance_id)",
+                "description": "The answer acknowledges THIS record: a JSON body whose "
+                               "instance_id, status (created / already_stored), evaluation_id, "
+                               "source, household_id and deprecated_id equal what was sent. A "
+                               "tablet keeps the record queued on any other answer.",
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Submission"}}}},
                 "responses": {
@@ -439,8 +475,18 @@ def openapi_document() -> dict[str, Any]:
                               "401": response("not signed in", error_schema),
                               "404": response("no such record you can read", error_schema)}}},
             "/assignments": {"get": {
-                "summary": "The signed-in evaluator's households and their form pages",
-                "responses": {"200": response("assignments", {"type": "object"}),
+                "summary": "The forms the signed-in evaluator's tablet keeps offline",
+                "description": "{user, forms: [{url, version, open}]}: the evaluator's "
+                               "assignments (open: still to collect) and forum pages, each with "
+                               "the version its page carries in X-Form-Version. Leads and "
+                               "viewers get no forms. Send If-None-Match with the ETag.",
+                "responses": {"200": response("the forms", {"type": "object"}),
+                              "304": response("unchanged since the ETag sent"),
+                              "401": response("not signed in", error_schema)}}},
+            "/session": {"get": {
+                "summary": "Who is signed in, and this session's CSRF token",
+                "responses": {"200": response("{user: {username, display_name, role}, "
+                                              "csrf_token}", {"type": "object"}),
                               "401": response("not signed in", error_schema)}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": response("OpenAPI 3.1")}}},

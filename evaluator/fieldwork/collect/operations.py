@@ -25,6 +25,7 @@ from evaluator.fieldwork.models import (
     Evaluation,
     Finding,
     Judgement,
+    ReviewEvent,
     SampleDraw,
     Submission,
 )
@@ -50,6 +51,10 @@ class SubmissionIn:
     device_id: str = ""
     gps: tuple[float, float, float | None] | None = None
     photos: dict[str, Photo] = field(default_factory=dict)
+    #: who made the record on the tablet; it is stored only under that person's session
+    author: str | None = None
+    #: a refused upload the evaluator chose to keep next to the stored one, for the lead to decide
+    keep_both: bool = False
 
 
 def store_submission(db: Session, user, evaluation: Evaluation, record: SubmissionIn, *,
@@ -57,15 +62,21 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
                      ) -> tuple[Submission, bool]:
     """Store a record once. Returns (submission, created): the same record sent again gives
     the stored one back; a different record under a stored instance id is refused (409)."""
+    if record.author and record.author != user.username:
+        raise OperationError(f"this record was made by {record.author}, not by {user.username} who "
+                             f"is signed in; it waits on the tablet until {record.author} signs in",
+                             409, reason="wrong_user")
     existing = db.scalar(select(Submission).where(Submission.instance_id == record.instance_id))
     if existing is not None:
         return _replayed(existing, record), False
     role = member_role(db, user, evaluation.id)
     if not can_collect(role):
-        raise OperationError("you are not an evaluator of this evaluation", 403)
+        raise OperationError("you are not an evaluator of this evaluation", 403,
+                             reason="not_collector")
     if evaluation.status == "finished":
         raise OperationError("this evaluation is finished and takes no more records; ask the "
-                             "team lead to reopen it if a record is missing", 409)
+                             "team lead to reopen it if a record is missing", 409,
+                             reason="finished")
     found = survey_for(db, evaluation.id, record.source)
     if found is None:
         raise OperationError(f"this evaluation collects no {record.source!r} records", 422)
@@ -89,13 +100,16 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
                 Assignment.source == record.source, Assignment.user_id == user.id))
             if assigned is None:
                 raise OperationError(f"household {record.household_id} is not assigned to you for "
-                                     f"{record.source}; ask your team lead", 403)
+                                     f"{record.source}; ask your team lead", 403,
+                                     reason="not_assigned")
         context = context_row(target_household.data)
     if target_household is not None and db.scalar(select(SampleDraw.id).where(
             SampleDraw.household_pk == target_household.id)) is None:
         raise OperationError(f"household {record.household_id} was not drawn into the sample "
                              "(neither sample nor reserve)", 422)
     replaced = None
+    if record.keep_both and not record.deprecated_id:
+        raise OperationError("keep_both needs deprecated_id: the stored record to keep beside", 422)
     if record.deprecated_id:
         replaced = _replaceable(db, user, role, evaluation, record)
     answers = _checked_answers(survey, record, context, today)
@@ -133,10 +147,13 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
             Submission.instance_id == record.instance_id))
         if existing is None:
             raise OperationError(f"record {record.deprecated_id} has just been replaced by another "
-                                 "edit; reload it and edit the latest version", 409) from None
+                                 "edit; reload it and edit the latest version", 409,
+                                 reason="edit_race") from None
         return _replayed(existing, record), False
     if replaced is not None:
         replaced.current = False
+    if record.keep_both:
+        _flag_kept_pair(db, user, submission, replaced)
     for field_name, photo in record.photos.items():
         token = new_token()
         write_photo(db, storage, evaluation.id, token, photo)
@@ -149,7 +166,9 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
             Assignment.household_pk == target_household.id, Assignment.source == record.source))
         if assignment is not None:
             assignment.status = "submitted"
-    audit(db, user, evaluation.id, "submission.edit" if replaced else "submission.create",
+    action = ("submission.keep_both" if record.keep_both else
+              "submission.edit" if replaced else "submission.create")
+    audit(db, user, evaluation.id, action,
           "submission", record.instance_id,
           {"instance_id": replaced.instance_id, "data": replaced.data} if replaced else None,
           {"source": record.source, "household_id": record.household_id,
@@ -175,7 +194,8 @@ def _refuse_second_record(db: Session, evaluation: Evaluation, record: Submissio
         if found:
             raise OperationError(
                 f"household {record.household_id} already has a {record.source} record "
-                f"({found}); to change it, send an edit with deprecated_id {found}", 409)
+                f"({found}); to change it, send an edit with deprecated_id {found}", 409,
+                reason="household_has_record", stored_id=found)
         return
     for instance_id, data in db.execute(query):
         if (data.get("forum_id"), data.get("dimension")) == (answers.get("forum_id"),
@@ -184,7 +204,8 @@ def _refuse_second_record(db: Session, evaluation: Evaluation, record: Submissio
                 return db.scalar(select(Submission).where(Submission.instance_id == instance_id))
             raise OperationError(
                 f"forum {answers.get('forum_id')} already has a record on "
-                f"{answers.get('dimension')} ({instance_id}); edit that one instead", 409)
+                f"{answers.get('dimension')} ({instance_id}); edit that one instead", 409,
+                reason="forum_has_record", stored_id=instance_id)
     return None
 
 
@@ -195,7 +216,8 @@ def _replayed(existing: Submission, record: SubmissionIn) -> Submission:
         f"a different record is already stored under instance_id {record.instance_id} "
         f"(received {existing.received_at:%Y-%m-%d %H:%M} UTC). A stored record is never "
         "overwritten: to change it, send the new version under a new instance_id with "
-        f"deprecated_id {record.instance_id}.", 409)
+        f"deprecated_id {record.instance_id}.", 409, reason="instance_taken",
+        stored_id=record.instance_id)
 
 
 def _replaceable(db: Session, user, role: str | None, evaluation: Evaluation,
@@ -203,7 +225,7 @@ def _replaceable(db: Session, user, role: str | None, evaluation: Evaluation,
     old = db.scalar(select(Submission).where(Submission.instance_id == record.deprecated_id))
     if old is None or old.evaluation_id != evaluation.id:
         raise OperationError(f"deprecated_id {record.deprecated_id} names no record of this "
-                             "evaluation", 422)
+                             "evaluation", 422, reason="unknown_deprecated")
     if old.source != record.source or old.household_id != record.household_id:
         raise OperationError("an edit must be for the same source and household as the record "
                              "it replaces", 422)
@@ -211,13 +233,28 @@ def _replaceable(db: Session, user, role: str | None, evaluation: Evaluation,
         newer = db.scalar(select(Submission.instance_id).where(
             Submission.deprecated_id == old.instance_id))
         raise OperationError(f"record {old.instance_id} was already replaced by {newer}; edit the "
-                             "latest version", 409)
+                             "latest version", 409, reason="replaced", stored_id=newer)
+    if record.keep_both:
+        return old  # nothing is overwritten unseen: both stay, flagged for the lead
     if role != "lead" and old.submitter_id != user.id:
-        raise OperationError("only the team lead or the person who sent a record can edit it", 403)
+        raise OperationError("only the team lead or the person who sent a record can edit it", 403,
+                             reason="not_editable", stored_id=old.instance_id)
     if role != "lead" and old.review_state in ("approved", "rejected"):
         raise OperationError(f"record {old.instance_id} has been {old.review_state} by the team "
-                             "lead; ask them to edit it", 409)
+                             "lead; ask them to edit it", 409, reason="reviewed",
+                             stored_id=old.instance_id)
     return old
+
+
+def _flag_kept_pair(db: Session, user, kept: Submission, beside: Submission | None) -> None:
+    """A tablet's record kept next to a stored one it collided with: the newer is current and
+    marked "has issues" with a comment naming the earlier, so the lead compares and decides."""
+    comment = (f"两份记录冲突，平板选择两份都保留，请组长比较后决定（另一份：{beside.instance_id}） / "
+               f"Two records collided; the tablet kept both for the lead to decide (the other: "
+               f"{beside.instance_id})") if beside is not None else ""
+    kept.review_state = "hasIssues"
+    db.add(ReviewEvent(submission_id=kept.id, user_id=user.id, from_state="edited",
+                       to_state="hasIssues", comment=comment))
 
 
 def _checked_answers(survey, record: SubmissionIn, context: Mapping[str, Any],

@@ -8,18 +8,16 @@ stores it through the same operation, so the two paths cannot disagree.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections import defaultdict
 from datetime import date, datetime
-from functools import lru_cache
 
 from flask import (
     Response,
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -32,7 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from evaluator.extensions import db_session
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
-from evaluator.fieldwork.collect import operations
+from evaluator.fieldwork.collect import operations, tablet
 from evaluator.fieldwork.collect.api import canonical_hash
 from evaluator.fieldwork.collect.operations import SubmissionIn
 from evaluator.fieldwork.collect.page_forms import FindingForm, JudgementForm
@@ -55,12 +53,9 @@ from evaluator.fieldwork.views_common import (
     summary,
     text_of,
 )
-from evaluator.paths import PACKAGE_DIR
 from evaluator.privacy import for_role
 from evaluator.storage import current_storage
 from evaluator.web.i18n import translate
-
-STATIC_JS = ("js/expr.js", "js/store.js", "js/sync.js", "js/form.js")
 
 
 @login_required
@@ -141,7 +136,7 @@ def _form_page(evaluation: Evaluation, role: str, source: str, target: Household
     return render_template(
         "fieldwork/collect.html", page=page, items=layout(form, g.lang),
         model=form.model.client_model(), context=context, problems=problems,
-        assets=asset_urls(), forum=forum, judgement_form=JudgementForm()), status
+        assets=tablet.asset_urls(), forum=forum, judgement_form=JudgementForm()), status
 
 
 def collect(evaluation_id: int, source: str, household_id: str):
@@ -171,8 +166,12 @@ def collect(evaluation_id: int, source: str, household_id: str):
                           context=context_row(target.data))
     elif "household_id" in form:
         form["household_id"].data = household_id
-    return _form_page(evaluation, role, source, target, form, str(uuid.uuid4()), deprecated,
-                      [], existing=existing)
+    response = make_response(_form_page(evaluation, role, source, target, form,
+                                        str(uuid.uuid4()), deprecated, [], existing=existing))
+    if not edit:  # the page the tablet keeps offline
+        response.headers["X-Form-Version"] = tablet.collect_page_version(db, evaluation, source,
+                                                                        target, existing)
+    return response
 
 
 def _post_record(evaluation: Evaluation, role: str, source: str, target: Household | None,
@@ -235,7 +234,11 @@ def forum(evaluation_id: int):
     if request.method == "POST":
         return _post_record(evaluation, role, "forum", None, form_class)
     form = form_class(formdata=None, meta={"csrf": False})
-    return _form_page(evaluation, role, "forum", None, form, str(uuid.uuid4()), None, [])
+    response = make_response(_form_page(evaluation, role, "forum", None, form,
+                                        str(uuid.uuid4()), None, []))
+    response.headers["X-Form-Version"] = tablet.collect_page_version(db, evaluation, "forum",
+                                                                    None, None)
+    return response
 
 
 def _forum_extras(evaluation: Evaluation, role: str) -> dict:
@@ -325,33 +328,9 @@ def findings(evaluation_id: int):
                            problems=problems), 400 if problems else 200
 
 
-@lru_cache(maxsize=1)
-def _asset_version() -> str:
-    digest = hashlib.sha256()
-    for name in (*STATIC_JS, "app.css", "fieldwork.css", "js/sw.js"):
-        path = PACKAGE_DIR / "static" / name
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def asset_urls() -> dict[str, str]:
-    version = _asset_version()
-    found = {name: url_for("static", filename=name, v=version) for name in STATIC_JS}
-    found["css"] = url_for("static", filename="fieldwork.css", v=version)
-    found["app_css"] = url_for("static", filename="app.css", v=version)
-    return found
-
-
 def service_worker():
     """The service worker, served from the site root so its scope covers every page."""
-    source = (PACKAGE_DIR / "static" / "js" / "sw.js").read_text(encoding="utf-8")
-    urls = asset_urls()
-    shell = [url_for("fieldwork.assignments"), urls["app_css"], urls["css"],
-             *(urls[name] for name in STATIC_JS)]
-    header = (f"const VERSION = {json.dumps(_asset_version())};\n"
-              f"const SHELL = {json.dumps(shell)};\n")
-    response = Response(header + source, mimetype="application/javascript")
+    response = Response(tablet.service_worker_script(), mimetype="application/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -1,58 +1,62 @@
 /* The questionnaire runtime: live skip logic, constraints and calculations from the survey's
- * JSON AST (the same rules the server checks, evaluator/fieldwork/logic.py), drafts saved in
- * IndexedDB from the first keystroke, and completed records queued for upload (sync.js). */
+ * JSON AST (the same rules the server checks, evaluator/fieldwork/logic.py), repeats, photos
+ * and location. It knows nothing of storage: record.js owns the record (drafts in IndexedDB,
+ * the queue, what the server answered) and drives this through window.Questionnaire. */
 (function () {
   'use strict';
   var form = document.getElementById('questionnaire');
-  if (!form || !window.Expr || !window.Store) { return; }
+  if (!form || !window.Expr) { return; }
   var model = JSON.parse(document.getElementById('form-model').textContent);
   var context = JSON.parse(document.getElementById('form-context').textContent);
   var text = JSON.parse(document.getElementById('form-text').textContent);
   var lang = document.documentElement.lang === 'en' ? 'en' : 'zh';
   var META = { start: 1, end: 1, today: 1, deviceid: 1, username: 1 };
   var QUESTION = { text: 1, integer: 1, decimal: 1, select_one: 1, select_multiple: 1, date: 1, geopoint: 1, image: 1 };
-  var ds = form.dataset;
-  var multi = ds.multi === 'true';
-  var state = { id: null, started: null, deprecated: form.elements.deprecated_id.value || null,
-    photos: {}, gps: null, touched: {}, submitted: false, saving: null, locked: false };
+  var state = { photos: {}, gps: null, touched: {}, submitted: false, locked: false };
+  var listeners = { change: [], submit: [] };
 
   function msg(m) { return (m && (m[lang] || m.zh)) || ''; }
   function fields() { return model.fields; }
   function isQuestion(name) { return !!QUESTION[fields()[name].type]; }
-
-  function deviceId() {
-    var id = localStorage.getItem('evaluator.device');
-    if (!id) { id = 'tablet-' + Store.uuid(); localStorage.setItem('evaluator.device', id); }
-    return id;
-  }
+  function emit(kind, value) { listeners[kind].forEach(function (fn) { fn(value); }); }
 
   /* -- reading and writing the page ------------------------------------------------------ */
 
   function inputsNamed(name) { return form.querySelectorAll('[name="' + name + '"]'); }
 
-  function readValue(inputName, type) {
-    var els = inputsNamed(inputName);
-    if (type === 'select_one') {
-      for (var i = 0; i < els.length; i++) { if (els[i].checked) { return els[i].value; } }
-      return '';
+  /* How each question type reads and writes its inputs. A new widget type registers its own
+   * pair with Questionnaire.widget(type, {read, write}); the rules never look at the inputs. */
+  var WIDGETS = {
+    select_one: {
+      read: function (els) {
+        for (var i = 0; i < els.length; i++) { if (els[i].checked) { return els[i].value; } }
+        return '';
+      },
+      write: function (els, value) { els.forEach(function (e) { e.checked = e.value === value; }); }
+    },
+    select_multiple: {
+      read: function (els) {
+        var out = [];
+        els.forEach(function (e) { if (e.checked) { out.push(e.value); } });
+        return out.join(' ');
+      },
+      write: function (els, value) {
+        var chosen = value.split(/\s+/);
+        els.forEach(function (e) { e.checked = chosen.indexOf(e.value) >= 0; });
+      }
+    },
+    '*': {
+      read: function (els) { return els.length ? String(els[0].value).trim() : ''; },
+      write: function (els, value) { els.forEach(function (e) { e.value = value; }); }
     }
-    if (type === 'select_multiple') {
-      var out = [];
-      els.forEach(function (e) { if (e.checked) { out.push(e.value); } });
-      return out.join(' ');
-    }
-    return els.length ? String(els[0].value).trim() : '';
-  }
+  };
+
+  function widget(type) { return WIDGETS[type] || WIDGETS['*']; }
+
+  function readValue(inputName, type) { return widget(type).read(inputsNamed(inputName)); }
 
   function writeValue(inputName, type, value) {
-    var els = inputsNamed(inputName);
-    value = value === undefined || value === null ? '' : String(value);
-    if (type === 'select_one' || type === 'select_multiple') {
-      var chosen = value.split(/\s+/);
-      els.forEach(function (e) { e.checked = chosen.indexOf(e.value) >= 0; });
-    } else {
-      els.forEach(function (e) { e.value = value; });
-    }
+    widget(type).write(inputsNamed(inputName), value === undefined || value === null ? '' : String(value));
   }
 
   function instances(repeat) {
@@ -287,158 +291,39 @@
     return inst;
   }
 
-  /* -- drafts and the queue ------------------------------------------------------------------ */
-
-  function payload(result, complete) {
-    var attachments = [];
-    Object.keys(state.photos).forEach(function (field) {
-      if (result.answers[field]) { attachments.push(state.photos[field]); }
-    });
-    return {
-      instance_id: state.id, evaluation_id: parseInt(ds.evaluation, 10), source: ds.source,
-      household_id: ds.household || null, deprecated_id: state.deprecated,
-      started_at: state.started, ended_at: complete ? new Date().toISOString() : null,
-      device_id: deviceId(), gps: state.gps, answers: result.answers, attachments: attachments
-    };
-  }
-
-  function saveDraft() {
-    if (state.locked) { return Promise.resolve(); }
-    if (!state.started) { state.started = new Date().toISOString(); }
-    var result = check();
-    var record = { instance_id: state.id, key: ds.key, status: 'draft', payload: payload(result, false),
-      draft: result.raw, photos: state.photos, created: state.created || Date.now() };
-    state.created = record.created;
-    return Store.put(record).then(function () {
-      setSaveState(text.saved + ' ' + new Date().toLocaleTimeString());
-    });
-  }
-
-  /* Every change is written at once; while a write is in flight the next one waits for it,
-   * so the draft on the tablet is never more than one write behind the screen. */
-  var writing = false, again = false;
-  function scheduleSave() {
-    setSaveState('…');
-    if (writing) { again = true; return; }
-    writing = true;
-    var done = function () {
-      writing = false;
-      if (again) { again = false; scheduleSave(); }
-    };
-    saveDraft().then(done, done);
-  }
-
-  function setSaveState(s) {
-    var el = document.querySelector('[data-save-state]');
-    if (el) { el.textContent = s; }
-  }
-
-  function restore(raw) {
-    Object.keys(model.repeats).forEach(function (repeat) {
-      var section = form.querySelector('[data-repeat="' + repeat + '"]');
-      if (!section) { return; }
-      section.querySelectorAll(':scope > .instances > .instance').forEach(function (i) { i.remove(); });
-      (raw.reps[repeat] || []).forEach(function (entry, i) {
-        addInstance(section);
-        Object.keys(entry).forEach(function (name) { writeValue(repeat + '-' + i + '-' + name, fields()[name].type, entry[name]); });
-      });
-    });
-    Object.keys(raw.top).forEach(function (name) {
-      if (fields()[name]) { writeValue(name, fields()[name].type, raw.top[name]); }
-    });
-    Object.keys(state.photos).forEach(function (field) { showPhoto(field, state.photos[field]); });
-  }
-
-  function complete(event) {
-    event.preventDefault();
-    if (state.locked) { return; }
-    state.submitted = true;
-    var result = check();
-    render(result);
-    var bad = Object.keys(result.problems);
-    var summary = form.querySelector('[data-summary]');
-    if (bad.length) {
-      summary.textContent = text.fix + ' (' + bad.length + ')';
-      var first = form.querySelector('.q.bad');
-      if (first) { first.scrollIntoView({ block: 'center' }); }
-      return;
-    }
-    summary.textContent = '';
-    var record = { instance_id: state.id, key: ds.key, status: 'queued', payload: payload(result, true),
-      draft: result.raw, created: state.created || Date.now(), completed: Date.now(), attempts: 0 };
-    Store.put(record).then(function () {
-      setSaveState(text.queued);
-      return Sync.run(true);
-    }).then(function () {
-      if (multi) { startFresh(); } else { lockDone(record.instance_id); }
-    });
-  }
-
-  function lockDone(instanceId) {
-    return Store.get(instanceId).then(function (record) {
-      state.locked = true;
-      form.classList.add('locked');
-      form.querySelectorAll('input, textarea, button').forEach(function (e) {
-        if (e.type !== 'hidden') { e.disabled = true; }
-      });
-      var note = document.querySelector('[data-local-done]');
-      if (note && record) {
-        note.hidden = false;
-        note.scrollIntoView({ block: 'center' });
-        var line = record.status === 'sent' ? text.done_sent : (record.status === 'queued' ? text.done_queued : text.conflict + ': ' + (record.last_error || ''));
-        note.querySelector('[data-local-done-text]').textContent = line;
-        note.querySelector('[data-edit-local]').onclick = function () { editFrom(record); };
-      }
-    });
-  }
-
-  function editFrom(record) {
-    // A refused record was never stored: fix it under its own id. A stored or queued one is
-    // replaced by a new record that names it (deprecated_id), as ODK edits do.
-    var stored = record.status === 'sent' || record.status === 'queued' || record.status === 'conflict';
-    state.id = stored ? Store.uuid() : record.instance_id;
-    state.deprecated = stored ? record.instance_id : (record.payload.deprecated_id || null);
-    state.started = new Date().toISOString();
-    state.locked = false;
-    state.submitted = false;
-    form.classList.remove('locked');
-    form.querySelectorAll('input, textarea, button').forEach(function (e) { e.disabled = false; });
-    document.querySelector('[data-local-done]').hidden = true;
-    if (record.draft) { restore(record.draft); }
-    if (!stored) { record.status = 'draft'; Store.put(record); }
-    render(check());
-    saveDraft();
-  }
-
-  function startFresh() {
-    state.id = Store.uuid();
-    state.started = null;
-    state.deprecated = null;
-    state.photos = {};
-    state.touched = {};
-    state.submitted = false;
-    state.created = null;
-    form.reset();
-    Object.keys(model.repeats).forEach(function (repeat) {
-      form.querySelectorAll('[data-repeat="' + repeat + '"] > .instances > .instance').forEach(function (i) { i.remove(); });
-    });
-    render(check());
-    setSaveState(text.queued);
-    window.scrollTo(0, 0);
-  }
-
   /* -- photos and location -------------------------------------------------------------------- */
 
   function showPhoto(field, photo) {
     var img = form.querySelector('[data-preview="' + field + '"]');
-    if (img && photo && photo.data) { img.src = 'data:' + photo.content_type + ';base64,' + photo.data; img.hidden = false; }
+    if (!img) { return; }
+    if (photo && photo.data) { img.src = 'data:' + photo.content_type + ';base64,' + photo.data; img.hidden = false; } else {
+      img.removeAttribute('src');
+      img.hidden = true;
+    }
+  }
+
+  function fieldError(field, message) {
+    var err = form.querySelector('[data-err="' + field + '"]');
+    if (err) { err.textContent = message; }
+  }
+
+  /* Free space is checked before a photo is kept: a photo that cannot be saved is refused at
+   * once, with the reason, instead of failing later with the whole draft. */
+  function roomFor(bytes) {
+    var s = navigator.storage;
+    if (!s || !s.estimate) { return Promise.resolve(true); }
+    return s.estimate().then(function (e) {
+      if (e.quota === undefined) { return true; }
+      return e.quota - (e.usage || 0) > bytes * 3 + 5e6;
+    }, function () { return true; });
   }
 
   function takePhoto(input) {
     var field = input.getAttribute('data-photo');
     var file = input.files && input.files[0];
     if (!file) { return; }
-    if (['image/jpeg', 'image/png', 'image/webp'].indexOf(file.type) < 0) { alert(text.photo_bad); return; }
+    input.value = '';  // the same photo can be chosen again (after a refusal, say)
+    if (['image/jpeg', 'image/png', 'image/webp'].indexOf(file.type) < 0) { fieldError(field, text.photo_bad); return; }
     var url = URL.createObjectURL(file);
     var img = new Image();
     img.onload = function () {
@@ -449,11 +334,18 @@
       canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
       var data = canvas.toDataURL('image/jpeg', 0.8).split(',')[1];
       URL.revokeObjectURL(url);
-      var name = field.replace(/[^A-Za-z0-9_-]/g, '_') + '-' + Date.now() + '.jpg';
-      state.photos[field] = { field: field, filename: name, content_type: 'image/jpeg', data: data };
-      writeValue(field, 'text', name);
-      showPhoto(field, state.photos[field]);
-      changed();
+      roomFor(data.length).then(function (room) {
+        if (!room) {
+          fieldError(field, text.photo_no_room);
+          emit('change', { notice: 'photo_no_room' });
+          return;
+        }
+        var name = field.replace(/[^A-Za-z0-9_-]/g, '_') + '-' + Date.now() + '.jpg';
+        state.photos[field] = { field: field, filename: name, content_type: 'image/jpeg', data: data };
+        writeValue(field, 'text', name);
+        showPhoto(field, state.photos[field]);
+        changed();
+      });
     };
     img.src = url;
   }
@@ -471,12 +363,58 @@
     }, function () { button.textContent = text.no_gps; }, { enableHighAccuracy: true, timeout: 20000 });
   }
 
+  /* -- restoring, clearing, locking ------------------------------------------------------------- */
+
+  function restore(raw, photos, gps) {
+    Object.keys(model.repeats).forEach(function (repeat) {
+      var section = form.querySelector('[data-repeat="' + repeat + '"]');
+      if (!section) { return; }
+      section.querySelectorAll(':scope > .instances > .instance').forEach(function (i) { i.remove(); });
+      ((raw && raw.reps && raw.reps[repeat]) || []).forEach(function (entry, i) {
+        addInstance(section);
+        Object.keys(entry).forEach(function (name) { writeValue(repeat + '-' + i + '-' + name, fields()[name].type, entry[name]); });
+      });
+    });
+    Object.keys((raw && raw.top) || {}).forEach(function (name) {
+      if (fields()[name]) { writeValue(name, fields()[name].type, raw.top[name]); }
+    });
+    state.photos = photos || {};
+    state.gps = gps || null;
+    form.querySelectorAll('[data-preview]').forEach(function (img) {
+      showPhoto(img.getAttribute('data-preview'), state.photos[img.getAttribute('data-preview')]);
+    });
+    render(check());
+  }
+
+  function clear() {
+    form.reset();
+    Object.keys(model.repeats).forEach(function (repeat) {
+      form.querySelectorAll('[data-repeat="' + repeat + '"] > .instances > .instance').forEach(function (i) { i.remove(); });
+    });
+    state.photos = {};
+    state.gps = null;
+    state.touched = {};
+    state.submitted = false;
+    form.querySelectorAll('[data-preview]').forEach(function (img) { showPhoto(img.getAttribute('data-preview'), null); });
+    render(check());
+  }
+
+  /* A locked form cannot change: every input and button is disabled, not just hidden. */
+  function setLocked(locked) {
+    state.locked = !!locked;
+    form.classList.toggle('locked', state.locked);
+    form.querySelectorAll('input, textarea, button, select').forEach(function (e) {
+      if (e.type !== 'hidden') { e.disabled = state.locked; }
+    });
+  }
+
   /* -- wiring ------------------------------------------------------------------------------------- */
 
   function changed(event) {
+    if (state.locked) { return; }
     if (event && event.target && event.target.name) { state.touched[event.target.name] = true; }
     render(check());
-    scheduleSave();
+    emit('change', {});
   }
 
   form.addEventListener('input', changed);
@@ -489,6 +427,7 @@
   });
   form.addEventListener('click', function (event) {
     var t = event.target;
+    if (state.locked) { return; }
     if (t.hasAttribute('data-add')) {
       addInstance(t.closest('section.repeat'));
       changed();
@@ -501,41 +440,33 @@
       locate(t);
     }
   });
-  form.addEventListener('submit', complete);
 
-  function start() {
-    return Store.byKey(ds.key).then(function (records) {
-      records.sort(function (a, b) { return (b.updated || 0) - (a.updated || 0); });
-      var draft = records.filter(function (r) {
-        return r.status === 'draft' && (r.payload.deprecated_id || null) === state.deprecated;
-      })[0];
-      if (draft) {
-        state.id = draft.instance_id;
-        state.started = draft.payload.started_at;
-        state.created = draft.created;
-        state.photos = draft.photos || {};
-        state.gps = draft.payload.gps || null;
-        restore(draft.draft);
-        setSaveState(text.saved + ' ' + new Date(draft.updated).toLocaleTimeString());
-        render(check());
-        return;
-      }
-      state.id = Store.uuid();
-      render(check());
-      if (ds.existing && !multi) {  // stored on the server already: change it only as an edit
-        state.locked = true;
-        form.classList.add('locked');
-        form.querySelectorAll('input, textarea, button').forEach(function (e) {
-          if (e.type !== 'hidden') { e.disabled = true; }
-        });
-        return;
-      }
-      var done = records.filter(function (r) { return r.status !== 'draft'; })[0];
-      if (done && !multi && !state.deprecated) {
-        if (done.status === 'invalid') { editFrom(done); } else { lockDone(done.instance_id); }
-      }
-    }).catch(function () { state.id = state.id || form.elements.instance_id.value; render(check()); });
+  /* Completing: every rule checked and shown; listeners get the answers only when none fail. */
+  function complete() {
+    state.submitted = true;
+    var result = check();
+    render(result);
+    var bad = Object.keys(result.problems);
+    var summary = form.querySelector('[data-summary]');
+    if (bad.length) {
+      summary.textContent = text.fix + ' (' + bad.length + ')';
+      var first = form.querySelector('.q.bad');
+      if (first) { first.scrollIntoView({ block: 'center' }); }
+      return null;
+    }
+    summary.textContent = '';
+    return result;
   }
 
-  start();
+  render(check());
+
+  window.Questionnaire = {
+    form: form, text: text, lang: lang,
+    check: check, render: function () { render(check()); }, restore: restore, clear: clear,
+    complete: complete, setLocked: setLocked, locked: function () { return state.locked; },
+    photos: function () { return state.photos; }, gps: function () { return state.gps; },
+    showAllProblems: function () { state.submitted = true; render(check()); },
+    onChange: function (fn) { listeners.change.push(fn); },
+    widget: function (type, impl) { WIDGETS[type] = impl; }
+  };
 })();

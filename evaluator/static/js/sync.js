@@ -1,170 +1,203 @@
-/* The upload queue: completed records go to /api/v1/submissions in the order they were made,
- * with back-off while the network is away. A record leaves the queue only when the server has
- * acknowledged it (200 or 201); a refusal keeps it on the device, marked, for a person to see.
- * Every page shows how many records are waiting ([data-queue-count]). */
+/* The queue on every signed-in page: how many records wait on this tablet ([data-queue-count]),
+ * why they wait (a banner on the page, never a tooltip: sign in again, a Wi-Fi sign-in page,
+ * records of another person), what this device holds per household on "my assignments", and
+ * whether the browser agreed to keep the data (navigator.storage.persist()).
+ *
+ * Uploading itself is queue.js (shared with the service worker). This file starts it: on page
+ * load, every 15 s while records wait, when the network returns, on "send now"; and registers a
+ * Background Sync where the browser has one, so the worker sends the queue with no page open.
+ * It also registers the service worker and asks it to refresh the forms kept offline. */
 (function (root) {
   'use strict';
-  var running = false, timer = null, paused = '';
-  var BASE = 2000, MAX = 5 * 60 * 1000;
+  var text = {}, user = '', timer = null;
 
-  function token() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : '';
+  function meta(name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.content : '';
   }
 
-  function apiUrl() {
-    var meta = document.querySelector('meta[name="submissions-api"]');
-    return meta ? meta.content : '/api/v1/submissions';
+  function fill(template, values) {
+    return String(template || '').replace(/\{(\w+)\}/g, function (_, k) { return values[k] === undefined ? '' : values[k]; });
   }
+
+  function reasonText(code) { return text['reason_' + code] || text.reason_other || code; }
+
+  function megabytes(bytes) {
+    return bytes >= 1e9 ? (bytes / 1e9).toFixed(1) + ' GB' : (bytes / 1e6).toFixed(1) + ' MB';
+  }
+
+  /* -- what the page shows ------------------------------------------------------------------ */
 
   function show() {
-    return Store.all().then(function (records) {
-      var waiting = records.filter(function (r) { return Store.WAITING.indexOf(r.status) >= 0; });
-      var refused = waiting.filter(function (r) { return r.status !== 'queued'; }).length;
-      document.querySelectorAll('[data-queue-count]').forEach(function (el) {
-        el.textContent = String(waiting.length);
-      });
+    return Promise.all([Store.all(), Store.getMeta('upload-state'), Store.getMeta('storage')]).then(function (found) {
+      var records = found[0], state = found[1] || {}, storage = found[2];
+      var waiting = records.filter(Store.isWaiting);
+      var refused = waiting.filter(function (r) { return r.status !== 'queued'; });
+      document.querySelectorAll('[data-queue-count]').forEach(function (el) { el.textContent = String(waiting.length); });
       document.querySelectorAll('[data-queue-badge]').forEach(function (el) {
         el.classList.toggle('has-waiting', waiting.length > 0);
-        el.classList.toggle('has-refused', refused > 0);
-        el.title = paused || '';
+        el.classList.toggle('has-refused', refused.length > 0);
       });
-      root.dispatchEvent(new CustomEvent('queue-changed', { detail: { records: records } }));
+      banner(waiting, refused, state, storage);
+      markTasks(records);
+      root.dispatchEvent(new CustomEvent('queue-changed', { detail: { records: records, state: state } }));
       return records;
+    }).catch(function (error) { storageBroken(error); });
+  }
+
+  function banner(waiting, refused, state, storage) {
+    var el = document.querySelector('[data-sync-banner]');
+    if (!el) { return; }
+    var lines = [];
+    var mine = waiting.filter(function (r) { return r.status === 'queued' && (!r.author || r.author === user); });
+    if (mine.length && (state.state === 'signin' || state.state === 'blocked')) {
+      var kind = state.state === 'signin' ? 'signin' : (state.reason === 'redirect' ? 'redirect' : 'portal');
+      lines.push({ text: fill(text['banner_' + kind], { n: mine.length }), signin: kind !== 'portal' });
+    }
+    var others = {};
+    waiting.forEach(function (r) { if (r.author && r.author !== user) { others[r.author] = (others[r.author] || 0) + 1; } });
+    Object.keys(others).sort().forEach(function (who) {
+      lines.push({ text: fill(text.banner_other, { n: others[who], user: who }), signin: false });
     });
-  }
-
-  function backoff(record, message) {
-    record.attempts = (record.attempts || 0) + 1;
-    var wait = Math.min(MAX, BASE * Math.pow(2, record.attempts - 1));
-    record.next_try = Date.now() + wait * (0.8 + 0.4 * Math.random());
-    record.last_error = message;
-    return Store.put(record);
-  }
-
-  function send(record) {
-    return fetch(apiUrl(), {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token(), 'Accept': 'application/json' },
-      body: JSON.stringify(record.payload)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        var status = response.status;
-        if (status === 200 || status === 201) {
-          record.status = 'sent';
-          record.sent_at = Date.now();
-          record.review_state = body.review_state || '';
-          record.last_error = '';
-          (record.payload.attachments || []).forEach(function (a) { a.data = ''; });
-          return Store.put(record).then(function () { return 'next'; });
-        }
-        if (status === 401 || body.error === 'csrf') {
-          paused = body.message || 'sign in again';
-          return 'stop';
-        }
-        if (status >= 500 || status === 429) {
-          return backoff(record, body.message || ('server ' + status)).then(function () { return 'stop'; });
-        }
-        record.status = status === 422 || status === 413 || status === 400 ? 'invalid' : 'conflict';
-        record.last_error = body.message || ('refused: ' + status);
-        record.problems = body.problems || [];
-        return Store.put(record).then(function () { return 'next'; });
-      });
-    }, function () {
-      return backoff(record, 'offline').then(function () { return 'stop'; });
-    });
-  }
-
-  function run(force) {
-    if (running) { return Promise.resolve(); }
-    running = true;
-    paused = '';
-    return Store.all().then(function (records) {
-      var sent = {};
-      records.forEach(function (r) { if (r.status === 'sent') { sent[r.instance_id] = true; } });
-      var queue = records.filter(function (r) { return r.status === 'queued'; })
-        .sort(function (a, b) { return (a.completed || 0) - (b.completed || 0); });
-      var step = function (i) {
-        if (i >= queue.length) { return Promise.resolve(); }
-        var record = queue[i];
-        var waitingFor = record.payload.deprecated_id;
-        if (waitingFor && records.some(function (r) { return r.instance_id === waitingFor && r.status !== 'sent'; })) {
-          return step(i + 1);  // an edit goes after the record it replaces
-        }
-        if (!force && record.next_try && record.next_try > Date.now()) { return step(i + 1); }
-        return send(record).then(function (outcome) {
-          return outcome === 'stop' ? null : step(i + 1);
-        });
-      };
-      return step(0);
-    }).catch(function () { /* storage unavailable: nothing to send */ })
-      .then(function () { running = false; return show(); });
-  }
-
-  function schedule() {
-    if (timer) { clearInterval(timer); }
-    timer = setInterval(function () { if (navigator.onLine !== false) { run(false); } }, 15000);
-  }
-
-  function registerWorker() {
-    if (!('serviceWorker' in navigator)) { return; }
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(function () {
-      return navigator.serviceWorker.ready;
-    }).then(function (registration) {
-      var urls = [location.pathname];
-      document.querySelectorAll('a[data-precache]').forEach(function (a) { urls.push(a.getAttribute('href')); });
-      var post = function (list) {
-        if (registration.active) { registration.active.postMessage({ type: 'precache', urls: list }); }
-      };
-      post(urls);
-      if (navigator.onLine !== false) {
-        fetch('/api/v1/assignments', { credentials: 'same-origin' }).then(function (r) {
-          return r.ok ? r.json() : { assignments: [] };
-        }).then(function (body) {
-          post(body.assignments.map(function (a) { return a.form_url; }));
-        }).catch(function () {});
+    if (refused.length) { lines.push({ text: fill(text.banner_refused, { n: refused.length }), signin: false }); }
+    if (storage && storage.free !== undefined && storage.free < 50e6) {
+      lines.push({ text: fill(text.storage_low, { free: megabytes(storage.free) }), signin: false });
+    }
+    var list = el.querySelector('[data-banner-lines]');
+    list.textContent = '';
+    lines.forEach(function (line) {
+      var p = document.createElement('p');
+      p.textContent = line.text + ' ';
+      if (line.signin) {
+        var a = document.createElement('a');
+        a.className = 'pill';
+        a.href = '/auth/login?next=' + encodeURIComponent(location.pathname + location.search);
+        a.textContent = text.sign_in_again;
+        p.appendChild(a);
       }
-    }).catch(function () {});
+      list.appendChild(p);
+    });
+    el.hidden = !lines.length;
   }
 
-  function init() {
-    if (!document.querySelector('[data-queue-badge]')) { return; }
-    show();
-    registerWorker();
-    run(false);
-    schedule();
-    root.addEventListener('online', function () { run(true); });
-    document.querySelectorAll('[data-sync-now]').forEach(function (b) {
-      b.addEventListener('click', function () { run(true); });
-    });
-    document.querySelectorAll('form[data-logout]').forEach(function (f) {
-      f.addEventListener('submit', function () {
-        if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-          navigator.serviceWorker.controller.postMessage({ type: 'clear-pages' });
-        }
-      });
-    });
-    root.addEventListener('queue-changed', function (e) { markTasks(e.detail.records); });
+  function storageBroken(error) {
+    var el = document.querySelector('[data-sync-banner]');
+    if (!el) { return; }
+    var list = el.querySelector('[data-banner-lines]');
+    list.textContent = '';
+    var p = document.createElement('p');
+    p.textContent = fill(text.storage_broken, { error: (error && (error.name || error.message)) || '' });
+    list.appendChild(p);
+    el.hidden = false;
   }
 
   /* On "my assignments": what this device holds for each household. */
   function markTasks(records) {
-    var labels = document.getElementById('i18n-local');
-    if (!labels) { return; }
-    var text = JSON.parse(labels.textContent);
+    var tasks = document.querySelectorAll('a.task[data-key]');
+    if (!tasks.length) { return; }
     var byKey = {};
     records.forEach(function (r) {
+      if (r.status === 'superseded' || r.status === 'discarded') { return; }
       var seen = byKey[r.key];
       if (!seen || (r.updated || 0) > (seen.updated || 0)) { byKey[r.key] = r; }
     });
-    document.querySelectorAll('a.task[data-key]').forEach(function (a) {
+    tasks.forEach(function (a) {
       var r = byKey[a.getAttribute('data-key')];
       var el = a.querySelector('[data-local-state]');
-      el.textContent = r ? (text[r.status] || r.status) : '';
+      var label = r ? (text['local_' + r.status] || r.status) : '';
+      if (r && r.author && r.author !== user && Store.isWaiting(r)) { label = fill(text.local_other, { user: r.author }); }
+      el.textContent = label;
       el.className = 'local' + (r ? ' ' + r.status : '');
     });
   }
 
-  root.Sync = { run: run, show: show };
+  /* navigator.storage.persist(): asked once per page load, the answer kept and shown. */
+  function storage() {
+    var s = navigator.storage;
+    var el = document.querySelector('[data-storage]');
+    if (!s || !s.persist) {
+      if (el) { el.textContent = text.storage_unsupported; }
+      return Promise.resolve();
+    }
+    return s.persisted().then(function (already) { return already || s.persist(); }).then(function (granted) {
+      return (s.estimate ? s.estimate() : Promise.resolve({})).then(function (estimate) {
+        var free = estimate.quota !== undefined ? estimate.quota - (estimate.usage || 0) : undefined;
+        var answer = { persisted: !!granted, usage: estimate.usage, free: free, at: Date.now() };
+        if (el) {
+          el.textContent = (granted ? text.storage_persisted : text.storage_not_persisted) +
+            (free !== undefined ? ' ' + fill(text.storage_usage, { used: megabytes(estimate.usage || 0), free: megabytes(free) }) : '');
+          el.classList.toggle('warn', !granted);
+        }
+        return Store.setMeta('storage', answer);
+      });
+    }).catch(function () { /* shown by the failing save itself */ });
+  }
+
+  /* -- uploading ---------------------------------------------------------------------------- */
+
+  function drain(force, waitMs) {
+    if (navigator.onLine === false && !force) { return Promise.resolve({ state: 'retry' }); }
+    return Queue.drain({ force: force, waitMs: waitMs }).then(function (outcome) {
+      if (outcome.left) { backgroundSync(); }
+      return outcome;
+    }, function () { return { state: 'failed' }; }).then(function (outcome) { return show().then(function () { return outcome; }); });
+  }
+
+  function backgroundSync() {
+    if (!('serviceWorker' in navigator)) { return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) { return registration.sync.register('evaluator-upload'); }
+    }).catch(function () { /* no Background Sync here: pages drain the queue */ });
+  }
+
+  /* The form's submit: send now and report what became of that record. When another tab or
+   * the worker is sending, wait for it to finish (a bounded wait), then send. */
+  function send(id) {
+    var bound = (parseInt(meta('upload-timeout'), 10) || 30) * 2000 + 5000;
+    return drain(true, bound).then(function () { return Store.get(id); });
+  }
+
+  /* -- the service worker ---------------------------------------------------------------------- */
+
+  /* Resolves to the worker's answer to this page's refresh (what it fetched), or null. */
+  var refreshedBy;
+  var refreshed = new Promise(function (resolve) { refreshedBy = resolve; });
+
+  function registerWorker() {
+    if (!('serviceWorker' in navigator)) { refreshedBy(null); return; }
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // "My assignments" is where new tasks appear: refresh the offline forms now; elsewhere the
+      // worker refreshes at most every few minutes (an unchanged list costs one 304).
+      var force = !!document.querySelector('[data-assignments]');
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (event) { refreshedBy(event.data); };
+      registration.active.postMessage({ type: 'refresh', force: force }, [channel.port2]);
+    }).catch(function () { refreshedBy(null); /* no service worker: the pages work online */ });
+  }
+
+  function init() {
+    if (!document.querySelector('[data-queue-badge]') || !root.Store || !root.Queue) { return; }
+    var labels = document.getElementById('sync-text');
+    text = labels ? JSON.parse(labels.textContent) : {};
+    user = meta('evaluator-user');
+    Queue.configure({ api: meta('submissions-api'), session: meta('session-api'),
+      timeout: parseInt(meta('upload-timeout'), 10) * 1000 || 0 });
+    Queue.on(function () { show(); });
+    show();
+    storage();
+    registerWorker();
+    drain(false);
+    timer = setInterval(function () { drain(false); }, 15000);
+    root.addEventListener('online', function () { drain(true); });
+    document.querySelectorAll('[data-sync-now]').forEach(function (b) {
+      b.addEventListener('click', function () { drain(true); });
+    });
+  }
+
+  root.Sync = { run: drain, show: show, send: send, reasonText: reasonText, refreshed: refreshed,
+    text: function () { return text; }, user: function () { return user; }, fill: fill, storage: storage,
+    stop: function () { clearInterval(timer); } };
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', init); } else { init(); }
 })(window);
