@@ -74,14 +74,17 @@ def test_two_windows_never_both_own_a_record(app, field, network, tablet, fieldd
 
 
 @pytest.fixture
-def stored_by(client, field, sign_in, api_post, household_record):
-    """Store a record for a household as ``role`` (another tablet, or the lead)."""
+def stored_by(app, field, household_record):
+    """Store a record for a household as ``role`` (another tablet, or the lead), from a client of
+    its own: signing out would end every session of that user, the tablet's too."""
 
     def store(role, household, **answers):
-        sign_in(role)
+        other = app.test_client()
+        response = other.post("/auth/login", data={"username": field.username(role),
+                                                   "password": field.password})
+        assert response.status_code == 302
         record = household_record(household, **answers)
-        assert api_post(record).status_code == 201
-        sign_in(None)
+        assert other.post("/api/v1/submissions", json=record).status_code == 201
         return record["instance_id"]
 
     return store
