@@ -131,8 +131,9 @@ def test_the_web_app_renders_on_a_queue_worker_and_serves_photos_from_s3(stack, 
     assert [f.key for f in storage.list("report-cache/1/")]  # kept in the bucket
 
     tablet, csrf = _signed_in(stack, "eva1")
-    todo = json.loads(tablet.open(stack.url + "/api/v1/assignments").read())["assignments"]
-    household = next(a for a in todo if a["source"] == "household")
+    forms = json.loads(tablet.open(stack.url + "/api/v1/assignments").read())["forms"]
+    url = next(f["url"] for f in forms if f["open"] and "/collect/household/" in f["url"])
+    household = {"household_id": url.rsplit("/", 1)[1]}
     answers = {"household_id": household["household_id"], "consent": "yes",
                "respondent_relation": "self", "door_photo": "door.png",
                "members": [{"member_relation": "self", "member_age": "45",
