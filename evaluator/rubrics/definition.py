@@ -44,6 +44,7 @@ __all__ = [
     "Step",
     "Text",
     "Tolerance",
+    "VetoLimit",
     "canonical_json",
     "content_hash",
     "load_rubric",
@@ -140,6 +141,15 @@ class FindingsScope:
 
 
 @dataclass(frozen=True)
+class VetoLimit:
+    """What a condition veto tolerates: a share of the applicable households, or a number of
+    roster households (both estimated from the sample, never a raw count of sampled cases)."""
+
+    kind: str  # "share" | "households"
+    value: float
+
+
+@dataclass(frozen=True)
 class Indicator:
     """One indicator; the parameters its method does not take are None (or empty).
 
@@ -176,8 +186,10 @@ class Indicator:
     scale: float | None = None
     max_spread: float | None = None
     cap: str | None = None
-    max_count: int | None = None
+    limit: VetoLimit | None = None
+    trigger: str | None = None
     findings: FindingsScope | None = None
+    verdict_at: float | None = None
 
     @property
     def spec(self) -> MethodSpec:
@@ -257,6 +269,9 @@ class Rubric:
     description: Text | None = None
     file: str = ""
     content_hash: str = ""
+    insufficient: str = "zero"  # zero | pro_rata: what an indicator without enough data earns
+    response: Mapping[str, Expression] = field(default_factory=dict, hash=False)
+    source: Any = field(default=None, compare=False, hash=False, repr=False)  # the parsed YAML
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -433,6 +448,13 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _limit(value: Any) -> VetoLimit | None:
+    if not value:
+        return None
+    (kind, amount), = value.items()
+    return VetoLimit(kind, float(amount))
+
+
 def _build(data: Mapping, file: str) -> Rubric:
     dimensions = []
     for d, raw in enumerate(data["dimensions"]):
@@ -462,6 +484,10 @@ def _build(data: Mapping, file: str) -> Rubric:
         description=_text(data["description"]) if "description" in data else None,
         file=file,
         content_hash=content_hash(data),
+        insufficient=data.get("insufficient", "zero"),
+        response=MappingProxyType({name: Expression(text, parse(text))
+                                   for name, text in data.get("response", {}).items()}),
+        source=data,
     )
 
 
@@ -509,7 +535,9 @@ def _indicator(raw: Mapping, dimension: str, where: str) -> Indicator:
         scale=_number(raw.get("scale")),
         max_spread=_number(raw.get("max_spread")),
         cap=raw.get("cap"),
-        max_count=raw.get("max_count"),
+        limit=_limit(raw.get("limit")),
+        trigger=raw.get("trigger", "bound") if raw.get("limit") else None,
+        verdict_at=_number(raw.get("verdict_at")),
         findings=(
             FindingsScope(
                 findings["severity"],

@@ -48,12 +48,17 @@ class MethodSpec:
 
 
 _APPLIES = "every unit of the source applies"
+_VERDICT_AT = ("the target (or the first step's at); needed when the target is 100 % or 0 %, "
+               "which no sample can show")
+VETO_LIMITS: tuple[str, ...] = ("share", "households")
+VETO_TRIGGERS: tuple[str, ...] = ("bound", "estimate")
+INSUFFICIENT_RULES: tuple[str, ...] = ("zero", "pro_rata")
 
 METHODS: dict[str, MethodSpec] = {
     "rate": MethodSpec(
         summary="design-weighted share of applicable units for which `condition` is true",
         required=("source", "condition", "direction", "min_n"),
-        optional={"applies": _APPLIES},
+        optional={"applies": _APPLIES, "verdict_at": _VERDICT_AT},
         alternatives=MAPPING,
         estimate="share",
     ),
@@ -63,6 +68,7 @@ METHODS: dict[str, MethodSpec] = {
         optional={
             "applies": _APPLIES,
             "range": "no bounds: target, floor and steps are not range-checked",
+            "verdict_at": _VERDICT_AT,
         },
         alternatives=MAPPING,
         estimate="mean",
@@ -74,6 +80,7 @@ METHODS: dict[str, MethodSpec] = {
         optional={
             "applies": _APPLIES,
             "na": "only blank (not asked) items are not applicable",
+            "verdict_at": _VERDICT_AT,
         },
         alternatives=MAPPING,
         estimate="share",
@@ -86,6 +93,7 @@ METHODS: dict[str, MethodSpec] = {
             "applies": _APPLIES,
             "tolerance": "exact equality (only compare: number takes a tolerance)",
             "missing": "skip: a unit without a right-hand row or with a blank side is left out",
+            "verdict_at": _VERDICT_AT,
         },
         alternatives=MAPPING,
         estimate="share",
@@ -94,7 +102,7 @@ METHODS: dict[str, MethodSpec] = {
         summary="per unit, the share of `fields` that are not blank; "
         "the design-weighted mean of those shares",
         required=("source", "fields", "direction", "min_n"),
-        optional={"applies": _APPLIES},
+        optional={"applies": _APPLIES, "verdict_at": _VERDICT_AT},
         alternatives=MAPPING,
         estimate="share",
     ),
@@ -111,11 +119,15 @@ METHODS: dict[str, MethodSpec] = {
         estimate="judgement",
     ),
     "veto": MethodSpec(
-        summary="scores no points; caps the grade at `cap` when more than `max_count` units "
-        "meet `condition`, or when a finding of `findings.severity` or worse exists",
+        summary="scores no points; caps the grade at `cap` when the estimated share (or number) "
+        "of households meeting `condition` exceeds `limit`, or when a finding of "
+        "`findings.severity` or worse exists",
         required=("cap",),
-        optional={"applies": "only with condition; " + _APPLIES},
-        alternatives=(("source", "condition", "max_count"), ("findings",)),
+        optional={
+            "applies": "only with condition; " + _APPLIES,
+            "trigger": "bound: only when even the one-sided lower bound exceeds the limit",
+        },
+        alternatives=(("source", "condition", "limit"), ("findings",)),
     ),
 }
 
@@ -139,12 +151,17 @@ PARAMETERS: dict[str, str] = {
     "target": "estimate at (or beyond) which full points are given",
     "floor": "estimate at (or short of) which zero points are given; linear in between",
     "steps": "[{at, points}, ...] best first: points of the first step the estimate reaches",
+    "verdict_at": "the share (or mean) the verdict tests the estimate against; default: the "
+    "target, or the first step's at",
     "min_n": "minimum number of applicable units (evaluators for judgement) to score",
     "per_severity": "{minor, major, critical}: points deducted per finding of each severity",
     "scale": "maximum evaluator score (scores run 0..scale)",
     "max_spread": "largest allowed difference between the highest and lowest evaluator score",
     "cap": "grade (a band's `grade`) that the final grade cannot exceed when the veto triggers",
-    "max_count": "number of units meeting `condition` that is still tolerated (0: none)",
+    "limit": "{share: S} or {households: K}: the estimated share of applicable households, or "
+    "number of roster households, meeting `condition` that is still tolerated",
+    "trigger": "bound | estimate: fire when the one-sided lower bound (the data prove the limit "
+    "is exceeded) or the point estimate exceeds `limit`",
     "findings": "{severity, dimension | indicators}: findings of this severity or worse, "
     "recorded against that dimension's indicators or the listed indicators",
 }

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from evaluator.definitions.expressions import ExpressionError, parse
-from evaluator.rubrics.method_table import COMPARES, DIRECTIONS, MISSING, SEVERITIES, MethodSpec
+from evaluator.rubrics.method_table import (
+    COMPARES,
+    DIRECTIONS,
+    MISSING,
+    SEVERITIES,
+    VETO_LIMITS,
+    VETO_TRIGGERS,
+    MethodSpec,
+)
 from evaluator.rubrics.problem_collector import EPSILON, Collector, fmt, is_number, join
 
 
@@ -27,7 +35,7 @@ def parameter_problems(
         if key not in indicator:
             out.add(where, f"method {method} needs '{key}'")
     for key in indicator:
-        if key not in spec.allowed:
+        if key not in spec.allowed and not (method == "veto" and key == "max_count"):
             out.add(
                 where,
                 f"'{key}' is not a parameter of method {method}; it takes "
@@ -91,6 +99,8 @@ def method_value_problems(
         _step_problems(
             out, join(where, "steps"), indicator["steps"], direction, low, high, unit, points
         )
+    if spec.estimate in ("share", "mean"):
+        _verdict_at_problems(out, where, indicator, spec, direction, low, high, unit)
 
     if method == "checklist":
         _name_list_problem(out, where, indicator, "items")
@@ -123,13 +133,17 @@ def method_value_problems(
             elif scale is not None and spread > scale:
                 out.add(where, f"max_spread {fmt(spread)} is larger than the scale {fmt(scale)}")
     elif method == "veto":
-        if "max_count" in indicator and not (
-            _is_int(indicator["max_count"]) and indicator["max_count"] >= 0
-        ):
+        if "max_count" in indicator:
             out.add(
                 where,
-                f"max_count must be a whole number, 0 or more, not {indicator['max_count']!r}",
+                "max_count counted sampled households, so whether the veto fired depended on "
+                "the sample size; give limit: {share: S} (estimated share of applicable "
+                "households) or limit: {households: K} (estimated households on the roster)",
             )
+        if "limit" in indicator:
+            _limit_problems(out, join(where, "limit"), indicator["limit"])
+        if "trigger" in indicator and indicator["trigger"] not in VETO_TRIGGERS:
+            out.add(where, f"trigger must be bound or estimate, not {indicator['trigger']!r}")
         if "applies" in indicator and "condition" not in indicator:
             out.add(where, "applies only goes with condition; findings vetoes have no units")
         if "findings" in indicator:
@@ -267,6 +281,61 @@ def _step_problems(
                     f"points {fmt(got)} must be fewer than the previous step's {fmt(before_points)}",
                 )
         previous = step if at_ok and points_ok else None
+
+
+def _verdict_at_problems(
+    out: Collector,
+    where: str,
+    indicator: Mapping,
+    spec: MethodSpec,
+    direction: str | None,
+    low: float | None,
+    high: float | None,
+    unit: str,
+) -> None:
+    """The verdict's threshold: no better than the target, and one a sample can show."""
+    target = indicator.get("target")
+    steps = indicator.get("steps")
+    if target is None and isinstance(steps, list) and steps and isinstance(steps[0], Mapping):
+        target = steps[0].get("at")
+    if not is_number(target):
+        target = None
+    if "verdict_at" not in indicator:
+        unreachable = {"higher": 1.0, "lower": 0.0}.get(direction or "")
+        if spec.estimate == "share" and target is not None and unreachable is not None and (
+            abs(target - unreachable) <= EPSILON
+        ):
+            example = "0.98" if direction == "higher" else "0.02"
+            out.add(
+                where,
+                f"a target of {fmt(target * 100)} % can never be shown by a sample (no sample "
+                f"proves that not one household fails); give verdict_at, the share the verdict "
+                f"tests, e.g. verdict_at: {example}",
+            )
+        return
+    value = indicator["verdict_at"]
+    if not _check_in_range(out, where, "verdict_at", value, low, high, unit):
+        return
+    if spec.estimate == "share" and not 0.0 < value < 1.0:
+        out.add(where, f"verdict_at {fmt(value)} can never be shown by a sample; use a share "
+                       "strictly between 0 and 1")
+    if target is not None and direction == "higher" and value > target + EPSILON:
+        out.add(where, f"verdict_at {fmt(value)} is above the target {fmt(target)}: "
+                       "the verdict may not ask more than full points do")
+    if target is not None and direction == "lower" and value < target - EPSILON:
+        out.add(where, f"verdict_at {fmt(value)} is below the target {fmt(target)}: "
+                       "the verdict may not ask more than full points do")
+
+
+def _limit_problems(out: Collector, where: str, limit: Any) -> None:
+    if not isinstance(limit, Mapping) or len(limit) != 1 or next(iter(limit)) not in VETO_LIMITS:
+        out.add(where, "limit must be {share: S} or {households: K} (one of them)")
+        return
+    (kind, value), = limit.items()
+    if kind == "share" and not (is_number(value) and 0 <= value < 1):
+        out.add(where, f"share must be a share from 0 up to (not including) 1, not {value!r}")
+    if kind == "households" and not (_is_int(value) and value >= 0):
+        out.add(where, f"households must be a whole number, 0 or more, not {value!r}")
 
 
 def _name_list_problem(out: Collector, where: str, indicator: Mapping, key: str) -> None:

@@ -89,6 +89,12 @@ def survey_reference_problems(
             )
             out.add(join("sources", str(name)), f"survey '{survey_id}' was not found ({known})")
 
+    response = data.get("response")
+    if isinstance(response, Mapping):
+        for name, text in response.items():
+            if isinstance(text, str) and name in by_source:
+                _field_reference_problems(out, join("response", str(name)), text, by_source[name])
+
     for where, indicator in _indicators(data):
         source = indicator.get("source")
         used = by_source.get(source) if isinstance(source, str) else None

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evaluator.definitions.problems import Problem
-from evaluator.rubrics.method_table import EXPRESSION_KEYS, INDICATOR_KEYS, METHODS
+from evaluator.rubrics.method_table import (
+    EXPRESSION_KEYS,
+    INDICATOR_KEYS,
+    INSUFFICIENT_RULES,
+    METHODS,
+)
 from evaluator.rubrics.parameter_rules import (
     expression_problem,
     method_value_problems,
@@ -36,7 +41,7 @@ TOP_REQUIRED: tuple[str, ...] = (
     "sources",
     "dimensions",
 )
-TOP_OPTIONAL: tuple[str, ...] = ("description",)
+TOP_OPTIONAL: tuple[str, ...] = ("description", "insufficient", "response")
 DIMENSION_REQUIRED: tuple[str, ...] = ("code", "name", "points", "indicators")
 DIMENSION_OPTIONAL: tuple[str, ...] = ("why",)
 BAND_REQUIRED: tuple[str, ...] = ("grade", "min")
@@ -82,6 +87,12 @@ def rubric_problems(
 
     grades = _band_problems(out, data.get("bands"), total) if "bands" in data else []
     sources = _source_problems(out, data.get("sources")) if "sources" in data else {}
+    if "insufficient" in data and data["insufficient"] not in INSUFFICIENT_RULES:
+        out.add("insufficient", "insufficient must be zero (an indicator without enough data "
+                "earns no points) or pro_rata (its dimension is scored from the others), "
+                f"not {data['insufficient']!r}")
+    if "response" in data:
+        _response_problems(out, data["response"], sources)
 
     dimensions = data.get("dimensions")
     if "dimensions" in data:
@@ -163,6 +174,19 @@ def _source_problems(out: Collector, sources: Any) -> dict[str, str]:
             continue
         result[name] = survey_id
     return result
+
+
+def _response_problems(out: Collector, response: Any, sources: dict) -> None:
+    """``response``: source -> expression true for a household that answered (non-response else)."""
+    if not isinstance(response, Mapping) or not response:
+        out.add("response", "response must map an evidence source to the expression that is true "
+                "for a household that took part, e.g. household: \"${consent} = 'yes'\"")
+        return
+    for name, text in response.items():
+        where = join("response", str(name))
+        if sources and name not in sources:
+            out.add(where, f"source {name!r} is not declared under sources ({', '.join(sources)})")
+        expression_problem(out, where, text)
 
 
 @dataclass

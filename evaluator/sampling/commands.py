@@ -145,7 +145,7 @@ def format_plan(plan: dict, roster: Roster) -> str:
         rule = (f"margin ±{_pct(params['margin'])} at {_pct(params['confidence'])} confidence, "
                 f"p = {params['p']:.4g}")
     elif plan["method"] == "threshold":
-        rule = (f"error rate below {_pct(params['threshold'])} with {params['expected_errors']} "
+        rule = (f"error rate at most {_pct(params['threshold'])} with {params['expected_errors']} "
                 f"error(s) expected, {_pct(params['confidence'])} confidence")
     else:
         rule = f"fixed size {params['size']}"
@@ -159,8 +159,18 @@ def format_plan(plan: dict, roster: Roster) -> str:
         f"minimum per stratum {plan['min_per_stratum']}; reserve per stratum "
         f"{plan['reserve_per_stratum']}",
         f"Seed: {plan['seed']}",
-        "",
     ]
+    achieved = plan.get("achieved", {})
+    if "margin" in achieved:
+        lines.append(f"Achieved margin: ±{achieved['margin'] * 100:.2f}% with this allocation "
+                     f"(planned ±{_pct(params['margin'])})")
+    if "bound_with_expected_errors" in achieved:
+        lines.append(f"Bound with {params['expected_errors']} error(s) at this allocation: "
+                     f"{achieved['bound_with_expected_errors'] * 100:.2f}% "
+                     f"(weights' design effect {achieved['weight_deff']:.3f})")
+    if "warning" in achieved:
+        lines.append(f"WARNING: {achieved['warning']}")
+    lines.append("")
     header = ["stratum", "N_h", "n_h", "reserve", "weight N_h/n_h"]
     table = [header]
     for s in plan["strata"]:

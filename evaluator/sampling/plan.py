@@ -8,6 +8,7 @@ roster's sha256 and encoding, so a reviewer can check that the same roster was u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from evaluator.sampling.allocation import allocate, whole_number
@@ -60,8 +61,7 @@ def sample_plan(
         required = whole_number(size, "size")
         parameters: dict[str, object] = {"size": required}
         formula = "fixed sample size"
-    elif method == "margin":
-        assert margin is not None  # the method chosen is the parameter given
+    elif method == "margin" and margin is not None:
         required = size_for_margin(margin, confidence, p, population=population)
         parameters = {"margin": margin, "confidence": confidence, "p": p}
         z = z_value(confidence)
@@ -70,18 +70,20 @@ def sample_plan(
             f"Cochran: n0 = z^2 p(1-p) / E^2 = {n0:.2f} (z = {z:.4f}); "
             f"n = n0 / (1 + (n0 - 1) / N) with N = {population}, rounded up"
         )
-    else:
-        assert threshold is not None  # the method chosen is the parameter given
-        required = size_for_threshold(threshold, expected_errors, confidence, population=population)
+    elif threshold is not None:
+        strata_count = sum(1 for v in frame_sizes.values() if v)
+        required = size_for_threshold(threshold, expected_errors, confidence, population=population,
+                                      strata=strata_count)
         parameters = {
             "threshold": threshold,
             "expected_errors": expected_errors,
             "confidence": confidence,
         }
         formula = (
-            "smallest n whose exact one-sided upper bound (hypergeometric over the frame of "
-            f"N = {population}; Clopper-Pearson in the limit) with {expected_errors} error(s) "
-            f"found stays below {threshold:g}"
+            "smallest n for which the verdict's one-sided upper bound with "
+            f"{expected_errors} error(s) found is at most {threshold:g}: exact beta "
+            "(Clopper-Pearson) at n / (1 - n/N), Korn-Graubard df factor for "
+            f"df = n - {strata_count} strata, over the frame of N = {population}"
         )
 
     allocation = allocate(frame_sizes, required, min_per_stratum)
@@ -109,9 +111,65 @@ def sample_plan(
         "draw": DRAW_ALGORITHM,
         "strata": strata,
     }
+    achieved = achieved_precision(plan)
+    if achieved:
+        plan["achieved"] = achieved
     if roster is not None:
         plan["roster"] = dict(roster)
     return plan
+
+
+def achieved_precision(plan: Mapping) -> dict:
+    """What the allocated sample delivers against the rule it was sized for, and a warning.
+
+    A per-stratum minimum (or rounding) makes the allocation disproportionate, and the planned
+    precision no longer holds exactly. For ``margin``: the margin of the allocated stratified
+    sample at the planned p, z·√(Σ W_h² (N_h - n_h)/(N_h - 1) · p(1 - p)/n_h) (Cochran 1977,
+    5.26 with the same exact FPC as the size formula); a warning when, printed to 0.01 %, it is
+    wider than planned (rounding alone moves it by less).
+    For ``threshold``: Kish's design effect of the unequal weights, and the upper bound found
+    with the planned errors at the effective n; a warning when that bound is above T (with no
+    error found the weights do not matter).
+    """
+    strata = [s for s in plan["strata"] if s["sample"]]
+    total = sum(s["population"] for s in plan["strata"])
+    params = plan["parameters"]
+    if not strata or plan["sample"] >= total:
+        return {}
+    if plan["method"] == "margin":
+        p = params["p"]
+        variance = 0.0
+        for s in strata:
+            big_n, n = s["population"], s["sample"]
+            if n < big_n:
+                variance += (big_n / total) ** 2 * (big_n - n) / (big_n - 1) * p * (1 - p) / n
+        margin = z_value(params["confidence"]) * math.sqrt(variance)
+        out: dict = {"margin": margin}
+        if round(margin * 100, 2) > round(params["margin"] * 100, 6):  # wider as printed, not float noise
+            out["warning"] = (f"the allocation gives a margin of ±{margin * 100:.2f}%, wider than the "
+                              f"planned ±{params['margin'] * 100:.4g}% (the minimum per stratum or "
+                              "rounding shifts households away from the large strata); raise the size "
+                              "or lower the minimum to keep the planned margin")
+        return out
+    if plan["method"] == "threshold":
+        n = plan["sample"]
+        weights = [(s["population"] / s["sample"], s["sample"]) for s in strata]
+        deff = n * sum(w * w * k for w, k in weights) / sum(w * k for w, k in weights) ** 2
+        out = {"weight_deff": deff}
+        errors = params["expected_errors"]
+        if errors and deff > 1 + 1e-9:
+            from evaluator.sampling.bounds import proportion_bound
+
+            n_eff = n / deff
+            bound = proportion_bound(errors / n, n_eff / (1 - n / total), params["confidence"], "upper",
+                                     max(n - len(strata), 1))
+            out["bound_with_expected_errors"] = bound
+            if bound > params["threshold"]:
+                out["warning"] = (f"unequal weights (design effect {deff:.3f}) make the bound with "
+                                  f"{errors} error(s) {bound * 100:.2f}%, above the threshold "
+                                  f"{params['threshold'] * 100:.4g}%; raise the size or lower the minimum")
+        return out
+    return {}
 
 
 def plan_allocation(plan: Mapping) -> dict[str, int]:

@@ -7,10 +7,11 @@ Two questions an evaluation team asks before fieldwork:
   population correction n = n0 / (1 + (n0 - 1) / N). Both this form and the simpler
   n0 / (1 + n0 / N) give the reference values 132/218/278/341 for N = 200/500/1,000/3,000; we use
   Cochran's (n0 - 1) form because it is the exact one for proportions (variance N/(N-1)·PQ).
-* "How many files must we check to show the error rate is below T if we find at most K errors?"
-  The one-sided exact (Clopper & Pearson 1934) upper bound must stay below T. For a finite frame
-  the exact bound is hypergeometric (the sample is drawn without replacement), which needs fewer
-  households and never more than the frame.
+* "How many files must we check to show the error rate is at most T if we find K errors?"
+  The answer is computed for exactly the bound the verdict uses (evaluator.sampling.bounds):
+  the one-sided exact (Clopper & Pearson 1934) upper bound at n / (1 - n/N) with Korn and
+  Graubard's degrees-of-freedom factor, so a team that finds K errors in the planned sample
+  gets the verdict `meets` it planned for.
 
 Sizes are rounded up, after removing float noise (384.0000000001 is 384, not 385).
 """
@@ -35,10 +36,10 @@ def ceil_guarded(value: float) -> int:
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile z = Φ⁻¹(1 - (1 - C)/2); 1.959964 for C = 0.95."""
-    from scipy.stats import norm  # here: importing scipy.stats costs ~2 s at CLI start-up
+    from evaluator.sampling.bounds import normal_quantile
 
     _check_fraction(confidence, "confidence")
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return normal_quantile(1 - (1 - confidence) / 2)
 
 
 def size_for_margin(
@@ -63,18 +64,33 @@ def size_for_margin(
     return min(ceil_guarded(n), population)
 
 
-def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:
-    """One-sided Clopper–Pearson upper bound on a rate after ``errors`` in ``n`` (infinite frame)."""
+def upper_bound(
+    errors: int, n: int, confidence: float = 0.95, population: int | None = None, strata: int = 1
+) -> float:
+    """The verdict's one-sided upper bound after ``errors`` found in a sample of ``n``.
+
+    Exactly the bound the scoring verdict uses (evaluator.sampling.bounds): exact beta
+    (Clopper–Pearson) at n / (1 - n/N), with Korn–Graubard's degrees-of-freedom factor for
+    df = n - strata, assuming a self-weighting sample (proportional allocation, design effect
+    1 when errors are spread). A census (n = N) has no sampling error: the bound is K / N.
+    """
     errors = whole_number(errors, "errors")
     n = whole_number(n, "n")
     _check_fraction(confidence, "confidence")
-    if errors > n:
-        raise ValueError(f"errors ({errors}) cannot exceed the sample size ({n})")
-    if errors == n:
-        return 1.0
-    from scipy.stats import beta
+    strata = whole_number(strata, "strata")
+    if errors > n or n == 0:
+        raise ValueError(f"errors ({errors}) cannot exceed the sample size ({n}), which must be positive")
+    fraction = 0.0
+    if population is not None:
+        population = whole_number(population, "population")
+        if n > population:
+            raise ValueError(f"the sample ({n}) cannot exceed the frame ({population})")
+        if n == population:
+            return errors / n
+        fraction = n / population
+    from evaluator.sampling.bounds import proportion_bound
 
-    return float(beta.ppf(confidence, errors + 1, n - errors))
+    return proportion_bound(errors / n, n / (1.0 - fraction), confidence, "upper", max(n - strata, 1))
 
 
 def size_for_threshold(
@@ -82,52 +98,42 @@ def size_for_threshold(
     expected_errors: int = 0,
     confidence: float = 0.95,
     population: int | None = None,
+    strata: int = 1,
 ) -> int:
-    """Smallest n whose exact one-sided upper bound, with ``expected_errors`` found, is below T.
+    """Smallest n for which finding ``expected_errors`` gives the verdict `meets` at threshold T.
 
-    Without ``population`` the bound is Clopper–Pearson's beta quantile
-    ``beta.ppf(C, K + 1, n - K)`` (K = 0, T = 2 %, C = 95 % gives 149, the "rule of three"
-    territory). With ``population`` N the bound is hypergeometric: the frame is taken to hold D
-    errors, D = ⌈T·N⌉ is the smallest count whose rate reaches T, and n is the smallest sample
-    for which finding at most K errors would happen with probability ≤ 1 - C if there were D
-    (or more) errors, i.e. the exact test rejects "rate ≥ T". The answer never exceeds N: a census
-    with K < D errors settles the question. Raises ``ValueError`` when no sample can do it
-    (K errors in the frame already reach the threshold).
+    The verdict (evaluator.scoring.decision) says `meets` for an error rate when its one-sided
+    upper bound at ``confidence`` is at or below T; this is the smallest n whose ``upper_bound``
+    with K errors found is at or below T, for a frame of ``population`` households in
+    ``strata`` strata (K = 0, T = 2 %, C = 95 %, infinite frame, one stratum: 150). It never
+    exceeds N: a census finding K ≤ T·N errors settles it. Raises ``ValueError`` when no
+    sample can do it (K errors in the whole frame already exceed T).
     """
     _check_fraction(threshold, "threshold")
     _check_fraction(confidence, "confidence")
     errors = whole_number(expected_errors, "expected_errors")
-    alpha = 1 - confidence
 
+    def meets(n: int) -> bool:
+        return upper_bound(errors, n, confidence, population, strata) <= threshold
+
+    low = errors + 1  # n = K gives a bound of 1
     if population is None:
-        def below(n: int) -> bool:
-            return upper_bound(errors, n, confidence) < threshold
-
-        low = errors + 1  # n = K gives a bound of 1
-        if below(low):
+        if meets(low):
             return low
         high = max(2 * low, 16)
-        while not below(high):
+        while not meets(high):
             low, high = high, high * 2
-        return _first_true(below, low, high)
+        return _first_true(meets, low, high)
 
     population = whole_number(population, "population")
-    threshold_count = ceil_guarded(threshold * population)
-    if threshold_count <= errors:
+    if errors > threshold * population or population == 0:
         raise ValueError(
-            f"{errors} error(s) in a frame of {population} is already a rate of at least "
-            f"{threshold:g}; no sample can show the rate is below it"
+            f"{errors} error(s) in a frame of {population} is already a rate above "
+            f"{threshold:g}; no sample can show the rate is at most that"
         )
-
-    from scipy.stats import hypergeom
-
-    def rejects(n: int) -> bool:
-        return float(hypergeom.cdf(errors, population, threshold_count, n)) <= alpha
-
-    low = max(errors, 1)
-    if rejects(low):
-        return low
-    return _first_true(rejects, low, population)  # rejects(population) is True: a census
+    if low >= population or meets(low):
+        return min(low, population)
+    return _first_true(meets, low, population)  # meets(population) is True: a census
 
 
 def _first_true(predicate, low: int, high: int) -> int:

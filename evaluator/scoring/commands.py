@@ -98,8 +98,14 @@ def format_table(sheet: ScoreSheet) -> str:
     lines = [
         f"Rubric   {sheet.rubric_id} {sheet.rubric_version}",
         f"Data     {sheet.data_hash}",
-        f"Total    {_num(sheet.total, 2)} / {_num(sheet.max, 0)}   Grade {sheet.grade} ({sheet.grade_en})",
+        f"Total    {_num(sheet.total, 2)} / {_num(sheet.max, 0)}   Grade {sheet.grade} ({sheet.grade_en})"
+        + ("   PROVISIONAL 暂定" if sheet.provisional else ""),
     ]
+    if sheet.provisional:
+        worst, best = sheet.grade_range
+        low, high = sheet.total_range
+        lines.append(f"         the undecided indicators ({', '.join(sheet.provisional_because)}) allow "
+                     f"{_num(low, 2)}..{_num(high, 2)}: {worst} to {best}")
     for veto in sheet.veto:
         lines.append(f"Veto     {veto.code} {veto.name['zh']}: {veto.reason}; grade capped at {veto.cap} "
                      f"(without it: {sheet.uncapped_grade})")
@@ -114,19 +120,33 @@ def format_table(sheet: ScoreSheet) -> str:
     for i in sheet.indicators:
         share = i.method in SHARE_METHODS
         interval = "" if i.ci_low is None or i.ci_high is None else f"[{_est(i.ci_low, share)}, {_est(i.ci_high, share)}]"
+        bound = "" if i.bound is None else ("≥" if i.direction == "higher" else "≤") + _est(i.bound, share)
         rows.append([
-            i.code, i.name["zh"], i.method, _est(i.estimate, share), interval, str(i.n), str(i.missing),
-            str(i.not_applicable), f"{_num(i.points, 2)}/{_num(i.max, 0)}",
+            i.code, i.name["zh"], i.method, _est(i.estimate, share), interval, bound, str(i.n), str(i.missing),
+            str(i.nonresponse), str(i.not_applicable), f"{_num(i.points, 2)}/{_num(i.max, 0)}",
             f"{i.verdict} {VERDICT_ZH.get(i.verdict, '')}".strip(),
             " ".join(i.flags),
         ])
     lines += _table(
-        ["code", "indicator", "method", "estimate", "95% CI", "n", "missing", "n/a", "points", "verdict", "flags"],
+        ["code", "indicator", "method", "estimate", "95% CI", "bound", "n", "missing", "nonresp", "n/a",
+         "points", "verdict", "flags"],
         rows,
-        right={3, 5, 6, 7, 8},
+        right={3, 5, 6, 7, 8, 9, 10},
     )
     plan = ", ".join(f"{k} {p.sampled}/{p.population}" for k, p in sheet.strata.items())
     lines += ["", f"Strata ({sheet.stratum_column}, sampled/households): {plan}"]
+    for source, table in sheet.response.items():
+        total = table["total"]
+        rates = ", ".join(f"{k} {_est(r['rate'], True)}" for k, r in table["strata"].items())
+        lines.append(f"Response ({source}): {_est(total['rate'], True)} overall "
+                     f"({total['responded']} responded, {total['refused']} refused, "
+                     f"{total['not_reached']} not reached, {total['reserves_used']} reserves used); {rates}")
+    m = sheet.multiplicity
+    if m.get("verdicts"):
+        lines.append(f"Verdicts: {m['verdicts']} tested; `fails` by Holm's procedure, so the chance of any "
+                     f"false `fails` is at most {_est(m['holm'], True)} (tested one by one it would be "
+                     f"{_est(m['uncorrected'], True)}); `bound` is the one-sided {_est(sheet.confidence, True)} "
+                     "bound each verdict uses")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from evaluator.scoring.response import respondents
 from evaluator.scoring.types import ScoringData
 from evaluator.scoring.units import SourceUnits
 
@@ -34,6 +35,7 @@ class Context:
         self._masks: dict[str, list[tuple[str, np.ndarray]]] = {}
         self._unsampled: dict[str, int] = {}
         self._positions: dict[tuple[str, str], np.ndarray] = {}
+        self._responded: dict[str, np.ndarray] = {}
 
     def units(self, source: str | None) -> SourceUnits:
         key = source or ""
@@ -66,6 +68,18 @@ class Context:
         for name, mask in masks:
             if self.population(name) > 0:
                 yield name, mask
+
+    def has_response(self, units: SourceUnits) -> bool:
+        """Whether the rubric says who responded in this source (non-response is then counted)."""
+        return units.source in (getattr(self.rubric, "response", None) or {})
+
+    def respondents(self, units: SourceUnits) -> np.ndarray:
+        """Units that took part (all of them when the rubric names no response rule)."""
+        found = self._responded.get(units.source)
+        if found is None:
+            rule = (getattr(self.rubric, "response", None) or {}).get(units.source)
+            found = self._responded[units.source] = respondents(units, rule)
+        return found
 
     def unsampled(self, units: SourceUnits) -> int:
         """Drawn households (role sample) without a record in this source: missing."""

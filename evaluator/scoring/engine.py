@@ -8,21 +8,20 @@ Units and expressions are in ``units``, each method in ``methods``, the statisti
 from __future__ import annotations
 
 import gc
-import math
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from evaluator.scoring import methods
+from evaluator.scoring import decision, grading, methods
 from evaluator.scoring.context import Context
 from evaluator.scoring.inputs import from_bundle
+from evaluator.scoring.response import response_table
 from evaluator.scoring.types import (
-    DimensionResult,
     IndicatorResult,
     ScoreSheet,
     ScoringData,
     StratumPlan,
     VetoResult,
-    text_dict,
 )
 
 if TYPE_CHECKING:
@@ -78,36 +77,44 @@ def _score(rubric: Rubric, data: ScoringData) -> ScoreSheet:
             else:
                 result = UNSAMPLED[ind.method](ind, ctx)
             results.append(result)
-    dimensions = tuple(
-        DimensionResult(
-            d.code,
-            text_dict(d.name),
-            math.fsum(r.points for r in results if r.dimension == d.code),
-            float(d.points),
-        )
-        for d in rubric.dimensions
-    )
-    total = math.fsum(d.score for d in dimensions)
+    results = _holm(results, 1.0 - data.confidence)
+    graded = grading.grade(rubric, results, caps)
+    results = grading.with_ranges(rubric, results)
     drawn = Counter(s.stratum for s in data.sample if s.role == "sample")
-    uncapped = rubric.grade_for(total)
-    band = rubric.grade_for(total, [c.cap for c in caps])
+    family = [r.code for r in results if r.p_value is not None]
     return ScoreSheet(
         rubric_id=rubric.id,
         rubric_version=str(rubric.version),
         rubric_hash=getattr(rubric, "content_hash", ""),
         data_hash=data.data_hash,
-        total=total,
+        total=graded.total,
         max=float(rubric.total),
-        grade=band.grade,
-        grade_en=band.en,
-        uncapped_grade=uncapped.grade,
+        grade=graded.grade.grade,
+        grade_en=graded.grade.en,
+        uncapped_grade=graded.uncapped.grade,
         veto=tuple(caps),
-        dimensions=dimensions,
+        dimensions=graded.dimensions,
         indicators=tuple(results),
         strata={name: StratumPlan(ctx.population(name), drawn.get(name, 0)) for name in ctx.strata},
         stratum_column=data.stratum_column,
         confidence=data.confidence,
+        provisional=graded.provisional,
+        total_range=graded.total_range,
+        grade_range=graded.grade_range,
+        grade_range_en=graded.grade_range_en,
+        provisional_because=graded.because,
+        insufficient_rule=getattr(rubric, "insufficient", "zero"),
+        multiplicity={"method": "holm", "family": family,
+                      **decision.family_error(len(family), 1.0 - data.confidence)},
+        response=response_table(ctx),
     )
+
+
+def _holm(results: list[IndicatorResult], alpha: float) -> list[IndicatorResult]:
+    """Settle `fails` across the sheet: Holm's step-down over every tested indicator."""
+    tested = {r.code: r.p_value for r in results if r.p_value is not None}
+    failing = decision.holm(tested, alpha)
+    return [replace(r, verdict="fails") if r.code in failing else r for r in results]
 
 
 def _check_rubric(rubric: Any) -> None:

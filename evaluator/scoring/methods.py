@@ -11,60 +11,37 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from evaluator.definitions import expr_values as xv
-from evaluator.scoring import stats
+from evaluator.scoring import decision, stats
+from evaluator.scoring.decision import target_of
 from evaluator.scoring.types import IndicatorResult, StratumResult, VetoResult, text_dict
 
 if TYPE_CHECKING:
+    from evaluator.rubrics.definition import Indicator, Tolerance
     from evaluator.scoring.context import Context
     from evaluator.scoring.units import SourceUnits
+
+T = TypeVar("T")
 
 SEVERITIES = ("minor", "major", "critical")
 SHOWN_ERRORS = 3  # expression errors quoted in a result's notes
 
 
-def target_of(ind: Any) -> float | None:
-    """The estimate where full points begin: ``target``, or the first (best) step's ``at``."""
-    if ind.target is not None:
-        return float(ind.target)
-    if ind.steps:
-        return float(ind.steps[0].at)
-    return None
-
-
-def points_for(ind: Any, estimate: float | None) -> float:
+def points_for(ind: Indicator, estimate: float | None) -> float:
     """The rubric's mapping (Indicator.points_for), kept within [0, points]; no estimate: 0."""
     if estimate is None or not math.isfinite(estimate) or ind.method in ("veto", "deduction"):
         return 0.0
     return min(float(ind.points), max(0.0, float(ind.points_for(estimate))))
 
 
-def verdict(
-    direction: str | None, target: float | None, ci_low: float | None, ci_high: float | None,
-    n: int, min_n: int | None, estimate: float | None,
-) -> str:
-    """meets / fails / indeterminate (the interval straddles the target) / insufficient."""
-    if estimate is None or n < (min_n or 1):
-        return "insufficient"
-    if target is None or ci_low is None or ci_high is None or direction not in ("higher", "lower"):
-        return "indeterminate"
-    if direction == "higher":
-        if ci_low >= target:
-            return "meets"
-        return "fails" if ci_high < target else "indeterminate"
-    if ci_high < target:
-        return "meets"
-    return "fails" if ci_low > target else "indeterminate"
-
-
 # -- methods over units -----------------------------------------------------------------------
 
 
-def rate(ind: Any, ctx: Context) -> IndicatorResult:
+def rate(ind: Indicator, ctx: Context) -> IndicatorResult:
     units = ctx.units(ind.source)
     applicable, errors = _applies(ind, units)
     condition, cond_errors = units.truth(ind.condition)
@@ -75,7 +52,7 @@ def rate(ind: Any, ctx: Context) -> IndicatorResult:
     return _estimated(ind, ctx, units, applicable, valid, values, bad, "proportion", errors)
 
 
-def mean(ind: Any, ctx: Context) -> IndicatorResult:
+def mean(ind: Indicator, ctx: Context) -> IndicatorResult:
     units = ctx.units(ind.source)
     applicable, errors = _applies(ind, units)
     values, value_errors = units.numbers(ind.value)
@@ -87,7 +64,7 @@ def mean(ind: Any, ctx: Context) -> IndicatorResult:
     return _estimated(ind, ctx, units, applicable, valid, np.where(valid, values, 0.0), bad, "mean", errors)
 
 
-def checklist(ind: Any, ctx: Context) -> IndicatorResult:
+def checklist(ind: Indicator, ctx: Context) -> IndicatorResult:
     units = ctx.units(ind.source)
     applicable, errors = _applies(ind, units)
     asked = np.zeros(units.size)
@@ -106,7 +83,7 @@ def checklist(ind: Any, ctx: Context) -> IndicatorResult:
     return _estimated(ind, ctx, units, applicable, valid, shares, bad, "share", errors)
 
 
-def completeness(ind: Any, ctx: Context) -> IndicatorResult:
+def completeness(ind: Indicator, ctx: Context) -> IndicatorResult:
     units = ctx.units(ind.source)
     applicable, errors = _applies(ind, units)
     filled = np.zeros(units.size)
@@ -122,25 +99,26 @@ def completeness(ind: Any, ctx: Context) -> IndicatorResult:
     return _estimated(ind, ctx, units, applicable, valid, shares, bad, "share", errors)
 
 
-def consistency(ind: Any, ctx: Context) -> IndicatorResult:
+def consistency(ind: Indicator, ctx: Context) -> IndicatorResult:
+    right_side = _given(ind, "right", ind.right)
     units = ctx.units(ind.source)
-    other = ctx.units(ind.right.source)
+    other = ctx.units(right_side.source)
     applicable, errors = _applies(ind, units)
     position = ctx.positions(units, other)
     matched = position >= 0
     take = np.where(matched, position, 0)
     if ind.compare == "number":
         left, left_errors = units.numbers(ind.value)
-        right, right_errors = other.numbers(ind.right.value)
+        right, right_errors = other.numbers(right_side.value)
         right = _without_values(right, right_errors, np.nan)
         paired = np.where(matched, right[take] if other.size else np.nan, np.nan)
         blank = np.isnan(left) | np.isnan(paired)
         with np.errstate(invalid="ignore"):
             agree = _numbers_agree(ind.tolerance, left, paired) & ~blank
     else:
-        key = _comparable(ind.compare)
+        key = _comparable(_given(ind, "compare", ind.compare))
         raw_left, left_errors = units.values(ind.value)
-        raw_right, right_errors = other.values(ind.right.value)
+        raw_right, right_errors = other.values(right_side.value)
         lk = _memo(key, raw_left)
         rk = _memo(key, raw_right)
         for j in right_errors:
@@ -162,11 +140,11 @@ def consistency(ind: Any, ctx: Context) -> IndicatorResult:
     result = _estimated(ind, ctx, units, applicable, valid, values, bad, "proportion", errors)
     if right_errors:
         result = _replace(result, flags=(*result.flags, "expression_errors"),
-                          notes=(*result.notes, f"right.value failed for {len(right_errors)} {ind.right.source} records"))
+                          notes=(*result.notes, f"right.value failed for {len(right_errors)} {right_side.source} records"))
     return result
 
 
-def _numbers_agree(tolerance: Any, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def _numbers_agree(tolerance: Tolerance | None, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Vectorised ``Tolerance.agrees`` (|l - r| <= absolute or <= relative * |r|), or equality."""
     gap = np.abs(left - right)
     agree = (left == right) | (gap < xv.EQUALITY_TOLERANCE)
@@ -181,7 +159,7 @@ def _numbers_agree(tolerance: Any, left: np.ndarray, right: np.ndarray) -> np.nd
 # -- methods without a sampling interval --------------------------------------------------------
 
 
-def deduction(ind: Any, ctx: Context) -> IndicatorResult:
+def deduction(ind: Indicator, ctx: Context) -> IndicatorResult:
     findings = [f for f in ctx.data.findings if f.indicator == ind.code]
     counts = {s: 0 for s in SEVERITIES}
     unknown = 0
@@ -190,7 +168,8 @@ def deduction(ind: Any, ctx: Context) -> IndicatorResult:
             counts[f.severity] += 1
         else:
             unknown += 1
-    deducted = math.fsum(ind.per_severity.of(s) * counts[s] for s in SEVERITIES)
+    per_severity = _given(ind, "per_severity", ind.per_severity)
+    deducted = math.fsum(per_severity.of(s) * counts[s] for s in SEVERITIES)
     points = max(0.0, float(ind.points) - deducted)
     verdict_ = "meets" if points >= ctx.pass_share * float(ind.points) else "fails"
     notes = [f"{len(findings)} finding(s): " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
@@ -203,7 +182,9 @@ def deduction(ind: Any, ctx: Context) -> IndicatorResult:
                    failed_units=_households(findings), flags=tuple(flags), notes=tuple(notes))
 
 
-def judgement(ind: Any, ctx: Context) -> IndicatorResult:
+def judgement(ind: Indicator, ctx: Context) -> IndicatorResult:
+    scale = _given(ind, "scale", ind.scale)
+    max_spread = _given(ind, "max_spread", ind.max_spread)
     by_evaluator: dict[str, list[float]] = {}
     blank = 0
     for j in ctx.data.judgements:
@@ -220,92 +201,143 @@ def judgement(ind: Any, ctx: Context) -> IndicatorResult:
     if any(len(v) > 1 for v in by_evaluator.values()):
         flags.append("repeated_evaluator")
         notes.append("an evaluator scored more than once; their scores are averaged first")
-    if any(s < 0 or s > ind.scale for s in scores):
+    if any(s < 0 or s > scale for s in scores):
         flags.append("score_out_of_scale")
-        notes.append(f"a score lies outside 0..{_number(ind.scale)}; points are kept within 0..max")
+        notes.append(f"a score lies outside 0..{_number(scale)}; points are kept within 0..max")
     estimate = math.fsum(scores) / n if n else None
     spread = (max(scores) - min(scores)) if n else None
     points = points_for(ind, estimate)
     if estimate is None or n < (ind.min_n or 1):
         verdict_ = "insufficient"
-    elif spread is not None and spread > ind.max_spread:
+        points = 0.0
+    elif spread is not None and spread > max_spread:
         verdict_ = "indeterminate"
     else:
         verdict_ = "meets" if points >= ctx.pass_share * float(ind.points) else "fails"
-    if spread is not None and spread > ind.max_spread:
+    if spread is not None and spread > max_spread:
         flags.append("spread")
-        notes.append(f"evaluators' scores spread {_number(spread)} (more than the {_number(ind.max_spread)} allowed)")
+        notes.append(f"evaluators' scores spread {_number(spread)} (more than the {_number(max_spread)} allowed)")
     if n:
-        notes.append(f"{n} evaluator(s), scores {', '.join(_number(s) for s in scores)} of {_number(ind.scale)}")
+        notes.append(f"{n} evaluator(s), scores {', '.join(_number(s) for s in scores)} of {_number(scale)}")
     return _result(ind, ctx, estimate=estimate, n=n, missing=blank, points=points, verdict=verdict_,
-                   flags=tuple(flags), notes=tuple(notes))
+                   flags=tuple(flags), notes=tuple(notes), judge_scores=tuple(scores))
 
 
-def veto(ind: Any, ctx: Context) -> tuple[IndicatorResult, VetoResult | None]:
-    """A veto scores nothing; it returns its result and, when it triggers, the cap."""
+def veto(ind: Indicator, ctx: Context) -> tuple[IndicatorResult, VetoResult | None]:
+    """A veto scores nothing; it returns its result and, when it triggers, the cap.
+
+    A condition veto fires on the estimate, never on a raw count of sampled cases (which grows
+    with the sample): the estimated share of applicable households meeting the condition
+    (``limit: {share}``), or the estimated number of roster households (``limit: {households}``,
+    N times the share of all households), compared with the limit either by its one-sided lower
+    bound (``trigger: bound``: the data prove the limit is exceeded; a veto at its limit fires
+    in at most 5 % of samples, at any n) or by the point estimate (``trigger: estimate``).
+    """
     if ind.findings is not None:
         return _findings_veto(ind, ctx)
-    allowed = ind.max_count or 0
     units = ctx.units(ind.source)
     applicable, errors = _applies(ind, units)
     condition, cond_errors = units.truth(ind.condition)
     errors = {**errors, **cond_errors}
     valid = _without(np.ones(units.size, dtype=bool), errors)
-    hits = applicable & valid & condition
-    count = int(hits.sum())
     result = _estimated(ind, ctx, units, applicable, valid, condition.astype(float), condition,
                         "proportion", errors)
-    triggered = count > allowed
-    reason = f"{count} unit(s) meet the veto condition; {allowed} tolerated"
+    limit, trigger = _given(ind, "limit", ind.limit), ind.trigger or "bound"
+    if limit.kind == "households":
+        everyone = np.ones(units.size, dtype=bool)
+        est = _design(ctx, units, everyone, valid, (applicable & condition).astype(float), "proportion")[0]
+        scale = float(sum(ctx.population(name) for name, _ in ctx.strata_masks(units)))
+    else:
+        est = _design(ctx, units, applicable, valid, condition.astype(float), "proportion")[0]
+        scale = 1.0
+    if est.estimate is None:
+        measure = None
+    else:
+        raw = est.bound("lower") if trigger == "bound" else est.estimate
+        measure = None if raw is None else raw * scale
+    triggered = measure is not None and measure > limit.value
+    shown = "households" if limit.kind == "households" else "share"
+    what = "lower bound" if trigger == "bound" else "estimate"
+    reason = (f"{shown} {what} {_number(measure) if measure is not None else 'n/a'} "
+              f"{'exceeds' if triggered else 'does not exceed'} the limit {_number(limit.value)}")
+    rule = {"limit": limit.kind, "value": limit.value, "trigger": trigger, "measure": measure,
+            "estimate": None if est.estimate is None else est.estimate * scale, "fired": triggered}
     result = _replace(result, points=0.0, max=0.0, verdict="fails" if triggered else "meets",
-                      notes=(*result.notes, reason))
-    cap = VetoResult(ind.code, text_dict(ind.name), ind.cap, reason, result.failed_units) if triggered else None
+                      notes=(*result.notes, reason), veto_rule=rule, bound=None, p_value=None)
+    cap = (VetoResult(ind.code, text_dict(ind.name), _given(ind, "cap", ind.cap), reason, result.failed_units)
+           if triggered else None)
     return result, cap
 
 
-def _findings_veto(ind: Any, ctx: Context) -> tuple[IndicatorResult, VetoResult | None]:
+def _findings_veto(ind: Indicator, ctx: Context) -> tuple[IndicatorResult, VetoResult | None]:
+    scope = _given(ind, "findings", ind.findings)
     dimension_of = ctx.rubric.dimension_of
     hits = [f for f in ctx.data.findings
-            if f.severity in SEVERITIES and ind.findings.triggers(f.severity, f.indicator, dimension_of)]
+            if f.severity in SEVERITIES and scope.triggers(f.severity, f.indicator, dimension_of)]
     triggered = bool(hits)
-    where = (f"dimension {ind.findings.dimension}" if ind.findings.dimension
-             else "indicators " + ", ".join(ind.findings.indicators))
-    reason = f"{len(hits)} finding(s) of severity {ind.findings.severity} or worse on {where}"
+    where = (f"dimension {scope.dimension}" if scope.dimension
+             else "indicators " + ", ".join(scope.indicators))
+    reason = f"{len(hits)} finding(s) of severity {scope.severity} or worse on {where}"
     units = _households(hits)
     result = _result(ind, ctx, estimate=None, n=len(hits), points=0.0, verdict="fails" if triggered else "meets",
                      failed_units=units, notes=(reason,))
     result = _replace(result, max=0.0)
-    cap = VetoResult(ind.code, text_dict(ind.name), ind.cap, reason, units) if triggered else None
+    cap = VetoResult(ind.code, text_dict(ind.name), _given(ind, "cap", ind.cap), reason, units) if triggered else None
     return result, cap
 
 
 # -- shared -------------------------------------------------------------------------------------
 
 
-def _estimated(
-    ind: Any, ctx: Context, units: SourceUnits, applicable: np.ndarray, valid: np.ndarray,
-    values: np.ndarray, bad: np.ndarray, kind: str, errors: Mapping[int, str],
-) -> IndicatorResult:
-    """Weight strata, estimate with an interval, and turn it into points and a verdict."""
-    used = applicable & valid
+def _design(
+    ctx: Context, units: SourceUnits, applicable: np.ndarray, valid: np.ndarray, values: np.ndarray,
+    kind: str,
+) -> tuple[stats.Estimate, dict[str, StratumResult], list[str], np.ndarray]:
+    """The stratified estimate over responding units: (estimate, per stratum, flags, used mask).
+
+    Non-respondents (the rubric's ``response`` for the source is false) leave the design
+    entirely: the stratum's respondents stand for all its N_h households (a weighting-class
+    adjustment within strata). Units outside ``applicable`` are observed but outside the domain.
+    """
+    responded = ctx.respondents(units)
+    inside = applicable & responded
+    used = inside & valid
+    outside_mask = responded & ~applicable
     strata: dict[str, stats.Stratum] = {}
     by_stratum: dict[str, StratumResult] = {}
     flags: list[str] = []
     for name, mask in ctx.strata_masks(units):
         population = ctx.population(name)
-        observed = int((mask & used).sum()) + int((mask & ~applicable).sum())
+        outside = int((mask & outside_mask).sum())
+        chosen = values[mask & used]
+        observed = int(chosen.size) + outside
         if observed > population:
             flags.append("frame_too_small")
             population = observed
-        chosen = values[mask & used]
-        strata[name] = stats.domain_stratum(population, chosen.tolist(), int((mask & ~applicable).sum()))
+        strata[name] = stats.Stratum(population, chosen.tolist(), outside)
         own = float(chosen.mean()) if chosen.size else None
-        by_stratum[name] = StratumResult(own, int(chosen.size), points_for(ind, own) if own is not None else None)
+        by_stratum[name] = StratumResult(own, int(chosen.size), None)
     compute = {"proportion": stats.stratified_proportion, "share": stats.stratified_share,
                "mean": stats.stratified_mean}[kind]
-    est = compute(strata, ctx.data.confidence)
+    return compute(strata, ctx.data.confidence), by_stratum, flags, used
+
+
+def _estimated(
+    ind: Indicator, ctx: Context, units: SourceUnits, applicable: np.ndarray, valid: np.ndarray,
+    values: np.ndarray, bad: np.ndarray, kind: str, errors: Mapping[int, str],
+) -> IndicatorResult:
+    """Weight strata, estimate with an interval, and turn it into points and a first verdict."""
+    est, by_stratum, flags, used = _design(ctx, units, applicable, valid, values, kind)
+    by_stratum = {name: replace(s, points=points_for(ind, s.estimate) if s.estimate is not None else None)
+                  for name, s in by_stratum.items()}
+    responded = ctx.respondents(units)
     n = est.n
-    missing = int((applicable & ~valid).sum()) + ctx.unsampled(units)
+    missing = int((applicable & responded & ~valid).sum())
+    nonresponse = 0
+    if ctx.has_response(units):
+        nonresponse = int((~responded).sum()) + ctx.unsampled(units)
+    else:
+        missing += ctx.unsampled(units)
     failed = [units.ids[i] for i in np.flatnonzero(used & bad)]
     notes: list[str] = []
     if errors:
@@ -322,18 +354,22 @@ def _estimated(
     if units.unknown:
         flags.append("unknown_households")
         notes.append(f"{len(units.unknown)} {ind.source} record(s) name no roster household")
-    target = target_of(ind)
+    threshold = decision.threshold_of(ind)
+    bound = est.bound(decision.meets_side(ind.direction)) if est.estimate is not None else None
+    verdict = decision.first_verdict(ind.direction, threshold, bound, n, ind.min_n, est.estimate)
+    p_value = decision.fails_p_value(est, ind.direction, threshold) if verdict in decision.TESTED else None
+    points = 0.0 if verdict == "insufficient" else points_for(ind, est.estimate)
     return _result(
         ind, ctx, estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high, n=n, missing=missing,
-        not_applicable=int((~applicable).sum()), points=points_for(ind, est.estimate),
-        verdict=verdict(ind.direction, target, est.ci_low, est.ci_high, n, ind.min_n, est.estimate),
+        not_applicable=int((responded & ~applicable).sum()), points=points, verdict=verdict,
         interval=est.interval, deff=est.deff, n_effective=est.n_effective, by_stratum=by_stratum,
         failed_units=tuple(failed), flags=tuple(dict.fromkeys(flags)), notes=tuple(notes),
+        verdict_at=threshold, bound=bound, p_value=p_value, nonresponse=nonresponse,
     )
 
 
-def _result(ind: Any, ctx: Context, **values: Any) -> IndicatorResult:
-    base = dict(
+def _result(ind: Indicator, ctx: Context, **values: Any) -> IndicatorResult:
+    base: dict[str, Any] = dict(
         code=ind.code, dimension=ind.dimension, name=text_dict(ind.name), method=ind.method,
         source=ind.source, estimate=None, ci_low=None, ci_high=None, n=0, missing=0,
         not_applicable=0, points=0.0, max=float(ind.points), verdict="insufficient",
@@ -343,11 +379,18 @@ def _result(ind: Any, ctx: Context, **values: Any) -> IndicatorResult:
     return IndicatorResult(**base)
 
 
+def _given(ind: Indicator, parameter: str, value: T | None) -> T:
+    """A parameter the rubric's validation requires for this method (METHODS); None is a bug."""
+    if value is None:
+        raise ValueError(f"indicator {ind.code} ({ind.method}) has no {parameter}; the rubric was not validated")
+    return value
+
+
 def _replace(result: IndicatorResult, **changes: Any) -> IndicatorResult:
     return replace(result, **changes)
 
 
-def _applies(ind: Any, units: SourceUnits) -> tuple[np.ndarray, dict[int, str]]:
+def _applies(ind: Indicator, units: SourceUnits) -> tuple[np.ndarray, dict[int, str]]:
     if ind.applies is None:
         return np.ones(units.size, dtype=bool), {}
     applicable, errors = units.truth(ind.applies)

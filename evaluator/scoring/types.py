@@ -296,14 +296,24 @@ class IndicatorResult:
     failed_units: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    verdict_at: float | None = None
+    bound: float | None = None
+    p_value: float | None = None
+    nonresponse: int = 0
+    points_range: tuple[float, float] | None = None
+    judge_scores: tuple[float, ...] = ()
+    veto_rule: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class DimensionResult:
+    """A dimension's score; ``scaled`` when insufficient indicators were left out pro rata."""
+
     code: str
     name: Mapping[str, str]
     score: float
     max: float
+    scaled: bool = False
 
 
 @dataclass(frozen=True)
@@ -344,6 +354,14 @@ class ScoreSheet:
     strata: Mapping[str, StratumPlan]
     stratum_column: str
     confidence: float
+    provisional: bool = False
+    total_range: tuple[float, float] = (0.0, 0.0)
+    grade_range: tuple[str, str] = ("", "")
+    grade_range_en: tuple[str, str] = ("", "")
+    provisional_because: tuple[str, ...] = ()
+    insufficient_rule: str = "zero"
+    multiplicity: Mapping[str, Any] = field(default_factory=dict)
+    response: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def indicator(self, code: str) -> IndicatorResult:
         for result in self.indicators:
@@ -365,14 +383,23 @@ class ScoreSheet:
                 {"code": v.code, "name": dict(v.name), "cap": v.cap, "reason": v.reason, "units": list(v.units)}
                 for v in self.veto
             ],
+            "provisional": self.provisional,
+            "grade_range": list(self.grade_range),
+            "grade_range_en": list(self.grade_range_en),
+            "total_range": list(self.total_range),
+            "provisional_because": list(self.provisional_because),
+            "insufficient_rule": self.insufficient_rule,
             "dimensions": [
-                {"code": d.code, "name": dict(d.name), "score": d.score, "max": d.max} for d in self.dimensions
+                {"code": d.code, "name": dict(d.name), "score": d.score, "max": d.max, "scaled": d.scaled}
+                for d in self.dimensions
             ],
             "indicators": [_indicator_dict(i) for i in self.indicators],
             "strata": {
                 "column": self.stratum_column,
                 "plan": {k: {"population": p.population, "sampled": p.sampled} for k, p in self.strata.items()},
             },
+            "response": {k: dict(v) for k, v in self.response.items()},
+            "multiplicity": dict(self.multiplicity),
             "confidence": self.confidence,
         })
 
@@ -407,6 +434,12 @@ def _indicator_dict(i: IndicatorResult) -> dict[str, Any]:
         "by_stratum": {
             k: {"estimate": s.estimate, "n": s.n, "points": s.points} for k, s in i.by_stratum.items()
         },
+        "verdict_at": i.verdict_at,
+        "bound": i.bound,
+        "p_value": i.p_value,
+        "nonresponse": i.nonresponse,
+        "points_range": list(i.points_range) if i.points_range is not None else None,
+        "veto_rule": dict(i.veto_rule) if i.veto_rule is not None else None,
         "failed_units": list(i.failed_units),
         "flags": list(i.flags),
         "notes": list(i.notes),

@@ -167,7 +167,7 @@ def test_survey_named_by_the_bundle_is_not_loaded_or_of_another_version(bundle, 
 def test_rubric_of_another_version(bundle, surveys, rubric):
     edit_yaml(bundle / "evaluation.yaml", lambda d: d["rubric"].update(version="2020.1"))
     assert problems(bundle, surveys, rubric) == [
-        "evaluation.yaml: rubric: the bundle names rubric union-hardship 2020.1 but union-hardship 2026.1 is used"
+        "evaluation.yaml: rubric: the bundle names rubric union-hardship 2020.1 but union-hardship 2026.2 is used"
     ]
 
 

@@ -28,6 +28,7 @@ from evaluator.rubrics.definition import (
     Step,
     Text,
     Tolerance,
+    VetoLimit,
     content_hash,
     load_rubric,
     read_yaml,
@@ -232,7 +233,7 @@ def test_veto_takes_condition_or_findings_not_both(shipped):
     only(
         problems(data),
         "dimensions[5].indicators[3]",
-        "method veto takes source/condition/max_count or findings, not both",
+        "method veto takes source/condition/limit or findings, not both",
     )
 
 
@@ -510,14 +511,80 @@ def test_veto_findings_severity_is_known(shipped):
     )
 
 
-def test_veto_max_count_is_a_whole_number(shipped):
+def test_veto_counting_sampled_households_is_refused_with_the_rule_to_use(shipped):
     data = copy.deepcopy(shipped)
-    indicator(data, "O4")["max_count"] = -1
-    only(
-        problems(data),
-        "dimensions[5].indicators[3]",
-        "max_count must be a whole number, 0 or more, not -1",
-    )
+    o4 = indicator(data, "O4")
+    del o4["limit"], o4["trigger"]
+    o4["max_count"] = 2
+    found = problems(data)
+    assert ("dimensions[5].indicators[3]", "'source' needs 'limit' beside it") in found
+    assert any("depended on the sample size" in message and "limit: {share: S}" in message
+               for where, message in found if where == "dimensions[5].indicators[3]")
+    assert len(found) == 2
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        ({"share": 1.0}, "share must be a share from 0 up to (not including) 1, not 1.0"),
+        ({"share": -0.1}, "share must be a share from 0 up to (not including) 1, not -0.1"),
+        ({"households": 2.5}, "households must be a whole number, 0 or more, not 2.5"),
+        ({"households": 1, "share": 0.1}, "limit must be {share: S} or {households: K} (one of them)"),
+        ({"count": 1}, "limit must be {share: S} or {households: K} (one of them)"),
+    ],
+)
+def test_veto_limit_is_a_share_or_a_number_of_households(shipped, limit, message):
+    data = copy.deepcopy(shipped)
+    indicator(data, "O4")["limit"] = limit
+    only(problems(data), "dimensions[5].indicators[3].limit", message)
+
+
+def test_veto_trigger_is_bound_or_estimate(shipped):
+    data = copy.deepcopy(shipped)
+    indicator(data, "O4")["trigger"] = "count"
+    only(problems(data), "dimensions[5].indicators[3]", "trigger must be bound or estimate, not 'count'")
+
+
+def test_a_target_of_100_percent_needs_the_share_the_verdict_tests(shipped):
+    data = copy.deepcopy(shipped)
+    del indicator(data, "T2")["verdict_at"]
+    (problem,) = problems(data)
+    assert problem[0] == "dimensions[0].indicators[1]"
+    assert "can never be shown by a sample" in problem[1] and "verdict_at: 0.98" in problem[1]
+    lower = copy.deepcopy(shipped)
+    o1 = indicator(lower, "O1")
+    o1["steps"] = [{"at": 0.0, "points": 8}, {"at": 0.05, "points": 4}]
+    (problem,) = problems(lower)
+    assert "verdict_at: 0.02" in problem[1]
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "message"),
+    [
+        ("T2", 1.0, "verdict_at 1 can never be shown by a sample; use a share strictly between 0 and 1"),
+        ("N3", 0.95, "verdict_at 0.95 is above the target 0.9: the verdict may not ask more than full points do"),
+        ("T1", 0.02, "verdict_at 0.02 is below the target 0.03: the verdict may not ask more than full points do"),
+        ("T2", 1.5, "verdict_at 1.5 is outside 0..1: the estimate is a share (write 0.95 for 95 %)"),
+    ],
+)
+def test_verdict_at_is_a_share_no_stricter_than_the_target(shipped, code, value, message):
+    data = copy.deepcopy(shipped)
+    indicator(data, code)["verdict_at"] = value
+    where = {"T2": "dimensions[0].indicators[1]", "N3": "dimensions[1].indicators[2]",
+             "T1": "dimensions[0].indicators[0]"}[code]
+    only(problems(data), where, message)
+
+
+def test_response_and_insufficient_rule_are_checked(shipped, surveys):
+    data = copy.deepcopy(shipped)
+    data["insufficient"] = "ignore"
+    data["response"] = {"visits": "${consent} = 'yes'", "household": "${consnt} = 'yes'"}
+    found = problems(data, surveys)
+    assert ("insufficient", "insufficient must be zero (an indicator without enough data earns no "
+            "points) or pro_rata (its dimension is scored from the others), not 'ignore'") in found
+    assert any(where == "response.visits" and "not declared under sources" in message
+               for where, message in found)
+    assert ("response.household", "${consnt} is neither a field of survey 'household' nor a roster column") in found
 
 
 # --------------------------------------------------------------------------- sources and expressions
@@ -672,7 +739,7 @@ def test_broken_surveys_are_not_reported_twice(shipped, surveys):
 def test_two_files_cannot_publish_the_same_version(shipped, surveys):
     found = check_together([("a.yaml", shipped), ("b.yaml", shipped)], surveys)
     assert [str(p) for p in found] == [
-        "b.yaml: version: rubric union-hardship version 2026.1 is also defined in a.yaml"
+        "b.yaml: version: rubric union-hardship version 2026.2 is also defined in a.yaml"
     ]
 
 
@@ -746,9 +813,13 @@ def test_built_indicators_carry_their_method_parameters(surveys):
     assert rubric.indicator("M2").value_range == (0.0, 366.0)
     assert rubric.indicator("M3").pass_value == "yes" and rubric.indicator("M3").na_value == "na"
     assert rubric.indicator("M4").scale == 10 and rubric.indicator("M4").min_n == 2
-    assert rubric.indicator("O4").max_count == 2 and rubric.indicator("O4").cap == "合格"
+    assert rubric.indicator("O4").limit == VetoLimit("share", 0.01) and rubric.indicator("O4").cap == "合格"
+    assert rubric.indicator("O4").trigger == "bound"
+    assert rubric.indicator("T2").verdict_at == 0.98 and rubric.indicator("T1").verdict_at is None
+    assert rubric.insufficient == "zero" and rubric.response["household"].text == "${consent} = 'yes'"
     assert rubric.dimension_of["O4"] == "outcomes"
-    assert set(amounts.expressions) == {"applies", "value", "right.value"}
+    assert set(amounts.expressions) == {"value", "right.value"}
+    assert set(rubric.indicator("T1").expressions) == {"applies", "condition"}
 
 
 # --------------------------------------------------------------------------- content hash

@@ -122,7 +122,7 @@ def test_cli_without_output_sends_plan_to_stderr(rosters):
                  "--expected-errors", "0", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert "Seed: 3" in result.stderr
-    assert "error rate below 2% with 0 error(s) expected, 95% confidence" in result.stderr
+    assert "error rate at most 2% with 0 error(s) expected, 95% confidence" in result.stderr
     assert "Seed" not in result.stdout
     lines = result.stdout.splitlines()
     assert lines[0] == "household_id,stratum,role,order"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from scipy.stats import beta, hypergeom, norm
+from scipy.stats import beta, norm
+from scipy.stats import t as student_t
 
 from evaluator.sampling import size_for_margin, size_for_threshold, upper_bound
 from evaluator.sampling.size import ceil_guarded
@@ -68,16 +69,31 @@ def test_margin_rejects_bad_population():
             size_for_margin(0.05, population=bad)
 
 
-def test_threshold_zero_errors_two_percent_is_149():
-    assert size_for_threshold(0.02, 0, 0.95) == 149
-    assert upper_bound(0, 149) < 0.02 <= upper_bound(0, 148)
+def _verdict_bound(errors, n, confidence, population=None, strata=1):
+    """The verdict's upper bound written out with scipy: Clopper–Pearson at n/(1 - f), KG df factor."""
+    if population is not None and n == population:
+        return errors / n
+    f = 0.0 if population is None else n / population
+    df = max(n - strata, 1)
+    factor = (norm.ppf(confidence) / student_t.ppf(confidence, df)) ** 2
+    n_star = n / (1 - f) * factor
+    x = errors / n * n_star
+    return 1.0 if x >= n_star else beta.ppf(confidence, x + 1, n_star - x)
 
 
-def _brute_force(threshold, errors, confidence):
+def _brute_force(threshold, errors, confidence, population=None, strata=1):
     n = errors + 1
-    while beta.ppf(confidence, errors + 1, n - errors) >= threshold:
+    while _verdict_bound(errors, n, confidence, population, strata) > threshold:
         n += 1
     return n
+
+
+def test_threshold_zero_errors_two_percent():
+    # Clopper-Pearson alone gives 149 (1 - 0.05^(1/149) < 2 %); the df factor of the verdict's
+    # Korn-Graubard bound (df = n - 1) makes it 151.
+    assert size_for_threshold(0.02, 0, 0.95) == 151
+    assert upper_bound(0, 151) <= 0.02 < upper_bound(0, 150)
+    assert beta.ppf(0.95, 1, 149) < 0.02 <= beta.ppf(0.95, 1, 148)
 
 
 @pytest.mark.parametrize("errors", [0, 1, 2, 5])
@@ -87,40 +103,33 @@ def test_threshold_matches_brute_force(errors, threshold, confidence):
 
 
 def test_threshold_k1_k2_values():
-    assert size_for_threshold(0.02, 1) == _brute_force(0.02, 1, 0.95) == 236
-    assert size_for_threshold(0.02, 2) == _brute_force(0.02, 2, 0.95) == 313
-
-
-def _brute_force_finite(threshold, errors, confidence, population):
-    count = math.ceil(threshold * population - 1e-9)
-    for n in range(errors, population + 1):
-        if hypergeom.cdf(errors, population, count, n) <= 1 - confidence:
-            return n
-    raise AssertionError("unreachable: a census always decides")
+    assert size_for_threshold(0.02, 1) == _brute_force(0.02, 1, 0.95) == 237
+    assert size_for_threshold(0.02, 2) == _brute_force(0.02, 2, 0.95) == 314
 
 
 @pytest.mark.parametrize("population", [50, 100, 200, 1000, 5000])
 @pytest.mark.parametrize("errors", [0, 1, 2])
-def test_threshold_finite_frame_is_hypergeometric(population, errors):
-    if math.ceil(0.05 * population) <= errors:
+@pytest.mark.parametrize("strata", [1, 11])
+def test_threshold_finite_frame_is_the_verdicts_bound_with_fpc(population, errors, strata):
+    if errors > 0.05 * population:
         pytest.skip("impossible combination, tested separately")
-    n = size_for_threshold(0.05, errors, 0.95, population=population)
-    assert n == _brute_force_finite(0.05, errors, 0.95, population)
+    n = size_for_threshold(0.05, errors, 0.95, population=population, strata=strata)
+    assert n == min(_brute_force(0.05, errors, 0.95, population, strata), population)
     assert n <= population
-    # Sampling without replacement needs no more than the infinite-frame answer.
-    assert n <= size_for_threshold(0.05, errors, 0.95)
+    assert n <= size_for_threshold(0.05, errors, 0.95, strata=strata)
 
 
-def test_threshold_finite_known_value():
-    # 2 % of 100 = 2 bad files; P(no bad file in n) = (100-n)(99-n)/9900 <= 0.05 first at n = 78.
-    assert size_for_threshold(0.02, 0, 0.95, population=100) == 78
-    # A large frame approaches the Clopper-Pearson answer.
-    assert size_for_threshold(0.02, 0, 0.95, population=10**6) == 149
+def test_threshold_finite_known_values():
+    # N = 1000: 0 errors in n shows <= 2 % once 1 - 0.05^(1/n*) <= 0.02 with n* = n/(1 - n/1000) (z/t)^2.
+    assert size_for_threshold(0.02, 0, 0.95, population=1000) == 131
+    assert size_for_threshold(0.02, 0, 0.95, population=10**6) == 151
 
 
-def test_threshold_impossible_when_errors_already_reach_it():
+def test_threshold_impossible_when_errors_already_exceed_it():
     with pytest.raises(ValueError, match="no sample can show"):
-        size_for_threshold(0.02, 2, 0.95, population=100)
+        size_for_threshold(0.02, 3, 0.95, population=100)
+    # 2 errors in 100 is exactly 2 %: a census finding them shows "at most 2 %".
+    assert size_for_threshold(0.02, 2, 0.95, population=100) <= 100
 
 
 def test_threshold_rejects_bad_inputs():

@@ -4,14 +4,14 @@ import json
 import math
 
 import pytest
+from scipy.stats import beta, norm
 from scipy.stats import t as student_t
 
 from evaluator.rubrics.definition import rubric_from_data
 from evaluator.scoring import SampleUnit, score, scoring_data
 from evaluator.scoring import units as units_module
-from evaluator.scoring.methods import verdict
+from evaluator.scoring.decision import first_verdict, holm
 
-Z = 1.959963984540054
 BANDS = [
     {"grade": "优秀", "en": "Excellent", "min": 90},
     {"grade": "良好", "en": "Good", "min": 80},
@@ -20,7 +20,7 @@ BANDS = [
 ]
 
 
-def make_rubric(*indicators, bands=BANDS, scale_to=100):
+def make_rubric(*indicators, bands=BANDS, scale_to=100, **top):
     """A valid rubric holding ``indicators`` in one dimension, padded with a deduction to 100."""
     items = [dict(i) for i in indicators]
     used = sum(i["points"] for i in items)
@@ -36,6 +36,7 @@ def make_rubric(*indicators, bands=BANDS, scale_to=100):
         "sources": {"household": "household", "file_check": "file_check", "system": "system"},
         "dimensions": [{"code": "dim", "name": {"zh": "维度", "en": "Dimension"}, "points": scale_to,
                         "indicators": items}],
+        **top,
     }
     return rubric_from_data(data, "test.yaml")
 
@@ -51,10 +52,25 @@ RATE = {"code": "R1", "points": 10, "source": "household", "method": "rate",
         "direction": "higher", "target": 0.9, "floor": 0.5, "min_n": 5}
 
 
-def wilson(p, n):
-    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
-    half = Z / (1 + Z * Z / n) * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return centre - half, centre + half
+def korn_graubard(p, n_fpc, df, level=0.975):
+    """Exact beta bounds at n* = n_fpc (z/t_df)^2, written out with scipy."""
+    n = n_fpc * (norm.ppf(level) / student_t.ppf(level, df)) ** 2
+    x = p * n
+    return (0.0 if x == 0 else beta.ppf(1 - level, x, n - x + 1),
+            1.0 if x == n else beta.ppf(level, x + 1, n - x))
+
+
+def domain_variance(strata, estimate):
+    """Linearised domain variance by hand: strata = {name: (N_h, domain values, units outside)}."""
+    total_w = sum(big_n / (len(v) + out) * len(v) for big_n, v, out in strata.values())
+    v = 0.0
+    for big_n, values, out in strata.values():
+        m = len(values) + out
+        u = [y - estimate for y in values] + [0.0] * out
+        mean_u = sum(u) / m
+        s2 = sum((x - mean_u) ** 2 for x in u) / (m - 1)
+        v += big_n**2 * (1 - m / big_n) * s2 / m
+    return v / total_w**2
 
 
 def test_stratified_rate_by_hand():
@@ -73,11 +89,11 @@ def test_stratified_rate_by_hand():
     p_a, p_b = 7 / 9, 5 / 10
     p = w_a * p_a + w_b * p_b
     assert p == pytest.approx(53 / 86)
-    var = w_a**2 * (1 - 10 / 40) * p_a * (1 - p_a) / 8 + w_b**2 * (1 - 12 / 60) * p_b * (1 - p_b) / 9
+    var = domain_variance({"A": (40, [1] * 7 + [0] * 2, 1), "B": (60, [1] * 5 + [0] * 5, 2)}, p)
     f = 19 / 86
     var_srs = (1 - f) * p * (1 - p) / 18
     deff = var / var_srs
-    low, high = wilson(p, 19 / max(deff, 1) / (1 - f))
+    low, high = korn_graubard(p, 19 / max(deff, 1) / (1 - f), 17)
 
     assert r1.estimate == pytest.approx(p)
     assert (r1.ci_low, r1.ci_high) == pytest.approx((low, high))
@@ -85,6 +101,9 @@ def test_stratified_rate_by_hand():
     assert (r1.n, r1.not_applicable, r1.missing) == (19, 3, 1)  # A11 was drawn but has no record
     assert r1.points == pytest.approx(10 * (p - 0.5) / 0.4)
     assert r1.verdict == "fails"  # the interval lies below the 0.9 target
+    upper = korn_graubard(p, 19 / max(deff, 1) / (1 - f), 17, level=0.95)[1]
+    assert r1.bound == pytest.approx(korn_graubard(p, 19 / max(deff, 1) / (1 - f), 17, level=0.95)[0])
+    assert upper < 0.9 and r1.p_value < 0.05
     assert r1.by_stratum["A"].estimate == pytest.approx(7 / 9)
     assert r1.by_stratum["B"].n == 10
     # drill-down: applicable households where the condition is false
@@ -92,21 +111,49 @@ def test_stratified_rate_by_hand():
 
 
 @pytest.mark.parametrize(
-    ("direction", "target", "low", "high", "n", "expected"),
+    ("direction", "threshold", "bound", "n", "expected"),
     [
-        ("higher", 0.9, 0.91, 0.99, 50, "meets"),
-        ("higher", 0.9, 0.9, 0.99, 50, "meets"),
-        ("higher", 0.9, 0.80, 0.89, 50, "fails"),
-        ("higher", 0.9, 0.85, 0.95, 50, "indeterminate"),
-        ("lower", 0.02, 0.0, 0.019, 50, "meets"),
-        ("lower", 0.02, 0.0, 0.02, 50, "indeterminate"),
-        ("lower", 0.02, 0.03, 0.08, 50, "fails"),
-        ("lower", 0.02, 0.01, 0.05, 50, "indeterminate"),
-        ("higher", 0.9, 0.95, 0.99, 4, "insufficient"),
+        ("higher", 0.9, 0.91, 50, "meets"),
+        ("higher", 0.9, 0.9, 50, "meets"),  # a bound exactly at the threshold meets it
+        ("higher", 0.9, 0.8999999, 50, "indeterminate"),
+        ("lower", 0.02, 0.019, 50, "meets"),
+        ("lower", 0.02, 0.02, 50, "meets"),
+        ("lower", 0.02, 0.0200001, 50, "indeterminate"),
+        ("higher", 0.9, 0.99, 5, "meets"),  # n == min_n is enough
+        ("higher", 0.9, 0.99, 4, "insufficient"),  # one fewer is not
+        ("higher", None, 0.99, 50, "indeterminate"),
     ],
 )
-def test_verdict_against_target(direction, target, low, high, n, expected):
-    assert verdict(direction, target, low, high, n, 5, (low + high) / 2) == expected
+def test_first_verdict_against_threshold(direction, threshold, bound, n, expected):
+    assert first_verdict(direction, threshold, bound, n, 5, 0.5) == expected
+
+
+def test_holm_step_down_at_its_boundaries():
+    # m = 3: the smallest p must be below 0.05/3, the next below 0.05/2, the last below 0.05.
+    assert holm({"A": 0.01, "B": 0.02, "C": 0.04}, 0.05) == {"A", "B", "C"}
+    assert holm({"A": 0.05 / 3, "B": 0.5, "C": 0.5}, 0.05) == frozenset()  # equal to the bar: kept
+    assert holm({"A": 0.05 / 3 * 0.999, "B": 0.5, "C": 0.5}, 0.05) == {"A"}
+    assert holm({"A": 0.03, "B": 0.04, "C": 0.001}, 0.05) == {"C"}  # 0.03 is not below 0.05/2
+    assert holm({"A": 0.001, "B": 0.051, "C": 0.001}, 0.05) == {"A", "C"}
+    assert holm({}, 0.05) == frozenset()
+
+
+def test_a_fails_that_one_test_alone_would_give_is_not_given_among_many():
+    # R2 is just below its target: alone, p is between 0.025 and 0.05, so it fails at 5 %.
+    # Beside R1 (which clearly meets, large p), Holm asks R2's p to be below 0.05 / 2.
+    fine = dict(RATE, code="R1", condition="${ok} = 'yes'", target=0.5, floor=0.2)
+    near = dict(RATE, code="R2", condition="${near} = 'yes'", target=0.8, floor=0.3)
+    records = [{"household_id": f"A{i:02d}", "consent": "yes", "ok": "yes",
+                "near": "yes" if i <= 72 else "no"} for i in range(1, 101)]
+    data = scoring_data(roster=roster(A=100000), sources={"household": records})
+    alone = score(make_rubric(near), data).indicator("R2")
+    both = score(make_rubric(fine, near), data)
+    assert 0.025 < alone.p_value < 0.05 and alone.verdict == "fails"
+    assert both.indicator("R1").verdict == "meets" and both.indicator("R1").p_value > 0.5
+    assert both.indicator("R2").verdict == "indeterminate"
+    assert both.multiplicity["verdicts"] == 2 and both.multiplicity["holm"] == pytest.approx(0.05)
+    assert both.multiplicity["uncorrected"] == pytest.approx(1 - 0.95**2)
+    assert both.multiplicity["family"] == ["R1", "R2"]
 
 
 def test_lower_direction_error_rate_with_steps():
@@ -204,7 +251,7 @@ def test_consistency_number_text_sets_and_missing_policy():
     # A03 has no cause (skipped), A04 has no file: two compared, one overlaps
     assert (n1.estimate, n1.n, n1.missing) == (0.5, 2, 2)
     assert n1.failed_units == ("A02",)
-    assert (d3.estimate, d3.failed_units) == (2 / 3, ("A02",))
+    assert d3.estimate == pytest.approx(2 / 3) and d3.failed_units == ("A02",)
 
 
 def test_deduction_judgement_and_vetoes():
@@ -240,19 +287,98 @@ def test_deduction_judgement_and_vetoes():
     assert alone.indicator("J1").verdict == "insufficient"
 
 
+PAPER_EXIT = {"code": "V2", "points": 0, "method": "veto", "source": "household",
+              "condition": "${told} != 'yes'", "limit": {"share": 0.05}, "cap": "合格"}
+
+
 def test_condition_veto_caps_but_never_raises_the_grade():
-    paper_exit = {"code": "V2", "points": 0, "method": "veto", "source": "household",
-                  "condition": "${told} != 'yes'", "max_count": 1, "cap": "合格"}
     records = [{"household_id": f"A{i:02d}", "told": "no" if i <= 2 else "yes"} for i in range(1, 21)]
-    rubric = make_rubric(paper_exit)
+    rubric = make_rubric(PAPER_EXIT)
+    # Every household visited (a census): the share is 10 %, above the 5 % limit, no sampling error.
     high = score(rubric, scoring_data(roster=roster(A=20), sources={"household": records}))
     assert high.uncapped_grade == "优秀" and high.grade == "合格"
     assert high.veto[0].units == ("A01", "A02")
+    assert high.indicator("V2").veto_rule["measure"] == pytest.approx(0.1)
     low = score(rubric, scoring_data(roster=roster(A=20), sources={"household": records}, findings=[
         {"indicator": "PAD", "severity": "critical"} for _ in range(10)]))
     assert low.uncapped_grade == "不合格" and low.grade == "不合格"
     one = score(rubric, scoring_data(roster=roster(A=20), sources={"household": records[1:]}))
-    assert one.veto == () and one.grade == "优秀"  # a single case is tolerated (max_count 1)
+    assert one.veto == () and one.grade == "优秀"
+    # 1 of 19 visited (5.3 %) is a sample of 19 of 20: its lower bound is below 5 %, so no veto.
+    assert one.indicator("V2").veto_rule["measure"] < 0.05
+
+
+def test_a_veto_fires_on_the_estimate_or_its_bound_never_on_a_sample_count():
+    records = [{"household_id": f"A{i:02d}", "told": "no" if i <= 3 else "yes"} for i in range(1, 101)]
+    data = scoring_data(roster=roster(A=1000), sources={"household": records})
+    # 3 of 100 from 1000: share 3 %; one-sided 95 % lower bound by hand (KG, df 99, FPC).
+    n_fpc = 100 / 0.9
+    lower = korn_graubard(0.03, n_fpc, 99, level=0.95)[0]
+    bound = score(make_rubric(dict(PAPER_EXIT, limit={"share": 0.01})), data)
+    assert bound.indicator("V2").veto_rule["measure"] == pytest.approx(lower)
+    assert (bound.veto != ()) == (lower > 0.01)
+    estimate = score(make_rubric(dict(PAPER_EXIT, limit={"share": 0.01}, trigger="estimate")), data)
+    assert estimate.indicator("V2").veto_rule["measure"] == pytest.approx(0.03)
+    assert [v.code for v in estimate.veto] == ["V2"]  # 3 % > 1 %
+    at_limit = score(make_rubric(dict(PAPER_EXIT, limit={"share": 0.03}, trigger="estimate")), data)
+    assert at_limit.veto == ()  # equal to the limit does not exceed it
+    # households: N x share of all households; 1000 x 3 % = 30 estimated on the roster
+    count = score(make_rubric(dict(PAPER_EXIT, limit={"households": 30}, trigger="estimate")), data)
+    assert count.indicator("V2").veto_rule["measure"] == pytest.approx(30.0) and count.veto == ()
+    count_bound = score(make_rubric(dict(PAPER_EXIT, limit={"households": 5})), data)
+    assert count_bound.indicator("V2").veto_rule["measure"] == pytest.approx(1000 * lower)
+
+
+def test_insufficient_indicators_earn_nothing_or_their_dimension_is_scored_pro_rata():
+    few = dict(RATE, code="R1", min_n=50)
+    enough = dict(RATE, code="R2", min_n=5, condition="${ok} = 'yes'")
+    records = [{"household_id": f"A{i:02d}", "consent": "yes", "ok": "yes"} for i in range(1, 41)]
+    data = scoring_data(roster=roster(A=400), sources={"household": records})
+    bands = [{"grade": "优秀", "min": 18}, {"grade": "合格", "min": 12}, {"grade": "不合格", "min": 0}]
+    zero = score(make_rubric(few, enough, scale_to=20, bands=bands), data)
+    assert zero.indicator("R1").verdict == "insufficient" and zero.indicator("R1").points == 0.0
+    assert zero.indicator("R2").points == 10.0
+    assert zero.total == 10.0 and zero.insufficient_rule == "zero"
+    pro = score(make_rubric(few, enough, scale_to=20, bands=bands, insufficient="pro_rata"), data)
+    assert pro.total == pytest.approx(20.0)  # 10 of the 10 points that had data, scaled to 20
+    assert pro.dimensions[0].scaled is True and pro.insufficient_rule == "pro_rata"
+    # Either way the grade rests on R1: anywhere from 0 to 10 points
+    assert zero.provisional and zero.grade_range == ("不合格", "优秀") and zero.provisional_because == ("R1",)
+    assert zero.total_range == (10.0, 20.0)
+
+
+def test_a_grade_that_no_undecided_indicator_could_change_is_not_provisional():
+    decided = dict(RATE, code="R1", points=50, condition="${ok} = 'yes'", target=0.5, floor=0.2)
+    small = dict(RATE, code="R2", points=2, min_n=500)
+    records = [{"household_id": f"A{i:02d}", "consent": "yes", "ok": "yes"} for i in range(1, 81)]
+    sheet = score(make_rubric(decided, small), scoring_data(roster=roster(A=200), sources={"household": records}))
+    # 50 + 48 (PAD) + R2 anywhere in 0..2: 98..100, always 优秀
+    assert sheet.indicator("R2").verdict == "insufficient"
+    assert not sheet.provisional and sheet.provisional_because == ()
+    assert sheet.grade_range == ("优秀", "优秀") and sheet.total_range == (98.0, 100.0)
+
+
+def test_refusals_are_non_response_not_not_applicable():
+    records = ([{"household_id": f"A{i:02d}", "consent": "yes", "ok": "yes" if i <= 15 else "no"} for i in range(1, 19)]
+               + [{"household_id": f"A{i:02d}", "consent": "no", "ok": ""} for i in (19, 20)]
+               + [{"household_id": f"B{i:02d}", "consent": "yes", "ok": "yes"} for i in range(1, 11)])
+    sample = ([SampleUnit(f"A{i:02d}", "A") for i in range(1, 21)] + [SampleUnit("A21", "A")]
+              + [SampleUnit(f"A{i:02d}", "A", "reserve") for i in (22, 23)]
+              + [SampleUnit(f"B{i:02d}", "B") for i in range(1, 11)])
+    # The two refusals were replaced by A22, A23 from the reserve list.
+    records += [{"household_id": f"A{i:02d}", "consent": "yes", "ok": "yes"} for i in (22, 23)]
+    rate = {k: v for k, v in RATE.items() if k != "applies"}
+    rubric = make_rubric(rate, response={"household": "${consent} = 'yes'"})
+    sheet = score(rubric, scoring_data(roster=roster(A=100, B=50), sources={"household": records}, sample=sample))
+    r1 = sheet.indicator("R1")
+    assert (r1.n, r1.not_applicable, r1.nonresponse) == (30, 0, 3)  # 2 refused + A21 never reached
+    # A: 17 of 20 respondents, standing for all 100 households; B: 10 of 10 for 50
+    assert r1.estimate == pytest.approx((100 * 17 / 20 + 50 * 1.0) / 150)
+    table = sheet.response["household"]
+    assert table["strata"]["A"] == {"drawn": 21, "reserves_used": 2, "responded": 20, "refused": 2,
+                                    "not_reached": 1, "rate": pytest.approx(20 / 23)}
+    assert table["strata"]["B"]["rate"] == 1.0
+    assert table["total"]["rate"] == pytest.approx(30 / 33)
 
 
 def test_not_applicable_and_insufficient():

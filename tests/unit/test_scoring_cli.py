@@ -39,7 +39,7 @@ def test_json_output_has_the_promised_shape(demo):
     result = run(demo, "--format", "json")
     assert result.exit_code == 0, result.output
     sheet = json.loads(result.output)
-    assert sheet["rubric"]["id"] == "union-hardship" and sheet["rubric"]["version"] == "2026.1"
+    assert sheet["rubric"]["id"] == "union-hardship" and sheet["rubric"]["version"] == "2026.2"
     assert sheet["data_hash"].startswith("sha256:")
     assert {"total", "max", "grade", "veto", "dimensions", "indicators"} <= set(sheet)
     assert [d["code"] for d in sheet["dimensions"]] == ["targeting", "needs", "mechanism", "funds", "data", "outcomes"]

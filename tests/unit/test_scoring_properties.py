@@ -63,7 +63,7 @@ INDICATORS = [
     {"code": "D1", "points": 15, "method": "deduction", "per_severity": {"minor": 1, "major": 3, "critical": 8}},
     {"code": "J1", "points": 25, "method": "judgement", "scale": 10, "max_spread": 3, "min_n": 2},
     {"code": "V1", "points": 0, "method": "veto", "source": "household", "condition": "${ok} = 'fraud'",
-     "max_count": 0, "cap": "合格"},
+     "limit": {"share": 0.0}, "trigger": "estimate", "cap": "合格"},
 ]
 RUBRIC = make_rubric(*INDICATORS)
 RANK = {band.grade: i for i, band in enumerate(RUBRIC.bands)}
@@ -105,12 +105,25 @@ def test_any_data_gives_bounded_points_that_add_up(raw):
         assert result.verdict in ("meets", "fails", "indeterminate", "insufficient")
         if result.ci_low is not None:
             assert result.ci_low <= result.estimate + 1e-12 and result.estimate <= result.ci_high + 1e-12
+        if result.verdict == "insufficient":
+            assert result.points == 0.0
+        if result.bound is not None and result.ci_low is not None:
+            # the verdict's one-sided 95 % bound lies between the estimate and the two-sided end
+            low, high = sorted((result.bound, result.estimate))
+            assert result.ci_low - 1e-12 <= low and high <= result.ci_high + 1e-12
+        low, high = result.points_range
+        assert 0.0 <= low <= result.points <= high <= result.max
     for dimension in sheet.dimensions:
         parts = [r.points for r in sheet.indicators if r.dimension == dimension.code]
         assert dimension.score == pytest.approx(math.fsum(parts), abs=1e-12)
         assert 0.0 <= dimension.score <= dimension.max + 1e-9
     assert sheet.total == pytest.approx(math.fsum(d.score for d in sheet.dimensions), abs=1e-12)
     assert sheet.total <= sheet.max + 1e-9
+    low, high = sheet.total_range
+    assert low <= sheet.total <= high
+    worst, best = sheet.grade_range
+    assert RANK[best] <= RANK[sheet.grade] <= RANK[worst]
+    assert sheet.provisional == (worst != best)
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,0 +1,148 @@
+"""The one decision rule's arithmetic: exact beta bounds for a proportion at an effective n.
+
+Both the sample-size planner (``evaluator sample --threshold``) and the scoring verdicts call
+``proportion_bound``, so a team that finds the planned number of errors in the planned sample
+gets exactly the verdict the plan promised. The bound is Clopper & Pearson's (1934) exact
+binomial bound, computed as Korn & Graubard (1998) do for survey data: at the *effective* sample
+size (the design effect and the finite-population correction folded into n), with the
+degrees-of-freedom adjustment (z / t_df)². With one stratum, no design effect, an infinite
+population and df = ∞ it is exactly ``scipy.stats.binomtest(k, n).proportion_ci("exact")``.
+
+Pure arithmetic on plain floats. The distributions come from ``scipy.special``, imported on
+first use (importing ``scipy.stats`` costs half a second that every CLI call would pay); each
+helper is the ``scipy.stats`` function of the same name bit for bit (tests/unit/test_stats.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+SIDES = ("lower", "upper")
+
+
+def normal_quantile(q: float) -> float:
+    """``scipy.stats.norm.ppf(q)`` (it is ``scipy.special.ndtri``)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(q))
+
+
+def t_quantile(q: float, df: float) -> float:
+    """``scipy.stats.t.ppf(q, df)`` (it is ``scipy.special.stdtrit``)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
+
+
+def t_cdf(x: float, df: float) -> float:
+    """``scipy.stats.t.cdf(x, df)`` (``scipy.special.stdtr``)."""
+    from scipy.special import stdtr
+
+    return float(stdtr(df, x))
+
+
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """``scipy.stats.beta.ppf(q, a, b)`` (``scipy.special.betaincinv``)."""
+    from scipy.special import betaincinv
+
+    return float(betaincinv(a, b, q))
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """``scipy.stats.beta.cdf(x, a, b)`` (``scipy.special.betainc``)."""
+    from scipy.special import betainc
+
+    return float(betainc(a, b, x))
+
+
+def beta_sf(x: float, a: float, b: float) -> float:
+    """``scipy.stats.beta.sf(x, a, b)`` (``scipy.special.betaincc``)."""
+    from scipy.special import betaincc
+
+    return float(betaincc(a, b, x))
+
+
+def df_factor(level: float, df: float | None) -> float:
+    """Korn–Graubard's (z_q / t_q,df)² at the one-sided level q; 1 when df is None or infinite.
+
+    It shrinks the effective sample size when the variance rests on few degrees of freedom
+    (few units per stratum), so the bound widens as a t interval would.
+    """
+    if df is None or math.isinf(df):
+        return 1.0
+    if not df > 0:
+        raise ValueError(f"degrees of freedom must be positive, got {df}")
+    z = normal_quantile(level)
+    t = t_quantile(level, df)
+    return (z / t) ** 2 if t != 0.0 else 1.0
+
+
+def proportion_bound(
+    proportion: float, n_effective: float, level: float, side: str, df: float | None = None
+) -> float:
+    """One-sided exact (beta) bound for ``proportion`` seen on ``n_effective`` units, at ``level``.
+
+    ``side`` is ``lower`` or ``upper``; ``level`` the one-sided confidence (0.95 for a 95 %
+    one-sided bound; 0.975 gives each end of a two-sided 95 % interval). ``n_effective`` may be
+    fractional and already includes the finite-population correction n / (1 - f); ``df`` applies
+    the Korn–Graubard adjustment. At 0 successes the lower bound is 0, at n it is the upper 1.
+
+    >>> round(proportion_bound(0.0, 149, 0.95, "upper"), 5)   # 1 - 0.05^(1/149), about 3/149
+    0.0199
+    """
+    _check(proportion, n_effective, level, side)
+    from scipy.stats import beta
+
+    n, x = _counts(proportion, n_effective, level, df)
+    if side == "lower":
+        return 0.0 if x <= 0.0 else float(beta.ppf(1.0 - level, x, n - x + 1.0))
+    return 1.0 if x >= n else float(beta.ppf(level, x + 1.0, n - x))
+
+
+def proportion_tail(
+    proportion: float, n_effective: float, value: float, side: str, level: float,
+    df: float | None = None,
+) -> float:
+    """The one-sided p-value that matches ``proportion_bound`` at ``level``.
+
+    ``side = "upper"``: the p-value of "the true share is at least ``value``" (small when the
+    data show it is below): p < 1 - level exactly when the upper bound at ``level`` is below
+    ``value``. ``side = "lower"`` mirrors it. The degrees-of-freedom factor is the one at
+    ``level``, so the p-value and the printed bound never disagree at the stated confidence.
+    """
+    _check(proportion, n_effective, level, side)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"the value tested must lie within [0, 1], got {value}")
+    from scipy.stats import beta
+
+    n, x = _counts(proportion, n_effective, level, df)
+    if side == "upper":
+        # upper bound = beta.ppf(level, x + 1, n - x) < value  <=>  beta.sf(value, ...) < 1 - level
+        return 1.0 if x >= n else float(beta.sf(value, x + 1.0, n - x))
+    return 1.0 if x <= 0.0 else float(beta.cdf(value, x, n - x + 1.0))
+
+
+def _counts(proportion: float, n_effective: float, level: float, df: float | None) -> tuple[float, float]:
+    """(n*, x*): the effective sample and count; a count within float noise of 0 or n* is that
+    (scipy's beta overflows on a subnormal shape parameter such as 5e-324)."""
+    n = n_effective * df_factor(level, df)
+    x = proportion * n
+    if x < _NOISE * n:
+        x = 0.0
+    elif n - x < _NOISE * n:
+        x = n
+    return n, x
+
+
+_NOISE = 1e-12
+
+
+def _check(proportion: float, n_effective: float, level: float, side: str) -> None:
+    if side not in SIDES:
+        raise ValueError(f"side must be 'lower' or 'upper', got {side!r}")
+    if not 0.0 <= proportion <= 1.0 or math.isnan(proportion):
+        raise ValueError(f"proportion must be within [0, 1], got {proportion}")
+    if not n_effective > 0 or math.isinf(n_effective):
+        raise ValueError(f"effective sample size must be positive and finite, got {n_effective}")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"confidence level must be between 0 and 1, got {level}")

@@ -1,0 +1,65 @@
+"""Non-response (无应答): who took part, per source and stratum, and the response rates.
+
+A household that refused (its record says so through the rubric's ``response`` expression for
+the source, e.g. ``${consent} = 'yes'``) or that was drawn for the sample and never reached (no
+record: not at home, moved) is a non-respondent, not "not applicable": it leaves the estimate
+entirely, and the stratum's respondents stand for the stratum (the weighting-class adjustment,
+classes = strata). Reserves (备选户) replace non-respondents in their stratum, in order; a
+reserve with a record counts as used. The response rate is respondents over households
+attempted (respondents + refusals + not reached), AAPOR's RR1 with substitutes counted as
+attempts, per stratum and over the whole sample.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+
+def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
+    """``{source: {"strata": {name: counts}, "total": counts}}`` for sources with ``response``."""
+    out: dict[str, dict[str, Any]] = {}
+    drawn = {s.household_id: s for s in ctx.data.sample}
+    for source in sorted(getattr(ctx.rubric, "response", {}) or {}):
+        units = ctx.units(source)
+        responded = ctx.respondents(units)
+        strata: dict[str, Counter[str]] = {name: Counter() for name in ctx.strata}
+        for i, household in enumerate(units.ids):
+            stratum = str(units.strata[i])
+            counts = strata.setdefault(stratum, Counter())
+            counts["responded" if responded[i] else "refused"] += 1
+            unit = drawn.get(household)
+            if unit is not None and unit.role == "reserve":
+                counts["reserves_used"] += 1
+        for household, unit in drawn.items():
+            if unit.role == "sample":
+                strata.setdefault(unit.stratum, Counter())["drawn"] += 1
+                if household not in units.index:
+                    strata[unit.stratum]["not_reached"] += 1
+        rows = {name: _row(c) for name, c in sorted(strata.items()) if sum(c.values())}
+        total: Counter[str] = Counter()
+        for c in strata.values():
+            total.update(c)
+        out[source] = {"strata": rows, "total": _row(total)}
+    return out
+
+
+def _row(counts: Counter[str]) -> dict[str, Any]:
+    keys = ("drawn", "reserves_used", "responded", "refused", "not_reached")
+    row: dict[str, Any] = {k: int(counts.get(k, 0)) for k in keys}
+    attempted = row["responded"] + row["refused"] + row["not_reached"]
+    row["rate"] = row["responded"] / attempted if attempted else None
+    return row
+
+
+def respondents(units: Any, expression: Any | None) -> np.ndarray:
+    """Which units responded: the expression's truth (a unit where it fails did not)."""
+    if expression is None:
+        return np.ones(units.size, dtype=bool)
+    truth, errors = units.truth(expression)
+    if errors:
+        truth = truth.copy()
+        truth[list(errors)] = False
+    return truth
