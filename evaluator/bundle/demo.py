@@ -210,9 +210,10 @@ def _findings(seed: int, rates: ErrorRates, people: list[Household], visits: lis
         h = by_id[v.household["household_id"]]
         per_capita = float(v.household["per_capita_income"])
         if h.status == "在档" and per_capita >= h.standard:
-            add("T1", "major", f"入户核算人均可支配收入{per_capita:.0f}元，高于当地标准{h.standard}元，疑似错评，应重新核对家庭经济状况（演示）", h, h.township)
+            # amounts as the record holds them (the report's evidence line prints the same number)
+            add("T1", "major", f"入户核算人均可支配收入{format_number(per_capita)}元，高于当地标准{h.standard}元，疑似错评，应重新核对家庭经济状况（演示）", h, h.township)
         if h.status == "已脱困" and (per_capita < h.standard or v.household.get("exit_agrees") == "no"):
-            add("O1", "major", f"已脱困户入户核算人均可支配收入{per_capita:.0f}元（标准{h.standard}元）或本人不认可脱困，疑似错退（演示）", h, h.township)
+            add("O1", "major", f"已脱困户入户核算人均可支配收入{format_number(per_capita)}元（标准{h.standard}元）或本人不认可脱困，疑似错退（演示）", h, h.township)
     for _ in range(1 + int(rng.random() * 3)):
         township = TOWNSHIPS[int(rng.random() * len(TOWNSHIPS))][0]
         add("T3", "minor" if rng.random() < 0.6 else "major", f"座谈中反映{township}有符合条件的困难职工未建档（演示）", None, township)
@@ -232,7 +233,7 @@ def _evaluation(seed: int, households: int, surveys: Mapping[str, Any], rubric: 
         "commissioning_body": "演示市总工会（模拟单位）",
         "period": {"start": PERIOD_START, "end": PERIOD_END},
         "team": [{"name": name, "role": role} for name, role in zip(EVALUATORS, ("组长", "调查员", "调查员"), strict=True)],
-        "rubric": {"id": getattr(rubric, "id", "union-hardship"), "version": str(getattr(rubric, "version", "2026.1"))},
+        "rubric": {"id": getattr(rubric, "id", "union-hardship"), "version": str(getattr(rubric, "version", "2026.2"))},
         "surveys": {s: {"id": surveys[s].id, "version": str(surveys[s].version)}
                     for s in ("household", "file_check", "system", "forum")},
         "sampling": plan,

@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts
+from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts, proof
 from evaluator.reports.comparison import build_comparison_context
 from evaluator.reports.context import build_context
 
@@ -70,13 +70,15 @@ def _shipped_rubric(rubric_id: str, version: str, surveys_dir: str | None) -> An
 
 @dataclass
 class Scored:
-    """A checked bundle, its rubric, its score sheet, and the surveys it was read with."""
+    """A checked bundle, its rubric, its score sheet, the surveys it was read with, and the
+    bundle's files as read (for embedding)."""
 
     bundle: Any
     rubric: Any
     sheet: Any
     surveys: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def load_scored(
@@ -124,7 +126,7 @@ def load_scored(
     scored = time.perf_counter()
     return Scored(bundle, rubric, sheet, surveys, {
         "load": loaded - started, "check": checked - loaded, "score": scored - checked,
-    })
+    }, dict(files))
 
 
 # -- HTML ---------------------------------------------------------------------------------------
@@ -243,9 +245,11 @@ def render_report_pdf(
     report_date: date | None = None,
     timings: MutableMapping[str, float] | None = None,
     context: dict[str, Any] | None = None,
+    proof: Sequence[Any] = (),
 ) -> bytes:
     """The report of one evaluation as PDF bytes (also written to ``out_path`` when given);
     ``context``, when given, is report_context()'s values, possibly amended (a draft mark).
+    ``proof`` are the files the PDF carries (``proof.report_proof``), embedded as PDF/A-3 files.
 
     The PDF's creation date is the report date (from the data, never the clock), so the same
     bundle gives the same file. Raises ReportError (missing CJK font, missing glyph, refused
@@ -261,7 +265,8 @@ def render_report_pdf(
     html = render_report_html(sheet, bundle, rubric, lang, standalone=False, context=context)
     htmled = time.perf_counter()
     pdf_timings: dict[str, float] = {}
-    pdf = render_pdf(html, out_path, created=_created(context), timings=pdf_timings)
+    pdf = render_pdf(html, out_path, created=_created(context), timings=pdf_timings,
+                     attachments=proof)
     if timings is not None:
         timings.update({"context": contexted - started, "html": htmled - contexted,
                         **{f"pdf_{k}": v for k, v in pdf_timings.items()}})
@@ -278,8 +283,10 @@ def build_report(
     surveys_dir: str | None = None,
     report_date: date | None = None,
     timings: MutableMapping[str, float] | None = None,
+    embed_bundle: bool = False,
 ) -> Path:
-    """Check, score and render one bundle to ``out_path`` (PDF, or standalone HTML)."""
+    """Check, score and render one bundle to ``out_path`` (PDF, or standalone HTML). A PDF
+    carries its score sheet, rubric and manifest, and with ``embed_bundle`` the masked bundle."""
     target = Path(out_path)
     if not target.parent.is_dir():
         raise ReportError(f"cannot write {target}: folder {target.parent} does not exist")
@@ -292,7 +299,8 @@ def build_report(
         _write_text(target, text)
     else:
         render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang, surveys=scored.surveys,
-                          out_path=target, report_date=report_date, timings=timings)
+                          out_path=target, report_date=report_date, timings=timings,
+                          proof=proof.report_proof(scored, embed_bundle=embed_bundle))
     return target
 
 

@@ -50,9 +50,12 @@ def _fail(message: str, details: tuple[str, ...] | list[str] = ()) -> None:
               help="Rubric YAML; default: the shipped rubric that evaluation.yaml names.")
 @click.option("--surveys", "surveys_dir", type=click.Path(exists=True),
               help="Survey definitions (folder or file); default: the shipped surveys.")
+@click.option("--embed-bundle", is_flag=True,
+              help="Embed the bundle (names and ID numbers masked) in the PDF, so `evaluator "
+                   "verify` can re-score it without the original.")
 def report(bundles: tuple[Path, ...], out: Path, lang: str, as_html: bool,
            batch_dir: Path | None, jobs: int | None, compare: bool, rubric_path: str | None,
-           surveys_dir: str | None) -> None:
+           surveys_dir: str | None, embed_bundle: bool) -> None:
     """Write the scored assessment report of BUNDLE (folder or .zip) to --out.
 
     Chinese by default (--lang en for English); the same bundle always gives the same report
@@ -81,7 +84,8 @@ def report(bundles: tuple[Path, ...], out: Path, lang: str, as_html: bool,
         if len(bundles) != 1:
             raise click.UsageError("give one BUNDLE (or --batch DIR, or --compare BUNDLE...)")
         path = build.build_report(bundles[0], out, lang=lang, html=as_html,
-                                  rubric_path=rubric_path, surveys_dir=surveys_dir)
+                                  rubric_path=rubric_path, surveys_dir=surveys_dir,
+                                  embed_bundle=embed_bundle)
         click.echo(str(path))
     except ReportError as exc:
         _fail(exc.message, exc.details)
@@ -111,4 +115,26 @@ def _batch(build, batch_dir: Path, out: Path, jobs: int, lang: str, as_html: boo
     click.echo(f"{done} report(s) written to {out}" + (f", {len(failed)} failed" if failed else ""),
                err=True)
     if failed:
+        sys.exit(1)
+
+
+@click.command("verify")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("bundle", required=False, type=click.Path(exists=True, path_type=Path))
+def verify(pdf: Path, bundle: Path | None) -> None:
+    """Check that REPORT.pdf's numbers are reproduced (核验报告).
+
+    Re-scores the bundle the report carries (or BUNDLE, a folder or .zip) with the rubric it
+    carries, and compares field by field what it prints and carries with what the re-scoring
+    gives. Exit 0 when everything is reproduced, 1 otherwise."""
+    from evaluator.reports.proof import format_verification, verify_report
+
+    try:
+        result = verify_report(pdf, bundle)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    for line in format_verification(result):
+        click.echo(line)
+    if not result.ok:
         sys.exit(1)

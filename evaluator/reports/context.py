@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from evaluator.reports.appendices import sample, stamp
-from evaluator.reports.cover import cover
+from evaluator.reports.cover import cover, proof_footer
 from evaluator.reports.dimensions import dimension_chapter
 from evaluator.reports.findings import findings
 from evaluator.reports.formatting import Counters, Words
@@ -109,4 +109,5 @@ def build_context(
         "sample": sample_part,
         "stamp": stamp_part,
         "created": inputs.report_date.isoformat() if inputs.report_date else "",
+        "proof_footer": proof_footer(inputs),
     }

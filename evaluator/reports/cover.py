@@ -30,7 +30,9 @@ def cover(inputs: ReportInputs) -> dict[str, Any]:
         "report_date": format_date(inputs.report_date, inputs.lang),
         "facts_extra": [{"label": w("period"),
                          "value": format_date_range(meta.period_start, meta.period_end,
-                                                    inputs.lang)}],
+                                                    inputs.lang)},
+                        {"label": w("report_number"), "value": report_number(inputs)}],
+        "seal": {"label": w("seal_label"), "date": w("seal_date")},
         "notice": w("synthetic_notice") if meta.synthetic else "",
         "synthetic": bool(meta.synthetic),
         "provenance": [
@@ -39,6 +41,18 @@ def cover(inputs: ReportInputs) -> dict[str, Any]:
             w("provenance_software", version=inputs.software_version),
         ],
     }
+
+
+def report_number(inputs: ReportInputs) -> str:
+    """报告编号: the evaluation's id and the first 8 hex digits of its data hash, so a report's
+    number changes exactly when its data does (the same data, the same number)."""
+    digest = inputs.bundle.data_hash.split(":")[-1][:8].upper()
+    return f"{inputs.scrub(inputs.meta.id)}-{digest}" if digest else inputs.scrub(inputs.meta.id)
+
+
+def proof_footer(inputs: ReportInputs) -> str:
+    """The page footer's line: the data hash and how to verify the report."""
+    return inputs.w("proof_footer", hash=inputs.bundle.data_hash.split(":")[-1][:16])
 
 
 _TRAILING_NOTE = re.compile(r"^(?P<head>.*?)(?P<tail>[（(][^（）()]*[）)])?$", re.S)

@@ -129,16 +129,33 @@ def veto_sentence(inputs: ReportInputs, r: Any, ind: Any) -> str:
         return w("res_veto_findings_off", severity=severity)
     unit = w.unit(r.source)
     count = len(r.failed_units)
-    allowed = ind.max_count or 0
     key = "res_veto_condition_on" if r.verdict == "fails" else "res_veto_condition_off"
-    return w(key, n=r.n, unit=unit, count=count, allowed=allowed, cap=cap)
+    return w(key, n=r.n, unit=unit, count=count, allowed=veto_limit(inputs, ind), cap=cap,
+             measure=veto_measure(inputs, r, ind))
+
+
+def veto_limit(inputs: ReportInputs, ind: Any) -> str:
+    """A condition veto's limit as printed: a percentage, or a number of households."""
+    if ind.limit is None:
+        return ""
+    value = percent(ind.limit.value, 1) if ind.limit.kind == "share" else plain(ind.limit.value)
+    return inputs.w(f"veto_limit_{ind.limit.kind}", value=value)
+
+
+def veto_measure(inputs: ReportInputs, r: Any, ind: Any) -> str:
+    """What the veto compared with its limit (the estimate or its lower bound), as printed."""
+    measure = (r.veto_rule or {}).get("measure")
+    if ind.limit is None or measure is None:
+        return ""
+    value = percent(measure, 1) if ind.limit.kind == "share" else plain(round(measure, 1))
+    return inputs.w(f"veto_measure_{ind.limit.kind}_{ind.trigger or 'bound'}", value=value)
 
 
 def veto_reason(inputs: ReportInputs, r: Any, ind: Any) -> str:
     if ind.findings is not None:
         return inputs.w("veto_reason_findings", n=r.n, severity=inputs.w.severity(ind.findings.severity))
-    return inputs.w("veto_reason_condition", count=len(r.failed_units), unit=inputs.w.unit(r.source),
-                    allowed=ind.max_count or 0)
+    return inputs.w("veto_reason_condition", measure=veto_measure(inputs, r, ind),
+                    allowed=veto_limit(inputs, ind))
 
 
 def finding_counts(inputs: ReportInputs, code: str) -> dict[str, int]:

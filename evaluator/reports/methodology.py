@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from evaluator.reports.expression_words import ExpressionWords
 from evaluator.reports.formatting import (
     ESTIMATED_METHODS,
     SHARE_METHODS,
@@ -16,6 +17,7 @@ from evaluator.reports.formatting import (
     percent_plain,
     plain,
 )
+from evaluator.reports.indicators import veto_limit
 from evaluator.reports.inputs import ReportInputs
 from evaluator.reports.words import WORDS
 
@@ -64,6 +66,7 @@ def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
     frame_total = [w("total_row"), str(population), str(total_sampled), str(sum(reserves.values())),
                    fixed(population / total_sampled, 2) if total_sampled else w("no_value"),
                    percent(total_sampled / population) if population else w("no_value")]
+    response = response_table(inputs, counters)
     bands_no = counters.next_table()
     bands = []
     for k, band in enumerate(inputs.rubric.bands):
@@ -83,6 +86,8 @@ def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
                       rule_words(inputs, ind)] for ind in dimension.indicators],
         })
     pass_mark = percent_plain(inputs.pass_share)
+    family = inputs.sheet.multiplicity.get("verdicts", 0)
+    uncorrected = inputs.sheet.multiplicity.get("uncorrected", 0.0)
     return {
         "id": head["id"],
         "title": head["title"],
@@ -96,14 +101,42 @@ def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
             "rows": frame_rows,
             "total": frame_total,
         },
-        "estimation": list(WORDS[inputs.lang]["m_estimation"]),
-        "verdicts": [s.replace("{pass}", pass_mark) for s in WORDS[inputs.lang]["m_verdicts"]],
+        "estimation": [s.replace("{response_table}", response["number"] if response else "-")
+                       for s in WORDS[inputs.lang]["m_estimation"]
+                       if response or "{response_table}" not in s],
+        "response": response,
+        "verdicts": [s.replace("{pass}", pass_mark).replace("{family}", str(family))
+                     .replace("{uncorrected}", percent(uncorrected))
+                     for s in WORDS[inputs.lang]["m_verdicts"]],
         "bands": {"caption": w("m_bands_caption", n=bands_no),
                   "columns": [w("col_grade"), w("col_range")], "rows": bands},
         "rubric_intro": w("m_rubric_intro", title=w.text(inputs.rubric.title), id=inputs.rubric.id,
                           version=inputs.rubric.version,
                           stamp="三" if inputs.lang == "zh" else "C"),
         "rubric_tables": rubric_tables,
+    }
+
+
+def response_table(inputs: ReportInputs, counters: Counters) -> dict[str, Any] | None:
+    """Household interview response per stratum (drawn, interviewed, refused, not reached, rate)."""
+    table = inputs.sheet.response.get("household")
+    if not table:
+        return None
+    w = inputs.w
+    no = counters.next_table()
+
+    def row(name: str, r: Mapping[str, Any]) -> list[str]:
+        return [name, str(r["drawn"]), str(r["responded"]), str(r["refused"]), str(r["not_reached"]),
+                str(r["reserves_used"]), percent(r["rate"]) if r["rate"] is not None else w("no_value")]
+
+    return {
+        "number": str(no),
+        "caption": w("m_response_caption", n=no),
+        "columns": [w("col_stratum", stratum_label=inputs.stratum_label), w("col_drawn"),
+                    w("col_responded"), w("col_refused"), w("col_not_reached"), w("col_reserves_used"),
+                    w("col_response_rate")],
+        "rows": [row(inputs.scrub(k), r) for k, r in table["strata"].items()],
+        "total": row(w("total_row"), table["total"]),
     }
 
 
@@ -120,29 +153,33 @@ def _parameter(inputs: ReportInputs, key: str, value: Any) -> str:
 def rule_words(inputs: ReportInputs, ind: Any) -> str:
     """An indicator's scoring rule, in words, with the rubric's expressions quoted."""
     w = inputs.w
+    words = ExpressionWords(inputs.lang, inputs.survey(ind.source) if ind.source else None)
     parts: list[str] = []
-    unit = w.unit(ind.source)
     if ind.source and ind.method != "veto":
         parts.append(w("rule_source", source=w.capital(w.source(ind.source))))
     if ind.applies is not None and ind.method != "veto":
-        parts.append(w("rule_applies", expr=ind.applies.text))
+        parts.append(w("rule_applies", expr=words.say(ind.applies.node)))
     share = ind.method in SHARE_METHODS
 
     def value(x: float) -> str:
         return percent_plain(x) if share else plain(x)
 
     if ind.method == "rate":
-        parts.append(w("rule_rate", expr=ind.condition.text if ind.condition else ""))
+        parts.append(w("rule_rate", expr=words.say(ind.condition.node) if ind.condition else ""))
     elif ind.method == "mean":
-        parts.append(w("rule_mean", expr=ind.value.text if ind.value else ""))
+        parts.append(w("rule_mean", expr=words.say(ind.value.node) if ind.value else ""))
     elif ind.method == "checklist":
-        parts.append(w("rule_checklist", items=w.list(ind.items), count=len(ind.items),
-                       na=ind.na_value or "", pass_value=ind.pass_value or ""))
+        first = ind.items[0] if ind.items else None
+        parts.append(w("rule_checklist", items=w.list(words.label(i) for i in ind.items),
+                       count=len(ind.items), na=_choice(words, first, ind.na_value),
+                       pass_value=_choice(words, first, ind.pass_value)))
     elif ind.method == "completeness":
-        parts.append(w("rule_completeness", fields=w.list(ind.fields), count=len(ind.fields)))
+        parts.append(w("rule_completeness", fields=w.list(words.label(f) for f in ind.fields),
+                       count=len(ind.fields)))
     elif ind.method == "consistency":
-        parts.append(w("rule_consistency", left=ind.value.text if ind.value else "",
-                       right=ind.right.value.text if ind.right else "",
+        right_words = ExpressionWords(inputs.lang, inputs.survey(ind.right.source) if ind.right else None)
+        parts.append(w("rule_consistency", left=words.say(ind.value.node) if ind.value else "",
+                       right=right_words.say(ind.right.value.node) if ind.right else "",
                        right_source=w.source(ind.right.source if ind.right else None),
                        compare=_compare_words(inputs, ind),
                        missing=w("rule_missing_disagree" if ind.missing == "disagree"
@@ -170,9 +207,10 @@ def rule_words(inputs: ReportInputs, ind: Any) -> str:
             if ind.source:
                 parts.append(w("rule_source", source=w.capital(w.source(ind.source))))
             if ind.applies is not None:
-                parts.append(w("rule_applies", expr=ind.applies.text))
-            parts.append(w("rule_veto_condition", expr=ind.condition.text if ind.condition else "",
-                           max_count=ind.max_count or 0, unit=unit, cap=cap))
+                parts.append(w("rule_applies", expr=words.say(ind.applies.node)))
+            what = w(f"rule_veto_what_{ind.limit.kind}_{ind.trigger or 'bound'}") if ind.limit else ""
+            parts.append(w("rule_veto_condition", expr=words.say(ind.condition.node) if ind.condition else "",
+                           max_count=veto_limit(inputs, ind), what=what, cap=cap))
     if ind.method in ESTIMATED_METHODS and ind.direction in ("higher", "lower"):
         parts.append(w(f"rule_{ind.direction}"))
         if ind.steps:
@@ -183,10 +221,17 @@ def rule_words(inputs: ReportInputs, ind: Any) -> str:
         elif ind.target is not None and ind.floor is not None:
             parts.append(w(f"rule_linear_{ind.direction}", target=value(ind.target),
                            floor=value(ind.floor)))
+        if ind.verdict_at is not None:
+            parts.append(w("rule_verdict_at", value=value(ind.verdict_at)))
         if ind.min_n:
             parts.append(w("rule_min_n", min_n=ind.min_n))
     joiner = "" if inputs.lang == "zh" else " "
     return joiner.join(parts)
+
+
+def _choice(words: ExpressionWords, field: str | None, value: str | None) -> str:
+    """A checklist answer (choice name) as its label, without quotes (the sentence has them)."""
+    return words.choice(field, value or "").strip("“”'\"")
 
 
 def _compare_words(inputs: ReportInputs, ind: Any) -> str:

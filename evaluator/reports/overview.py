@@ -42,12 +42,14 @@ def strata_rates(inputs: ReportInputs) -> list[tuple[str, float | None, float]]:
             if s.points is not None and math.isfinite(s.points):
                 earned[stratum] += s.points
                 possible[stratum] += r.max
-    rates = []
-    for stratum in inputs.sheet.strata:
+    rates: list[tuple[str, float | None, float]] = []
+    for stratum, plan in inputs.sheet.strata.items():
+        # each bar says how many households it rests on: a small stratum's rate is rough
+        label = inputs.w("strata_label", stratum=stratum, n=plan.sampled)
         if possible.get(stratum):
-            rates.append((stratum, 100.0 * earned[stratum] / possible[stratum], 100.0))
+            rates.append((label, 100.0 * earned[stratum] / possible[stratum], 100.0))
         else:
-            rates.append((stratum, None, 100.0))
+            rates.append((label, None, 100.0))
     rates.sort(key=lambda item: (item[1] is None, -(item[1] or 0.0), item[0]))
     return rates
 

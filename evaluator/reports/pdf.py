@@ -24,20 +24,22 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
+import io
 import logging
 import mimetypes
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import jinja2
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -272,6 +274,20 @@ def warm_up() -> None:
     )
 
 
+#: Archival PDF with embedded files (ISO 19005-3, level B).
+PDF_VARIANT = "pdf/a-3b"
+
+
+def _attachments(files: Sequence[Any], created: date | datetime | None) -> list[Attachment]:
+    """WeasyPrint attachments for ``files``, dated ``created`` (never the clock: same bytes)."""
+    if not files:
+        return []
+    when = created if isinstance(created, datetime) else datetime.combine(
+        created or date(2000, 1, 1), datetime.min.time())
+    return [Attachment(file_obj=io.BytesIO(f.data), name=f.name, description=f.description,
+                       created=when, modified=when, relationship=f.relationship) for f in files]
+
+
 def _w3c_date(value: date | datetime) -> str:
     """The PDF date WeasyPrint accepts: a date, or a datetime with its time zone."""
     if isinstance(value, datetime):
@@ -323,6 +339,7 @@ def render_pdf(
     *,
     created: date | datetime | None = None,
     timings: MutableMapping[str, float] | None = None,
+    attachments: Sequence[Any] = (),
 ) -> bytes:
     """Render report HTML to PDF bytes (and to ``out_path`` when given, only on success).
 
@@ -332,6 +349,11 @@ def render_pdf(
 
     A template that links ``report.css`` (``STYLESHEET_LINK``) is rendered with the copy parsed
     once per thread, and every render in a thread shares one font configuration.
+
+    The PDF is archival, PDF/A-3b (WeasyPrint's variant: XMP metadata, sRGB output intent,
+    document ID). ``attachments`` (evaluator.reports.proof.EmbeddedFile: name, data,
+    description, mime, relationship) are embedded as PDF/A-3 associated files, dated
+    ``created`` so the bytes stay the same for the same input.
 
     ``timings``, when given, receives seconds: ``fonts`` (CJK check; the first time in a thread
     also the font configuration and the stylesheet), ``parse`` (HTML
@@ -375,7 +397,8 @@ def render_pdf(
                 metadata.modified = created_text
             if not metadata.generator:
                 metadata.generator = f"evaluator {__version__}"
-            pdf = document.write_pdf()
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT,
+                                     attachments=_attachments(attachments, created))
             written = time.perf_counter()
             pages = len(document.pages)
             # A laid-out document is cyclic garbage (boxes, styles and layouts refer to each

@@ -55,6 +55,8 @@ def summary(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
                     visited=visited, reserves_used=reserves_used, files=files,
                     stratum_label=inputs.stratum_label)
     grade = inputs.grade_word(sheet.grade)
+    if sheet.provisional:
+        grade = w("grade_provisional", grade=grade)
     if sheet.veto and sheet.uncapped_grade != sheet.grade:
         result = w("summary_result_capped", total=points_text(sheet.total), max=plain(sheet.max),
                    grade=grade, uncapped=inputs.grade_word(sheet.uncapped_grade))
@@ -67,7 +69,9 @@ def summary(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
     figures = [
         {"label": w("fig_total"), "value": points_text(sheet.total),
          "note": w("fig_total_of", max=plain(sheet.max))},
-        {"label": w("fig_grade"), "value": grade, "note": ""},
+        {"label": w("fig_grade"), "value": inputs.grade_word(sheet.grade),
+         "note": w("fig_grade_provisional", worst=inputs.grade_word(sheet.grade_range[0]),
+                   best=inputs.grade_word(sheet.grade_range[1])) if sheet.provisional else ""},
         {"label": w("fig_veto"),
          "value": w("fig_veto_some", count=len(sheet.veto)) if sheet.veto else w("fig_veto_none"),
          "note": ""},
@@ -78,10 +82,16 @@ def summary(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
     six = len(inputs.rubric.dimensions) == 6 and inputs.lang in LANGUAGES
     caption = w("summary_dimensions_caption" if six else "summary_dimensions_caption_generic",
                 n=table_no)
+    provisional = ""
+    if sheet.provisional:
+        provisional = w("summary_provisional", codes=w.list(sheet.provisional_because),
+                        low=points_text(sheet.total_range[0]), high=points_text(sheet.total_range[1]),
+                        worst=inputs.grade_word(sheet.grade_range[0]),
+                        best=inputs.grade_word(sheet.grade_range[1]))
     return {
         "figures": figures,
-        "paragraphs": [intro, sample_text],
-        "result": inputs.sentences(result, "" if sheet.veto else w("summary_veto_none")),
+        "paragraphs": [intro, sample_text, *response_sentences(inputs)],
+        "result": inputs.sentences(result, provisional, "" if sheet.veto else w("summary_veto_none")),
         "vetoes": vetoes,
         "dimension_table": dimension_table(inputs, caption),
         "key_findings_title": w("summary_key_findings"),
@@ -89,6 +99,24 @@ def summary(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
         "decidability_title": w("summary_decidability"),
         "decidability": decidability(inputs),
     }
+
+
+def response_sentences(inputs: ReportInputs) -> list[str]:
+    """The household response rate and the multiplicity statement, for the summary."""
+    w, sheet = inputs.w, inputs.sheet
+    out = []
+    table = sheet.response.get("household")
+    if table and table["total"]["rate"] is not None:
+        total = table["total"]
+        rates = [r["rate"] for r in table["strata"].values() if r["rate"] is not None]
+        out.append(w("summary_response", rate=percent(total["rate"]), responded=total["responded"],
+                     refused=total["refused"], not_reached=total["not_reached"],
+                     reserves=total["reserves_used"], stratum_label=inputs.stratum_label,
+                     lowest=percent(min(rates)), highest=percent(max(rates))))
+    family = sheet.multiplicity.get("verdicts", 0)
+    if family:
+        out.append(w("summary_multiplicity", family=family))
+    return out
 
 
 def dimension_table(inputs: ReportInputs, caption: str) -> dict[str, Any]:
@@ -187,14 +215,19 @@ def undecided_statement(inputs: ReportInputs, r: Any) -> str:
             return w("undecided_judgement", code=r.code, name=name, spread=plain(spread),
                      max_spread=plain(ind.max_spread or 0), points=pts)
         if r.estimate is not None and r.ci_low is not None:
+            bound = result_estimate(inputs, r, r.bound) if r.bound is not None else w("no_value")
+            threshold = (result_estimate(inputs, r, r.verdict_at) if r.verdict_at is not None
+                         else target_text(inputs, r))
             return w("undecided_rate", code=r.code, name=name,
                      estimate=result_estimate(inputs, r, r.estimate),
-                     interval=interval_text(inputs, r), target=target_text(inputs, r), points=pts)
+                     interval=interval_text(inputs, r), target=threshold, bound=bound, points=pts)
         return w("undecided_generic", code=r.code, name=name, points=pts)
+    points_rule = w(f"points_rule_{inputs.sheet.insufficient_rule}")
     if r.method == "judgement":
         return w("insufficient_judgement", code=r.code, name=name, n=r.n, min_n=ind.min_n or 1,
-                 points=pts)
+                 points_rule=points_rule)
     if r.estimate is None:
         return w("insufficient_none", code=r.code, name=name)
     return w("insufficient_rate", code=r.code, name=name, n=r.n, min_n=r.min_n or 0,
-             unit=w.unit(r.source), estimate=result_estimate(inputs, r, r.estimate), points=pts)
+             unit=w.unit(r.source), estimate=result_estimate(inputs, r, r.estimate),
+             points_rule=points_rule)

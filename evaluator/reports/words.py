@@ -8,9 +8,11 @@ Values are ``str.format`` patterns.
 
 from __future__ import annotations
 
+from typing import Any
+
 from evaluator.reports.words_en import EN
 
-ZH: dict[str, str] = {
+ZH: dict[str, Any] = {  # str.format patterns; m_estimation and m_verdicts are lists of them
     # cover and contents
     "kicker": "第三方评估报告",
     "evaluated_unit": "被评估单位",
@@ -20,6 +22,11 @@ ZH: dict[str, str] = {
     "fieldwork_dates": "实地评估时间",
     "report_date": "报告日期",
     "period": "评估期间",
+    "report_number": "报告编号",
+    "strata_label": "{stratum}（n={n}）",
+    "seal_label": "评估机构（盖章）",
+    "seal_date": "年　　月　　日",
+    "proof_footer": "数据指纹 sha256:{hash}… · 核验：evaluator verify 本报告PDF",
     "toc": "目录",
     "synthetic_notice": "演示/模拟数据：本报告根据模拟生成的演示数据编制，单位、人员和家庭均为虚构，"
                         "不反映任何真实单位的工作情况。",
@@ -63,6 +70,14 @@ ZH: dict[str, str] = {
                       "核查档案{files}份。"
                       "各项比率均为按抽样权重推算到全部在册家庭的估计值，并给出95%置信区间。",
     "summary_result": "综合得分{total}分（满分{max}分），评估等级为“{grade}”。",
+    "summary_provisional": "该等级为暂定等级：{codes}的结论尚不能由样本判定，按其可能取值，综合得分在{low}至{high}分之间，"
+                           "等级可能为“{worst}”至“{best}”。",
+    "grade_provisional": "{grade}（暂定）",
+    "fig_grade_provisional": "暂定：可能为{worst}至{best}",
+    "summary_response": "入户调查应答率为{rate}（受访{responded}户，拒访{refused}户，未能入户{not_reached}户，"
+                        "动用备选户{reserves}户）；各{stratum_label}应答率为{lowest}至{highest}。",
+    "summary_multiplicity": "本报告共作{family}项统计判定，采用Holm逐步校正，任何一项被误判为“未达标”的概率不超过5%；"
+                            "每项“达标”判定在指标恰好处于判定值时误判的概率不超过5%。",
     "summary_result_capped": "综合得分{total}分（满分{max}分），按得分应为“{uncapped}”，因触发一票否决，"
                              "评估等级为“{grade}”。",
     "summary_veto_none": "各项一票否决事项均未触发。",
@@ -83,16 +98,18 @@ ZH: dict[str, str] = {
     "decided": "在{total}项计分和否决指标中，{decided}项的结论有充分依据：达标{meets}项、未达标{fails}项。",
     "decided_all": "全部{total}项指标的结论都有充分依据，没有因样本量或区间跨越目标而无法判定的指标。",
     "undecided_intro": "以下指标现有样本不能作出判定，报告如实说明，不作推断：",
-    "undecided_rate": "{code} {name}：估计值为{estimate}，95%置信区间为{interval}，跨越目标值{target}，"
-                      "现有样本无法判定是否达标。按估计值计得{points}分；若要作出判定，需要扩大样本。",
+    "undecided_rate": "{code} {name}：估计值为{estimate}，95%置信区间为{interval}，单侧置信限{bound}未达到判定值"
+                      "{target}，也不能证明未达标，现有样本无法判定是否达标。按估计值计得{points}分；若要作出判定，需要扩大样本。",
     "undecided_judgement": "{code} {name}：评估组成员评分相差{spread}分，超过评估方案允许的{max_spread}分，"
                            "评议意见分歧较大，不作达标判定；按平均分计得{points}分。",
     "undecided_generic": "{code} {name}：现有证据不能判定是否达标，按估计值计得{points}分。",
     "insufficient_rate": "{code} {name}：有效样本{n}{unit}，少于评估方案要求的{min_n}{unit}，只报告估计值"
-                         "{estimate}，不作达标判定；按估计值计得{points}分。",
+                         "{estimate}，不作达标判定，{points_rule}。",
+    "points_rule_zero": "本项不计分",
+    "points_rule_pro_rata": "本项不计分，所在方面按其他指标折算",
     "insufficient_none": "{code} {name}：没有可用于估计的记录，不作判定，本项不得分。",
-    "insufficient_judgement": "{code} {name}：只有{n}名评估组成员评分，少于要求的{min_n}名，不作达标判定；"
-                              "计得{points}分。",
+    "insufficient_judgement": "{code} {name}：只有{n}名评估组成员评分，少于要求的{min_n}名，不作达标判定，"
+                              "{points_rule}。",
     # overview
     "overview_intro": "表{table}列出各方面得分和各项指标的判定情况；图{radar}为各方面得分率，"
                       "图{strata}为各{stratum_label}抽样指标得分率，图{intervals}为比率类指标的估计值、"
@@ -196,12 +213,18 @@ ZH: dict[str, str] = {
     "res_judgement_none": "没有评估组成员评分，本项不得分。",
     "res_veto_findings_off": "未发现{severity}及以上的相关问题，未触发一票否决。",
     "res_veto_findings_on": "发现{severity}及以上的相关问题{n}条，触发一票否决，评估等级最高为“{cap}”。",
-    "res_veto_condition_off": "适用的{n}{unit}中，符合否决情形的{count}{unit}（评估方案允许{allowed}{unit}），"
+    "res_veto_condition_off": "适用的{n}{unit}中，符合否决情形的{count}{unit}；{measure}未超过评估方案的限度{allowed}，"
                               "未触发一票否决。",
-    "res_veto_condition_on": "适用的{n}{unit}中，符合否决情形的{count}{unit}，超过评估方案允许的{allowed}{unit}，"
+    "res_veto_condition_on": "适用的{n}{unit}中，符合否决情形的{count}{unit}；{measure}超过评估方案的限度{allowed}，"
                              "触发一票否决，评估等级最高为“{cap}”。",
+    "veto_measure_share_bound": "估计比例的95%单侧置信下限{value}",
+    "veto_measure_share_estimate": "估计比例{value}",
+    "veto_measure_households_bound": "估计户数的95%单侧置信下限{value}户",
+    "veto_measure_households_estimate": "估计户数{value}户",
+    "veto_limit_share": "{value}",
+    "veto_limit_households": "{value}户",
     "veto_reason_findings": "发现{severity}及以上的相关问题{n}条。",
-    "veto_reason_condition": "符合否决情形的{count}{unit}，超过允许的{allowed}{unit}。",
+    "veto_reason_condition": "{measure}超过限度{allowed}。",
     # failed households
     "failed_rate_higher": "不符合要求的户",
     "failed_rate_lower": "计入差错的户",
@@ -275,36 +298,51 @@ ZH: dict[str, str] = {
     "m_roster_file": "台账文件 SHA-256：{hash}",
     "m_frame_caption": "表{n}　抽样框与样本分配",
     "m_estimation": [
-        "各项比率和均值均为分层加权估计：第h层每个样本户代表该层N_h/m_h户（N_h为台账户数，m_h为该层观测户数），"
-        "仅适用于部分家庭的指标（如只适用于已脱困户）按各层适用比例推算权数。方差计算含有限总体校正。",
-        "比率类指标的95%置信区间采用Wilson区间，并按设计效应折算有效样本量（设计效应小于1时按1计，"
-        "不夸大精度）；全数核查时无抽样误差。均值和逐户比例（档案核查、数据完整性）采用t分布区间。",
-        "得分由点估计计算，不取区间端点；判定由区间与目标的关系决定。",
+        "各项比率和均值均为分层加权估计：第h层每个受访样本户代表该层N_h/m_h户（N_h为台账户数，m_h为该层受访并观测的户数），"
+        "仅适用于部分家庭的指标（如只适用于已脱困户）按各层适用比例推算该部分家庭的户数。方差采用调查统计通用的线性化（泰勒展开）"
+        "方法计算，同时考虑适用户数本身的抽样误差，并含有限总体校正。",
+        "比率类指标以及逐户比例（档案规范率、数据完整率等）的95%置信区间采用精确（Clopper-Pearson）区间，按Korn-Graubard方法以"
+        "设计效应折算有效样本量并作自由度调整（设计效应小于1时按1计，不夸大精度），在0%、100%和小样本时仍然有效；"
+        "全数核查时无抽样误差。均值采用t分布区间。",
+        "拒访和未入户（不在家、迁出等）为无应答，不视为“不适用”：无应答户不进入估计，由同层备选户依次替补，"
+        "各层受访户代表全层（按层作无应答权数调整）。各层应答率见表{response_table}。",
+        "得分由点估计计算，不取区间端点；判定由单侧置信限与判定值的关系决定。",
     ],
     "m_verdicts": [
-        "达标：95%置信区间整体达到目标（越高越好的指标，区间下限不低于目标；越低越好的指标，区间上限低于目标）。",
-        "未达标：95%置信区间整体未达到目标。",
-        "无法判定：区间跨越目标值，现有样本不能判定；评议类指标评估组成员评分相差超过允许范围时亦为无法判定。",
-        "样本不足：有效样本少于评估方案规定的最少样本量，只报告估计值，不作判定。",
+        "判定值：指标的目标值；目标为100%（或0%）的指标无法由抽样证明，评估方案另行规定判定值（如98%）。",
+        "达标：95%单侧置信限达到判定值（越高越好的指标，单侧下限不低于判定值；越低越好的指标，单侧上限不高于判定值）。"
+        "抽样方案按同一规则计算样本量：按计划样本量核查且差错数不超过预期时，结论为达标。",
+        "未达标：样本证明指标未达到判定值。为控制多项判定同时出错的风险，采用Holm逐步校正：本报告全部{family}项"
+        "统计判定中，任何一项被误判为未达标的概率不超过5%（若逐项单独检验，该概率可达{uncorrected}）。",
+        "无法判定：现有样本既不能证明达标，也不能证明未达标；评议类指标评估组成员评分相差超过允许范围时亦为无法判定。",
+        "样本不足：有效样本少于评估方案规定的最少样本量，只报告估计值，不作判定，不计分。",
+        "暂定等级：样本不足的指标按0分至满分、无法判定的指标按其95%置信区间两端计分，综合得分可能落入其他等级的，"
+        "评估等级标为“暂定”。",
         "得分：达到目标得满分，达到下限或更差得0分，其间按线性插值；分档计分的指标按所达到的最高档计分。"
         "问题扣分和评议类指标得分率不低于及格线（{pass}）为达标。",
         "等级：按综合得分对应等级区间确定；触发一票否决的，等级不高于该否决事项规定的等级。",
     ],
     "m_bands_caption": "表{n}　评估等级",
+    "m_response_caption": "表{n}　入户调查应答情况",
+    "col_drawn": "抽中户数",
+    "col_responded": "受访",
+    "col_refused": "拒访",
+    "col_not_reached": "未能入户",
+    "col_response_rate": "应答率",
     "m_band_range": "{min}分及以上，低于{upper}分",
     "m_band_top": "{min}分及以上",
     "m_rubric_intro": "评估方案为《{title}》，代码{id}，版本{version}（内容指纹见附录{stamp}）。各项指标的评分规则如下"
-                      "（规则中的表达式为评估方案原文，变量名为问卷字段代码）。",
+                      "（规则以问卷题目和台账栏目的文字表述；评估方案原文见其文件）。",
     "m_rubric_caption": "表{n}　{name}（{points}分）指标评分规则",
     # rule in words
     "rule_source": "证据：{source}。",
-    "rule_applies": "适用于「{expr}」的单位。",
-    "rule_rate": "计算满足「{expr}」的单位的加权比例。",
-    "rule_mean": "计算「{expr}」的加权均值。",
-    "rule_checklist": "逐份核查{items}共{count}项（「{na}」为不适用），计算每份通过（「{pass_value}」）的比例，"
+    "rule_applies": "适用于{expr}的家庭。",
+    "rule_rate": "计算其中{expr}的家庭所占的加权比例。",
+    "rule_mean": "计算{expr}的加权均值。",
+    "rule_checklist": "逐份核查{items}共{count}项（答“{na}”的为不适用），计算每份答“{pass_value}”的比例，"
                       "再加权平均。",
     "rule_completeness": "逐条检查{fields}共{count}个字段是否填写，计算填写比例的加权平均。",
-    "rule_consistency": "将本来源的「{left}」与{right_source}的「{right}」按户核对，{compare}，计算一致的加权比例；"
+    "rule_consistency": "将本来源的{left}与{right_source}的{right}按户核对，{compare}，计算一致的加权比例；"
                         "{missing}。",
     "rule_compare_number": "数值相差不超过{tolerance}为一致",
     "rule_compare_text": "文字相同为一致",
@@ -324,12 +362,17 @@ ZH: dict[str, str] = {
     "rule_step_lower": "不高于{at}得{points}分",
     "rule_step_sep": "；",
     "rule_min_n": "有效样本不少于{min_n}。",
+    "rule_verdict_at": "达标判定以{value}为判定值（目标无法由抽样证明）。",
     "rule_deduction": "按问题记录扣分：一般问题每条扣{minor}分，较重问题每条扣{major}分，严重问题每条扣{critical}分，"
                       "扣完为止。",
     "rule_judgement": "评估组成员按0至{scale}分评议并说明理由，取平均分按比例折算；评分相差超过{max_spread}分为无法判定；"
                       "至少{min_n}名成员评分。",
     "rule_veto_findings": "出现{severity}及以上问题（{scope}）即触发，评估等级不高于“{cap}”。",
-    "rule_veto_condition": "适用单位中符合「{expr}」的超过{max_count}{unit}即触发，评估等级不高于“{cap}”。",
+    "rule_veto_condition": "{expr}的家庭，其{what}超过{max_count}即触发，评估等级不高于“{cap}”。",
+    "rule_veto_what_share_bound": "比例经抽样证明（95%单侧置信下限）",
+    "rule_veto_what_share_estimate": "估计比例",
+    "rule_veto_what_households_bound": "户数经抽样证明（95%单侧置信下限）",
+    "rule_veto_what_households_estimate": "估计户数",
     "rule_scope_dimension": "{name}方面",
     "rule_scope_indicators": "指标{codes}",
     # sample appendix

@@ -3,7 +3,9 @@ languages have the same keys). Values are ``str.format`` patterns."""
 
 from __future__ import annotations
 
-EN: dict[str, str] = {
+from typing import Any
+
+EN: dict[str, Any] = {  # str.format patterns; m_estimation and m_verdicts are lists of them
     "kicker": "Third-party evaluation report",
     "evaluated_unit": "Evaluated unit",
     "commissioning_body": "Commissioned by",
@@ -79,19 +81,14 @@ EN: dict[str, str] = {
                    "sample size or an interval that straddles its target.",
     "undecided_intro": "The sample cannot decide the following indicators, and the report does not "
                        "pretend otherwise:",
-    "undecided_rate": "{code} {name}: the estimate is {estimate} with a 95% confidence interval of "
-                      "{interval}, which straddles the target {target}; the sample cannot tell whether the "
-                      "target is met. The estimate earns {points} points; a larger sample is needed to decide.",
+    "undecided_rate": "{code} {name}: the estimate is {estimate} with a 95% confidence interval of {interval}; its one-sided bound {bound} does not reach the threshold {target}, nor does the sample show it is missed, so the sample cannot tell whether the target is met. The estimate earns {points} points; a larger sample is needed to decide.",
     "undecided_judgement": "{code} {name}: the evaluators' scores differ by {spread}, more than the "
                            "{max_spread} the rubric allows; no verdict is given, and the mean earns {points} "
                            "points.",
     "undecided_generic": "{code} {name}: the evidence cannot decide; the estimate earns {points} points.",
-    "insufficient_rate": "{code} {name}: only {n} {unit} with a value, fewer than the {min_n} the rubric "
-                         "requires; the estimate {estimate} is reported but not judged, and earns {points} "
-                         "points.",
+    "insufficient_rate": "{code} {name}: only {n} {unit} with a value, fewer than the {min_n} the rubric requires; the estimate {estimate} is reported but not judged, and {points_rule}.",
     "insufficient_none": "{code} {name}: no record to estimate from; no verdict and no points.",
-    "insufficient_judgement": "{code} {name}: only {n} evaluators scored, fewer than the {min_n} required; "
-                              "no verdict, {points} points.",
+    "insufficient_judgement": "{code} {name}: only {n} evaluators scored, fewer than the {min_n} required; no verdict, and {points_rule}.",
     "overview_intro": "Table {table} gives the score of each dimension and the verdicts of its indicators; "
                       "figure {radar} shows each dimension's share of its maximum, figure {strata} the score "
                       "rate of each stratum ({stratum_label}), and figure {intervals} the rate indicators with "
@@ -205,12 +202,10 @@ EN: dict[str, str] = {
     "res_veto_findings_off": "No related finding of severity {severity} or worse: the veto is not triggered.",
     "res_veto_findings_on": "Related findings of severity {severity} or worse: {n}. The veto is triggered and "
                             "the grade is capped at \"{cap}\".",
-    "res_veto_condition_off": "Of {n} applicable {unit}, {count} meet the veto condition ({allowed} "
-                              "tolerated): not triggered.",
-    "res_veto_condition_on": "Of {n} applicable {unit}, {count} meet the veto condition, more than the "
-                             "{allowed} tolerated: the veto is triggered and the grade is capped at \"{cap}\".",
+    "res_veto_condition_off": "Of {n} applicable {unit}, {count} meet the veto condition; the {measure} does not exceed the limit of {allowed}: not triggered.",
+    "res_veto_condition_on": "Of {n} applicable {unit}, {count} meet the veto condition; the {measure} exceeds the limit of {allowed}: the veto is triggered and the grade is capped at \"{cap}\".",
     "veto_reason_findings": "Related findings of severity {severity} or worse: {n}.",
-    "veto_reason_condition": "{count} {unit} meet the veto condition, more than the {allowed} tolerated.",
+    "veto_reason_condition": "The {measure} exceeds the limit of {allowed}.",
     "failed_rate_higher": "Households not meeting the condition",
     "failed_rate_lower": "Households counted as errors",
     "failed_checklist": "Households with a failed file item",
@@ -284,46 +279,21 @@ EN: dict[str, str] = {
     "m_roster_hash": "Roster fingerprint (household codes and strata): {hash}",
     "m_roster_file": "Roster file SHA-256: {hash}",
     "m_frame_caption": "Table {n}  Sampling frame and allocation",
-    "m_estimation": [
-        "Rates and means are stratified, design-weighted estimates: in stratum h each sampled household "
-        "stands for N_h/m_h registered households (N_h registered, m_h observed); for indicators that apply "
-        "to part of the households only (exited households, for example), the weights follow each stratum's "
-        "applicable share. Variances include the finite-population correction.",
-        "Rates carry a 95% Wilson interval at the effective sample size given by the design effect (a design "
-        "effect below 1 counts as 1, so precision is never overstated); a complete census has no sampling "
-        "error. Means and per-household shares (file checklists, completeness) use Student's t.",
-        "Points come from the point estimate, never from an interval bound; verdicts come from the interval "
-        "against the target.",
-    ],
-    "m_verdicts": [
-        "Meets: the whole 95% interval meets the target (higher is better: the lower bound reaches the "
-        "target; lower is better: the upper bound is below it).",
-        "Fails: the whole interval misses the target.",
-        "Undecided: the interval straddles the target and the sample cannot decide; a judged indicator is "
-        "also undecided when the evaluators' scores differ by more than the rubric allows.",
-        "Too few: fewer units than the rubric's minimum; the estimate is reported but not judged.",
-        "Points: full points at the target or better, zero at the floor or worse, linear in between; step "
-        "tables give the points of the best step reached. Deductions and judged indicators meet when they "
-        "keep at least the pass mark ({pass}) of their points.",
-        "Grade: the band the total score reaches; a triggered veto caps the grade at the band it names.",
-    ],
+    "m_estimation": ["Rates and means are stratified, design-weighted estimates: in stratum h each responding sampled household stands for N_h/m_h registered households (N_h registered, m_h responding and observed); for indicators that apply to part of the households only (exited households, for example), the number of such households is estimated per stratum. Variances are the linearised (Taylor) variances survey software reports, which count the estimated domain size too, with the finite-population correction.", "Rates and per-household shares (file checklists, completeness) carry the exact (Clopper-Pearson) 95% interval at the effective sample size, as Korn and Graubard compute it for survey data (the design effect, counted as 1 when below 1, and a degrees-of-freedom adjustment): it holds at 0%, 100% and in small samples. A complete census has no sampling error. Means use Student's t.", "Refusals and households not reached (not at home, moved) are non-response, not \"not applicable\": they leave the estimate, reserves of the same stratum replace them in order, and each stratum's respondents stand for the whole stratum (a weighting adjustment within strata). Table {response_table} gives the response rates.", "Points come from the point estimate, never from an interval bound; verdicts come from a one-sided confidence bound against the verdict threshold."],
+    "m_verdicts": ["Threshold: the indicator's target; a target of 100% (or 0%) cannot be shown by any sample, so the rubric gives the share the verdict tests instead (e.g. 98%).", "Meets: the one-sided 95% confidence bound reaches the threshold (higher is better: the lower bound is at or above it; lower is better: the upper bound is at or below it). The sampling plan is sized for the same rule: a team that checks the planned sample and finds no more errors than planned gets \"meets\".", "Fails: the sample shows the indicator misses its threshold. Holm's step-down correction keeps the chance that any of this report's {family} statistical verdicts is a false \"fails\" at 5% or less (tested one by one it could reach {uncorrected}).", "Undecided: the sample shows neither; a judged indicator is also undecided when the evaluators' scores differ by more than the rubric allows.", "Too few: fewer units than the rubric's minimum; the estimate is reported but not judged, and earns no points.", "Provisional grade: when the total could fall into another band with each too-few indicator anywhere from 0 to full points and each undecided one at either end of its 95% interval, the grade is marked provisional.", "Points: full points at the target or better, zero at the floor or worse, linear in between; step tables give the points of the best step reached. Deductions and judged indicators meet when they keep at least the pass mark ({pass}) of their points.", "Grade: the band the total score reaches; a triggered veto caps the grade at the band it names."],
     "m_bands_caption": "Table {n}  Grades",
     "m_band_range": "{min} to below {upper}",
     "m_band_top": "{min} and above",
-    "m_rubric_intro": "The rubric is \"{title}\", id {id}, version {version} (its content fingerprint is in "
-                      "appendix {stamp}). Each indicator's rule follows (expressions are quoted from the "
-                      "rubric; the names are questionnaire field codes).",
+    "m_rubric_intro": "The rubric is \"{title}\", id {id}, version {version} (its content fingerprint is in appendix {stamp}). Each indicator's rule follows, in the words of the questionnaires and the roster (the rubric file holds the rules as written).",
     "m_rubric_caption": "Table {n}  {name} ({points} points): scoring rules",
     "rule_source": "Evidence: {source}.",
-    "rule_applies": "Applies where \"{expr}\".",
-    "rule_rate": "Design-weighted share of units where \"{expr}\".",
-    "rule_mean": "Design-weighted mean of \"{expr}\".",
-    "rule_checklist": "Each file is checked on {count} items ({items}; \"{na}\" is not applicable); the share "
-                      "passed (\"{pass_value}\") per file is averaged with weights.",
+    "rule_applies": "Applies to households where {expr}.",
+    "rule_rate": "Design-weighted share of them where {expr}.",
+    "rule_mean": "Design-weighted mean of {expr}.",
+    "rule_checklist": "Each file is checked on {count} items ({items}; \"{na}\" is not applicable); the share answered \"{pass_value}\" per file is averaged with weights.",
     "rule_completeness": "Each record is checked for {count} fields ({fields}); the share filled is averaged "
                          "with weights.",
-    "rule_consistency": "\"{left}\" of this source is compared with \"{right}\" of {right_source} for each "
-                        "household; {compare}; the weighted share that agrees; {missing}.",
+    "rule_consistency": "{left} of this source is compared with {right} of {right_source} for each household; {compare}; the weighted share that agrees; {missing}.",
     "rule_compare_number": "numbers agree within {tolerance}",
     "rule_compare_text": "texts must be equal",
     "rule_compare_set": "at least one item in common agrees",
@@ -348,8 +318,7 @@ EN: dict[str, str] = {
                       "differing by more than {max_spread} are undecided; at least {min_n} evaluators.",
     "rule_veto_findings": "Triggered by any finding of severity {severity} or worse ({scope}); caps the "
                           "grade at \"{cap}\".",
-    "rule_veto_condition": "Triggered when more than {max_count} applicable {unit} meet \"{expr}\"; caps the "
-                           "grade at \"{cap}\".",
+    "rule_veto_condition": "Triggered when the {what} of households where {expr} exceeds {max_count}; caps the grade at \"{cap}\".",
     "rule_scope_dimension": "dimension {name}",
     "rule_scope_indicators": "indicators {codes}",
     "s_intro": "The roster holds {population} households in {strata} strata; {sampled} were sampled with "
@@ -415,4 +384,33 @@ EN: dict[str, str] = {
     "status_已脱困": "exited",
     "status_注销": "cancelled",
     "total_row": "Total",
+    "report_number": "Report no.",
+    "strata_label": "{stratum} (n={n})",
+    "seal_label": "Evaluating institution (seal)",
+    "seal_date": "Date:",
+    "proof_footer": "Data sha256:{hash}… · verify: evaluator verify REPORT.pdf",
+    "summary_provisional": "The grade is provisional: the sample cannot decide {codes}; with them anywhere their evidence allows, the total lies between {low} and {high}, a grade from \"{worst}\" to \"{best}\".",
+    "grade_provisional": "{grade} (provisional)",
+    "fig_grade_provisional": "provisional: {worst} to {best}",
+    "summary_response": "The household interview response rate is {rate} ({responded} interviewed, {refused} refused, {not_reached} not reached, {reserves} reserves used); by {stratum_label} it ranges from {lowest} to {highest}.",
+    "summary_multiplicity": "The report makes {family} statistical verdicts; with Holm's correction the chance that any of them is a false \"fails\" is at most 5%, and each \"meets\" is wrong with at most 5% chance when the indicator is exactly at its threshold.",
+    "points_rule_zero": "it earns no points",
+    "points_rule_pro_rata": "it earns no points (its dimension is scored from its other indicators)",
+    "veto_measure_share_bound": "one-sided 95 % lower bound of the share, {value},",
+    "veto_measure_share_estimate": "estimated share, {value},",
+    "veto_measure_households_bound": "one-sided 95 % lower bound of the number of households, {value},",
+    "veto_measure_households_estimate": "estimated number of households, {value},",
+    "veto_limit_share": "{value}",
+    "veto_limit_households": "{value} households",
+    "m_response_caption": "Table {n}  Household interview response",
+    "col_drawn": "Drawn",
+    "col_responded": "Interviewed",
+    "col_refused": "Refused",
+    "col_not_reached": "Not reached",
+    "col_response_rate": "Response rate",
+    "rule_verdict_at": "The verdict tests {value} (the target itself cannot be shown by a sample). ",
+    "rule_veto_what_share_bound": "share, as proven by the sample (one-sided 95 % lower bound),",
+    "rule_veto_what_share_estimate": "estimated share",
+    "rule_veto_what_households_bound": "number, as proven by the sample (one-sided 95 % lower bound),",
+    "rule_veto_what_households_estimate": "estimated number",
 }

@@ -161,6 +161,7 @@ def test_every_undecided_verdict_is_said_in_words(scored, lang):
             shown = percent if result.method in ("rate", "checklist", "consistency",
                                                  "completeness") else (lambda x: f"{x:.2f}")
             assert shown(result.ci_low) in statement and shown(result.ci_high) in statement
+            assert shown(result.bound) in statement  # the verdict's one-sided bound, checkable by eye
 
 
 def test_dimension_scores_and_total_are_the_sheets_rounded(scored):

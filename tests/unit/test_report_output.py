@@ -57,7 +57,38 @@ def test_every_dimension_the_total_and_the_grade_are_printed(demo):
     for dimension in sheet["dimensions"]:
         assert dimension["name"]["zh"] in text
     assert f"综合得分{sheet['total']:.2f}分" in text
-    assert f"评估等级为“{sheet['grade']}”" in text
+    grade = f"{sheet['grade']}（暂定）" if sheet["provisional"] else sheet["grade"]
+    assert f"评估等级为“{grade}”" in text
+
+
+def test_the_rules_are_in_words_from_the_survey_labels_never_raw_expressions(demo):
+    for lang in ("zh", "en"):
+        text = demo[f"{lang}_text"]
+        appendix = text[text.index("指标评分规则" if lang == "zh" else "scoring rules"):]
+        assert "${" not in text and "'yes'" not in appendix
+        for code in ("per_capita_income", "local_standard", "knows_helper", "income_verified",
+                     "has_application", "vouchers_complete"):
+            assert code not in squeeze(appendix), (lang, code)
+    zh = squeeze(demo["zh_text"])
+    # T1, as the issue asks: the household's status and income against the standard, in words
+    assert "适用于「档案状态」为“在档”的家庭。计算其中「家庭人均可支配收入（元/人·年）」不低于「当地标准（元/人·年）」" in zh
+    assert "达标判定以98%为判定值" in zh
+
+
+def test_provisional_grade_response_rates_and_multiplicity_are_printed_in_both_languages(demo):
+    sheet = demo["json"]
+    zh, en = squeeze(demo["zh_text"]), squeeze(demo["en_text"])
+    assert sheet["provisional"], "the small demo leaves its grade provisional"
+    worst, best = sheet["grade_range"]
+    assert f"等级可能为“{worst}”至“{best}”" in zh
+    assert "(provisional)" in en and "provisional" in en
+    total = sheet["response"]["household"]["total"]
+    rate = f"{total['rate'] * 100:.1f}%"
+    assert f"入户调查应答率为{rate}" in zh and f"responserateis{rate}" in en
+    assert "入户调查应答情况" in zh and "Householdinterviewresponse" in en
+    family = sheet["multiplicity"]["verdicts"]
+    assert f"本报告共作{family}项统计判定，采用Holm逐步校正" in zh
+    assert f"makes{family}statisticalverdicts;withHolm'scorrection" in en
 
 
 def test_the_pdf_numbers_equal_the_score_json_at_presentation_rounding(demo):
@@ -123,7 +154,12 @@ def test_the_cover_says_the_data_are_synthetic_and_has_no_page_number(demo):
     assert any(line.strip().startswith("第三方评估报告")
                for line in pdftotext(demo["zh"], 1).splitlines())
     # The cover is one page whatever the language: its last line is not pushed onto page 2.
-    assert "evaluator" not in pdftotext(demo["en"], 2).split("Page 2")[0].lower()
+    for lang in ("zh", "en"):
+        assert "union-hardship" in pdftotext(demo[lang], 1)  # the provenance, the cover's last line
+        assert "union-hardship" not in pdftotext(demo[lang], 2)
+    # a report number, and a place for the evaluating institution's seal (盖章处)
+    assert "报告编号" in cover and "评估机构（盖章）" in cover
+    assert "Evaluatinginstitution(seal)" in squeeze(pdftotext(demo["en"], 1))
     english = squeeze(pdftotext(demo["en"], 1))
     assert "SYNTHETICDEMODATA" in english
     # The English footer is the page's own style, report.css the renderer's: the cover's

@@ -127,6 +127,40 @@ def test_the_preview_shows_the_scores_page_figures(app, client, approved):
     assert 'lang="en"' in english and "DRAFT" in english and "初稿" not in english
 
 
+def test_the_scores_page_says_provisional_response_rate_and_multiplicity_in_both_languages(
+        app, client, approved):
+    url = f"/evaluations/{approved.evaluation_id}"
+    data = scored_now(app, approved).sheet.to_dict()
+    zh = client.get(f"{url}/scores").get_data(as_text=True)
+    en = client.get(f"{url}/scores?lang=en").get_data(as_text=True)
+    if data["provisional"]:
+        worst, best = data["grade_range"]
+        assert "暂定" in zh and f"等级可能为“{worst}”至“{best}”" in zh
+        worst_en, best_en = data["grade_range_en"]
+        assert "provisional" in en and f"a grade from &#34;{worst_en}&#34; to &#34;{best_en}&#34;" in en
+    else:
+        assert "暂定" not in zh and "provisional" not in en
+    family = data["multiplicity"]["verdicts"]
+    assert (f"共{family}项统计判定，按Holm法校正" in zh) == (family > 0)
+    assert (f"{family} statistical verdicts, with Holm&#39;s correction" in en) == (family > 0)
+    table = data["response"].get("household")
+    if table and table["total"]["rate"] is not None:
+        rate = f"{table['total']['rate'] * 100:.1f}%"
+        assert f"入户调查应答率{rate}" in zh and f"Household response rate {rate}" in en
+
+
+def test_the_downloaded_pdf_verifies_against_the_exported_bundle(app, client, approved, tmp_path):
+    set_status(app, approved, "finished")
+    url = f"/evaluations/{approved.evaluation_id}"
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(client.get(f"{url}/bundle.zip").data)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(client.get(f"{url}/report.pdf").data)
+    result = CliRunner().invoke(main, ["verify", str(pdf), str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "ok   data hash" in result.output and "verified:" in result.output
+
+
 def test_a_finished_preview_is_the_command_line_report_of_the_bundle(app, client, approved,
                                                                      tmp_path):
     set_status(app, approved, "finished")

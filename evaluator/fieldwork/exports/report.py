@@ -19,6 +19,7 @@ from typing import Any
 
 from evaluator import __version__
 from evaluator.fieldwork.exports.scores import Scored
+from evaluator.reports import ReportError
 from evaluator.storage import Storage
 from evaluator.web.i18n import translate
 
@@ -64,9 +65,15 @@ def report_html(scored: Scored, lang: str, *, draft: bool) -> str:
 def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date) -> bytes:
     """The PDF, rendered, with the draft marks of report_context. Raises ReportError."""
     from evaluator.reports.build import render_report_pdf
+    from evaluator.reports.proof import proof_files, rubric_source
 
+    # The PDF carries its score sheet, rubric and manifest (evaluator verify PDF BUNDLE.zip).
+    if scored.sheet is None:
+        raise ReportError("the evaluation's data cannot be scored, so there is no report")
+    proof = proof_files(scored.sheet.to_json(), rubric_source(scored.rubric), software=__version__)
     return render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang,
-                             context=report_context(scored, lang, draft=draft, day=day))
+                             context=report_context(scored, lang, draft=draft, day=day),
+                             proof=proof)
 
 
 def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: bool) -> str:

@@ -204,4 +204,22 @@ def _sheet_view(sheet: dict) -> dict:
                       "reason": v["reason"]} for v in sheet.get("veto", [])],
             "dimensions": dimensions,
             "rubric": f"{sheet['rubric']['id']} {sheet['rubric']['version']}",
-            "data_hash": sheet.get("data_hash", "")}
+            "data_hash": sheet.get("data_hash", ""),
+            "provisional": sheet.get("provisional", False),
+            "grade_range": (sheet.get("grade_range_en") if lang == "en" else sheet.get("grade_range")) or [],
+            "total_range": [_fmt(v) for v in sheet.get("total_range") or []],
+            "because": ", ".join(sheet.get("provisional_because") or []),
+            "response": _response_view(sheet.get("response", {}).get("household")),
+            "verdicts": (sheet.get("multiplicity") or {}).get("verdicts", 0)}
+
+
+def _response_view(table: dict | None) -> dict | None:
+    """The household response rate overall and its range over strata, as percentages."""
+    if not table or table["total"]["rate"] is None:
+        return None
+    rates = [r["rate"] for r in table["strata"].values() if r["rate"] is not None]
+    total = table["total"]
+    return {"rate": f"{total['rate'] * 100:.1f}%", "responded": total["responded"],
+            "refused": total["refused"], "not_reached": total["not_reached"],
+            "reserves": total["reserves_used"], "lowest": f"{min(rates) * 100:.1f}%",
+            "highest": f"{max(rates) * 100:.1f}%"}
