@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
+import io
+import logging
 import re
 import secrets
-import time
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, g, send_file, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from evaluator.db import utcnow
 from evaluator.definitions.problems import DefinitionError
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import member_role
 from evaluator.sheets import csv_bytes
+from evaluator.storage import current_storage
+
+log = logging.getLogger(__name__)
 
 
 def load_evaluation(evaluation_id: int, allow=("lead",)) -> tuple[Evaluation, str]:
@@ -96,22 +100,30 @@ def _natural(row: list[str]) -> list:
             for cell in row]
 
 
-def _problem_dir(user_id: int) -> Path:
-    return Path(current_app.instance_path) / "problem-lists" / str(user_id)
+#: Where downloadable problem lists are kept in the file storage (local folder or S3, so any
+#: app machine serves a list another one wrote): ``problem-lists/<user id>/<token>.csv``.
+PROBLEM_LIST_PREFIX = "problem-lists/"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _problem_key(user_id: int, token: str) -> str:
+    return f"{PROBLEM_LIST_PREFIX}{user_id}/{token}.csv"
 
 
 def _store_problem_list(rows: list[list[str]]) -> str:
-    """Write the whole list as CSV under a random name in the user's folder; lists older than
+    """Store the whole list as CSV under a random name of the user's; lists older than
     PROBLEM_LIST_HOURS (anyone's) are deleted on the way."""
-    folder = _problem_dir(current_user.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - PROBLEM_LIST_HOURS * 3600
-    for old in folder.parent.glob("*/*.csv"):
-        with contextlib.suppress(OSError):
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
+    storage = current_storage()
+    cutoff = utcnow() - timedelta(hours=PROBLEM_LIST_HOURS)
+    try:
+        for old in storage.list(PROBLEM_LIST_PREFIX):
+            if old.modified < cutoff:
+                storage.delete(old.key)
+    except Exception:  # tidying must not cost the user the list being stored now
+        log.exception("could not delete expired problem lists")
     token = secrets.token_urlsafe(18)
-    (folder / f"{token}.csv").write_bytes(csv_bytes(["file", "where", "problem"], rows))
+    storage.put(_problem_key(current_user.id, token),
+                csv_bytes(["file", "where", "problem"], rows), "text/csv")
     return token
 
 
@@ -119,12 +131,16 @@ def problem_list(token: str):
     """A problem list stored for the signed-in user (404 for anyone else, or when expired)."""
     if not current_user.is_authenticated:
         abort(current_app.login_manager.unauthorized())
-    if not token.replace("-", "").replace("_", "").isalnum():
+    if not _TOKEN.fullmatch(token):
         abort(404)
-    path = _problem_dir(current_user.id) / f"{token}.csv"
-    if not path.is_file():
+    storage, key = current_storage(), _problem_key(current_user.id, token)
+    stored = next((f for f in storage.list(key) if f.key == key), None)
+    if stored is None or stored.modified < utcnow() - timedelta(hours=PROBLEM_LIST_HOURS):
         abort(404)
-    response = send_file(path, mimetype="text/csv", as_attachment=True,
+    data = storage.get_or_none(key)
+    if data is None:  # deleted since it was listed
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
                          download_name="problems.csv", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

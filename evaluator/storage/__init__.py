@@ -1,9 +1,10 @@
-"""Where files live: household photos, finding evidence and rendered report PDFs.
+"""Where files live: household photos, finding evidence, rendered report PDFs and the
+downloadable problem lists of refused uploads.
 
 A small interface with two implementations, so several app machines can share the files:
 
-- ``LocalStorage``: a folder (default: the instance folder, so the keys ``attachments/...`` and
-  ``report-cache/...`` are the paths they always were);
+- ``LocalStorage``: a folder (default: the instance folder, so the keys ``attachments/...``,
+  ``report-cache/...`` and ``problem-lists/...`` are the paths they always were);
 - ``S3Storage``: a bucket of any S3-compatible object store (AWS S3, MinIO, Ceph...), through
   boto3, configured with ``EVALUATOR_STORAGE_URL=s3://bucket/prefix`` and boto3's own
   variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
