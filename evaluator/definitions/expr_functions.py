@@ -41,6 +41,7 @@ from evaluator.definitions.expr_values import (
     to_string,
     truncate,
 )
+from evaluator.definitions.expr_xlsform import XLSFORM_FUNCTIONS, XLSFORM_NEEDS_FIELD
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,9 @@ _SPECS = [
     FunctionSpec("max", 1, None, _extreme(max),
                  "max(a, ...): largest number among the values (repeat lists included)"),
 ]
+_SPECS += [FunctionSpec(*spec) for spec in XLSFORM_FUNCTIONS]
 FUNCTIONS: dict[str, FunctionSpec] = {spec.name: spec for spec in _SPECS}
-_NEEDS_FIELD = {"count", "count-non-empty", "sum"}
+_NEEDS_FIELD = {"count", "count-non-empty", "sum", *XLSFORM_NEEDS_FIELD}
 
 
 def today_text(today: date | None) -> str:

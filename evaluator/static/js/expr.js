@@ -304,6 +304,146 @@
     'max': extreme(Math.max)
   };
 
+  /* The XLSForm functions beyond XPath 1.0 (evaluator/definitions/expr_xlsform.py). */
+  function numeric(fn) {
+    return function () {
+      var nums = Array.prototype.map.call(arguments, function (v) { return toNumber(single(v)); });
+      if (nums.some(isNaN)) { return NaN; }
+      return fn.apply(null, nums);
+    };
+  }
+  function flat(values) {
+    var out = [];
+    values.forEach(function (v) { items(v).forEach(function (i) { out.push(i); }); });
+    return out;
+  }
+  function within(value, low, high) {
+    var lo = toNumber(single(low)), hi = toNumber(single(high));
+    return (lo === -1 || value >= lo) && (hi === -1 || value <= hi);
+  }
+  var MOMENT_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/;
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  var WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  /* {y, mo, d, h, mi, s, ms, offset (minutes)} as written, or null: one pattern, as Python. */
+  function moment(v) {
+    v = single(v);
+    if (typeof v === 'string') {
+      var text = strip(v), m = MOMENT_RE.exec(text);
+      if (!m || datePart(text) === null) { return null; }
+      var h = +(m[4] || 0), mi = +(m[5] || 0), sec = +(m[6] || 0);
+      if (h > 23 || mi > 59 || sec > 59) { return null; }
+      var offset = 0;
+      if (m[8] && m[8] !== 'Z') {
+        var digits = m[8].slice(1).replace(':', '');
+        offset = (+digits.slice(0, 2) * 60 + +digits.slice(2)) * (m[8][0] === '+' ? 1 : -1);
+      }
+      return { y: +m[1], mo: +m[2], d: +m[3], h: h, mi: mi, s: sec,
+               ms: +((m[7] || '0').slice(0, 3) + '00').slice(0, 3), offset: offset };
+    }
+    var n = toNumber(v);
+    if (isNaN(n) || !(n >= -719162 && n < 2932897)) { return null; }  // years 1 to 9999
+    var t = new Date(Math.floor(n * DAY + 0.5));
+    return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(),
+             mi: t.getUTCMinutes(), s: t.getUTCSeconds(), ms: t.getUTCMilliseconds(), offset: 0 };
+  }
+  function formatDate(v, pattern) {
+    var m = moment(v);
+    if (m === null) { return ''; }
+    var weekday = new Date(Date.UTC(m.y, m.mo - 1, m.d)).getUTCDay();
+    var codes = { Y: pad(m.y, 4), y: pad(m.y % 100, 2), m: pad(m.mo, 2), n: String(m.mo),
+      b: MONTHS[m.mo - 1], d: pad(m.d, 2), e: String(m.d), H: pad(m.h, 2), h: String(m.h),
+      M: pad(m.mi, 2), S: pad(m.s, 2), '3': pad(m.ms, 3), a: WEEKDAYS[weekday] };
+    var text = toString(single(pattern)), out = '', i = 0;
+    while (i < text.length) {
+      if (text[i] === '%' && i + 1 < text.length && codes.hasOwnProperty(text[i + 1])) {
+        out += codes[text[i + 1]]; i += 2;
+      } else { out += text[i]; i += 1; }
+    }
+    return out;
+  }
+  function randomUuid() {
+    var bytes = new Uint8Array(16);
+    (root.crypto || globalThis.crypto).getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16), 2); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' +
+      hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+  function localNow() {
+    var d = new Date(), off = -d.getTimezoneOffset(), sign = off >= 0 ? '+' : '-';
+    off = Math.abs(off);
+    return pad(d.getFullYear(), 4) + '-' + pad(d.getMonth() + 1, 2) + '-' + pad(d.getDate(), 2) +
+      'T' + pad(d.getHours(), 2) + ':' + pad(d.getMinutes(), 2) + ':' + pad(d.getSeconds(), 2) +
+      '.' + pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(off / 60), 2) + ':' + pad(off % 60, 2);
+  }
+  var XLSFORM = {
+    'pow': numeric(Math.pow),
+    'sqrt': numeric(Math.sqrt),
+    'exp': numeric(Math.exp),
+    'exp10': numeric(function (x) { return Math.pow(10, x); }),
+    'log': numeric(Math.log),
+    'log10': numeric(Math.log10),
+    'sin': numeric(Math.sin),
+    'cos': numeric(Math.cos),
+    'tan': numeric(Math.tan),
+    'asin': numeric(Math.asin),
+    'acos': numeric(Math.acos),
+    'atan': numeric(Math.atan),
+    'atan2': numeric(Math.atan2),
+    'pi': function () { return Math.PI; },
+    'substring-before': strings(function (a, b) {
+      var i = a.indexOf(b); return i >= 0 && b !== '' ? a.slice(0, i) : '';
+    }),
+    'substring-after': strings(function (a, b) {
+      var i = a.indexOf(b); return i >= 0 ? a.slice(i + b.length) : '';
+    }),
+    'translate': function (v, from, to) {
+      var table = {}, source = Array.from(toString(single(from))), target = Array.from(toString(single(to)));
+      source.forEach(function (c, i) { if (!table.hasOwnProperty(c)) { table[c] = i < target.length ? target[i] : ''; } });
+      return Array.from(toString(single(v))).map(function (c) {
+        return table.hasOwnProperty(c) ? table[c] : c;
+      }).join('');
+    },
+    'join': function (sep) {
+      var values = flat(Array.prototype.slice.call(arguments, 1));
+      return values.map(function (v) { return toString(single(v)); }).join(toString(single(sep)));
+    },
+    'selected-at': function (field, index) {
+      var chosen = selection(single(field)), i = toIndex(single(index));
+      return i >= 0 && i < chosen.length ? chosen[i] : '';
+    },
+    'boolean-from-string': function (v) { var t = toString(single(v)); return t === 'true' || t === '1'; },
+    'checklist': function (low, high) {
+      var count = flat(Array.prototype.slice.call(arguments, 2))
+        .filter(function (v) { return toBoolean(single(v)); }).length;
+      return within(count, low, high);
+    },
+    'weighted-checklist': function (low, high) {
+      var pairs = Array.prototype.slice.call(arguments, 2), total = 0;
+      if (pairs.length % 2) { throw new ExprError('weighted-checklist() takes values and weights in pairs', 'eval'); }
+      for (var i = 0; i < pairs.length; i += 2) {
+        if (toBoolean(single(pairs[i]))) { total += toNumber(single(pairs[i + 1])); }
+      }
+      return within(total, low, high);
+    },
+    'indexed-repeat': function (field, repeat, index) {
+      var values = items(field), i = toIndex(single(index));
+      return i >= 1 && i <= values.length ? values[i - 1] : '';
+    },
+    'once': function (v) { return v; },
+    'format-date': formatDate,
+    'format-date-time': formatDate,
+    'decimal-date-time': function (v) {
+      var m = moment(v);
+      if (m === null) { return NaN; }
+      return (Date.UTC(m.y, m.mo - 1, m.d, m.h, m.mi, m.s, m.ms) / 60000 - m.offset) / 1440;
+    },
+    'uuid': randomUuid,
+    'random': function () { return Math.random(); },
+    'now': localNow
+  };
+  Object.keys(XLSFORM).forEach(function (name) { FUNCTIONS[name] = XLSFORM[name]; });
+
   var COMPARISONS = { '<': 1, '<=': 1, '>': 1, '>=': 1 };
 
   function lookup(answers, name) {
