@@ -184,11 +184,26 @@ def _column_number(letters: str) -> int:
     return number
 
 
+def detect_delimiter(text: str) -> str:
+    """',' or ';' (KoboToolbox's default CSV export), whichever splits the header into more
+    columns; a tie is ','. Only the header decides: data cells may hold either."""
+    counts = {",": 0, ";": 0}
+    quoted = False
+    for char in text.split("\n", 1)[0]:
+        if char == '"':
+            quoted = not quoted
+        elif char in counts and not quoted:
+            counts[char] += 1
+    return ";" if counts[";"] > counts[","] else ","
+
+
 def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
               limits: Limits | None = None) -> Table:
-    """Parse CSV text; a row with more cells than the header is a problem, fewer are padded.
-    With ``limits``, reading stops at the first row or column beyond them."""
-    reader: Iterator[list[str]] = csv.reader(io.StringIO(text, newline=""))
+    """Parse CSV text (',' or ';' separated); a row with more cells than the header is a
+    problem, fewer are padded. With ``limits``, reading stops at the first row or column
+    beyond them."""
+    reader: Iterator[list[str]] = csv.reader(io.StringIO(text, newline=""),
+                                             delimiter=detect_delimiter(text))
     if "'" in text:  # apostrophes that may neutralise formulas (evaluator.sheets): undo them
         reader = ([restore(cell) for cell in line] for line in reader)
     try:

@@ -70,6 +70,7 @@ class SourceSpec:
     file: str  # where the survey came from, for problems about it
     fields: Mapping[str, FieldSpec]  # main-record fields (not in a repeat)
     repeats: Mapping[str, Mapping[str, FieldSpec]] = field(default_factory=dict)
+    labels: frozenset[str] = frozenset()  # question labels in every language (Kobo exports)
 
 
 # -- survey fields ------------------------------------------------------------------------------
@@ -121,6 +122,8 @@ def survey_spec(survey: Any) -> SourceSpec:
         file=str(getattr(survey, "path", "") or f"{survey.id}.yaml"),
         fields=main,
         repeats=repeats,
+        labels=frozenset(text.strip() for f in survey.fields.values()
+                         for text in (getattr(f, "label", None) or {}).values() if text.strip()),
     )
 
 
@@ -224,6 +227,8 @@ def normalise_source(source: str, table: Table, spec: SourceSpec | None) -> tupl
     """Rows of one source file as ``{field: value}`` plus paradata, with column problems."""
     fields = spec.fields if spec is not None else None
     data, problems = _normalise(table, fields)
+    if spec is not None:
+        problems += labels_export_problems(table, data.columns, spec)
     return SourceData(
         source, table.path, data.columns, data.fields, data.rows, data.paradata, {}, table.encoding,
         row_numbers(table),
@@ -253,6 +258,19 @@ def normalise_repeat(
         repeat, table.path, data.columns, data.fields, data.rows, parents, keys, table.encoding, row_numbers(table)
     )
     return repeat_data, problems
+
+
+def labels_export_problems(table: Table, columns: tuple[Column, ...], spec: SourceSpec
+                           ) -> list[Problem]:
+    """KoboToolbox can export question labels as headers (and choice labels as values), which
+    no survey field matches; say once how to export it instead of only 'unknown column'."""
+    unknown = [c.header for c in columns if c.kind == "unknown"]
+    labelled = [h for h in unknown if h.rsplit("/", 1)[-1].strip() in spec.labels]
+    if len(labelled) < 2 and not (labelled and len(labelled) == len(unknown)):
+        return []
+    return [Problem(table.path, "row 1", f"{len(labelled)} column headers are question labels "
+                    f"(e.g. '{labelled[0]}'): this is a KoboToolbox export with labels; export "
+                    "again choosing 'XML values and headers'")]
 
 
 def instance_key(value: str) -> str:

@@ -25,6 +25,8 @@ ASCII_SPACE = " \t\n\r"
 _NUMBER_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_LIKE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)")
+# A time answer (XLSForm ``time``): HH:MM, HH:MM:SS or HH:MM:SS.sss with an optional offset.
+_TIME_LIKE_RE = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$")
 _SPACES_RE = re.compile(r"[ \t\n\r]+")
 
 
@@ -145,12 +147,14 @@ def equals(left: Any, right: Any) -> bool:
 
 
 def compare(op: str, left: Any, right: Any) -> bool:
-    """XPath '<' etc.: numbers (NaN makes it false), but two ISO date strings compare as text."""
+    """XPath '<' etc.: numbers (NaN makes it false), but two ISO dates (or date-times), or two
+    times of day ('08:30', '17:05:00'), compare as text, which orders them in time."""
     left, right = single(left), single(right)
     a: Any
     b: Any
-    if (isinstance(left, str) and isinstance(right, str)
-            and _DATE_LIKE_RE.match(left) and _DATE_LIKE_RE.match(right)):
+    if isinstance(left, str) and isinstance(right, str) and (
+            (_DATE_LIKE_RE.match(left) and _DATE_LIKE_RE.match(right))
+            or (_TIME_LIKE_RE.match(left) and _TIME_LIKE_RE.match(right))):
         a, b = left, right
     else:
         a, b = to_number(left), to_number(right)

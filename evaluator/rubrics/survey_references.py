@@ -8,6 +8,7 @@ condition false for every household). These rules read the loaded surveys;
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from evaluator.definitions.expressions import (
 )
 from evaluator.rubrics.method_table import EXPRESSION_KEYS
 from evaluator.rubrics.problem_collector import Collector, join
+from evaluator.surveys.subset import SELECT_TYPES
 
 # Columns of the bundle's roster.csv (建档立卡台账, the sampling frame). Every rubric expression,
 # whatever its source, may use them as ${column}; a field of the source's own survey with the same
@@ -131,6 +133,11 @@ def _field_reference_problems(out: Collector, where: str, text: str, survey: Sur
             out.add(
                 where, f"${{{name}}} is neither a field of survey '{survey.id}' nor a roster column"
             )
+    for name, literal in time_literals(node):
+        kind = str(getattr(survey.fields.get(name), "type", ""))
+        shape = _TIME_SHAPES.get(kind)
+        if shape is not None and literal and not shape[0].match(literal):
+            out.add(where, f"'{literal}' is not a {kind} ({shape[1]}) to compare {name} with")
     for name, literal in choice_literals(node):
         field_ = survey.fields.get(name)
         choices = _choice_names(survey, field_)
@@ -143,7 +150,7 @@ def _field_reference_problems(out: Collector, where: str, text: str, survey: Sur
 
 def _choice_names(survey: SurveyLike, field_: Any) -> list[str] | None:
     """The choice names of a select field, or None when the field is not a select."""
-    if field_ is None or not str(getattr(field_, "type", "")).startswith("select_"):
+    if field_ is None or str(getattr(field_, "type", "")) not in SELECT_TYPES:
         return None
     list_name = getattr(field_, "list_name", None)
     if not list_name or list_name not in survey.choices:
@@ -170,6 +177,36 @@ def _checklist_answer_problems(
                     join(where, key),
                     f"'{answer}' is not a choice of item {item} ({', '.join(choices)})",
                 )
+
+
+# Answers of date, time and datetime fields compare in time order only with text of their shape.
+_TIME_SHAPES = {
+    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "YYYY-MM-DD"),
+    "time": (re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?"), "HH:MM or HH:MM:SS"),
+    "datetime": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}|$)"),
+                 "YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
+}
+
+
+def time_literals(node: Node) -> list[tuple[str, str]]:
+    """(field, text) pairs an expression compares or orders a field with (``${t} < '12:00'``)."""
+    pairs: list[tuple[str, str]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Binary):
+            stack.extend((current.left, current.right))
+            if current.op in ("=", "!=", "<", "<=", ">", ">="):
+                left, right = current.left, current.right
+                if isinstance(left, Ref) and isinstance(right, String):
+                    pairs.append((left.name, right.value))
+                elif isinstance(left, String) and isinstance(right, Ref):
+                    pairs.append((right.name, left.value))
+        elif isinstance(current, Negate):
+            stack.append(current.operand)
+        elif isinstance(current, Call):
+            stack.extend(current.args)
+    return pairs
 
 
 def choice_literals(node: Node) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from evaluator.rubrics.definition import (
 )
 from evaluator.rubrics.survey_references import choice_literals
 from evaluator.rubrics.validation import check_together, rubric_problems
-from evaluator.surveys.definition import load_surveys
+from evaluator.surveys.definition import build_survey, load_surveys
 
 SHIPPED = RUBRICS_DIR / "union-hardship.yaml"
 FILE = "rubrics/union-hardship.yaml"
@@ -727,6 +727,39 @@ def test_checklist_pass_value_is_a_choice_of_each_item(shipped, surveys):
         "dimensions[5].indicators[2].pass",
         "'ok' is not a choice of item food_secure (yes, no, na)",
     )
+
+
+@pytest.fixture(scope="module")
+def surveys_with_new_types(surveys):
+    """The shipped surveys, the household one with a time, a datetime and a rank question."""
+    data = read_yaml(SURVEYS_DIR / "household.yaml")
+    data["survey"][1:1] = [
+        {"type": "time", "name": "visit_time", "label::zh": "入户时间"},
+        {"type": "datetime", "name": "visit_at", "label::zh": "入户日期时间"},
+        {"type": "rank cause", "name": "cause_rank", "label::zh": "致困原因排序"},
+        {"type": "phonenumber", "name": "contact_phone", "label::zh": "联系电话"},
+    ]
+    return {**surveys, "household": build_survey(data, "household.yaml")}
+
+
+@pytest.mark.parametrize(("condition", "found"), [
+    ("${visit_time} < '12:00'", None),
+    ("${visit_time} >= '08:30:00' and ${visit_at} < '2026-11-30T18:00'", None),
+    ("${visit_time} < '8am'", "'8am' is not a time (HH:MM or HH:MM:SS) to compare visit_time with"),
+    ("${visit_at} > '30/11/2026'", "'30/11/2026' is not a datetime"),
+    ("selected-at(${cause_rank}, 0) = 'illness'", None),
+    ("selected(${cause_rank}, 'ilness')", "'ilness' is not a choice of cause_rank (list cause:"),
+    ("string-length(${contact_phone}) = 11", None),
+])
+def test_rubric_conditions_use_the_new_question_types(shipped, surveys_with_new_types, condition,
+                                                      found):
+    data = copy.deepcopy(shipped)
+    indicator(data, "N1")["applies"] = condition
+    result = problems(data, surveys_with_new_types)
+    if found is None:
+        assert result == []
+    else:
+        only(result, "dimensions[1].indicators[0].applies", found)
 
 
 def test_broken_surveys_are_not_reported_twice(shipped, surveys):

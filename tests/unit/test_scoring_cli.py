@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from evaluator.bundle.demo import write_demo
 from evaluator.bundle.reader import load_bundle
 from evaluator.cli import main
+from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
 from evaluator.rubrics.definition import load_rubric
 from evaluator.scoring import SampleUnit, from_bundle, score, scoring_data
@@ -102,7 +103,8 @@ def test_explicit_rubric_option(demo):
     assert json.loads(result.output)["rubric"]["id"] == "union-hardship"
 
 
-def _rewrite(path: Path, rename, split: dict[str, list[str]] | None = None, extra: dict[str, str] | None = None):
+def _rewrite(path: Path, rename, split: dict[str, list[str]] | None = None, extra: dict[str, str] | None = None,
+             delimiter: str = ","):
     """Rewrite a CSV with renamed headers, select_multiple split into 1/0 columns, extra columns."""
     rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     header = list(rows[0])
@@ -122,7 +124,7 @@ def _rewrite(path: Path, rename, split: dict[str, list[str]] | None = None, extr
         for dst in out_rows:
             dst[column] = value
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, out_header)
+        writer = csv.DictWriter(f, out_header, delimiter=delimiter)
         writer.writeheader()
         writer.writerows(out_rows)
 
@@ -151,6 +153,33 @@ def test_kobo_and_odk_central_exports_score_the_same(demo, tmp_path, definitions
              lambda n: {"instance_id": "meta-instanceID"}.get(n, f"checks-{n}"),
              extra={"SubmitterID": "5", "ReviewState": ""})
     assert _comparable(score(rubric, load_bundle(odk, surveys))) == reference
+
+
+def test_kobo_semicolon_csv_scores_the_same(demo, tmp_path, definitions):
+    """KoboToolbox's default CSV export separates with ';' (and its text may hold ','):
+    the separator is read from the header."""
+    surveys, rubric = definitions
+    reference = _comparable(score(rubric, load_bundle(demo, surveys)))
+    kobo = tmp_path / "kobo"
+    shutil.copytree(demo, kobo)
+    for name in ("household.csv", "file_check.csv"):
+        _rewrite(kobo / name, lambda n: {"instance_id": "meta/instanceID"}.get(n, n),
+                 extra={"_id": "1", "_notes": "a, b"}, delimiter=";")
+    assert ";" in (kobo / "household.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert _comparable(score(rubric, load_bundle(kobo, surveys))) == reference
+
+
+def test_kobo_export_with_labels_says_how_to_export_again(demo, tmp_path, definitions):
+    surveys, _ = definitions
+    labels = {name: f.label.get("zh", name) for name, f in surveys["household"].fields.items()}
+    kobo = tmp_path / "kobo"
+    shutil.copytree(demo, kobo)
+    _rewrite(kobo / "household.csv", lambda n: labels.get(n, n))
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(kobo, surveys)
+    messages = [p.message for p in caught.value.problems if p.file.endswith("household.csv")]
+    assert any("KoboToolbox export with labels; export again choosing 'XML values and "
+               "headers'" in m for m in messages), messages
 
 
 def test_a_service_building_plain_dicts_gets_the_same_sheet(demo, definitions):

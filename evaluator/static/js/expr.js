@@ -9,6 +9,7 @@
   var NUMBER_RE = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
   var DATE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
   var DATE_LIKE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)/;
+  var TIME_LIKE_RE = /^[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$/;
   var SPACES_RE = /[ \t\n\r]+/;
   var DAY = 86400000;
 
@@ -121,7 +122,8 @@
   function compare(op, l, r) {
     l = single(l); r = single(r);
     var a, b;
-    if (typeof l === 'string' && typeof r === 'string' && DATE_LIKE_RE.test(l) && DATE_LIKE_RE.test(r)) {
+    if (typeof l === 'string' && typeof r === 'string' &&
+        ((DATE_LIKE_RE.test(l) && DATE_LIKE_RE.test(r)) || (TIME_LIKE_RE.test(l) && TIME_LIKE_RE.test(r)))) {
       a = l; b = r;
     } else {
       a = toNumber(l); b = toNumber(r);
