@@ -29,7 +29,7 @@ def export_xlsform(data: Mapping[str, Any], path: str | Path, *, source: str = "
         raise DefinitionError(problems)
     path = Path(path)
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet
     sheet.title = "survey"
     _write_sheet(sheet, [dict(row) for row in data["survey"]], [])
     for key in ("choices", "external_choices"):
