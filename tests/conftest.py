@@ -273,3 +273,68 @@ def file_check_record(field):
                 "ended_at": "2026-11-04T10:20:00+08:00", "answers": base}
 
     return make
+
+
+# -- the XLSForm widgets (time, range, rank, audio, ...) --------------------------------------
+
+WIDGET_ROWS = [
+    {"type": "begin group", "name": "visit", "label::zh": "访问信息", "label::en": "Visit",
+     "relevant": "${consent} = 'yes'"},
+    {"type": "time", "name": "visit_time", "label::zh": "入户时间", "label::en": "Time of the visit",
+     "required": True},
+    {"type": "datetime", "name": "next_visit", "label::zh": "下次回访", "label::en": "Next visit"},
+    {"type": "range", "name": "living_score", "label::zh": "生活状况评分",
+     "label::en": "Living conditions score", "parameters": "start=0 end=10 step=2"},
+    {"type": "rank priority", "name": "priorities", "label::zh": "最需要的帮扶（排序）",
+     "label::en": "Most needed help (ranked)"},
+    {"type": "phonenumber", "name": "contact_phone", "label::zh": "联系电话",
+     "label::en": "Contact phone"},
+    {"type": "email", "name": "contact_email", "label::zh": "电子邮箱", "label::en": "Email"},
+    {"type": "barcode", "name": "card_code", "label::zh": "帮扶卡条码", "label::en": "Aid card code"},
+    {"type": "acknowledge", "name": "informed", "label::zh": "已告知受访户数据用途",
+     "label::en": "The household was told how the data is used", "required": True},
+    {"type": "audio", "name": "interview_audio", "label::zh": "访谈录音",
+     "label::en": "Interview recording"},
+    {"type": "select_one_from_file districts.csv", "name": "district", "label::zh": "所在社区",
+     "label::en": "Community"},
+    {"type": "end group"},
+]
+
+
+def widget_content(content: dict) -> dict:
+    import copy
+
+    from evaluator.surveys.validation import survey_problems
+
+    data = copy.deepcopy(content)
+    data["version"] = "2026.1-widgets"
+    end_of_basic = next(i for i, row in enumerate(data["survey"])
+                        if row["type"] == "end group")
+    data["survey"][end_of_basic + 1:end_of_basic + 1] = WIDGET_ROWS
+    data["choices"]["priority"] = [
+        {"name": "housing", "label::zh": "住房", "label::en": "Housing"},
+        {"name": "medical", "label::zh": "医疗", "label::en": "Medical care"},
+        {"name": "jobs", "label::zh": "就业", "label::en": "Jobs"},
+    ]
+    data["files"] = {"districts.csv": {"columns": ["name", "label"],
+                                       "rows": [["d1", "东风社区"], ["d2", "红旗社区"]]}}
+    assert survey_problems(data, "widgets") == []
+    return data
+
+
+@pytest.fixture
+def widget_survey(app, definitions):
+    """The household survey with a group of the new question types, stored as a new version
+    (the field fixture then builds its evaluation on it: request this fixture first)."""
+    from sqlalchemy import select
+
+    from evaluator.rubrics.definition import content_hash
+    from evaluator.surveys.models import SurveyVersion
+
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        shipped = db.scalar(select(SurveyVersion).where(SurveyVersion.source == "household"))
+        data = widget_content(shipped.content)
+        db.add(SurveyVersion(key=shipped.key, version=data["version"], source=shipped.source,
+                             title_zh=shipped.title_zh, title_en=shipped.title_en,
+                             content_hash=content_hash(data), content=data))
+    return data

@@ -1,9 +1,10 @@
-"""Photo evidence: checked by content (not by name), kept in the file storage (evaluator.storage:
-the instance folder by default, an S3-compatible bucket by configuration).
+"""Evidence files (photos, recordings, documents): checked by content (not by name or by what the
+device says), kept in the file storage (evaluator.storage: the instance folder by default, an
+S3-compatible bucket by configuration).
 
-Photos of households are personal data: they never go to the static folder, and their stored
-names are random tokens unrelated to households or users. The files are served only by a view
-that checks the reader's role in the evaluation (review/views.py: attachment).
+Photos and recordings of households are personal data: they never go to the static folder, and
+their stored names are random tokens unrelated to households or users. The files are served only
+by a view that checks the reader's role in the evaluation (review/views.py: attachment).
 """
 
 from __future__ import annotations
@@ -14,12 +15,35 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from evaluator.fieldwork.models import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
+from evaluator.fieldwork.models import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_PHOTO_BYTES,
+    MEDIA_TYPES,
+    PHOTO_TYPES,
+)
 from evaluator.storage import Storage, stage
+
+# What each question type takes, by content type; the container formats MP4 (ftyp), WebM and
+# 3GP hold audio or video alike, so the question type decides which of the two it is.
+ACCEPTED = {
+    "image": PHOTO_TYPES,
+    "audio": tuple(t for t in MEDIA_TYPES if t.startswith("audio/")),
+    "video": tuple(t for t in MEDIA_TYPES if t.startswith("video/")),
+    "file": PHOTO_TYPES + MEDIA_TYPES,
+}
+_DEFAULT_OF = {("audio", "mp4"): "audio/mp4", ("video", "mp4"): "video/mp4",
+               ("audio", "webm"): "audio/webm", ("video", "webm"): "video/webm",
+               ("audio", "3gpp"): "audio/3gpp", ("video", "3gpp"): "video/3gpp",
+               ("file", "mp4"): "video/mp4", ("file", "webm"): "video/webm",
+               ("file", "3gpp"): "video/3gpp"}
+_CONTAINER_TYPES = {"mp4": ("audio/mp4", "video/mp4", "video/quicktime"),
+                    "webm": ("audio/webm", "video/webm"), "3gpp": ("audio/3gpp", "video/3gpp")}
 
 
 @dataclass(frozen=True)
 class Photo:
+    """An attachment as received: a photo, a recording or a document."""
+
     filename: str
     content_type: str
     data: bytes
@@ -40,23 +64,58 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def photo_problem(filename: str, data: bytes, declared: str | None = None) -> str | None:
-    """Why this file cannot be kept as a photo (a sentence the user can act on), or None.
-
-    The type kept is the one the bytes say (``sniff``), one of ATTACHMENT_TYPES, the list the
-    database's CHECK constraint holds too; what the device declared (often
-    ``application/octet-stream``, or with parameters) is never stored."""
-    if not data:
-        return f"{filename}: the file is empty"
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        return (f"{filename}: {len(data) / 1048576:.1f} MB is larger than the "
-                f"{MAX_ATTACHMENT_BYTES // 1048576} MB allowed; take the photo at a lower resolution")
-    kind = sniff(data)
-    if kind is None:
-        return f"{filename}: not a JPEG, PNG or WebP photo ({', '.join(ATTACHMENT_TYPES)})"
-    if declared and declared.split(";")[0].strip() not in (kind, "application/octet-stream", ""):
-        return f"{filename}: says it is {declared} but the content is {kind}"
+def sniff_media(data: bytes) -> str | None:
+    """A content type, or a container (``mp4``, ``webm``, ``3gpp``) holding audio or video."""
+    if len(data) >= 12 and data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand.startswith(b"3g"):
+            return "3gpp"
+        return "video/quicktime" if brand == b"qt  " else "mp4"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data.startswith(b"#!AMR"):
+        return "audio/amr"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
     return None
+
+
+def photo_problem(filename: str, data: bytes, declared: str | None = None) -> str | None:
+    """Why this file cannot be kept as a photo (a sentence the user can act on), or None."""
+    return attachment_problem(filename, data, declared, "image")[1]
+
+
+def attachment_problem(filename: str, data: bytes, declared: str | None, kind: str
+                       ) -> tuple[str, str | None]:
+    """(content type to store, why the file cannot be kept for a ``kind`` question or None)."""
+    limit = MAX_PHOTO_BYTES if kind == "image" else MAX_ATTACHMENT_BYTES
+    declared_type = (declared or "").split(";")[0].strip()
+    if not data:
+        return "", f"{filename}: the file is empty"
+    if len(data) > limit:
+        advice = "take the photo at a lower resolution" if kind == "image" else \
+            "record a shorter clip"
+        return "", (f"{filename}: {len(data) / 1048576:.1f} MB is larger than the "
+                    f"{limit // 1048576} MB allowed; {advice}")
+    found = sniff(data) or sniff_media(data)
+    accepted = ACCEPTED.get(kind, ())
+    if found in _CONTAINER_TYPES:
+        options = [t for t in _CONTAINER_TYPES[found] if t in accepted]
+        found = declared_type if declared_type in options else _DEFAULT_OF.get((kind, found))
+    if found is None or found not in accepted:
+        what = {"image": "a JPEG, PNG or WebP photo", "audio": "an audio recording",
+                "video": "a video recording"}.get(kind, "a photo, recording or PDF")
+        return "", f"{filename}: not {what} ({', '.join(accepted)})"
+    if declared_type not in (found, "application/octet-stream", "") and not (
+            found in MEDIA_TYPES and declared_type.split("/")[0] in ("audio", "video")):
+        return "", f"{filename}: says it is {declared_type} but the content is {found}"
+    return found, None
 
 
 def new_token() -> str:
@@ -71,7 +130,7 @@ def photo_key(evaluation_id: int, token: str) -> str:
 
 
 def write_photo(db: Session, storage: Storage, evaluation_id: int, token: str,
-                photo: Photo) -> None:
-    """Store the photo now, and remove it again if ``db``'s transaction rolls back."""
-    stage(db, storage, photo_key(evaluation_id, token), photo.data,
-          photo.content_type.split(";")[0])
+                photo: Photo, content_type: str) -> None:
+    """Store the file now, under the content type its bytes showed (never what the device
+    declared), and remove it again if ``db``'s transaction rolls back."""
+    stage(db, storage, photo_key(evaluation_id, token), photo.data, content_type)

@@ -28,10 +28,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
+from evaluator.fieldwork.answer_types import range_text
 from evaluator.fieldwork.logic import Checked, FormModel, note_references
 from evaluator.rubrics.definition import content_hash
 from evaluator.surveys.definition import Survey, build_survey
-from evaluator.surveys.subset import META_TYPES, row_type, split_column
+from evaluator.surveys.subset import row_type, split_column, value_type
 
 _CACHE: dict[tuple[str, str, str], type[SurveyForm]] = {}
 _SURVEYS: dict[tuple[str, str, str], Survey] = {}
@@ -54,7 +55,7 @@ class SurveyForm(FlaskForm):
         answers: dict[str, Any] = {}
         for name in self.model.top:
             rule = self.model.rules[name]
-            if rule.type in META_TYPES or rule.type == "calculate":
+            if rule.meta or rule.type in ("calculate", "hidden"):
                 continue
             answers[name] = _text(self[name].data)
         for repeat, fields in self.model.repeats.items():
@@ -139,14 +140,15 @@ def build_form(survey: Survey) -> type[SurveyForm]:
 
 def _wtf_field(survey: Survey, name: str):
     f = survey.fields[name]
-    if f.type in META_TYPES:
+    kind = value_type(f.type)
+    if f.is_meta:
         return None
-    if f.type == "calculate":
+    if kind in ("calculate", "hidden"):
         return HiddenField()
-    if f.type == "select_one":
+    if kind == "select_one":
         return RadioField(choices=[SelectChoice(c, c) for c in survey.choice_names(f.list_name)],
                           validate_choice=False)
-    if f.type == "select_multiple":
+    if kind == "select_multiple":
         return SelectMultipleField(
             choices=[SelectChoice(c, c) for c in survey.choice_names(f.list_name)],
             validate_choice=False)
@@ -213,7 +215,7 @@ def layout(form: SurveyForm, lang: str) -> list[dict[str, Any]]:
                               "label": _label_html_parts(_row_text(row, "label", survey, lang)),
                               "refs": refs.get(name, [])})
             continue
-        if kind in META_TYPES:
+        if survey.fields[name].is_meta:
             continue
         stack[-1].append({"kind": "field", "name": name})
     for item in _walk(root):
@@ -248,9 +250,10 @@ def _fill(items: list[dict], form: SurveyForm, survey: Survey, lang: str) -> Non
 def _field_item(form: SurveyForm, survey: Survey, name: str, lang: str, data_form,
                 prefix: str) -> dict[str, Any]:
     f = survey.fields[name]
+    kind = value_type(f.type)
     bound = data_form[name] if data_form is not None and name in data_form else None
     value = bound.data if bound is not None else None
-    if f.type == "select_multiple":
+    if kind == "select_multiple":
         values = list(value or [])
     else:
         values = [] if value in (None, "") else [str(value)]
@@ -262,13 +265,14 @@ def _field_item(form: SurveyForm, survey: Survey, name: str, lang: str, data_for
         "kind": "field",
         "name": name,
         "input": prefix + name,
-        "type": f.type,
+        "type": kind,
         "label": _label_html_parts(f.label_in(lang, survey.default_language)),
         "hint": f.hint.get(lang) or f.hint.get(survey.default_language, ""),
         "required": f.required,
         "choices": choices,
         "values": values,
-        "value": values[0] if values and f.type != "select_multiple" else "",
+        "value": values[0] if values and kind != "select_multiple" else "",
+        "range": range_text(f.parameters) if kind == "range" else None,
         "errors": [e[lang] if isinstance(e, dict) else str(e) for e in (bound.errors if bound else [])],
         "multiline": "multiline" in f.appearance,
     }

@@ -34,8 +34,9 @@ from evaluator.definitions.expressions import (
     to_json,
     to_string,
 )
+from evaluator.fieldwork.answer_types import answer_message
 from evaluator.surveys.definition import Survey
-from evaluator.surveys.subset import META_TYPES, QUESTION_TYPES, split_column
+from evaluator.surveys.subset import ASKED_TYPES, split_column, value_type
 from evaluator.surveys.validation import bare_words_as_references
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
@@ -97,10 +98,12 @@ class Rule:
     constraint_message: Text
     required_message: Text
     label: Text
+    meta: bool = False  # filled in by the device, never asked
+    parameters: str = ""
 
     @property
     def is_question(self) -> bool:
-        return self.type in QUESTION_TYPES
+        return not self.meta and self.type in ASKED_TYPES
 
 
 @dataclass
@@ -148,7 +151,8 @@ class FormModel:
             choices = tuple(survey.choice_names(f.list_name)) if f.list_name else ()
             relevant = tuple(parse(text) for text in (*f.group_relevant, f.relevant) if text)
             rule = Rule(
-                name=name, type=f.type, list_name=f.list_name, choices=choices, repeat=f.repeat,
+                name=name, type=value_type(f.type), list_name=f.list_name, choices=choices,
+                repeat=f.repeat, meta=f.is_meta, parameters=f.parameters,
                 required=f.required,
                 required_if=parse(f.required_if) if f.required_if else None,
                 relevant=relevant,
@@ -172,7 +176,7 @@ class FormModel:
 
     @property
     def meta_fields(self) -> list[str]:
-        return [n for n, r in self.rules.items() if r.type in META_TYPES]
+        return [n for n, r in self.rules.items() if r.meta]
 
     def normalise(self, raw: Any) -> tuple[dict[str, str], dict[str, list[dict[str, str]]],
                                             list[Problem]]:
@@ -213,7 +217,7 @@ class FormModel:
             if rule is None or rule.repeat is not None:
                 problems.append(self._unknown(key, None, None))
                 continue
-            if rule.type in META_TYPES or rule.type == "calculate":
+            if rule.meta or rule.type in ("calculate", "hidden"):
                 continue
             text, problem = self._value(rule, value, None, None)
             if problem:
@@ -242,7 +246,7 @@ class FormModel:
                 return "", Problem(rule.name, "type", bilingual("不是有效数字", "not a finite number"),
                                    repeat, index)
             return format_number(float(value)), None
-        if isinstance(value, list) and rule.type == "select_multiple" \
+        if isinstance(value, list) and rule.type in ("select_multiple", "rank") \
                 and all(isinstance(v, str) for v in value):
             return " ".join(v.strip() for v in value if v.strip()), None
         if isinstance(value, str):
@@ -454,6 +458,7 @@ class FormModel:
                 "choice_filter": to_json(rule.choice_filter) if rule.choice_filter else None,
                 "constraint_message": rule.constraint_message,
                 "required_message": rule.required_message,
+                "parameters": rule.parameters,
             }
         choice_extra = {}
         for rule in self.rules.values():
@@ -522,7 +527,7 @@ def type_message(rule: Rule, value: str) -> Text | None:
         return bilingual(f"文字太长（最多 {MAX_TEXT} 字）", f"text too long (at most {MAX_TEXT} characters)")
     if kind == "image" and (len(value) > 200 or "/" in value or "\\" in value):
         return bilingual("照片文件名无效", "not a valid photo file name")
-    return None
+    return answer_message(kind, value, choices=rule.choices, parameters=rule.parameters)
 
 
 def note_references(survey: Survey) -> dict[str, list[str]]:

@@ -36,8 +36,14 @@ DRAW_ROLES = ("sample", "reserve")
 ASSIGNMENT_STATUSES = ("assigned", "submitted")
 SEVERITIES = ("minor", "major", "critical")
 RECHECK_OUTCOMES = ("pending", "confirmed", "differs")
-ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp")
-MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+# audio, video and file questions (XLSForm): the formats phones record and PDF documents.
+MEDIA_TYPES = ("audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav", "audio/webm", "audio/amr",
+               "audio/3gpp", "video/mp4", "video/webm", "video/3gpp", "video/quicktime",
+               "application/pdf")
+ATTACHMENT_TYPES = PHOTO_TYPES + MEDIA_TYPES
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 16 * 1024 * 1024  # a recording; a record's JSON body holds 32 MB
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -92,6 +92,7 @@ class Field:
     repeat: str | None
     group_relevant: tuple[str, ...]
     index: int
+    parameters: str = ""  # XLSForm parameters, e.g. range ``start=0 end=10 step=1``
 
     @property
     def is_meta(self) -> bool:
@@ -200,7 +201,7 @@ def build_survey(data: Mapping[str, Any], path: str = "",
             required_message=_translations(row, "required_message", default_language),
             group_path=path_names, repeat=repeats[-1] if repeats else None,
             group_relevant=tuple(g.relevant for g in open_groups if g.relevant),
-            index=index,
+            index=index, parameters=str(row.get("parameters", "")),
         )
     ordered = (default_language, *sorted(languages - {default_language}))
     return Survey(

@@ -48,6 +48,18 @@ DEGRADED_TYPES = {
     "select_one_external": "asked as a select from the external_choices sheet, filtered on "
                            "the tablet",
 }
+# phonenumber and email rows with a label are asked (see ``definition.Field.is_meta``).
+ASKED_TYPES = (*QUESTION_TYPES, "phonenumber", "email")
+# Selects whose choices come from a file or the external_choices sheet answer like plain ones.
+_VALUE_TYPES = {"select_one_from_file": "select_one", "select_one_external": "select_one",
+                "select_multiple_from_file": "select_multiple"}
+
+
+def value_type(kind: str) -> str:
+    """The type an answer has on the tablet and in records: a select from a file is a select."""
+    return _VALUE_TYPES.get(kind, kind)
+
+
 # Spellings pyxform reads, as the XLSForm spec writes them (its question_type_dictionary).
 TYPE_ALIASES = {
     "begin_group": "begin group", "end_group": "end group",

@@ -14,7 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evaluator.db import utcnow
-from evaluator.fieldwork.attachments import Photo, new_token, photo_problem, sniff, write_photo
+from evaluator.fieldwork.attachments import (
+    ACCEPTED,
+    Photo,
+    attachment_problem,
+    new_token,
+    photo_problem,
+    sniff,
+    write_photo,
+)
 from evaluator.fieldwork.audit import OperationError, audit
 from evaluator.fieldwork.forms import build_form, formdata_from_answers
 from evaluator.fieldwork.logic import Problem as AnswerProblem
@@ -32,7 +40,6 @@ from evaluator.fieldwork.models import (
 from evaluator.fieldwork.permissions import can_collect, member_role
 from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
 from evaluator.storage import Storage
-from evaluator.surveys.subset import META_TYPES
 
 # -- submissions -------------------------------------------------------------------------------
 
@@ -125,7 +132,7 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
             [{"field": "household_id", "code": "mismatch",
               "message": "户编号与所访问的户不一致 / household code does not match"}])
     _fill_meta(survey, answers, record, user)
-    _check_photos(survey, answers, record)
+    stored_types = _check_photos(survey, answers, record)
     submission = Submission(
         instance_id=record.instance_id, evaluation_id=evaluation.id, source=record.source,
         survey_version_id=version.id, household_id=record.household_id, submitter_id=user.id,
@@ -156,10 +163,10 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         _flag_kept_pair(db, user, submission, replaced)
     for field_name, photo in record.photos.items():
         token = new_token()
-        write_photo(db, storage, evaluation.id, token, photo)
+        write_photo(db, storage, evaluation.id, token, photo, stored_types[field_name])
         db.add(Attachment(token=token, evaluation_id=evaluation.id, submission_id=submission.id,
                           field=field_name, filename=photo.filename[:200],
-                          content_type=sniff(photo.data), size_bytes=len(photo.data),
+                          content_type=stored_types[field_name], size_bytes=len(photo.data),
                           sha256=photo.sha256, uploaded_by_id=user.id))
     if target_household is not None:
         assignment = db.scalar(select(Assignment).where(
@@ -284,7 +291,7 @@ def _problem_summary(problems: Sequence[AnswerProblem]) -> str:
 def _fill_meta(survey, answers: dict[str, Any], record: SubmissionIn, user) -> None:
     """The device-filled metadata fields come from the paradata, never from typed answers."""
     for name, f in survey.fields.items():
-        if f.type not in META_TYPES or f.repeat:
+        if not f.is_meta or f.repeat:
             continue
         if f.type == "start":
             answers[name] = _iso(record.started_at)
@@ -302,27 +309,34 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") + "Z" if moment else ""
 
 
-def _check_photos(survey, answers: Mapping[str, Any], record: SubmissionIn) -> None:
+def _check_photos(survey, answers: Mapping[str, Any], record: SubmissionIn) -> dict[str, str]:
+    """The content type to store for each attachment (photo, audio, video, file question),
+    checked against the question's type by the file's content."""
     problems = []
+    stored: dict[str, str] = {}
     for name, photo in record.photos.items():
         f = survey.fields.get(name)
-        if f is None or f.type != "image" or f.repeat:
-            problems.append(f"attachment for {name!r}: not a photo question of this survey")
+        if f is None or f.type not in ACCEPTED or f.repeat:
+            problems.append(f"attachment for {name!r}: not a photo, audio, video or file "
+                            "question of this survey")
             continue
         if answers.get(name) != photo.filename:
             problems.append(f"attachment for {name!r}: the answer names {answers.get(name)!r} "
                             f"but the file is {photo.filename!r}")
-        message = photo_problem(photo.filename, photo.data, photo.content_type)
+        stored[name], message = attachment_problem(photo.filename, photo.data,
+                                                   photo.content_type, f.type)
         if message:
             problems.append(message)
     for name, f in survey.fields.items():
-        if f.type == "image" and not f.repeat and answers.get(name) and name not in record.photos:
-            problems.append(f"{name}: the answer names the photo {answers[name]!r} but no file "
+        if f.type in ACCEPTED and not f.repeat and answers.get(name) \
+                and name not in record.photos:
+            problems.append(f"{name}: the answer names the file {answers[name]!r} but no file "
                             "was sent with the record")
     if problems:
         raise OperationError("; ".join(problems), 422,
                              [{"field": "attachments", "code": "photo", "message": p}
                               for p in problems])
+    return stored
 
 
 # -- findings, judgements ---------------------------------------------------------------------
@@ -361,10 +375,11 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
     db.flush()
     for photo in photos:
         token = new_token()
-        write_photo(db, storage, evaluation.id, token, photo)
+        kept_type = sniff(photo.data) or ""  # checked above: one of PHOTO_TYPES
+        write_photo(db, storage, evaluation.id, token, photo, kept_type)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, finding_id=finding.id,
                           field="evidence", filename=photo.filename[:200],
-                          content_type=sniff(photo.data),
+                          content_type=kept_type,
                           size_bytes=len(photo.data), sha256=photo.sha256,
                           uploaded_by_id=user.id))
     audit(db, user, evaluation.id, "finding.create", "finding", finding.id, None,

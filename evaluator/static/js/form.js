@@ -12,6 +12,9 @@
   var lang = document.documentElement.lang === 'en' ? 'en' : 'zh';
   var META = { start: 1, end: 1, today: 1, deviceid: 1, username: 1 };
   var QUESTION = { text: 1, integer: 1, decimal: 1, select_one: 1, select_multiple: 1, date: 1, geopoint: 1, image: 1 };
+  // The XLSForm widgets of widgets.js: asked like the others, checked by Widgets.problem().
+  ['time', 'datetime', 'range', 'rank', 'barcode', 'audio', 'video', 'file', 'acknowledge',
+    'geotrace', 'geoshape', 'phonenumber', 'email'].forEach(function (t) { QUESTION[t] = 1; });
   var state = { photos: {}, gps: null, touched: {}, submitted: false, locked: false };
   var listeners = { change: [], submit: [] };
 
@@ -162,7 +165,7 @@
     if ((t === 'select_one' || t === 'select_multiple') && value.split(/\s+/).some(function (v) { return f.choices.indexOf(v) < 0; })) {
       return lang === 'en' ? 'not one of the choices' : '不是可选项';
     }
-    return '';
+    return window.Widgets ? Widgets.problem(f, value, lang) : '';
   }
 
   function answerProblem(name, value, ctx) {
@@ -253,6 +256,7 @@
       var v = answers[out.getAttribute('data-ref')];
       out.textContent = display(Array.isArray(v) ? v.length : v);
     });
+    if (window.Widgets) { Widgets.render(form); }
   }
 
   function setCalc(input, value) {
@@ -262,7 +266,8 @@
 
   /* -- repeats ------------------------------------------------------------------------------ */
 
-  var ATTRS = ['name', 'id', 'for', 'data-input', 'data-err', 'data-calc', 'data-photo', 'data-preview', 'data-geo'];
+  var ATTRS = ['name', 'id', 'for', 'data-input', 'data-err', 'data-calc', 'data-photo', 'data-preview', 'data-geo',
+    'data-range-for', 'data-rank', 'data-rank-accept', 'data-ack', 'data-media', 'data-media-name', 'data-scan'];
 
   function reindex(section) {
     var repeat = section.getAttribute('data-repeat');
@@ -348,6 +353,21 @@
       });
     };
     img.src = url;
+  }
+
+  /* widgets.js hands over its recordings and documents here; they are kept as photos are,
+   * once there is room for them. */
+  function attach(field, file) {
+    roomFor(file.data.length).then(function (room) {
+      if (!room) {
+        fieldError(field, text.photo_no_room);
+        emit('change', { notice: 'photo_no_room' });
+        return;
+      }
+      state.photos[field] = file;
+      writeValue(field, 'text', file.filename);
+      changed();
+    });
   }
 
   function locate(button) {
@@ -467,6 +487,8 @@
     photos: function () { return state.photos; }, gps: function () { return state.gps; },
     showAllProblems: function () { state.submitted = true; render(check()); },
     onChange: function (fn) { listeners.change.push(fn); },
-    widget: function (type, impl) { WIDGETS[type] = impl; }
+    widget: function (type, impl) { WIDGETS[type] = impl; },
+    attach: attach
   };
+  if (window.Widgets) { Widgets.wire(form, text); }
 })();
