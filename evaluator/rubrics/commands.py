@@ -18,10 +18,10 @@ from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.rubrics.definition import read_yaml
 from evaluator.rubrics.validation import check_together
 from evaluator.surveys.definition import build_survey, load_survey
-from evaluator.surveys.validation import survey_problems
+from evaluator.surveys.validation import check_survey
 
 YAML_SUFFIXES = (".yaml", ".yml")
-SURVEY_SUFFIXES = (".xlsx",)  # XLSForm workbooks are always surveys
+SURVEY_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # XLSForm workbooks are always surveys
 
 
 @dataclass
@@ -29,6 +29,7 @@ class CheckResult:
     """What ``check_paths`` found: the problems, or what was checked for the summary."""
 
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what the tablet does differently
     rubrics: int = 0
     indicators: int = 0
     surveys: int = 0
@@ -36,10 +37,11 @@ class CheckResult:
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"ok: {_count(self.rubrics, 'rubric')} ({_count(self.indicators, 'indicator')}), "
             f"{_count(self.surveys, 'survey')} ({_count(self.fields, 'field')})"
         )
+        return text + (f", {_count(len(self.warnings), 'warning')}" if self.warnings else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -149,12 +151,14 @@ def _add_survey(
         try:
             survey = load_survey(path)
             problems = []
+            result.warnings.extend(survey.warnings)
         except DefinitionError as exc:
             problems = list(exc.problems)
     else:
-        problems = list(survey_problems(data, name))
+        problems, warnings = check_survey(data, name)
+        result.warnings.extend(warnings)
         if not problems:
-            survey = build_survey(data, name)
+            survey = build_survey(data, name, tuple(warnings))
     if problems or survey is None:
         result.problems.extend(problems)
         if isinstance(declared_id, str):
@@ -183,6 +187,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Example:  evaluator check rubrics surveys
     """
     result = check_paths(paths)
+    for warning in dict.fromkeys(result.warnings):
+        click.echo(f"warning: {warning}", err=True)
     if result.problems:
         problems = list(dict.fromkeys(result.problems))  # file order, each problem once
         for problem in problems:

@@ -151,3 +151,22 @@ def test_nonsense_yaml_never_raises(tmp_path: Path):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     for name in cases:
         assert str(tmp_path / name) in result.output
+
+
+def test_check_prints_what_the_tablet_does_differently_and_still_passes(tmp_path):
+    """An imported form's warnings (here: a column the tablet does not use) are printed with
+    their place; they do not fail the check."""
+    from click.testing import CliRunner
+
+    from evaluator.cli import main
+    from evaluator.paths import SURVEYS_DIR
+
+    data = (SURVEYS_DIR / "forum.yaml").read_text(encoding="utf-8")
+    survey = tmp_path / "forum.yaml"
+    survey.write_text(data.replace("survey:\n", "survey:\n  - {type: text, name: memo, "
+                                   "\"label::zh\": 备注, colour: red}\n", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(survey)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {survey}: survey[0].colour: column 'colour' is kept for export" in \
+        result.output
+    assert result.output.strip().endswith("1 warning")
