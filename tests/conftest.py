@@ -297,6 +297,13 @@ WIDGET_ROWS = [
      "label::en": "Interview recording"},
     {"type": "select_one_from_file districts.csv", "name": "district", "label::zh": "所在社区",
      "label::en": "Community"},
+    {"type": "calculate", "name": "district_label",
+     "calculation": "instance('districts')/root/item[name = ${district}]/label"},
+    {"type": "calculate", "name": "district_office",
+     "calculation": "pulldata('districts', 'office', 'name', ${district})"},
+    {"type": "note", "name": "district_note",
+     "label::zh": "社区：${district_label}，办公室：${district_office}",
+     "label::en": "Community: ${district_label}, office: ${district_office}"},
     {"type": "end group"},
 ]
 
@@ -316,8 +323,9 @@ def widget_content(content: dict) -> dict:
         {"name": "medical", "label::zh": "医疗", "label::en": "Medical care"},
         {"name": "jobs", "label::zh": "就业", "label::en": "Jobs"},
     ]
-    data["files"] = {"districts.csv": {"columns": ["name", "label"],
-                                       "rows": [["d1", "东风社区"], ["d2", "红旗社区"]]}}
+    data["files"] = {"districts.csv": {"columns": ["name", "label", "office"],
+                                       "rows": [["d1", "东风社区", "东风路1号"],
+                                                ["d2", "红旗社区", "红旗街8号"]]}}
     assert survey_problems(data, "widgets") == []
     return data
 

@@ -86,7 +86,28 @@ class Call:
     pos: int = field(default=0, compare=False)
 
 
-Node = Number | String | Ref | Current | Negate | Binary | Call
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A bare name inside an ``instance()`` predicate: a column of the item being tested."""
+
+    name: str
+    pos: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """``instance('villages')/root/item[district = ${district}]/label``: the items of a choice
+    list or attached file that pass the filter, as a node-set of one column's values (or of
+    whole items when no column is named)."""
+
+    instance: str
+    filter: Node | None
+    column: str
+    path: str = "/root/item"
+    pos: int = field(default=0, compare=False)
+
+
+Node = Number | String | Ref | Current | Negate | Binary | Call | Column | Lookup
 
 # XPath 1.0 precedence, loosest first; every binary operator is left-associative.
 PRECEDENCE: dict[str, int] = {
@@ -108,6 +129,8 @@ def children(node: Node) -> tuple[Node, ...]:
         return (node.operand,)
     if isinstance(node, Call):
         return node.args
+    if isinstance(node, Lookup) and node.filter is not None:
+        return (node.filter,)
     return ()
 
 
@@ -186,6 +209,13 @@ def _text(node: Node, outer: int) -> str:
         return f"({text})" if outer > UNARY_PRECEDENCE else text
     if isinstance(node, Call):
         return node.name + "(" + ", ".join(_text(a, 0) for a in node.args) + ")"
+    if isinstance(node, Column):
+        return node.name
+    if isinstance(node, Lookup):
+        text = f"instance({quote(node.instance)}){node.path}"
+        if node.filter is not None:
+            text += "[" + _text(node.filter, 0) + "]"
+        return text + (f"/{node.column}" if node.column else "")
     prec = PRECEDENCE[node.op]
     # Left-associative: the right operand needs parentheses at equal precedence.
     text = f"{_text(node.left, prec)} {node.op} {_text(node.right, prec + 1)}"

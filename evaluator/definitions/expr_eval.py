@@ -3,19 +3,24 @@
 The walk is the reference (and the model for the browser's interpreter of the JSON AST);
 the compiler builds nested closures once so scoring 20,000 rows does no AST dispatch per row.
 Both share expr_values / expr_functions, and the test vectors hold them to identical results.
+``instances`` are the lists ``instance('name')/root/item[...]`` reads (a survey's choice lists
+and attached files), each a list of items {column: text}.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from evaluator.definitions.expr_ast import (
     Binary,
     Call,
+    Column,
     Current,
     ExpressionError,
+    Lookup,
     Negate,
     Node,
     Number,
@@ -25,15 +30,29 @@ from evaluator.definitions.expr_ast import (
 )
 from evaluator.definitions.expr_functions import FUNCTIONS, today_text
 from evaluator.definitions.expr_values import (
+    NodeSet,
     arithmetic,
     compare,
     equals,
     is_null,
+    single,
     to_boolean,
     to_number,
+    to_string,
 )
 
 _COMPARISONS = {"<", "<=", ">", ">="}
+Instances = Mapping[str, Sequence[Mapping[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """What an evaluation sees besides the answers: the date, the lists and, inside a lookup's
+    filter, the item being tested."""
+
+    today: str = ""
+    instances: Instances = field(default_factory=dict)
+    item: Mapping[str, str] = field(default_factory=dict)
 
 
 def _check_answers(answers: Mapping[str, Any]) -> None:
@@ -57,50 +76,83 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     return arithmetic(op, left, right)
 
 
-def evaluate(node: Node, answers: Mapping[str, Any], *, current: Any = None,
-             today: date | None = None) -> Any:
-    """Evaluate by walking the tree: a number, string, boolean, or a repeat's list for ${x}."""
-    _check_answers(answers)
+def _env(node: Node, today: date | None, instances: Instances | None) -> Env:
     day = today_text(today) if "today" in functions_used(node) else ""
-    return _walk(node, answers, "" if current is None else current, day)
+    return Env(day, instances or {})
 
 
-def _walk(node: Node, answers: Mapping[str, Any], current: Any, day: str) -> Any:
+def evaluate(node: Node, answers: Mapping[str, Any], *, current: Any = None,
+             today: date | None = None, instances: Instances | None = None) -> Any:
+    """Evaluate by walking the tree: a number, string, boolean, or a list (a repeat's values,
+    a lookup's node-set) for ${x} and instance() paths."""
+    _check_answers(answers)
+    return _walk(node, answers, "" if current is None else current, _env(node, today, instances))
+
+
+def _walk(node: Node, answers: Mapping[str, Any], current: Any, env: Env) -> Any:
     if isinstance(node, Number | String):
         return node.value
     if isinstance(node, Ref):
         return _lookup(answers, node.name)
     if isinstance(node, Current):
         return current
+    if isinstance(node, Column):
+        return env.item.get(node.name, "")
     try:
         if isinstance(node, Negate):
-            return -to_number(_walk(node.operand, answers, current, day))
+            return -to_number(_walk(node.operand, answers, current, env))
         if isinstance(node, Binary):
-            left = _walk(node.left, answers, current, day)
+            left = _walk(node.left, answers, current, env)
             if node.op == "and":
-                return to_boolean(left) and to_boolean(_walk(node.right, answers, current, day))
+                return to_boolean(left) and to_boolean(_walk(node.right, answers, current, env))
             if node.op == "or":
-                return to_boolean(left) or to_boolean(_walk(node.right, answers, current, day))
-            return _binary(node.op, left, _walk(node.right, answers, current, day))
-        return _walk_call(node, answers, current, day)
+                return to_boolean(left) or to_boolean(_walk(node.right, answers, current, env))
+            return _binary(node.op, left, _walk(node.right, answers, current, env))
+        if isinstance(node, Lookup):
+            test = None if node.filter is None else (
+                lambda item: to_boolean(_walk(node.filter, answers, current,
+                                              Env(env.today, env.instances, item))))
+            return _select(node, env.instances, test)
+        return _walk_call(node, answers, current, env)
     except ExpressionError as exc:
         raise exc.located(_context(node), node.pos) from None
 
 
-def _walk_call(node: Call, answers: Mapping[str, Any], current: Any, day: str) -> Any:
+def _select(node: Lookup, instances: Instances, test: Callable[[Mapping[str, str]], bool] | None
+            ) -> NodeSet:
+    """The node-set of a lookup: each passing item's column (or the whole item's name)."""
+    items = instances.get(node.instance, ())
+    column = node.column or "name"
+    return NodeSet(item.get(column, "") for item in items if test is None or test(item))
+
+
+def _walk_call(node: Call, answers: Mapping[str, Any], current: Any, env: Env) -> Any:
     args = node.args
     if node.name == "if":
-        chosen = args[1] if to_boolean(_walk(args[0], answers, current, day)) else args[2]
-        return _walk(chosen, answers, current, day)
+        chosen = args[1] if to_boolean(_walk(args[0], answers, current, env)) else args[2]
+        return _walk(chosen, answers, current, env)
     if node.name == "coalesce":
-        first = _walk(args[0], answers, current, day)
-        return _walk(args[1], answers, current, day) if is_null(first) else first
+        first = _walk(args[0], answers, current, env)
+        return _walk(args[1], answers, current, env) if is_null(first) else first
     if node.name == "today":
-        return day
+        return env.today
+    values = [_walk(a, answers, current, env) for a in args]
+    if node.name == "pulldata":
+        return pulldata(env.instances, *values)
     impl = FUNCTIONS[node.name].impl
     if impl is None:  # pragma: no cover - every function without impl is handled above
         raise ExpressionError(f"{node.name}() has no implementation", node.pos, kind="eval")
-    return impl(*(_walk(a, answers, current, day) for a in args))
+    return impl(*values)
+
+
+def pulldata(instances: Instances, source: Any, column: Any, key_column: Any, key: Any) -> str:
+    """ODK's pulldata(): a value from an attached CSV by key, '' when nothing matches."""
+    wanted = to_string(single(key))
+    key_name = to_string(single(key_column))
+    for item in instances.get(to_string(single(source)), ()):
+        if item.get(key_name, "") == wanted:
+            return item.get(to_string(single(column)), "")
+    return ""
 
 
 def _context(node: Node) -> str:
@@ -108,21 +160,27 @@ def _context(node: Node) -> str:
         return f"in {node.name}()"
     if isinstance(node, Binary):
         return f"in '{node.op}'"
+    if isinstance(node, Lookup):
+        return f"in instance('{node.instance}')"
     return "in unary '-'"
 
 
-Compiled = Callable[[Mapping[str, Any], Any, str], Any]
+Compiled = Callable[[Mapping[str, Any], Any, Env], Any]
 
 
 def compile_expression(node: Node) -> Callable[..., Any]:
-    """A function ``run(answers, *, current=None, today=None)`` giving evaluate()'s results."""
+    """A function ``run(answers, *, current=None, today=None, instances=None)`` giving
+    evaluate()'s results."""
     compiled = _compile(node)
     uses_today = "today" in functions_used(node)
+    plain = Env()
 
-    def run(answers: Mapping[str, Any], *, current: Any = None, today: date | None = None) -> Any:
+    def run(answers: Mapping[str, Any], *, current: Any = None, today: date | None = None,
+            instances: Instances | None = None) -> Any:
         _check_answers(answers)
-        day = today_text(today) if uses_today else ""
-        return compiled(answers, "" if current is None else current, day)
+        env = plain if not uses_today and not instances else Env(
+            today_text(today) if uses_today else "", instances or {})
+        return compiled(answers, "" if current is None else current, env)
 
     return run
 
@@ -130,25 +188,42 @@ def compile_expression(node: Node) -> Callable[..., Any]:
 def _compile(node: Node) -> Compiled:
     if isinstance(node, Number | String):
         constant = node.value
-        return lambda answers, current, day: constant
+        return lambda answers, current, env: constant
     if isinstance(node, Ref):
         name = node.name
-        return lambda answers, current, day: _lookup(answers, name)
+        return lambda answers, current, env: _lookup(answers, name)
     if isinstance(node, Current):
-        return lambda answers, current, day: current
+        return lambda answers, current, env: current
+    if isinstance(node, Column):
+        column = node.name
+        return lambda answers, current, env: env.item.get(column, "")
     if isinstance(node, Negate):
         return _guard(node, _compile_negate(_compile(node.operand)))
     if isinstance(node, Binary):
         return _guard(node, _compile_binary(node))
+    if isinstance(node, Lookup):
+        return _guard(node, _compile_lookup(node))
     return _guard(node, _compile_call(node))
+
+
+def _compile_lookup(node: Lookup) -> Compiled:
+    test = None if node.filter is None else _compile(node.filter)
+
+    def select(answers: Mapping[str, Any], current: Any, env: Env) -> NodeSet:
+        if test is None:
+            return _select(node, env.instances, None)
+        return _select(node, env.instances, lambda item: to_boolean(
+            test(answers, current, Env(env.today, env.instances, item))))
+
+    return select
 
 
 def _guard(node: Node, inner: Compiled) -> Compiled:
     context, position = _context(node), node.pos
 
-    def guarded(answers: Mapping[str, Any], current: Any, day: str) -> Any:
+    def guarded(answers: Mapping[str, Any], current: Any, env: Env) -> Any:
         try:
-            return inner(answers, current, day)
+            return inner(answers, current, env)
         except ExpressionError as exc:
             raise exc.located(context, position) from None
 
@@ -156,7 +231,7 @@ def _guard(node: Node, inner: Compiled) -> Compiled:
 
 
 def _compile_negate(operand: Compiled) -> Compiled:
-    return lambda answers, current, day: -to_number(operand(answers, current, day))
+    return lambda answers, current, env: -to_number(operand(answers, current, env))
 
 
 def _compile_binary(node: Binary) -> Compiled:
@@ -182,13 +257,15 @@ def _compile_call(node: Call) -> Compiled:
     if node.name == "coalesce":
         first, second = args
 
-        def coalesce(a: Mapping[str, Any], c: Any, d: str) -> Any:
+        def coalesce(a: Mapping[str, Any], c: Any, d: Env) -> Any:
             value = first(a, c, d)
             return second(a, c, d) if is_null(value) else value
 
         return coalesce
     if node.name == "today":
-        return lambda a, c, d: d
+        return lambda a, c, d: d.today
+    if node.name == "pulldata":
+        return lambda a, c, d: pulldata(d.instances, *[arg(a, c, d) for arg in args])
     impl = FUNCTIONS[node.name].impl
     if impl is None:  # pragma: no cover - every function without impl is handled above
         raise ExpressionError(f"{node.name}() has no implementation", node.pos)

@@ -21,6 +21,7 @@ from typing import Any
 from evaluator.definitions.expr_ast import (
     Call,
     ExpressionError,
+    Lookup,
     Number,
     Ref,
     String,
@@ -185,6 +186,9 @@ _SPECS = [
     FunctionSpec("if", 3, 3, None, "if(condition, then, else): only the chosen branch is evaluated"),
     FunctionSpec("coalesce", 2, 2, None, "coalesce(a, b): a unless it is '' or NaN, else b"),
     FunctionSpec("today", 0, 0, None, "today(): the evaluation date as 'YYYY-MM-DD'"),
+    FunctionSpec("pulldata", 4, 4, None,
+                 "pulldata('list', 'column', 'key column', key): the column of the first item "
+                 "of an attached file (or choice list) whose key column is key; '' if none"),
     FunctionSpec("selected", 2, 2, _selected,
                  "selected(field, 'choice'): the choice is among the space-separated answers"),
     FunctionSpec("count-selected", 1, 1, _count_selected,
@@ -252,7 +256,7 @@ def check_call(call: Call) -> None:
     count = len(call.args)
     if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
         raise ExpressionError(f"{call.name}() takes {spec.arity_text()}, got {count}", call.pos)
-    if call.name in _NEEDS_FIELD and not isinstance(call.args[0], Ref):
+    if call.name in _NEEDS_FIELD and not isinstance(call.args[0], Ref | Lookup):
         raise ExpressionError(f"{call.name}() needs a field reference like ${{name}}",
                               start_position(call.args[0]))
     if call.name == "selected" and isinstance(call.args[1], Number):

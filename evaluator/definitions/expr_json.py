@@ -5,6 +5,8 @@ Shapes (documented in docs/expressions.md):
     {"op": "ref", "name": "age"}         {"op": "current"}
     {"op": "neg", "args": [x]}           {"op": "+", "args": [a, b]}   (any binary operator)
     {"op": "call", "fn": "selected", "args": [...]}
+    {"op": "lookup", "instance": "villages", "path": "/root/item", "filter": x | null,
+     "column": "label"}                 {"op": "col", "name": "district"}  (inside a filter)
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from evaluator.definitions.expr_ast import (
     PRECEDENCE,
     Binary,
     Call,
+    Column,
     Current,
     ExpressionError,
+    Lookup,
     Negate,
     Node,
     Number,
@@ -26,7 +30,7 @@ from evaluator.definitions.expr_ast import (
     String,
 )
 from evaluator.definitions.expr_functions import check_call
-from evaluator.definitions.expr_parse import valid_field_name
+from evaluator.definitions.expr_parse import COLUMN_RE, PATH_RE, valid_field_name
 
 
 def to_json(node: Node) -> dict[str, Any]:
@@ -44,6 +48,12 @@ def to_json(node: Node) -> dict[str, Any]:
         return {"op": "neg", "args": [to_json(node.operand)]}
     if isinstance(node, Binary):
         return {"op": node.op, "args": [to_json(node.left), to_json(node.right)]}
+    if isinstance(node, Column):
+        return {"op": "col", "name": node.name}
+    if isinstance(node, Lookup):
+        return {"op": "lookup", "instance": node.instance, "path": node.path,
+                "filter": None if node.filter is None else to_json(node.filter),
+                "column": node.column}
     return {"op": "call", "fn": node.name, "args": [to_json(a) for a in node.args]}
 
 
@@ -63,6 +73,19 @@ def _args(data: dict[str, Any], where: str, level: int, count: int | None) -> li
     if count is not None and len(args) != count:
         raise _bad(where, f"'{data['op']}' needs {count} args, got {len(args)}")
     return [_from_json(a, f"{where}.args[{i}]", level + 1) for i, a in enumerate(args)]
+
+
+def _lookup(data: dict[str, Any], where: str, level: int) -> Lookup:
+    source, path, column = data.get("instance"), data.get("path"), data.get("column")
+    if not (isinstance(source, str) and source and "'" not in source):
+        raise _bad(where, "'lookup' needs the 'instance' name")
+    if not (isinstance(path, str) and PATH_RE.fullmatch(path)):
+        raise _bad(where, "'lookup' needs a 'path' like /root/item")
+    if not (isinstance(column, str) and (column == "" or COLUMN_RE.fullmatch("/" + column))):
+        raise _bad(where, "'lookup' needs a 'column' name or ''")
+    raw = data.get("filter")
+    where_node = None if raw is None else _from_json(raw, f"{where}.filter", level + 1)
+    return Lookup(source, where_node, column, path)
 
 
 def _from_json(data: Any, where: str, level: int) -> Node:
@@ -91,6 +114,13 @@ def _from_json(data: Any, where: str, level: int) -> Node:
         return Ref(name)
     if op == "current":
         return Current()
+    if op == "col":
+        name = data.get("name")
+        if not isinstance(name, str) or not valid_field_name(name):
+            raise _bad(where, "'col' needs a valid column 'name'")
+        return Column(name)
+    if op == "lookup":
+        return _lookup(data, where, level)
     if op == "neg":
         return Negate(_args(data, where, level, 1)[0])
     if op in PRECEDENCE:

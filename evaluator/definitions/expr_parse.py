@@ -16,8 +16,10 @@ from evaluator.definitions.expr_ast import (
     PRECEDENCE,
     Binary,
     Call,
+    Column,
     Current,
     ExpressionError,
+    Lookup,
     Negate,
     Node,
     Number,
@@ -51,7 +53,10 @@ _WRONG_OPERATORS = {
 # Typographic quotes and spaces from Chinese input methods and word processors; other full-width
 # characters (全角字符) such as （ ＝ ５ are found through their NFKC form.
 _LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "\u3000": " ", "\u00a0": " "}
-_OPERAND_END = {"num", "str", "ref", "dot", ")"}
+_OPERAND_END = {"num", "str", "ref", "dot", ")", "name", "]", "column", "path"}
+# instance('name')/root/item[...]/column: the only paths the language reads (ODK's lookups).
+PATH_RE = re.compile(r"/[A-Za-z_][A-Za-z0-9_.-]*/[A-Za-z_][A-Za-z0-9_.-]*")
+COLUMN_RE = re.compile(r"/([A-Za-z_][A-Za-z0-9_.:-]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +94,41 @@ def valid_field_name(name: str) -> bool:
     )
 
 
+def _after_instance(tokens: list[Token]) -> bool:
+    """The tokens end with ``instance('name')``."""
+    return (len(tokens) >= 4 and [t.kind for t in tokens[-4:]] == ["name", "(", "str", ")"]
+            and tokens[-4].text == "instance")
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     i, n = 0, len(text)
+    predicates = 0  # open [ of instance() lookups
     while i < n:
         char = text[i]
         if char in _SPACE:
             i += 1
             continue
         after_operand = bool(tokens) and tokens[-1].kind in _OPERAND_END
+        if char == "/" and _after_instance(tokens) and (path := PATH_RE.match(text, i)):
+            tokens.append(Token("path", path.group(), i))
+            i = path.end()
+            if text.startswith("[", i):
+                tokens.append(Token("[", "[", i))
+                predicates += 1
+                i += 1
+            elif column := COLUMN_RE.match(text, i):
+                tokens.append(Token("column", column.group(1), i))
+                i = column.end()
+            continue
+        if char == "]" and predicates:
+            tokens.append(Token("]", "]", i))
+            predicates -= 1
+            i += 1
+            if column := COLUMN_RE.match(text, i):
+                tokens.append(Token("column", column.group(1), i))
+                i = column.end()
+            continue
         if char == "$":
             tokens.append(_field_ref(text, i))
             i += len(tokens[-1].text)
@@ -183,6 +214,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.index = 0
         self.nesting = 0
+        self.in_predicate = 0
 
     @property
     def token(self) -> Token:
@@ -251,8 +283,12 @@ class _Parser:
             self.advance()
             return inner
         if token.kind == "name":
+            if self.token.kind == "(" and token.text == "instance":
+                return self.lookup(token)
             if self.token.kind == "(":
                 return self.call(token)
+            if self.in_predicate and token.text not in _KEYWORDS:
+                return Column(token.text, token.pos)
             if token.text in _KEYWORDS:
                 raise ExpressionError(f"expected a value before '{token.text}'", token.pos)
             if token.text in FUNCTIONS:
@@ -264,6 +300,30 @@ class _Parser:
         if token.kind == "end" and previous is not None:
             raise ExpressionError(f"expected a value after {_describe(previous)}", token.pos)
         raise ExpressionError("expected a value", token.pos, hint=f"found {_describe(token)}")
+
+    def lookup(self, name: Token) -> Node:
+        """instance('name')/root/item[filter]/column, as ODK writes lookups in lists."""
+        self.advance()  # '('
+        source = self.advance()
+        if source.kind != "str" or self.token.kind != ")":
+            raise ExpressionError("instance() takes the list's name in quotes, e.g. "
+                                  "instance('villages')", name.pos)
+        self.advance()
+        if self.token.kind != "path":
+            raise ExpressionError("instance('...') is read as a lookup: write "
+                                  "instance('list')/root/item[...]/column", name.pos)
+        path = self.advance().text
+        where: Node | None = None
+        if self.token.kind == "[":
+            self.advance()
+            self.in_predicate += 1
+            where = self.expression(1)
+            self.in_predicate -= 1
+            if self.token.kind != "]":
+                raise ExpressionError("expected ']' to close the filter", self.token.pos)
+            self.advance()
+        column = self.advance().text if self.token.kind == "column" else ""
+        return Lookup(source.text[1:-1], where, column, path, name.pos)
 
     def call(self, name: Token) -> Node:
         if name.text not in FUNCTIONS:

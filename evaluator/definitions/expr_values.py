@@ -46,10 +46,20 @@ def is_list(value: Any) -> bool:
     return isinstance(value, list | tuple)
 
 
+class NodeSet(tuple):
+    """The values an ``instance()`` lookup selects. Unlike a repeat's list, it reads as its
+    first value where one value is needed ('' when empty), as an XPath node-set does, so
+    ``instance('v')/root/item[name = ${v}]/label`` is the label."""
+
+    __slots__ = ()
+
+
 def single(value: Any) -> Any:
     """Refuse a repeat's list where XPath would silently take the first node's value."""
     if type(value) in _PLAIN or isinstance(value, str | bool) or is_number(value):
         return value
+    if isinstance(value, NodeSet):
+        return value[0] if value else ""
     refuse(value)
 
 
@@ -85,6 +95,8 @@ def to_number(value: Any) -> float:
             return INF if value > 0 else -INF
     if value is None:
         return NAN
+    if isinstance(value, NodeSet):
+        return to_number(single(value))
     refuse(value)
 
 
@@ -97,6 +109,8 @@ def to_string(value: Any) -> str:
         return format_number(to_number(value))
     if value is None:
         return ""
+    if isinstance(value, NodeSet):
+        return to_string(single(value))
     refuse(value)
 
 
@@ -110,6 +124,8 @@ def to_boolean(value: Any) -> bool:
         return number != 0 and not math.isnan(number)
     if value is None:
         return False
+    if isinstance(value, NodeSet):
+        return len(value) > 0  # XPath: a node-set is true when it is not empty
     refuse(value)
 
 

@@ -37,7 +37,7 @@ from evaluator.definitions.expressions import (
 from evaluator.fieldwork.answer_types import answer_message
 from evaluator.surveys.definition import Survey
 from evaluator.surveys.subset import ASKED_TYPES, split_column, value_type
-from evaluator.surveys.validation import bare_words_as_references
+from evaluator.surveys.validation import bare_words_as_references, instances_used
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -171,6 +171,12 @@ class FormModel:
                 self.top.append(name)
         self.calculations = [n for n in survey.calculations if n in self.rules]
         self._compiled: dict[int, Any] = {}
+        # The lists instance() lookups and pulldata() read, only those the rules use.
+        every = survey.instances()
+        used = set().union(*(instances_used(n) for rule in self.rules.values()
+                             for n in (*rule.relevant, rule.required_if, rule.constraint,
+                                       rule.calculation, rule.choice_filter) if n is not None))
+        self.instances = {name: every[name] for name in sorted(used) if name in every}
 
     # -- shape -------------------------------------------------------------------------------
 
@@ -260,7 +266,7 @@ class FormModel:
         compiled = self._compiled.get(id(node))
         if compiled is None:
             compiled = self._compiled[id(node)] = compile_expression(node)
-        return compiled(ctx, current=current, today=today)
+        return compiled(ctx, current=current, today=today, instances=self.instances)
 
     def _holds(self, nodes: tuple[Node, ...], ctx: Mapping[str, Any], today: date | None) -> bool:
         return all(to_boolean(self._run(n, ctx, today)) for n in nodes)
@@ -474,6 +480,7 @@ class FormModel:
                 for name, fields_ in self.repeats.items()},
             "calculations": list(self.calculations),
             "fields": fields,
+            "instances": self.instances,
             "choice_extra": choice_extra,
         }
 

@@ -136,6 +136,17 @@ class Survey:
     def choice_names(self, list_name: str) -> list[str]:
         return [c.name for c in self.choices.get(list_name, [])]
 
+    def instances(self) -> dict[str, list[dict[str, str]]]:
+        """What ``instance('name')`` and ``pulldata('name', ...)`` read, as ODK provides them:
+        each choice list (name, label in the default language, its other columns) and each
+        attached file by its name without the extension."""
+        found = {name: [{"name": c.name, "label": c.label_in(self.default_language),
+                         **{k: str(v) for k, v in c.extra.items()}} for c in items]
+                 for name, items in self.choices.items()}
+        for file, records in self.files.items():
+            found.setdefault(file.rsplit(".", 1)[0], records)
+        return found
+
 
 # -- building the model ------------------------------------------------------------------------
 

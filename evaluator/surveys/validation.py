@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from evaluator.definitions.expr_ast import Call, Lookup, String, walk
 from evaluator.definitions.expressions import ExpressionError, parse, references
 from evaluator.definitions.problems import Problem
 from evaluator.surveys.subset import (
@@ -97,6 +98,7 @@ class _Checker:
         self.default_language: str | None = None
         self.allow_duplicate_choices = False
         self.unused_columns: dict[str, int] = {}  # column -> first row index using it
+        self.instance_names: set[str] = set()  # choice lists and attached files (no extension)
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
@@ -126,6 +128,12 @@ class _Checker:
         for problem in file_problems(data.get("files", {}), self.file, self.at.top("files")):
             self.add(problem.where, problem.message)
         choices = data.get("choices", {})
+        files = data.get("files", {})
+        self.instance_names = {str(n) for n in (*(choices if isinstance(choices, Mapping)
+                                                  else {}),
+                                                *(data.get("external_choices") or {}))}
+        self.instance_names |= {str(n).rsplit(".", 1)[0] for n in (
+            files if isinstance(files, Mapping) else {})}
         choice_columns = self.check_choices(choices)
         external = data.get("external_choices", {})
         if external:
@@ -427,10 +435,14 @@ class _Checker:
                     self.warn(self.at.row(index, column), f"'{word}' is not a column of the "
                               f"choice list: it reads as empty (write a field as ${{{word}}})")
             try:
-                parse(text)
+                node = parse(text)
             except ExpressionError as error:
                 self.warn(self.at.row(index, column), f"cannot run {value!r} here "
                           f"({error.message}): {DEGRADED_EXPRESSION[column]}")
+                continue
+            for name in sorted(instances_used(node) - self.instance_names):
+                self.warn(self.at.row(index, column), f"'{name}' is no choice list or "
+                          "attached file of this form: the lookup selects nothing")
         for column, value in row.items():
             if isinstance(column, str) and split_column(column)[0] in TRANSLATABLE_COLUMNS \
                     and isinstance(value, str):
@@ -459,6 +471,18 @@ class _Checker:
             if name not in names:
                 self.add(self.at.row(index, column),
                          f"${{{name}}} is not a field of this survey")
+
+
+def instances_used(node: Any) -> set[str]:
+    """The lists an expression reads: instance('name') lookups and pulldata('name', ...)."""
+    found: set[str] = set()
+    for item in walk(node):
+        if isinstance(item, Lookup):
+            found.add(item.instance)
+        elif isinstance(item, Call) and item.name == "pulldata" and isinstance(item.args[0],
+                                                                              String):
+            found.add(item.args[0].value)
+    return found
 
 
 def bare_words_as_references(text: str) -> tuple[str, set[str]]:

@@ -29,7 +29,7 @@ CHECK = """cases => cases.map(c => {
     return got === want;
   };
   let got, err = null;
-  try { got = Expr.evaluate(c.ast, c.answers || {}, {current: c.current, today: c.today || '2026-01-15'}); }
+  try { got = Expr.evaluate(c.ast, c.answers || {}, {current: c.current, today: c.today || '2026-01-15', instances: c.instances}); }
   catch (e) { err = e; }
   const ok = c.error ? !!(err && err.kind === c.error) : (!err && same(got, c.expect));
   return ok ? null : c.expr + ' -> ' + (err ? 'error ' + err.message : String(got));

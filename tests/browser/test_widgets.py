@@ -88,6 +88,8 @@ def test_new_widgets_filled_offline_then_synced(app, widget_survey, field, live_
     page.wait_for_function("document.querySelector('[name=interview_audio]').value !== ''")
     assert page.inner_text('[data-media-name="interview_audio"]').endswith(".wav")
     page.tap('input[name="district"][value="d2"]')
+    # instance() and pulldata() read the attached file on the tablet, offline.
+    assert page.inner_text('p.note[data-name="district_note"]') == "社区：红旗社区，办公室：红旗街8号"
     assert page.inner_text('[data-err="contact_phone"]') == ""
     assert page.inner_text('[data-err="living_score"]') == ""
     shot(page, shots, "widgets-filled-zh-1024x768.png")
@@ -120,6 +122,7 @@ def test_new_widgets_filled_offline_then_synced(app, widget_survey, field, live_
         "contact_email": "worker@example.cn", "card_code": "6901234567892", "informed": "OK",
         "district": "d2"}
     assert answers["interview_audio"].endswith(".wav")
+    assert (answers["district_label"], answers["district_office"]) == ("红旗社区", "红旗街8号")
     assert errors == []
 
 

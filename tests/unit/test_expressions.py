@@ -42,7 +42,7 @@ from evaluator.definitions.expressions import (
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "expressions.json"
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
-CASE_KEYS = {"expr", "answers", "today", "current", "expect", "error", "note"}
+CASE_KEYS = {"expr", "answers", "today", "current", "expect", "error", "note", "instances"}
 
 
 def _case_id(case: dict) -> str:
@@ -69,8 +69,8 @@ def _matches(expect, actual) -> bool:
         if not isinstance(actual, int | float) or math.isnan(actual):
             return False
         return abs(actual - expect) <= 1e-9 * max(1.0, abs(expect))
-    if isinstance(expect, list):
-        return isinstance(actual, list) and len(expect) == len(actual) and all(
+    if isinstance(expect, list):  # a repeat's list, or a lookup's node-set (a tuple)
+        return isinstance(actual, list | tuple) and len(expect) == len(actual) and all(
             _matches(e, a) for e, a in zip(expect, actual, strict=True))
     return type(expect) is type(actual) and expect == actual
 
@@ -111,7 +111,8 @@ def _ops(data: dict):
 @pytest.mark.parametrize("case", VECTORS, ids=_case_id)
 def test_vector(case):
     answers = case.get("answers", {})
-    kwargs = {"current": case.get("current"), "today": _today(case)}
+    kwargs = {"current": case.get("current"), "today": _today(case),
+              "instances": case.get("instances")}
     if case.get("error") == "parse":
         with pytest.raises(ExpressionError) as caught:
             parse(case["expr"])
@@ -144,7 +145,7 @@ def test_vector_round_trips(case):
     assert parse(to_text(node)) == node
     if "expect" in case:
         again = evaluate(rebuilt, case.get("answers", {}), current=case.get("current"),
-                         today=_today(case))
+                         today=_today(case), instances=case.get("instances"))
         assert _matches(case["expect"], again)
 
 

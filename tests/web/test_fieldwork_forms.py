@@ -270,7 +270,7 @@ function same(got, want) {
 const failures = [];
 for (const c of cases) {
   let got, err = null;
-  try { got = Expr.evaluate(c.ast, c.answers || {}, {current: c.current, today: c.today || '2026-01-15'}); }
+  try { got = Expr.evaluate(c.ast, c.answers || {}, {current: c.current, today: c.today || '2026-01-15', instances: c.instances}); }
   catch (e) { err = e; }
   const ok = c.error ? (err && err.kind === c.error) : (!err && same(got, c.expect));
   if (!ok) failures.push({expr: c.expr, got: err ? 'error: ' + err.message : String(got)});

@@ -41,6 +41,8 @@ def test_a_record_with_every_new_type_is_stored_with_its_recording(app, widget_r
     assert response.status_code == 201, response.get_json()
     stored = response.get_json()["answers"]
     assert {k: stored[k] for k in GOOD} == GOOD
+    # calculated on the server from the attached file: an instance() lookup and pulldata()
+    assert (stored["district_label"], stored["district_office"]) == ("红旗社区", "红旗街8号")
     with app.extensions["evaluator.sessionmaker"]() as db:
         attachment = db.scalar(select(Attachment).where(Attachment.field == "interview_audio"))
         assert attachment.content_type == "audio/wav"

@@ -30,9 +30,15 @@
     throw new ExprError('unsupported answer type ' + typeof v, 'eval');
   }
 
+  /* The values an instance() lookup selects: read as the first one where one value is
+   * needed (a repeat's list is refused there), as expr_values.NodeSet. */
+  function nodeSet(values) { values.nodeset = true; return values; }
+  function isNodeSet(v) { return isList(v) && v.nodeset === true; }
+
   function single(v) {
     if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' ||
         typeof v === 'boolean') { return v; }
+    if (isNodeSet(v)) { return v.length ? v[0] : ''; }
     return refuse(v);
   }
 
@@ -70,6 +76,7 @@
     if (typeof v === 'boolean') { return v ? 1 : 0; }
     if (typeof v === 'number') { return v; }
     if (v === null || v === undefined) { return NaN; }
+    if (isNodeSet(v)) { return toNumber(single(v)); }
     return refuse(v);
   }
 
@@ -98,6 +105,7 @@
     if (typeof v === 'boolean') { return v ? 'true' : 'false'; }
     if (typeof v === 'number') { return formatNumber(v); }
     if (v === null || v === undefined) { return ''; }
+    if (isNodeSet(v)) { return toString(single(v)); }
     return refuse(v);
   }
 
@@ -106,6 +114,7 @@
     if (typeof v === 'boolean') { return v; }
     if (typeof v === 'number') { return v !== 0 && !isNaN(v); }
     if (v === null || v === undefined) { return false; }
+    if (isNodeSet(v)) { return v.length > 0; }
     return refuse(v);
   }
 
@@ -453,33 +462,52 @@
     return v === null || v === undefined ? '' : v;
   }
 
-  function walk(node, answers, current, today) {
+  /* env: {today, instances: {name: [{column: text}]}, item (inside a lookup's filter)} */
+  function walk(node, answers, current, env) {
     var op = node.op;
     if (op === 'num' || op === 'str') { return node.value; }
     if (op === 'ref') { return lookup(answers, node.name); }
     if (op === 'current') { return current; }
+    if (op === 'col') {
+      var item = env.item || {};
+      return Object.prototype.hasOwnProperty.call(item, node.name) ? item[node.name] : '';
+    }
+    if (op === 'lookup') {
+      var rows = (env.instances && env.instances[node.instance]) || [], column = node.column || 'name';
+      return nodeSet(rows.filter(function (row) {
+        return !node.filter || toBoolean(walk(node.filter, answers, current,
+          { today: env.today, instances: env.instances, item: row }));
+      }).map(function (row) { return Object.prototype.hasOwnProperty.call(row, column) ? row[column] : ''; }));
+    }
     var args = node.args || [];
-    if (op === 'neg') { return -toNumber(walk(args[0], answers, current, today)); }
+    if (op === 'neg') { return -toNumber(walk(args[0], answers, current, env)); }
     if (op === 'call') {
       var fn = node.fn;
       if (fn === 'if') {
-        return toBoolean(walk(args[0], answers, current, today))
-          ? walk(args[1], answers, current, today) : walk(args[2], answers, current, today);
+        return toBoolean(walk(args[0], answers, current, env))
+          ? walk(args[1], answers, current, env) : walk(args[2], answers, current, env);
       }
       if (fn === 'coalesce') {
-        var first = walk(args[0], answers, current, today);
-        return isNull(first) ? walk(args[1], answers, current, today) : first;
+        var first = walk(args[0], answers, current, env);
+        return isNull(first) ? walk(args[1], answers, current, env) : first;
       }
-      if (fn === 'today') { return today; }
+      if (fn === 'today') { return env.today; }
+      if (fn === 'pulldata') {
+        var p = args.map(function (a) { return toString(single(walk(a, answers, current, env))); });
+        var found = ((env.instances && env.instances[p[0]]) || []).filter(function (row) {
+          return (Object.prototype.hasOwnProperty.call(row, p[2]) ? row[p[2]] : '') === p[3];
+        })[0];
+        return found && Object.prototype.hasOwnProperty.call(found, p[1]) ? found[p[1]] : '';
+      }
       var impl = FUNCTIONS[fn];
       if (!impl) { throw new ExprError('unknown function ' + fn, 'parse'); }
-      var values = args.map(function (a) { return walk(a, answers, current, today); });
+      var values = args.map(function (a) { return walk(a, answers, current, env); });
       return impl.apply(null, values);
     }
-    var left = walk(args[0], answers, current, today);
-    if (op === 'and') { return toBoolean(left) && toBoolean(walk(args[1], answers, current, today)); }
-    if (op === 'or') { return toBoolean(left) || toBoolean(walk(args[1], answers, current, today)); }
-    var right = walk(args[1], answers, current, today);
+    var left = walk(args[0], answers, current, env);
+    if (op === 'and') { return toBoolean(left) && toBoolean(walk(args[1], answers, current, env)); }
+    if (op === 'or') { return toBoolean(left) || toBoolean(walk(args[1], answers, current, env)); }
+    var right = walk(args[1], answers, current, env);
     if (op === '=') { return equals(left, right); }
     if (op === '!=') { return !equals(left, right); }
     if (op in COMPARISONS) { return compare(op, left, right); }
@@ -498,7 +526,8 @@
   function evaluate(node, answers, options) {
     options = options || {};
     var current = options.current === undefined || options.current === null ? '' : options.current;
-    return walk(node, answers || {}, current, options.today || localToday());
+    return walk(node, answers || {}, current,
+      { today: options.today || localToday(), instances: options.instances || {} });
   }
 
   root.Expr = {

@@ -99,7 +99,7 @@
     return ctx;
   }
 
-  function run(ast, ctx, current) { return Expr.evaluate(ast, ctx, { current: current }); }
+  function run(ast, ctx, current) { return Expr.evaluate(ast, ctx, { current: current, instances: model.instances }); }
 
   function holds(asts, ctx) {
     for (var i = 0; i < asts.length; i++) {
@@ -111,7 +111,8 @@
   function calcValue(f, ctx) {
     try {
       var v = run(f.calculation, ctx);
-      if (Array.isArray(v) || (typeof v === 'number' && !isFinite(v))) { return ''; }
+      // a repeat's list is no value; a lookup's node-set (v.nodeset) reads as its first value
+      if ((Array.isArray(v) && !v.nodeset) || (typeof v === 'number' && !isFinite(v))) { return ''; }
       return Expr.toString(v);
     } catch (e) { return ''; }
   }
