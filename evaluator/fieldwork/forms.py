@@ -272,9 +272,9 @@ def _field_item(form: SurveyForm, survey: Survey, name: str, lang: str, data_for
         "choices": choices,
         "values": values,
         "value": values[0] if values and kind != "select_multiple" else "",
-        "range": range_text(f.parameters) if kind == "range" else None,
         "errors": [e[lang] if isinstance(e, dict) else str(e) for e in (bound.errors if bound else [])],
         "multiline": "multiline" in f.appearance,
+        **({"range": range_text(f.parameters)} if kind == "range" else {}),
     }
 
 

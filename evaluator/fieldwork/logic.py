@@ -464,8 +464,9 @@ class FormModel:
                 "choice_filter": to_json(rule.choice_filter) if rule.choice_filter else None,
                 "constraint_message": rule.constraint_message,
                 "required_message": rule.required_message,
-                "parameters": rule.parameters,
             }
+            if rule.parameters:
+                fields[name]["parameters"] = rule.parameters
         choice_extra = {}
         for rule in self.rules.values():
             if rule.choice_filter is not None and rule.list_name:
@@ -480,7 +481,7 @@ class FormModel:
                 for name, fields_ in self.repeats.items()},
             "calculations": list(self.calculations),
             "fields": fields,
-            "instances": self.instances,
+            **({"instances": self.instances} if self.instances else {}),
             "choice_extra": choice_extra,
         }
 
