@@ -31,7 +31,9 @@ from evaluator.definitions.expressions import (
     FUNCTIONS,
     Binary,
     Call,
+    Column,
     Current,
+    Lookup,
     Negate,
     Node,
     Number,
@@ -40,7 +42,8 @@ from evaluator.definitions.expressions import (
 )
 
 STR, NUM, BOOL, OBJ = "str", "num", "bool", "obj"
-_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)")
+# Text that may compare as text (expr_values.compare decides): ISO dates, date-times, times of day.
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)|[0-9]{2}:[0-9]{2}")
 _COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
 
@@ -136,6 +139,10 @@ def _eval(node: Node, frame: Frame, today: str) -> Col:
         return Col(NUM, -_to_number(operand, frame.size), operand.constant)
     if isinstance(node, Binary):
         return _binary(node, frame, today)
+    if isinstance(node, Column):
+        return Col(STR, "", True)
+    if isinstance(node, Lookup):  # a form's lists are not in a bundle: the lookup selects nothing
+        return Col(OBJ, xv.NodeSet(), True)
     return _call(node, frame, today)
 
 
@@ -182,6 +189,8 @@ def _call(node: Call, frame: Frame, today: str) -> Col:
     name = node.name
     if name == "today":
         return Col(STR, today, True)
+    if name == "pulldata":  # as a lookup: no attached files in a bundle
+        return Col(STR, "", True)
     if name == "if":
         test = _to_boolean(_eval(node.args[0], frame, today), size)
         if np.ndim(test) == 0:
@@ -281,7 +290,7 @@ def _compare(op: str, left: Col, right: Col, size: int) -> Col:
     a, b = _to_number(left, size), _to_number(right, size)
     value = np.asarray(_COMPARISONS[op](a, b), dtype=bool)
     if left.kind == STR and right.kind == STR:
-        # Two ISO date strings compare as text (date-times keep their time of day).
+        # Two ISO dates, or two times of day, compare as text (date-times keep their time).
         dated = _date_like(left, size) & _date_like(right, size)
         if dated.any():
             la, lb = _as_list(left, size), _as_list(right, size)
