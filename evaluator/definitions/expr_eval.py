@@ -109,8 +109,9 @@ def _walk(node: Node, answers: Mapping[str, Any], current: Any, env: Env) -> Any
                 return to_boolean(left) or to_boolean(_walk(node.right, answers, current, env))
             return _binary(node.op, left, _walk(node.right, answers, current, env))
         if isinstance(node, Lookup):
-            test = None if node.filter is None else (
-                lambda item: to_boolean(_walk(node.filter, answers, current,
+            condition = node.filter
+            test = None if condition is None else (
+                lambda item: to_boolean(_walk(condition, answers, current,
                                               Env(env.today, env.instances, item))))
             return _select(node, env.instances, test)
         return _walk_call(node, answers, current, env)

@@ -307,6 +307,8 @@ class FormModel:
                     instance[name] = self._calc_value(rule, ctx, today, problems, index)
 
     def _calc_value(self, rule: Rule, ctx, today, problems, index) -> str:
+        if rule.calculation is None:  # self.calculations names only fields that have one
+            return ""
         try:
             value = self._run(rule.calculation, ctx, today)
         except ExpressionError as exc:
