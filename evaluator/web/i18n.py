@@ -287,8 +287,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grade_provisional": ("暂定", "provisional"),
     "provisional_note": ("等级为暂定：{because}的结论尚不能由样本判定，综合得分可能在{low}至{high}分之间，等级可能为“{worst}”至“{best}”。",
                          "The grade is provisional: the sample cannot decide {because}; the total could lie between {low} and {high}, a grade from \"{worst}\" to \"{best}\"."),
-    "response_note": ("入户调查应答率{rate}（受访{responded}户，拒访{refused}户，未能入户{not_reached}户，动用备选户{reserves}户），各层{lowest}至{highest}。",
-                      "Household response rate {rate} ({responded} interviewed, {refused} refused, {not_reached} not reached, {reserves} reserves used); {lowest} to {highest} by stratum."),
+    # A drawn household without a record is not reached *or not visited yet*: the scores page
+    # is read while fieldwork goes on, so it does not call a pending household unreachable.
+    "response_note": ("入户调查应答率{rate}（受访{responded}户，拒访{refused}户，未入户{not_reached}户（未能入户或尚未走访），动用备选户{reserves}户），各层{lowest}至{highest}。",
+                      "Household response rate {rate} ({responded} interviewed, {refused} refused, {not_reached} without a visit (not reached or not yet visited), {reserves} reserves used); {lowest} to {highest} by stratum."),
     "multiplicity_note": ("共{verdicts}项统计判定，按Holm法校正：任何一项被误判为“未达标”的概率不超过5%。",
                           "{verdicts} statistical verdicts, with Holm's correction: the chance that any \"fails\" is false is at most 5%."),
     "report": ("评估报告", "Report"),

@@ -147,6 +147,10 @@ def test_the_scores_page_says_provisional_response_rate_and_multiplicity_in_both
     if table and table["total"]["rate"] is not None:
         rate = f"{table['total']['rate'] * 100:.1f}%"
         assert f"入户调查应答率{rate}" in zh and f"Household response rate {rate}" in en
+        # while fieldwork goes on, a drawn household without a record may just not be visited yet
+        pending = table["total"]["not_reached"]
+        assert f"未入户{pending}户（未能入户或尚未走访）" in zh
+        assert f"{pending} without a visit (not reached or not yet visited)" in en
 
 
 def test_the_downloaded_pdf_verifies_against_the_exported_bundle(app, client, approved, tmp_path):
