@@ -21,6 +21,7 @@ from evaluator.reports import ReportError
 from evaluator.reports.formatting import points_text
 
 SYSTEM = Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal" / "system.csv"
+OLD_RUBRIC = Path(__file__).parents[1] / "fixtures" / "rubrics" / "union-hardship-2026.1.yaml"
 
 
 def file_check_record(field, household_id):
@@ -306,3 +307,26 @@ def test_a_slow_render_answers_202_with_its_job_then_the_pdf(app, client, approv
     assert client.get(status_url).get_json()["state"] == "done"
     done = client.get(url)
     assert done.status_code == 200 and done.data == b"%PDF-slow" and calls == ["zh"]
+
+
+def test_an_evaluation_bound_to_a_rubric_version_the_rules_now_refuse_gets_its_reasons(
+        app, client, approved):
+    """union-hardship 2026.1 (a veto on a raw sample count, 100 % targets without verdict_at)
+    may be stored in a database from before issue 13: its evaluations say why they cannot be
+    scored, on the scores page and for the report, instead of failing with a 500."""
+    import yaml
+
+    from evaluator.rubrics.models import RubricVersion
+
+    old = yaml.safe_load(OLD_RUBRIC.read_text(encoding="utf-8"))
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
+        evaluation = db.get(Evaluation, approved.evaluation_id)
+        row = db.get(RubricVersion, evaluation.rubric_version_id)
+        row.content, row.content_hash = old, "0" * 64  # as a database from before would hold it
+        db.commit()
+    url = f"/evaluations/{approved.evaluation_id}"
+    page = client.get(f"{url}/scores")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "数据尚不能评分" in text and "max_count counted sampled households" in text
+    assert client.get(f"{url}/report.pdf").status_code == 409

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from evaluator.definitions.problems import DefinitionError
 from evaluator.fieldwork.exports.files import BundleContent, bundle_content
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.queries import rubric_for, rubric_version, survey_versions, surveys_by_id
@@ -81,8 +82,14 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
         key = (*stamp, bundle.data_hash if bundle is not None else "")
         found = _kept_sheet(key)
         if found is None:
-            found = _keep(key, _checked_and_scored(bundle, problems, content, surveys,
-                                                   rubric_for(db, evaluation)))
+            try:
+                rubric = rubric_for(db, evaluation)
+            except DefinitionError as exc:
+                # A version stored before its rules were tightened (e.g. union-hardship 2026.1's
+                # veto on a raw sample count): say why, never a 500; the data stay as they are.
+                return Scored(None, ["the evaluation's rubric version no longer passes the rubric "
+                                     f"rules, so it cannot be scored: {exc}"], key[-1])
+            found = _keep(key, _checked_and_scored(bundle, problems, content, surveys, rubric))
         return found
 
 
