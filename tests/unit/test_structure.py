@@ -169,3 +169,15 @@ def test_no_module_of_the_package_is_over_600_lines():
     long = {str(path.relative_to(PACKAGE.parent)): n for path in modules().values()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_no_test_bench_or_script_file_is_over_600_lines():
+    """The same limit for the tests, benches and static scripts (a long test module is split by
+    subject, with shared helpers in tests/support)."""
+    root = PACKAGE.parent
+    files = [p for folder in ("tests", "bench") for p in (root / folder).rglob("*.py")]
+    files += list((PACKAGE / "static" / "js").glob("*.js"))
+    assert len(files) > 50
+    long = {str(path.relative_to(root)): n for path in files
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}

@@ -1,0 +1,21 @@
+"""Fixtures of the unit tests: the shipped rubric as data and the shipped surveys (module-scoped;
+a test module may define its own of the same name)."""
+
+from __future__ import annotations
+
+import pytest
+from rubric_cases import SHIPPED
+
+from evaluator.paths import SURVEYS_DIR
+from evaluator.rubrics.definition import read_yaml
+from evaluator.surveys.definition import load_surveys
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    return read_yaml(SHIPPED)
+
+
+@pytest.fixture(scope="module")
+def surveys():
+    return load_surveys(SURVEYS_DIR)
