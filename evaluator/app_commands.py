@@ -6,6 +6,8 @@ sample...) start without loading the web stack.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,10 +168,11 @@ def users_unlock(username: str | None, address: str | None) -> None:
 def users_deactivate(username: str) -> None:
     """Stop a user from signing in; every session they have ends now."""
     from evaluator.auth.models import User
+    from evaluator.people.operations import set_active
 
     app = _app()
-    with _session(app) as db_session, db_session.begin():
-        _user(db_session, User, username).deactivate()
+    with _session(app) as db_session, db_session.begin(), _refusals():
+        set_active(db_session, None, _user(db_session, User, username), False)
     click.echo(f"{username} deactivated; their sessions are ended")
 
 
@@ -178,10 +181,11 @@ def users_deactivate(username: str) -> None:
 def users_activate(username: str) -> None:
     """Let a deactivated user sign in again."""
     from evaluator.auth.models import User
+    from evaluator.people.operations import set_active
 
     app = _app()
-    with _session(app) as db_session, db_session.begin():
-        _user(db_session, User, username).active = True
+    with _session(app) as db_session, db_session.begin(), _refusals():
+        set_active(db_session, None, _user(db_session, User, username), True)
     click.echo(f"{username} may sign in again")
 
 
@@ -190,23 +194,24 @@ def users_activate(username: str) -> None:
 @click.argument("role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]))
 def users_role(username: str, role: str) -> None:
     """Change a user's role (their places in evaluations must still fit it)."""
-    from sqlalchemy import select
-
     from evaluator.auth.models import User
-    from evaluator.fieldwork.models import Membership
-    from evaluator.fieldwork.permissions import ALLOWED_MEMBER_ROLES
+    from evaluator.people.operations import change_role
 
     app = _app()
-    with _session(app) as db_session, db_session.begin():
-        user = _user(db_session, User, username)
-        held = set(db_session.scalars(select(Membership.role).where(Membership.user_id == user.id)))
-        misfit = sorted(held - set(ALLOWED_MEMBER_ROLES[role]))
-        if misfit:
-            raise click.ClickException(
-                f"{username} is {', '.join(misfit)} in an evaluation, which a {role} cannot be; "
-                "change those memberships first")
-        old, user.role = user.role, role
+    with _session(app) as db_session, db_session.begin(), _refusals():
+        old = change_role(db_session, None, _user(db_session, User, username), role)
     click.echo(f"role of {username}: {old} -> {role}")
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """An operation's refusal as the command's error message (exit 1), never a traceback."""
+    from evaluator.fieldwork.audit import OperationError
+
+    try:
+        yield
+    except OperationError as error:
+        raise click.ClickException(error.message) from None
 
 
 def _user(db_session, model, username: str):

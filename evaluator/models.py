@@ -18,7 +18,9 @@ from evaluator.fieldwork.models import (
     Submission,
     SystemRecord,
 )
+from evaluator.people.models import SignInLink
 from evaluator.rubrics.models import RubricVersion
+from evaluator.studio.models import RubricDraft
 from evaluator.surveys.models import SurveyVersion
 
 __all__ = [
@@ -35,8 +37,10 @@ __all__ = [
     "Membership",
     "Recheck",
     "ReviewEvent",
+    "RubricDraft",
     "RubricVersion",
     "SampleDraw",
+    "SignInLink",
     "Submission",
     "SurveyVersion",
     "SystemRecord",

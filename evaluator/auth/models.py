@@ -12,7 +12,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluator.db import Base, utcnow
@@ -66,6 +66,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Set when someone else chose the password (an administrator's one-time password):
+    #: the user must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
     @property

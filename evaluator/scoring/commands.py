@@ -32,12 +32,19 @@ VERDICT_ZH = {"meets": "达标", "fails": "未达标", "indeterminate": "无法�
               help="Survey definitions (folder or file); default: the shipped surveys.")
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A readable table, or the full score sheet as JSON.")
-def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, output: str) -> None:
+@click.option("--what-if", "what_if", is_flag=True,
+              help="With --rubric: score the bundle's data with that rubric although "
+                   "evaluation.yaml names another (the studio's what-if); the data and its "
+                   "hash are unchanged.")
+def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, output: str,
+          what_if: bool) -> None:
     """Score the evaluation bundle BUNDLE (folder or .zip): total, grade, every indicator."""
     from evaluator.bundle.reader import cyclic_gc_paused
 
+    if what_if and not rubric_path:
+        raise click.UsageError("--what-if scores with another rubric: give it with --rubric")
     with cyclic_gc_paused():  # the bundle's objects live until the sheet is made: no garbage
-        rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir)
+        rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir, what_if=what_if)
         sheet = score_sheet(rubric, bundle)
     if output == "json":
         click.echo(sheet.to_json(), nl=False)
@@ -45,8 +52,15 @@ def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, o
         click.echo(format_table(sheet))
 
 
-def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None) -> tuple[Any, Any]:
-    """(rubric, bundle) after every check passed; otherwise ``DefinitionError`` with all problems."""
+def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, *,
+                 rubric: Any = None, surveys: Any = None, what_if: bool = False
+                 ) -> tuple[Any, Any]:
+    """(rubric, bundle) after every check passed; otherwise ``DefinitionError`` with all problems.
+
+    ``rubric`` (a built Rubric) and ``surveys`` may be given instead of their paths. With
+    ``what_if`` the bundle is scored with that rubric although it names another
+    (``what_if_bundle``); every other check stays.
+    """
     from evaluator.bundle.check import check_files
     from evaluator.bundle.commands import shipped_rubric
     from evaluator.bundle.reader import build_bundle, read_files
@@ -54,14 +68,17 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
     from evaluator.rubrics.definition import load_rubric
     from evaluator.surveys.definition import load_surveys
 
-    surveys = load_surveys(surveys_dir or SURVEYS_DIR)
+    if surveys is None:
+        surveys = load_surveys(surveys_dir or SURVEYS_DIR)
     files, problems = read_files(bundle_path)
     if files is None:
         raise DefinitionError(problems)
     bundle, read_problems = build_bundle(files, surveys, origin=str(bundle_path))
     if bundle is None:
         raise DefinitionError(problems + read_problems)
-    if rubric_path:
+    if rubric is not None:
+        pass
+    elif rubric_path:
         rubric = load_rubric(rubric_path, surveys)
     else:
         ref = bundle.meta.rubric
@@ -74,6 +91,8 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
             )])
         rubric = shipped
     files = _left_for_checks(files, bundle)
+    if what_if:
+        bundle = what_if_bundle(bundle, rubric)
     all_problems = check_files(files, surveys, rubric, bundle=bundle, read_problems=problems + read_problems)
     if all_problems:
         raise DefinitionError(all_problems)
@@ -89,6 +108,17 @@ def _left_for_checks(files: dict[str, bytes], bundle: Any) -> dict[str, bytes]:
     plan = bundle.meta.sampling
     keep = ROSTER_FILE if plan is not None and plan.roster_sha256 and not plan.roster_hash else None
     return {name: raw if name == keep else b"" for name, raw in files.items()}
+
+
+def what_if_bundle(bundle: Any, rubric: Any) -> Any:
+    """The bundle as if it had been collected under ``rubric``: evaluation.yaml's rubric
+    reference is ``rubric``'s, nothing else changes (not the data, not the data hash). A rubric
+    author tries a new version on real data this way before publishing it."""
+    from dataclasses import replace
+
+    from evaluator.bundle.model import Ref
+
+    return replace(bundle, meta=replace(bundle.meta, rubric=Ref(rubric.id, str(rubric.version))))
 
 
 # -- the readable table (rounding happens here, and only here) ---------------------------------

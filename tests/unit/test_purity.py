@@ -15,6 +15,9 @@ PURE_MODULES = [
     "evaluator.scoring.commands",
     "evaluator.reports.charts",
     "evaluator.tables",
+    "evaluator.studio.editing",
+    "evaluator.studio.diff",
+    "evaluator.studio.comparison",
 ]
 
 

@@ -99,7 +99,7 @@ def _checked_and_scored(bundle: Any, problems: list[Any], content: BundleContent
     from evaluator.scoring import score
 
     if bundle is not None:
-        problems += check_bundle(bundle, surveys, rubric, files=_Files(content))
+        problems += check_bundle(bundle, surveys, rubric, files=BundleFiles(content))
     problems = ordered(problems)
     if problems or bundle is None:
         return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
@@ -177,7 +177,7 @@ def read_tables(content: BundleContent) -> Read | None:
     return Read(other, kept, content_hash(entries))
 
 
-class _Files(Mapping):
+class BundleFiles(Mapping):
     """The bundle's files by name, each written only if asked for (the checker asks for the
     roster's bytes only to compare them with a plan's roster sha256)."""
 
