@@ -16,14 +16,17 @@ from evaluator.scoring.units import SourceUnits
 
 if TYPE_CHECKING:
     from evaluator.rubrics.definition import Rubric
+    from evaluator.scoring.designs import IndicatorDesign
 
 
 class Context:
     """What every method needs: the data, units per source (built once), strata and N_h."""
 
-    def __init__(self, rubric: Rubric, data: ScoringData):
+    def __init__(self, rubric: Rubric, data: ScoringData, designs: dict[str, IndicatorDesign] | None = None):
         self.rubric = rubric
         self.data = data
+        #: When a dict, each estimated indicator's design is kept in it (evaluator.scoring.designs).
+        self.designs = designs
         self.roster, counted = data.index()
         self._counted = counted
         self.strata = sorted(set(data.frame_sizes) | set(counted))

@@ -27,6 +27,7 @@ from evaluator.scoring.types import (
 if TYPE_CHECKING:
     from evaluator.bundle.model import Bundle
     from evaluator.rubrics.definition import Rubric
+    from evaluator.scoring.designs import IndicatorDesign
 
 ESTIMATED = {
     "rate": methods.rate,
@@ -42,8 +43,12 @@ UNSAMPLED = {
 METHODS = (*ESTIMATED, *UNSAMPLED, "veto")
 
 
-def score(rubric: Rubric, data: ScoringData | Bundle) -> ScoreSheet:
+def score(rubric: Rubric, data: ScoringData | Bundle, *, designs: dict[str, IndicatorDesign] | None = None
+          ) -> ScoreSheet:
     """Score ``data`` (``ScoringData``, or a loaded ``Bundle``) against ``rubric`` (a ``Rubric``).
+
+    ``designs``, when given a dict, receives each estimated indicator's design (its units'
+    values by stratum: evaluator.scoring.designs), for pooling and comparing evaluations.
 
     Raises ``ValueError`` for input that cannot be scored at all (a rubric method this engine
     does not know); problems in the data are reported per indicator (flags, notes, verdicts).
@@ -56,14 +61,14 @@ def score(rubric: Rubric, data: ScoringData | Bundle) -> ScoreSheet:
     try:
         if not isinstance(data, ScoringData):
             data = from_bundle(data)
-        return _score(rubric, data)
+        return _score(rubric, data, designs)
     finally:
         if paused:
             gc.enable()
 
 
-def _score(rubric: Rubric, data: ScoringData) -> ScoreSheet:
-    ctx = Context(rubric, data)
+def _score(rubric: Rubric, data: ScoringData, designs: dict[str, IndicatorDesign] | None = None) -> ScoreSheet:
+    ctx = Context(rubric, data, designs)
     results: list[IndicatorResult] = []
     caps: list[VetoResult] = []
     for dimension in rubric.dimensions:

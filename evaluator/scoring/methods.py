@@ -18,6 +18,7 @@ import numpy as np
 from evaluator.definitions import expr_values as xv
 from evaluator.scoring import decision, stats
 from evaluator.scoring.decision import target_of
+from evaluator.scoring.designs import IndicatorDesign, StratumDesign
 from evaluator.scoring.types import IndicatorResult, StratumResult, VetoResult, text_dict
 
 if TYPE_CHECKING:
@@ -291,14 +292,17 @@ def _findings_veto(ind: Indicator, ctx: Context) -> tuple[IndicatorResult, VetoR
 
 def _design(
     ctx: Context, units: SourceUnits, applicable: np.ndarray, valid: np.ndarray, values: np.ndarray,
-    kind: str,
+    kind: str, keep: str = "",
 ) -> tuple[stats.Estimate, dict[str, StratumResult], list[str], np.ndarray]:
     """The stratified estimate over responding units: (estimate, per stratum, flags, used mask).
 
     Non-respondents (the rubric's ``response`` for the source is false) leave the design
     entirely: the stratum's respondents stand for all its N_h households (a weighting-class
     adjustment within strata). Units outside ``applicable`` are observed but outside the domain.
+    With ``keep`` (an indicator code) and ``ctx.designs`` a dict, the design is kept in it
+    (evaluator.scoring.designs: the same values, by stratum, for pooling and comparing).
     """
+    kept: dict[str, StratumDesign] | None = {} if keep and ctx.designs is not None else None
     responded = ctx.respondents(units)
     inside = applicable & responded
     used = inside & valid
@@ -315,11 +319,20 @@ def _design(
             flags.append("frame_too_small")
             population = observed
         strata[name] = stats.Stratum(population, chosen.tolist(), outside)
+        if kept is not None:
+            kept[name] = StratumDesign(float(population), _ids(units, mask & used),
+                                       tuple(chosen.tolist()), _ids(units, mask & outside_mask))
         own = float(chosen.mean()) if chosen.size else None
         by_stratum[name] = StratumResult(own, int(chosen.size), None)
     compute = {"proportion": stats.stratified_proportion, "share": stats.stratified_share,
                "mean": stats.stratified_mean}[kind]
+    if kept is not None and ctx.designs is not None:
+        ctx.designs[keep] = IndicatorDesign(keep, kind, kept)
     return compute(strata, ctx.data.confidence), by_stratum, flags, used
+
+
+def _ids(units: SourceUnits, mask: np.ndarray) -> tuple[str, ...]:
+    return tuple(units.ids[i] for i in np.flatnonzero(mask))
 
 
 def _estimated(
@@ -327,7 +340,7 @@ def _estimated(
     values: np.ndarray, bad: np.ndarray, kind: str, errors: Mapping[int, str],
 ) -> IndicatorResult:
     """Weight strata, estimate with an interval, and turn it into points and a first verdict."""
-    est, by_stratum, flags, used = _design(ctx, units, applicable, valid, values, kind)
+    est, by_stratum, flags, used = _design(ctx, units, applicable, valid, values, kind, ind.code)
     by_stratum = {name: replace(s, points=points_for(ind, s.estimate) if s.estimate is not None else None)
                   for name, s in by_stratum.items()}
     responded = ctx.respondents(units)
