@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from flask import Flask
     from sqlalchemy.orm import Session
 
+#: evaluator.auth.models.ROLES, spelled out so that this module loads without SQLAlchemy
+#: (tests/web/test_commands.py holds the two equal).
+USER_ROLES = ("admin", "author", "lead", "evaluator", "viewer", "unit")
+
 
 def _app() -> Flask:
     from evaluator.app import create_app
@@ -114,7 +118,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]), required=True)
+@click.option("--role", type=click.Choice(list(USER_ROLES)), required=True)
 @click.option("--name", "display_name", default="")
 @click.password_option()
 def users_add(username: str, role: str, display_name: str, password: str) -> None:
@@ -191,7 +195,7 @@ def users_activate(username: str) -> None:
 
 @users.command("role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["admin", "author", "lead", "evaluator", "viewer"]))
+@click.argument("role", type=click.Choice(list(USER_ROLES)))
 def users_role(username: str, role: str) -> None:
     """Change a user's role (their places in evaluations must still fit it)."""
     from evaluator.auth.models import User

@@ -2,6 +2,7 @@
 
 from evaluator.auth.models import LoginFailure, User
 from evaluator.db import Base
+from evaluator.feedback.models import FeedbackRound, FindingResponse, RectificationUpdate
 from evaluator.fieldwork.models import (
     Assignment,
     Attachment,
@@ -19,6 +20,7 @@ from evaluator.fieldwork.models import (
     SystemRecord,
 )
 from evaluator.people.models import SignInLink
+from evaluator.programmes.models import EvaluationScore, Programme
 from evaluator.rubrics.models import RubricVersion
 from evaluator.studio.models import RubricDraft
 from evaluator.surveys.models import SurveyVersion
@@ -29,13 +31,18 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Evaluation",
+    "EvaluationScore",
     "EvaluationSurvey",
+    "FeedbackRound",
     "Finding",
+    "FindingResponse",
     "Household",
     "Judgement",
     "LoginFailure",
     "Membership",
+    "Programme",
     "Recheck",
+    "RectificationUpdate",
     "ReviewEvent",
     "RubricDraft",
     "RubricVersion",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluator.db import Base, utcnow
 
-ROLES = ("admin", "author", "lead", "evaluator", "viewer")
+ROLES = ("admin", "author", "lead", "evaluator", "viewer", "unit")
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
 
@@ -55,7 +55,8 @@ def _spend(password: str) -> None:
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'author', 'lead', 'evaluator', 'viewer')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'author', 'lead', 'evaluator', 'viewer', 'unit')",
+                        name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

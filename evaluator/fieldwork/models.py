@@ -25,7 +25,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evaluator.db import Base, utcnow
 
 EVALUATION_STATUSES = ("setup", "fieldwork", "finished")
-MEMBER_ROLES = ("lead", "evaluator", "viewer")
+MEMBER_ROLES = ("lead", "evaluator", "viewer", "unit")
+#: A finding withdrawn after an upheld appeal stays on record but counts for nothing.
+FINDING_STATUSES = ("active", "withdrawn")
+RECTIFICATION_STATES = ("open", "in_progress", "submitted", "verified")
 #: Which review states count toward scores: only approved records, or every record not rejected.
 COUNT_POLICIES = ("approved", "not_rejected")
 #: Review states as ODK Central names them.
@@ -85,6 +88,12 @@ class Evaluation(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The programme (评估项目总体) the evaluation is a unit of, and the unit's region.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True,
+                                                     default=None)
+    region: Mapped[str] = mapped_column(String(120), default="")
+    #: Last year's evaluation of the same unit, which this one looks back at (回头看).
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"), default=None)
 
 
 class EvaluationSurvey(Base):
@@ -279,6 +288,8 @@ class Finding(Base):
     __tablename__ = "findings"
     __table_args__ = (
         CheckConstraint(_in("severity", SEVERITIES), name="severity_known"),
+        CheckConstraint(_in("status", FINDING_STATUSES), name="status_known"),
+        CheckConstraint(_in("rectification", RECTIFICATION_STATES), name="rectification_known"),
         CheckConstraint("description <> ''", name="description_present"),
         CheckConstraint("indicator <> ''", name="indicator_present"),
     )
@@ -295,6 +306,9 @@ class Finding(Base):
     deadline: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    #: Where the rectification of this finding stands (evaluator.feedback); overdue is derived.
+    rectification: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
 
 
 class Judgement(Base):
@@ -327,7 +341,8 @@ class Attachment(Base):
         CheckConstraint(_in("content_type", ATTACHMENT_TYPES), name="type_allowed"),
         CheckConstraint(f"size_bytes > 0 AND size_bytes <= {MAX_ATTACHMENT_BYTES}",
                         name="size_allowed"),
-        CheckConstraint("submission_id IS NOT NULL OR finding_id IS NOT NULL", name="owned"),
+        CheckConstraint("submission_id IS NOT NULL OR finding_id IS NOT NULL "
+                        "OR response_id IS NOT NULL OR update_id IS NOT NULL", name="owned"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -338,6 +353,11 @@ class Attachment(Base):
         ForeignKey("submissions.id", ondelete="CASCADE"), default=None)
     finding_id: Mapped[int | None] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE"), default=None)
+    #: Evidence of the evaluated unit: for a contested finding, or a rectification step.
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("finding_responses.id", ondelete="CASCADE"), default=None)
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rectification_updates.id", ondelete="CASCADE"), default=None)
     field: Mapped[str] = mapped_column(String(80), default="")
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))

@@ -20,6 +20,7 @@ ALLOWED_MEMBER_ROLES = {
     "evaluator": ("evaluator", "viewer"),
     "author": ("viewer",),
     "viewer": ("viewer",),
+    "unit": ("unit",),
 }
 
 

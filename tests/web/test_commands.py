@@ -91,3 +91,10 @@ def test_setup_demo_is_safe_to_run_twice(app, cli, tmp_path):
     assert second.exit_code == 0, second.output
     assert count(app, User) == 5
     assert {p.name: p.read_bytes() for p in out.iterdir()} == written
+
+
+def test_the_commands_know_every_role():
+    from evaluator.app_commands import USER_ROLES
+    from evaluator.auth.models import ROLES
+
+    assert USER_ROLES == ROLES

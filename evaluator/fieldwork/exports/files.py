@@ -396,7 +396,9 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
                  for k, v in r.items()} for r in records) if masks else records)
         else:
             tables.update(_source_tables(db, evaluation, source, survey, states))
-    findings = db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id)
+    # A finding withdrawn after an upheld appeal (evaluator.feedback) counts for nothing.
+    findings = db.scalars(select(Finding).where(Finding.evaluation_id == evaluation.id,
+                                                Finding.status == "active")
                           .order_by(Finding.id))
     tables[FINDINGS_FILE] = _cells(list(FINDING_COLUMNS), (
         {"indicator": f.indicator, "severity": f.severity, "description": scrub(f.description),

@@ -251,6 +251,9 @@ def attachment(token: str):
         record = db.get(Submission, found.submission_id)
         allowed = role == "lead" or (role == "evaluator"
                                      and record.submitter_id == current_user.id)
+    elif found.response_id is not None or found.update_id is not None:
+        # The evaluated unit's evidence (an appeal, a rectification step): the unit and the lead.
+        allowed = role in ("lead", "unit")
     else:
         # Evidence of a finding: the team, and the report's readers once it is finished.
         allowed = role in ("lead", "evaluator") or (role == "viewer"
