@@ -125,6 +125,8 @@ def adjudicate(db: Session, user, evaluation: Evaluation, response: FindingRespo
         raise OperationError("this appeal has been decided already" if response.outcome != "none"
                              else "an accepted finding has no appeal to decide", 409)
     finding = db.get(Finding, response.finding_id)
+    if finding is None:
+        raise OperationError("the finding of this appeal no longer exists", 404)
     before = _snapshot(finding)
     problems = []
     if outcome not in ("upheld", "rejected"):

@@ -109,6 +109,8 @@ def add_unit(db: Session, user, programme: Programme, unit: UnitRow) -> Evaluati
     """One unit: an evaluation of the programme's rubric and period, its team, its sample."""
     require_manager(db, user, programme)
     rubric = db.get(RubricVersion, programme.rubric_version_id)
+    if rubric is None:
+        raise OperationError("the programme's rubric version no longer exists", 409)
     evaluation = manage.create_evaluation(
         db, user, key=unit.key, title_zh=f"{programme.title_zh}：{unit.name}",
         title_en=f"{programme.title_en}: {unit.name}" if programme.title_en else "",
@@ -194,11 +196,11 @@ def read_units(db: Session, programme: Programme, filename: str, data: bytes,
         elif key in taken or key in seen_keys:
             problems.append(Problem(name, f"{where}, column key", f"evaluation {key!r} exists"))
         seen_keys.add(key)
-        team = {}
+        team: dict[str, User | None] = {}
         for column, wanted in (("lead", ("admin", "lead")), ("unit_user", ("unit",))):
             username = row.get(column, "").strip()
-            team[column] = users.get(username) if username else None
-            if username and (team[column] is None or team[column].role not in wanted):
+            member = team[column] = users.get(username) if username else None
+            if username and (member is None or member.role not in wanted):
                 problems.append(Problem(name, f"{where}, column {column}",
                                         f"{username!r} is not a user with role {' or '.join(wanted)}"))
         evaluators = []

@@ -107,10 +107,10 @@ def rank(rubric: Any, units: Sequence[UnitScore], confidence: float = 0.95,
     shown = holm([p for p, *_ in tests], alpha)
     higher: dict[str, list[str]] = {u.key: [] for u in ordered}
     lower: dict[str, list[str]] = {u.key: [] for u in ordered}
-    for (_, a, b, a_first), significant in zip(tests, shown, strict=True):
+    for (_, key_a, key_b, a_first), significant in zip(tests, shown, strict=True):
         if not significant:
             continue
-        top, bottom = (a, b) if a_first else (b, a)
+        top, bottom = (key_a, key_b) if a_first else (key_b, key_a)
         lower[top].append(bottom)
         higher[bottom].append(top)
     tiers = {}
