@@ -44,7 +44,8 @@ class Programme(Base):
 class EvaluationScore(Base):
     """An evaluation's latest score sheet and designs, kept for the programme's pages (a
     dashboard of 120 units cannot score them all on every visit). ``data_hash`` says which
-    data the sheet was scored from; ``problems`` why it could not be scored, if so."""
+    data the sheet was scored from; ``problems`` why it could not be scored, if so; ``quality``
+    the team's quality flags at that time (the dashboard's flags per team)."""
 
     __tablename__ = "evaluation_scores"
 
@@ -56,4 +57,7 @@ class EvaluationScore(Base):
     sheet: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     designs: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Quality flags of the unit's current records by flag (evaluator.fieldwork.review.quality):
+    #: {"short": 3, "no_gps": 1, ...}, counted when the unit is scored.
+    quality: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     scored_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('sheet', sa.JSON(), nullable=True),
     sa.Column('designs', sa.JSON(), nullable=True),
     sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('quality', sa.JSON(), nullable=False),
     sa.Column('scored_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluations.id'], name=op.f('fk_evaluation_scores_evaluation_id_evaluations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('evaluation_id', name=op.f('pk_evaluation_scores'))
