@@ -91,7 +91,7 @@ def login(client, make_user):
 
 # -- fieldwork fixtures -------------------------------------------------------------------------
 
-FIELD_ROLES = ("admin", "author", "lead", "evaluator", "viewer")
+FIELD_ROLES = ("admin", "author", "lead", "evaluator", "viewer", "unit")
 FIXTURE_ROSTER = os.path.join(os.path.dirname(__file__), "fixtures", "bundles", "minimal",
                               "roster.csv")
 
@@ -185,6 +185,7 @@ def field(app, definitions):
             surveys=surveys, roster=roster, stratum_column="stratum")
         operations.add_member(db, people["lead"], evaluation, people["evaluator"], "evaluator")
         operations.add_member(db, people["lead"], evaluation, people["viewer"], "viewer")
+        operations.add_member(db, people["lead"], evaluation, people["unit"], "unit")
         operations.draw_sample(db, people["lead"], evaluation, seed=7, size=4,
                                min_per_stratum=2, reserve=1)
         evaluation.status = "fieldwork"

@@ -28,20 +28,17 @@ TODAY = date(2026, 11, 20)
 
 @pytest.fixture
 def world(app, field):
-    """The fieldwork fixture with a unit user (f-unit) on it, a second unit user on no
-    evaluation, and three findings: two on the deduction indicator T3 and one on F3."""
+    """The fieldwork fixture (its unit user f-unit on the evaluation), a second unit user on
+    no evaluation, and three findings: two on the deduction indicator T3 and one on F3."""
     from tests.conftest import password_hash
 
     storage = app.extensions["evaluator.storage"]
     with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
-        for name in ("f-unit", "f-unit2"):
-            db.add(User(username=name, role="unit", display_name=name,
-                        password_hash=password_hash(field.password)))
+        db.add(User(username="f-unit2", role="unit", display_name="f-unit2",
+                    password_hash=password_hash(field.password)))
         db.flush()
         lead = db.get(User, field.users["lead"])
         evaluation = db.get(Evaluation, field.evaluation_id)
-        manage.add_member(db, lead, evaluation, db.scalar(select(User).where(
-            User.username == "f-unit")), "unit")
         ids = []
         for indicator, severity, text in (("T3", "major", "漏评一户，联系电话13812345678"),
                                           ("T3", "minor", "漏评一户"),

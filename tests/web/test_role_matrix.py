@@ -1,10 +1,12 @@
 """Every route, as every role: the expected status, from the URL map itself (no route forgotten).
 
-Roles: anonymous, and the fixture users f-admin, f-author, f-lead, f-evaluator, f-viewer. The
-evaluation is in fieldwork (not finished); f-author is on no evaluation, so its pages do not
-exist for them (404); an evaluator may open the households assigned to them and nothing of the
-lead's; a viewer waits for the finished report. POSTs are sent empty: a permitted user then gets
-the form's 400, everyone else the refusal.
+Roles: anonymous, and the fixture users f-admin, f-author, f-lead, f-evaluator, f-viewer and
+f-unit. The evaluation is in fieldwork (not finished); f-author is on no evaluation, so its pages
+do not exist for them (404); an evaluator may open the households assigned to them and nothing
+of the lead's; a viewer waits for the finished report; the evaluated unit (f-unit, role
+``unit``, 被评估单位) sees none of the team's work, only its own feedback and rectification
+pages. POSTs are sent empty: a permitted user then gets the form's 400, everyone else the
+refusal.
 """
 
 import base64
@@ -17,21 +19,21 @@ from sqlalchemy import select
 
 from evaluator.fieldwork.models import Attachment, Recheck, Submission
 
-ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer")
+ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer", "unit")
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
-def row(anonymous, admin, author, lead, evaluator, viewer):
-    return dict(zip(ROLES, (anonymous, admin, author, lead, evaluator, viewer), strict=True))
+def row(anonymous, admin, author, lead, evaluator, viewer, unit):
+    return dict(zip(ROLES, (anonymous, admin, author, lead, evaluator, viewer, unit), strict=True))
 
 
-PUBLIC = row(200, 200, 200, 200, 200, 200)
-SIGNED_IN = row(302, 200, 200, 200, 200, 200)
-LEAD_PAGE = row(302, 200, 404, 200, 403, 403)
-LEAD_POST = row(302, 400, 404, 400, 403, 403)
-TEAM_PAGE = row(302, 200, 404, 200, 200, 403)
-TEAM_POST = row(302, 400, 404, 400, 400, 403)
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = row(302, 200, 200, 200, 200, 200, 200)
+LEAD_PAGE = row(302, 200, 404, 200, 403, 403, 403)
+LEAD_POST = row(302, 400, 404, 400, 403, 403, 403)
+TEAM_PAGE = row(302, 200, 404, 200, 200, 403, 403)
+TEAM_POST = row(302, 400, 404, 400, 400, 403, 403)
 
 # (method, expected statuses by role) per endpoint.
 MATRIX = {
@@ -39,12 +41,12 @@ MATRIX = {
     "web.home": ("GET", PUBLIC),
     "ops.healthz": ("GET", PUBLIC),
     "ops.readyz": ("GET", PUBLIC),
-    "jobs.status": ("GET", row(302, 200, 404, 200, 404, 404)),
+    "jobs.status": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
     "auth.login": ("GET", PUBLIC),
-    "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302)),
+    "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302, 302)),
     "fieldwork.evaluations": ("GET", SIGNED_IN),
-    "fieldwork.evaluation_new": ("GET", row(302, 200, 403, 200, 403, 403)),
-    "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200)),
+    "fieldwork.evaluation_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
+    "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200, 403)),
     "fieldwork.settings": ("POST", LEAD_POST),
     "fieldwork.roster": ("GET", LEAD_PAGE),
     "fieldwork.members": ("GET", LEAD_PAGE),
@@ -66,15 +68,15 @@ MATRIX = {
     "fieldwork.audit": ("GET", LEAD_PAGE),
     "fieldwork.export": ("GET", LEAD_PAGE),
     "fieldwork.export_bundle": ("GET", LEAD_PAGE),
-    "fieldwork.scores": ("GET", row(302, 200, 404, 200, 403, 403)),
-    "fieldwork.report": ("GET", row(302, 200, 404, 200, 403, 403)),
-    "fieldwork.report_pdf": ("GET", row(302, 200, 404, 200, 403, 403)),
-    "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404)),
-    "fieldwork.problem_list": ("GET", row(302, 404, 404, 404, 404, 404)),
-    "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400)),
-    "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404)),
-    "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200)),
-    "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200)),
+    "fieldwork.scores": ("GET", row(302, 200, 404, 200, 403, 403, 403)),
+    "fieldwork.report": ("GET", row(302, 200, 404, 200, 403, 403, 403)),
+    "fieldwork.report_pdf": ("GET", row(302, 200, 404, 200, 403, 403, 403)),
+    "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404, 404)),
+    "fieldwork.problem_list": ("GET", row(302, 404, 404, 404, 404, 404, 404)),
+    "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400, 400)),
+    "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404, 404)),
+    "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
+    "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.openapi": ("GET", PUBLIC),
 }
 
