@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from evaluator.fieldwork.blueprint import bp as fieldwork_bp
     from evaluator.fieldwork.collect.api import bp as api_bp
     from evaluator.jobs.views import bp as jobs_bp
+    from evaluator.programmes.views import bp as programmes_bp
     from evaluator.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
@@ -132,3 +133,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fieldwork_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(programmes_bp)

@@ -20,6 +20,7 @@ JOB_TIMEOUT = 900
 TASKS: dict[str, str] = {
     "report.pdf": "evaluator.jobs.tasks:evaluation_report",
     "report.bundle": "evaluator.jobs.tasks:bundle_report",
+    "programme.score": "evaluator.programmes.tasks:score",
 }
 
 #: ``progress(fraction 0..1, message)``, called by a task as it goes.

@@ -12,12 +12,16 @@ refusal.
 import base64
 import hashlib
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
 
+from evaluator.auth.models import User
 from evaluator.fieldwork.models import Attachment, Recheck, Submission
+from evaluator.programmes.operations import create_programme
+from evaluator.rubrics.models import RubricVersion
 
 ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer", "unit")
 PNG = base64.b64decode(
@@ -78,6 +82,14 @@ MATRIX = {
     "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.openapi": ("GET", PUBLIC),
+    # programmes: the programme's lead (f-lead made it) and administrators, nobody else
+    "programmes.programmes": ("GET", SIGNED_IN),
+    "programmes.programme_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
+    "programmes.dashboard": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
+    "programmes.units": ("POST", row(302, 400, 404, 400, 404, 404, 404)),
+    "programmes.score": ("POST", row(302, 302, 404, 302, 404, 404, 404)),
+    "programmes.result": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
+    "programmes.programme_zip": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
 }
 
 
@@ -97,6 +109,12 @@ def world(app, client, field, sign_in, api_post, household_record):
     job = queue.enqueue("report.pdf", {"pdf": "matrix"},
                         {"evaluation_id": field.evaluation_id, "lang": "zh", "draft": True})
     assert queue.wait(job, 60).state in ("done", "failed")
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        programme = create_programme(
+            db, db.get(User, field.users["lead"]), key="matrix", title_zh="矩阵测试",
+            commissioning_body="省总工会", period_start=date(2026, 1, 1),
+            period_end=date(2026, 10, 31), rubric=db.scalar(select(RubricVersion)))
+        programme_id = programme.id
     with app.extensions["evaluator.sessionmaker"]() as db:
         token = db.scalar(select(Attachment.token))
         recheck = db.scalar(select(Recheck.id))
@@ -105,6 +123,7 @@ def world(app, client, field, sign_in, api_post, household_record):
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
         "token": token, "fmt": "csv", "filename": "app.css", "job": job,
+        "programme_id": programme_id,
     }
 
 
