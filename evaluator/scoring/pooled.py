@@ -15,7 +15,6 @@ of the units' estimates (judgement) or counts over units, with no interval, and 
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 from collections import Counter
@@ -23,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from evaluator.scoring import methods
+from evaluator.scoring import decision, methods
 from evaluator.scoring.designs import IndicatorDesign, estimator
 from evaluator.scoring.engine import score
 from evaluator.scoring.types import VERDICTS, ScoreSheet, text_dict
@@ -134,7 +133,7 @@ def pool(rubric: Any, units: Sequence[UnitScore], confidence: float = 0.95) -> P
             counts = Counter(r.verdict for r in results)
             unit_verdicts = {v: counts.get(v, 0) for v in VERDICTS}
             base = dict(code=ind.code, dimension=dimension.code, name=text_dict(ind.name),
-                        method=ind.method, target=methods.target_of(ind),
+                        method=ind.method, target=decision.target_of(ind),
                         direction=ind.direction, unit_verdicts=unit_verdicts)
             designs = [(u, u.designs.get(ind.code)) for u in ordered]
             if ind.method in ("veto", "deduction", "judgement") or not any(d for _, d in designs):
@@ -194,13 +193,9 @@ def _pooled(ind: Any, designs: list[tuple[UnitScore, IndicatorDesign | None]], c
 
 def _with_verdicts(rubric: Any, pooled: list[tuple[Any, PooledIndicator, Any]],
                    confidence: float) -> list[PooledIndicator]:
-    """Verdicts of the design-pooled indicators, by the rule every sheet uses."""
-    try:
-        decision = importlib.import_module("evaluator.scoring.decision")
-    except ImportError:  # the rule before issue 13: the two-sided interval against the target
-        return [replace(p, verdict=methods.verdict(p.direction, p.target, p.ci_low, p.ci_high,
-                                                   p.n, ind.min_n, p.estimate))
-                if p.pooling == "design" else p for ind, p, _ in pooled]
+    """Verdicts of the design-pooled indicators, by the rule every sheet uses
+    (evaluator.scoring.decision: one-sided bounds against the threshold, Holm over the
+    indicators whose failure is tested)."""
     first, tails = {}, {}
     for ind, p, est in pooled:
         if p.pooling != "design":
