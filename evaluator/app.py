@@ -122,6 +122,7 @@ def register_language(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from evaluator.auth.views import bp as auth_bp
+    from evaluator.feedback.views import bp as feedback_bp
     from evaluator.fieldwork.blueprint import bp as fieldwork_bp
     from evaluator.fieldwork.collect.api import bp as api_bp
     from evaluator.jobs.views import bp as jobs_bp
@@ -134,3 +135,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(programmes_bp)
+    app.register_blueprint(feedback_bp)

@@ -50,7 +50,7 @@ MATRIX = {
     "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302, 302)),
     "fieldwork.evaluations": ("GET", SIGNED_IN),
     "fieldwork.evaluation_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
-    "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200, 403)),
+    "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200, 302)),
     "fieldwork.settings": ("POST", LEAD_POST),
     "fieldwork.roster": ("GET", LEAD_PAGE),
     "fieldwork.members": ("GET", LEAD_PAGE),
@@ -82,6 +82,14 @@ MATRIX = {
     "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.openapi": ("GET", PUBLIC),
+    # feedback and rectification: the lead and the evaluated unit, each its own steps
+    "feedback.appeals": ("GET", row(302, 200, 404, 200, 403, 403, 200)),
+    "feedback.publish": ("POST", LEAD_POST),
+    "feedback.answer": ("POST", row(302, 403, 404, 403, 403, 403, 400)),
+    "feedback.decide": ("POST", LEAD_POST),
+    "feedback.rectification": ("GET", row(302, 200, 404, 200, 403, 403, 200)),
+    "feedback.rectify": ("POST", row(302, 400, 404, 400, 403, 403, 400)),
+    "feedback.rectification_csv": ("GET", row(302, 200, 404, 200, 403, 403, 200)),
     # programmes: the programme's lead (f-lead made it) and administrators, nobody else
     "programmes.programmes": ("GET", SIGNED_IN),
     "programmes.programme_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
@@ -123,7 +131,7 @@ def world(app, client, field, sign_in, api_post, household_record):
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
         "token": token, "fmt": "csv", "filename": "app.css", "job": job,
-        "programme_id": programme_id,
+        "programme_id": programme_id, "finding_id": 1, "response_id": 1,
     }
 
 

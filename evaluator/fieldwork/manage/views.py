@@ -132,7 +132,9 @@ def evaluation_new():
 
 
 def evaluation(evaluation_id: int):
-    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "evaluator", "viewer"))
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead", "evaluator", "viewer", "unit"))
+    if role == "unit":  # the evaluated unit's pages are its feedback and rectification
+        return redirect(url_for("feedback.appeals", evaluation_id=evaluation.id))
     db = db_session()
     info = summary(evaluation, role)
     stats: dict = {}

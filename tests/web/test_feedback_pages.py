@@ -1,0 +1,169 @@
+"""The feedback, appeal and rectification pages: the lead publishes the findings, the unit
+(f-unit) answers each (a contest with a reason and a photo), the lead upholds one (the finding
+is withdrawn and the score moves) and rejects another with a reason; rectification items move
+open -> submitted -> verified with evidence, overdue ones stand out, the CSV exports them; the
+unit sees personal numbers masked and nothing of another evaluation."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from evaluator.auth.models import User
+from evaluator.feedback.models import FindingResponse
+from evaluator.fieldwork.collect.operations import add_finding
+from evaluator.fieldwork.manage import operations as manage
+from evaluator.fieldwork.manage.uploads import check_roster
+from evaluator.fieldwork.models import AuditEntry, Evaluation, Finding
+from evaluator.rubrics.models import RubricVersion
+from evaluator.surveys.models import SurveyVersion
+from tests.conftest import FIXTURE_ROSTER
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAAB"
+    "JRU5ErkJggg==")
+
+
+@pytest.fixture
+def findings(app, field):
+    """Three findings of the fixture evaluation (two on the deduction indicator T3, one with a
+    mobile number in its text) and one past its deadline."""
+    storage = app.extensions["evaluator.storage"]
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        lead = db.get(User, field.users["lead"])
+        evaluation = db.get(Evaluation, field.evaluation_id)
+        ids = [add_finding(db, lead, evaluation, indicator=indicator, severity=severity,
+                           description=text, household_id="", responsible_unit="县总工会",
+                           responsible_person="张三", deadline=deadline, photos=[],
+                           storage=storage).id
+               for indicator, severity, text, deadline in (
+                   ("T3", "major", "漏评一户，联系电话13812345678", date.today() + timedelta(30)),
+                   ("T3", "minor", "漏评一户", date.today() + timedelta(30)),
+                   ("F3", "major", "重复发放慰问金", date.today() - timedelta(1)))]
+    return ids
+
+
+def sign_in(client, username, password="secret-pass"):
+    client.post("/auth/logout")
+    assert client.post("/auth/login", data={"username": username,
+                                            "password": password}).status_code == 302
+
+
+def score_now(page: str) -> str:
+    return re.search(r'id="score-now">([^<]+)<', page).group(1)
+
+
+def test_publish_contest_uphold_reject_and_the_score_moves(app, client, field, findings):
+    base = f"/evaluations/{field.evaluation_id}/feedback"
+    sign_in(client, "f-unit")
+    page = client.get(base)
+    assert page.status_code == 200 and "尚未反馈" in page.text and "漏评一户" not in page.text
+    assert client.get(f"/evaluations/{field.evaluation_id}").status_code == 302  # lands here
+
+    sign_in(client, "f-lead")
+    assert client.post(base + "/publish", data={
+        "deadline": (date.today() - timedelta(1)).isoformat()}).status_code == 400  # past
+    response = client.post(base + "/publish", data={
+        "deadline": (date.today() + timedelta(7)).isoformat()})
+    assert response.status_code == 302
+    before = score_now(client.get(base).text)
+
+    sign_in(client, "f-unit")
+    page = client.get(base)
+    assert "138****5678" in page.text and "13812345678" not in page.text  # masked for the unit
+    # a contest without a reason is refused, with the rule said
+    refused = client.post(f"{base}/{findings[0]}/answer", data={"answer": "contested", "reason": ""})
+    assert refused.status_code == 400 and "reason" in refused.text
+    assert client.post(f"{base}/{findings[0]}/answer", data={
+        "answer": "contested", "reason": "该户已于10月补录，见照片",
+        "photos": [(io.BytesIO(PNG), "proof.png")]},
+        content_type="multipart/form-data").status_code == 302
+    assert client.post(f"{base}/{findings[1]}/answer", data={
+        "answer": "contested", "reason": "不同意"}).status_code == 302
+    assert client.post(f"{base}/{findings[2]}/answer", data={"answer": "accepted"}).status_code == 302
+    again = client.post(f"{base}/{findings[2]}/answer", data={"answer": "accepted"})
+    assert again.status_code == 409
+    # the unit may not decide its own appeal
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        responses = {r.finding_id: r.id for r in db.scalars(select(FindingResponse))}
+    assert client.post(f"{base}/appeals/{responses[findings[0]]}",
+                       data={"outcome": "upheld", "change": "withdrawn"}).status_code == 403
+
+    sign_in(client, "f-lead")
+    page = client.get(base).text
+    assert "该户已于10月补录" in page and "proof.png" in page
+    assert client.post(f"{base}/appeals/{responses[findings[1]]}",
+                       data={"outcome": "rejected", "reason": ""}).status_code == 400
+    assert client.post(f"{base}/appeals/{responses[findings[1]]}",
+                       data={"outcome": "rejected", "reason": "核查属实"}).status_code == 302
+    assert client.post(f"{base}/appeals/{responses[findings[0]]}",
+                       data={"outcome": "upheld", "change": "withdrawn",
+                             "reason": "补录材料属实"}).status_code == 302
+    page = client.get(base).text
+    after = score_now(page)
+    assert "申诉成立" in page and "申诉不成立" in page and "核查属实" in page
+    # one deduction finding fewer on T3: the total rises (T3 deducts per finding)
+    assert float(after) > float(before), (before, after)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        assert db.get(Finding, findings[0]).status == "withdrawn"
+        actions = [a.action for a in db.scalars(select(AuditEntry).where(
+            AuditEntry.action.like("appeal.%")).order_by(AuditEntry.id))]
+    assert actions == ["appeal.contested", "appeal.contested", "appeal.accepted",
+                       "appeal.rejected", "appeal.upheld"]
+
+
+def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field, findings):
+    base = f"/evaluations/{field.evaluation_id}/rectification"
+    sign_in(client, "f-unit")
+    page = client.get(base).text
+    assert page.index(f'id="item-{findings[2]}"') < page.index(f'id="item-{findings[0]}"')
+    assert f'class="card finding sev-major overdue" id="item-{findings[2]}"' in page
+    # the lead cannot submit for the unit; the unit cannot verify its own work
+    assert client.post(f"{base}/{findings[2]}", data={"to_state": "verified"}).status_code == 409
+    assert client.post(f"{base}/{findings[2]}", data={"to_state": "submitted", "note": ""}
+                       ).status_code == 400  # a submission says what was done
+    assert client.post(f"{base}/{findings[2]}", data={
+        "to_state": "submitted", "note": "已追回重复发放款项",
+        "photos": [(io.BytesIO(PNG), "receipt.png")]},
+        content_type="multipart/form-data").status_code == 302
+    sign_in(client, "f-lead")
+    assert client.post(f"{base}/{findings[2]}", data={"to_state": "verified"}).status_code == 302
+    page = client.get(base).text
+    assert "已追回重复发放款项" in page and "receipt.png" in page
+    assert f'class="card finding sev-major overdue" id="item-{findings[2]}"' not in page
+    rows = list(csv.DictReader(io.StringIO(client.get(base + ".csv").data.decode("utf-8-sig"))))
+    states = {int(r["finding"]): (r["state"], r["overdue"]) for r in rows}
+    assert states[findings[2]] == ("verified", "")
+    assert states[findings[0]] == ("open", "")
+
+
+def test_a_unit_never_sees_another_units_evaluation(app, client, field, findings, make_user):
+    """f-unit2 is the unit of a second evaluation: the first one's pages, findings, evidence
+    and exports do not exist for it."""
+    make_user("f-unit2", "unit", "secret-pass")
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        lead = db.get(User, field.users["lead"])
+        first = db.get(Evaluation, field.evaluation_id)
+        other = manage.create_evaluation(
+            db, lead, key="other-eval", title_zh="另一评估", title_en="", evaluated_unit="另一县",
+            commissioning_body="市总工会", period_start=first.period_start,
+            period_end=first.period_end, rubric=db.scalar(select(RubricVersion)),
+            surveys={v.source: v for v in db.scalars(select(SurveyVersion))},
+            roster=check_roster("roster.csv", Path(FIXTURE_ROSTER).read_bytes(), "stratum"),
+            stratum_column="stratum")
+        manage.add_member(db, lead, other, db.scalar(select(User).where(User.username == "f-unit2")),
+                          "unit")
+    sign_in(client, "f-unit2")
+    for path in ("", "/feedback", "/rectification", "/rectification.csv", "/findings", "/scores"):
+        assert client.get(f"/evaluations/{field.evaluation_id}{path}").status_code == 404, path
+    assert client.post(f"/evaluations/{field.evaluation_id}/feedback/{findings[0]}/answer",
+                       data={"answer": "accepted"}).status_code == 404
+    listing = client.get("/evaluations").text
+    assert "测试评估" not in listing and "另一评估" in listing
