@@ -51,7 +51,7 @@ class EvaluationScore(Base):
 
     evaluation_id: Mapped[int] = mapped_column(
         ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True)
-    data_hash: Mapped[str] = mapped_column(String(64), default="")
+    data_hash: Mapped[str] = mapped_column(String(80), default="")  # "sha256:" + 64 hex
     total: Mapped[float | None] = mapped_column(default=None)
     grade: Mapped[str] = mapped_column(String(40), default="")
     sheet: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     op.create_table('evaluation_scores',
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
-    sa.Column('data_hash', sa.String(length=64), nullable=False),
+    sa.Column('data_hash', sa.String(length=80), nullable=False),
     sa.Column('total', sa.Double(), nullable=True),
     sa.Column('grade', sa.String(length=40), nullable=False),
     sa.Column('sheet', sa.JSON(), nullable=True),
