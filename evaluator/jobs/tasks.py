@@ -13,6 +13,7 @@ from evaluator.jobs.base import JobFailed, Progress
 def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
     """An evaluation's report PDF, scored from its rows now, kept in the report cache
     (evaluator.fieldwork.exports.report). params: evaluation_id, lang, draft."""
+    from evaluator.feedback.report import appeals_for
     from evaluator.fieldwork.exports.report import pdf_key, report_pdf
     from evaluator.fieldwork.exports.scores import score_evaluation
     from evaluator.fieldwork.models import Evaluation
@@ -29,12 +30,14 @@ def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
         if scored.sheet is None:
             raise JobFailed("the data cannot be scored: " + "; ".join(scored.problems[:5]))
         rubric_hash = rubric_version(db, evaluation).content_hash
+        appeals = appeals_for(db, evaluation)
     lang, draft = params["lang"], bool(params["draft"])
-    key = pdf_key(evaluation.id, scored, rubric_hash, lang, draft=draft)
+    key = pdf_key(evaluation.id, scored, rubric_hash, lang, draft=draft, appeals=appeals)
     if not storage.exists(key):
         progress(0.3, "rendering")
         try:
-            report_pdf(storage, evaluation.id, scored, rubric_hash, lang, draft=draft)
+            report_pdf(storage, evaluation.id, scored, rubric_hash, lang, draft=draft,
+                       appeals=appeals)
         except ReportError as exc:
             raise JobFailed(exc.message) from exc
     return key

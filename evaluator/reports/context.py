@@ -110,4 +110,6 @@ def build_context(
         "stamp": stamp_part,
         "created": inputs.report_date.isoformat() if inputs.report_date else "",
         "proof_footer": proof_footer(inputs),
+        # numbered so far: a part added after (evaluator.reports.appeals) numbers on from here
+        "counts": {"tables": counters.table, "figures": counters.figure},
     }

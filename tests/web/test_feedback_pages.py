@@ -118,6 +118,18 @@ def test_publish_contest_uphold_reject_and_the_score_moves(app, client, field, f
     assert actions == ["appeal.contested", "appeal.contested", "appeal.accepted",
                        "appeal.rejected", "appeal.upheld"]
 
+    # the report's appendix lists every answer and decision, and the score before and after
+    report = client.get(f"/evaluations/{field.evaluation_id}/report")
+    assert report.status_code == 200, report.text[:500]
+    appendix = report.text[report.text.index('id="appendix-appeals"'):]
+    assert "反馈与申诉处理情况" in appendix
+    assert f"反馈时综合得分{before}" in appendix and f"申诉处理后综合得分{after}" in appendix
+    assert "认可1个，申诉2个" in appendix and "申诉成立1个（撤销1个、修改0个），不成立1个" in appendix
+    assert "138****5678" in appendix and "13812345678" not in appendix  # masked in reports
+    assert "申诉成立（问题撤销）" in appendix and "补录材料属实" in appendix and "核查属实" in appendix
+    english = client.get(f"/evaluations/{field.evaluation_id}/report?lang=en").text
+    assert "Feedback and appeals" in english and "upheld (finding withdrawn)" in english
+
 
 def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field, findings):
     base = f"/evaluations/{field.evaluation_id}/rectification"
@@ -167,3 +179,21 @@ def test_a_unit_never_sees_another_units_evaluation(app, client, field, findings
                        data={"answer": "accepted"}).status_code == 404
     listing = client.get("/evaluations").text
     assert "测试评估" not in listing and "另一评估" in listing
+
+
+def test_the_pdf_cache_key_moves_with_every_answer_and_decision():
+    """A rejected appeal changes the appendix, not the data hash: the kept PDF must not serve."""
+    from evaluator.fieldwork.exports.report import cache_key
+    from evaluator.reports.appeals import AppealRow, Appeals
+
+    row = AppealRow("T3", "漏评一户", "contested", "不同意", "pending", "", "")
+    pending = Appeals("2026-12-01", "2026-12-10", 3, 80.0, "良好", (row,))
+    decided = Appeals("2026-12-01", "2026-12-10", 3, 80.0, "良好",
+                      (AppealRow("T3", "漏评一户", "contested", "不同意", "rejected", "", "核查属实"),))
+    day = date(2026, 12, 20)
+    plain = cache_key("d" * 64, "r" * 64, "zh", day, draft=False)
+    assert plain == cache_key("d" * 64, "r" * 64, "zh", day, draft=False, appeals="")
+    keys = {plain, *(cache_key("d" * 64, "r" * 64, "zh", day, draft=False, appeals=a.digest())
+                     for a in (pending, decided))}
+    assert len(keys) == 3
+    assert pending.digest() == Appeals("2026-12-01", "2026-12-10", 3, 80.0, "良好", (row,)).digest()

@@ -20,6 +20,7 @@ from typing import Any
 from evaluator import __version__
 from evaluator.fieldwork.exports.scores import Scored
 from evaluator.reports import ReportError
+from evaluator.reports.appeals import Appeals
 from evaluator.storage import Storage
 from evaluator.web.i18n import translate
 
@@ -36,15 +37,22 @@ def report_date(scored: Scored) -> date:
     return report_date_for(scored.bundle) or scored.bundle.meta.period_end
 
 
-def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None = None
-                   ) -> dict[str, Any]:
+def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None = None,
+                   appeals: Appeals | None = None) -> dict[str, Any]:
     """The report's plain values; a draft says so on its cover and in every page's running
-    head (the place the report template gives a notice, as for synthetic data)."""
+    head (the place the report template gives a notice, as for synthetic data). With
+    ``appeals`` (evaluator.feedback.report), the appendix of the feedback round is added."""
+    from evaluator.privacy import Scrubber
+    from evaluator.reports.appeals import with_appeals
     from evaluator.reports.build import report_context as build_context
     from evaluator.reports.cover import running_title
 
     context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
                             surveys=scored.surveys, report_date=day or report_date(scored))
+    if appeals is not None and scored.bundle is not None:
+        names = () if getattr(scored.bundle.meta, "allow_names", False) else (
+            r.get("head_name", "") for r in scored.bundle.roster)
+        context = with_appeals(context, appeals, scored.sheet, Scrubber(names))
     if draft:
         cover = context["report"]
         cover["notice"] = " ".join(filter(None, (translate("report_draft_notice", lang),
@@ -54,15 +62,16 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
     return context
 
 
-def report_html(scored: Scored, lang: str, *, draft: bool) -> str:
+def report_html(scored: Scored, lang: str, *, draft: bool, appeals: Appeals | None = None) -> str:
     """The standalone HTML preview (stylesheet and charts inline). Raises ReportError."""
     from evaluator.reports.build import render_report_html
 
     return render_report_html(scored.sheet, scored.bundle, scored.rubric, lang,
-                              context=report_context(scored, lang, draft=draft))
+                              context=report_context(scored, lang, draft=draft, appeals=appeals))
 
 
-def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date) -> bytes:
+def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date,
+               appeals: Appeals | None = None) -> bytes:
     """The PDF, rendered, with the draft marks of report_context. Raises ReportError."""
     from evaluator.reports.build import render_report_pdf
     from evaluator.reports.proof import proof_files, rubric_source
@@ -72,36 +81,42 @@ def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date) -> bytes:
         raise ReportError("the evaluation's data cannot be scored, so there is no report")
     proof = proof_files(scored.sheet.to_json(), rubric_source(scored.rubric), software=__version__)
     return render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang,
-                             context=report_context(scored, lang, draft=draft, day=day),
+                             context=report_context(scored, lang, draft=draft, day=day,
+                                                    appeals=appeals),
                              proof=proof)
 
 
-def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: bool) -> str:
+def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: bool,
+              appeals: str = "") -> str:
     """sha256 of everything the PDF is made from: the data (its hash covers evaluation.yaml:
     title, units, team, period, survey versions), the rubric's content, the language, the
-    software version, the report date, and whether it is a draft."""
-    parts = {"data": data_hash, "rubric": rubric_hash, "lang": lang, "software": __version__,
-             "date": day.isoformat(), "draft": draft}
+    software version, the report date, whether it is a draft, and the appeals appendix (its
+    digest; a rejected appeal changes the appendix, not the data)."""
+    parts: dict[str, Any] = {"data": data_hash, "rubric": rubric_hash, "lang": lang,
+                             "software": __version__, "date": day.isoformat(), "draft": draft}
+    if appeals:
+        parts["appeals"] = appeals
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def pdf_key(evaluation_id: int, scored: Scored, rubric_hash: str, lang: str, *,
-            draft: bool) -> str:
+            draft: bool, appeals: Appeals | None = None) -> str:
     """Where this PDF is kept in the file storage: ``report-cache/<evaluation>/<key>.pdf``."""
     day = report_date(scored)
+    digest = appeals.digest() if appeals is not None else ""
     return (f"{CACHE_PREFIX}{evaluation_id}/"
-            f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft)}.pdf")
+            f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft, appeals=digest)}.pdf")
 
 
 def report_pdf(storage: Storage, evaluation_id: int, scored: Scored, rubric_hash: str,
-               lang: str, *, draft: bool) -> bytes:
+               lang: str, *, draft: bool, appeals: Appeals | None = None) -> bytes:
     """The PDF kept under ``pdf_key``, rendered and stored first when it is not there (a whole
     object at once: a reader never sees half a file, and two workers rendering at once both
     write the same bytes). Raises ReportError."""
-    key = pdf_key(evaluation_id, scored, rubric_hash, lang, draft=draft)
+    key = pdf_key(evaluation_id, scored, rubric_hash, lang, draft=draft, appeals=appeals)
     pdf = storage.get_or_none(key)
     if pdf is None:
-        pdf = render_pdf(scored, lang, draft=draft, day=report_date(scored))
+        pdf = render_pdf(scored, lang, draft=draft, day=report_date(scored), appeals=appeals)
         storage.put(key, pdf, "application/pdf")
         keep_newest(storage, f"{CACHE_PREFIX}{evaluation_id}/", KEEP_PER_EVALUATION)
     return pdf
