@@ -216,8 +216,9 @@ def _attach(db: Session, storage: Storage, user, evaluation: Evaluation, photos:
             **owner: int) -> None:
     for photo in photos:
         token = new_token()
-        write_photo(db, storage, evaluation.id, token, photo)
+        kept_type = sniff(photo.data) or ""  # checked before: one of the photo types
+        write_photo(db, storage, evaluation.id, token, photo, kept_type)
         db.add(Attachment(token=token, evaluation_id=evaluation.id, field="evidence",
-                          filename=photo.filename[:200], content_type=sniff(photo.data),
+                          filename=photo.filename[:200], content_type=kept_type,
                           size_bytes=len(photo.data), sha256=photo.sha256,
                           uploaded_by_id=user.id, **owner))
