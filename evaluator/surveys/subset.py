@@ -44,11 +44,17 @@ DEGRADED_TYPES = {
     "audit": "not recorded (no audit log); kept for export",
     "background-audio": "not recorded (no background recording); kept for export",
     "background-geopoint": "not recorded (no background location); kept for export",
+    "start-geopoint": "not recorded (a browser gives a location only when asked: add a geopoint "
+                      "question); kept for export",
+    "simserial": "not recorded (a browser cannot read the SIM card); kept for export",
+    "subscriberid": "not recorded (a browser cannot read the SIM card); kept for export",
     "begin loop": "asked once, not once per choice; kept as a loop for export",
     "select_one_external": "asked as a select from the external_choices sheet, filtered on "
                            "the tablet",
 }
-# phonenumber and email rows with a label are asked (see ``definition.Field.is_meta``).
+# phonenumber and email rows with a label are asked (see ``definition.Field.is_meta``); without
+# one they are the device's, which a browser cannot read.
+UNASKED_DEVICE_TYPES = ("phonenumber", "email")
 ASKED_TYPES = (*QUESTION_TYPES, "phonenumber", "email")
 # Selects whose choices come from a file or the external_choices sheet answer like plain ones.
 _VALUE_TYPES = {"select_one_from_file": "select_one", "select_one_external": "select_one",

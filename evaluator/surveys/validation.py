@@ -29,6 +29,7 @@ from evaluator.surveys.subset import (
     TOP_OPTIONAL,
     TOP_REQUIRED,
     TRANSLATABLE_COLUMNS,
+    UNASKED_DEVICE_TYPES,
     looks_like_expression,
     required_value,
     row_type,
@@ -357,6 +358,11 @@ class _Checker:
         if base in SUPPORTED_TYPES and list_name is None:
             if base in DEGRADED_TYPES:
                 self.warn(where, f"type '{base}': {DEGRADED_TYPES[base]}")
+            elif base in UNASKED_DEVICE_TYPES and not any(
+                    value for key, value in row.items()
+                    if key == "label" or str(key).startswith("label::")):
+                self.warn(where, f"type '{base}' without a label: the device's {base} is not "
+                          "recorded (a browser cannot read it); give the row a label to ask it")
             return base, None
         text = " ".join(value.split())
         self.add(where, f"unknown type '{text}'; XLSForm types: " + ", ".join(SUPPORTED_TYPES))

@@ -103,13 +103,26 @@ def test_every_xlsform_type_is_valid(kind):
 
 @pytest.mark.parametrize(("kind", "what"), [
     ("geoshape", "asked as text"), ("select_one_from_file places.csv", "is not attached"),
-    ("osm", "not asked")])
+    ("osm", "not asked"), ("start-geopoint", "not recorded"), ("simserial", "not recorded"),
+    ("subscriberid", "not recorded")])
 def test_types_the_tablet_cannot_run_are_warned_about(kind, what):
     data = minimal()
     data["survey"][3]["type"] = kind
     assert problems_of(data) == []
     (warning,) = warnings_of(data)
     assert warning.where == "survey[3].type" and what in warning.message
+
+
+@pytest.mark.parametrize("kind", ["phonenumber", "email"])
+def test_the_devices_phone_number_or_email_is_warned_about_unless_asked(kind):
+    data = minimal()
+    data["survey"][3]["type"] = kind
+    assert warnings_of(data) == []  # with a label it is a question (KoboToolbox's usage)
+    for key in [k for k in data["survey"][3] if k.startswith("label")]:
+        del data["survey"][3][key]
+    assert problems_of(data) == []
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[3].type" and "not recorded" in warning.message
 
 
 def test_unknown_type_is_a_problem():
