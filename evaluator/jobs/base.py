@@ -21,6 +21,7 @@ TASKS: dict[str, str] = {
     "report.pdf": "evaluator.jobs.tasks:evaluation_report",
     "report.bundle": "evaluator.jobs.tasks:bundle_report",
     "programme.score": "evaluator.programmes.tasks:score",
+    "programme.report": "evaluator.programmes.tasks:report",
 }
 
 #: ``progress(fraction 0..1, message)``, called by a task as it goes.

@@ -47,6 +47,7 @@ from evaluator.scoring.designs import designs_to_dict
 from evaluator.scoring.pooled import UnitScore, score_with_designs
 
 RESULT_PREFIX = "programme-results/"
+REPORT_PREFIX = "programme-reports/"
 #: Result files kept per programme (the newest).
 KEEP_RESULTS = 3
 
@@ -140,6 +141,31 @@ def write_result(storage: Any, programme: Programme, stamp: str, result: dict[st
     for old in files[KEEP_RESULTS:]:
         storage.delete(old.key)
     return key
+
+
+def report_key(programme: Programme, stamp: str, lang: str) -> str:
+    """Where the programme report of the data at ``stamp`` is kept (with the software version:
+    a new version may print it differently)."""
+    from evaluator import __version__
+
+    version = hashlib.sha256(__version__.encode()).hexdigest()[:8]
+    return f"{REPORT_PREFIX}{programme.id}/{stamp}-{lang}-{version}.pdf"
+
+
+def write_report(storage: Any, programme: Programme, key: str, pdf: bytes) -> None:
+    storage.put(key, pdf, "application/pdf")
+    files = sorted(storage.list(f"{REPORT_PREFIX}{programme.id}/"),
+                   key=lambda f: (f.modified, f.key), reverse=True)
+    for old in files[2 * KEEP_RESULTS:]:
+        storage.delete(old.key)
+
+
+def kept_sheets(db: Session, programme: Programme) -> dict[str, Any]:
+    """Each scored unit's sheet as kept by the last scoring (plain values, by evaluation key)."""
+    return {key: sheet for key, sheet in db.execute(
+        select(Evaluation.key, EvaluationScore.sheet)
+        .join(EvaluationScore, EvaluationScore.evaluation_id == Evaluation.id)
+        .where(Evaluation.programme_id == programme.id, EvaluationScore.sheet.is_not(None)))}
 
 
 def public_result(result: dict[str, Any]) -> dict[str, Any]:

@@ -255,6 +255,35 @@ def result(programme_id: int) -> Any:
     return response, 202
 
 
+@bp.get("/programmes/<int:programme_id>/report.pdf")
+def report_pdf(programme_id: int) -> Any:
+    """The programme report (评估项目总体报告) of the data as it is now, rendered by a job
+    (every unit scored first when needed): the PDF ``evaluator report --programme`` makes of the
+    programme's downloaded bundles. Not ready within ``REPORT_WAIT`` s: 202 and a Refresh."""
+    programme = load_programme(programme_id)
+    lang = g.get("lang", "zh") if g.get("lang") in ("zh", "en") else "zh"
+    stamp = service.change_stamp(db_session(), programme)
+    storage = current_storage()
+    key = service.report_key(programme, stamp, lang)
+    pdf = storage.get_or_none(key)
+    if pdf is None:
+        queue = current_queue()
+        job = queue.enqueue("programme.report", {"programme": programme.id, "stamp": stamp,
+                                                 "lang": lang},
+                            {"programme_id": programme.id, "stamp": stamp, "lang": lang})
+        state = queue.wait(job, current_app.config["REPORT_WAIT"])
+        if state is not None and state.state == "failed":
+            return _dashboard(programme, [translate("report_failed", g.lang) + " "
+                                          + (state.error or "")], status=409)
+        if state is None or state.state != "done" or not state.result:
+            return redirect(url_for("programmes.dashboard", programme_id=programme.id, job=job))
+        pdf = storage.get(state.result)
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{programme.key}-programme-report-{lang}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/programmes/<int:programme_id>/programme.zip")
 def programme_zip(programme_id: int) -> Any:
     """programme.yaml and every unit's bundle: ``evaluator programme score`` reads it."""

@@ -3,6 +3,7 @@
     evaluator report BUNDLE --out report.pdf [--lang zh|en] [--html]
     evaluator report --batch DIR_OF_BUNDLES --out DIR [--jobs N] [--lang zh|en] [--html]
     evaluator report --compare BUNDLE BUNDLE... --out comparison.pdf [--lang zh|en] [--html]
+    evaluator report --programme DIR --out programme.pdf [--lang zh|en] [--html]
 
 One command with three modes rather than three commands, because all three take the same
 bundles, language and output options. A bundle is checked as ``evaluator score`` checks it:
@@ -46,6 +47,9 @@ def _fail(message: str, details: tuple[str, ...] | list[str] = ()) -> None:
 @click.option("--compare", "compare", is_flag=True,
               help="One comparison report of the BUNDLEs (same rubric): ranking, dimensions, "
                    "grades.")
+@click.option("--programme", "programme_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="A programme folder (a bundle per unit, programme.yaml): its programme report, "
+                   "the web's /programmes/N/report.pdf for the same data.")
 @click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False),
               help="Rubric YAML; default: the shipped rubric that evaluation.yaml names.")
 @click.option("--surveys", "surveys_dir", type=click.Path(exists=True),
@@ -55,16 +59,24 @@ def _fail(message: str, details: tuple[str, ...] | list[str] = ()) -> None:
                    "verify` can re-score it without the original.")
 def report(bundles: tuple[Path, ...], out: Path, lang: str, as_html: bool,
            batch_dir: Path | None, jobs: int | None, compare: bool, rubric_path: str | None,
-           surveys_dir: str | None, embed_bundle: bool) -> None:
+           surveys_dir: str | None, embed_bundle: bool, programme_dir: Path | None = None) -> None:
     """Write the scored assessment report of BUNDLE (folder or .zip) to --out.
 
     Chinese by default (--lang en for English); the same bundle always gives the same report
     text. With --batch, one report per bundle of a folder, rendered in parallel; with
-    --compare, one report comparing several bundles scored with the same rubric.
+    --compare, one report comparing several bundles scored with the same rubric; with
+    --programme DIR, the programme report of a folder of unit bundles.
     """
     from evaluator.reports import build
 
     try:
+        if programme_dir is not None:
+            if bundles or compare or batch_dir is not None or jobs is not None:
+                raise click.UsageError("--programme takes a folder, not BUNDLE arguments, "
+                                       "--compare or --batch")
+            click.echo(str(_programme(programme_dir, out, lang, as_html, rubric_path,
+                                      surveys_dir)))
+            return
         if batch_dir is not None:
             if bundles or compare:
                 raise click.UsageError("--batch takes a folder of bundles, not BUNDLE arguments "
@@ -93,6 +105,28 @@ def report(bundles: tuple[Path, ...], out: Path, lang: str, as_html: bool,
         raise  # the CLI group prints every problem and exits 1
     except (ValueError, OSError) as exc:
         _fail(str(exc))
+
+
+def _programme(folder: Path, out: Path, lang: str, as_html: bool, rubric_path: str | None,
+               surveys_dir: str | None) -> Path:
+    """The programme report of ``folder``, from the plain values the web app keeps (the result
+    JSON and each unit's sheet, read back as JSON), so both give the same bytes."""
+    import json
+
+    from evaluator.programmes.folder import load_programme
+    from evaluator.programmes.report import programme_html, programme_pdf
+    from evaluator.programmes.result import programme_result, result_json
+
+    if not out.parent.is_dir():
+        raise ReportError(f"cannot write {out}: folder {out.parent} does not exist")
+    loaded = load_programme(folder, rubric_path, surveys_dir)
+    result = json.loads(result_json(programme_result(loaded.rubric, loaded.meta, loaded.units)))
+    sheets = {u.key: json.loads(u.sheet.to_json()) for u in loaded.units}
+    if as_html:
+        out.write_text(programme_html(result, sheets, lang), encoding="utf-8")
+    else:
+        programme_pdf(result, sheets, lang, out)
+    return out
 
 
 def _batch(build, batch_dir: Path, out: Path, jobs: int, lang: str, as_html: bool,

@@ -406,6 +406,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "score_programme": ("计算得分与排名", "Score and rank"),
     "programme_scoring": ("正在计算各单位得分，完成后本页显示结果", "Scoring every unit; the results appear here when done"),
     "programme_scored": ("各单位得分与排名已更新", "Every unit scored and ranked"),
+    "programme_report": ("项目总体报告（PDF）", "Programme report (PDF)"),
     "result_json": ("结果 JSON", "Result JSON"),
     "programme_zip": ("下载全部数据包", "Download all bundles"),
     "scored_units": ("已评分单位", "Units scored"),

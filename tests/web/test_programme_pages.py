@@ -150,3 +150,19 @@ def test_scoring_runs_as_a_job_and_its_json_is_the_command_lines(app, client, fi
         with app.extensions["evaluator.sessionmaker"]() as db:
             evaluation_id = db.scalar(select(Evaluation.id).where(Evaluation.key == unit["key"]))
         assert by_total[evaluation_id] == unit["total"]
+
+    # the programme report: rendered by a job, the same bytes as the command line's
+    web_pdf = client.get(base + "/report.pdf")
+    assert web_pdf.status_code == 200 and web_pdf.data.startswith(b"%PDF")
+    out = tmp_path / "programme.pdf"
+    cli = CliRunner().invoke(main, ["report", "--programme", str(tmp_path / "sim"), "--out",
+                                    str(out)])
+    assert cli.exit_code == 0, cli.output
+    assert out.read_bytes() == web_pdf.data
+    html = tmp_path / "programme.html"
+    assert CliRunner().invoke(main, ["report", "--programme", str(tmp_path / "sim"), "--out",
+                                     str(html), "--html"]).exit_code == 0
+    text = html.read_text(encoding="utf-8")
+    for expected in ("评估项目总体报告", "排名与梯队", "全省（项目总体）指标估计", "跨单位问题",
+                     "各单位概况", 'id="unit-sim-001"', 'id="unit-sim-002"', "模拟数据"):
+        assert expected in text, expected

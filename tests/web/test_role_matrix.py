@@ -98,6 +98,8 @@ MATRIX = {
     "programmes.score": ("POST", row(302, 302, 404, 302, 404, 404, 404)),
     "programmes.result": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
     "programmes.programme_zip": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
+    # no unit is scored yet: the page says so (409)
+    "programmes.report_pdf": ("GET", row(302, 409, 404, 409, 404, 404, 404)),
 }
 
 
