@@ -440,6 +440,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "send_answer": ("提交答复", "Send the answer"),
     "answer_saved": ("答复已提交", "Answer sent"),
     "not_answered": ("未答复", "Not answered"),
+    "appeal_pending": ("待裁定", "awaiting a decision"),
     "outcome_upheld": ("申诉成立", "Upheld"),
     "outcome_rejected": ("申诉不成立", "Rejected"),
     "change_withdrawn": ("问题撤销", "finding withdrawn"),
