@@ -129,6 +129,22 @@ PLAIN_COLUMNS = ("type", "name", "required", "relevant", "constraint", "calculat
 TRANSLATABLE_COLUMNS = ("label", "hint", "guidance_hint", "constraint_message",
                         "required_message", "image", "big-image", "audio", "video")
 MEDIA_COLUMNS = ("image", "big-image", "audio", "video")
+# Columns kept, checked and exported but not run by the tablet: what it does instead (one
+# warning per column). Of the appearances, only RUN_APPEARANCES are run.
+NOT_RUN_COLUMNS = {
+    "default": "no answer is filled in beforehand",
+    "read_only": "the answer can be edited",
+    "repeat_count": "the evaluator adds the entries",
+    "trigger": "the calculation is recomputed on every change, not only when the trigger changes",
+    "image": "the media file is not shown beside the label",
+    "big-image": "the media file is not shown beside the label",
+    "audio": "the media file is not played beside the label",
+    "video": "the media file is not played beside the label",
+    "guidance_hint": "the guidance hint is not shown (the hint is)",
+}
+# The questionnaire is one page, its choices in a wrapping row: field-list groups and
+# horizontal choices are as written.
+RUN_APPEARANCES = ("multiline", "field-list", "horizontal", "horizontal-compact")
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required",
                       "default", "read_only", "repeat_count")
 CHOICE_COLUMNS = ("name", "label", *MEDIA_COLUMNS)

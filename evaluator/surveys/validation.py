@@ -22,9 +22,11 @@ from evaluator.surveys.subset import (
     LIST_NAME_RE,
     LIST_TYPES,
     NAME_RE,
+    NOT_RUN_COLUMNS,
     PLAIN_COLUMNS,
     QUESTION_TYPES,
     REFERENCE_RE,
+    RUN_APPEARANCES,
     SUPPORTED_TYPES,
     TOP_OPTIONAL,
     TOP_REQUIRED,
@@ -46,10 +48,7 @@ DEGRADED_EXPRESSION = {
     "calculation": "the value is left empty",
     "choice_filter": "every choice is shown",
     "required": "the question is optional",
-    "default": "there is no default",
-    "read_only": "the answer can be edited",
-    "repeat_count": "the evaluator adds the entries",
-}
+}  # default, read_only and repeat_count never run here (NOT_RUN_COLUMNS says so once)
 
 
 # -- where a problem is -----------------------------------------------------------------------
@@ -99,6 +98,8 @@ class _Checker:
         self.default_language: str | None = None
         self.allow_duplicate_choices = False
         self.unused_columns: dict[str, int] = {}  # column -> first row index using it
+        # a NOT_RUN_COLUMNS column or an appearance -> where it is first used (row, column)
+        self.not_run: dict[str, tuple[int, str]] = {}
         self.instance_names: set[str] = set()  # choice lists and attached files (no extension)
 
     def add(self, where: str, message: str) -> None:
@@ -193,6 +194,9 @@ class _Checker:
             return
         allowed = str(settings.get("allow_choice_duplicates", "")).strip().lower()
         self.allow_duplicate_choices = allowed in ("yes", "true", "true()")
+        if settings.get("style", "").strip():
+            self.warn(self.at.top("style"), f"style '{settings['style'].strip()}' is kept "
+                      "for export; the tablet shows one question under another")
 
     # choices
 
@@ -289,6 +293,13 @@ class _Checker:
         for column, index in self.unused_columns.items():
             self.warn(self.at.row(index, column), f"column '{column}' is kept for export; the "
                       "tablet does not use it")
+        for what, (index, column) in self.not_run.items():
+            if what in NOT_RUN_COLUMNS:
+                self.warn(self.at.row(index, column), f"column '{what}' is kept for export; on "
+                          f"the tablet {NOT_RUN_COLUMNS[what]}")
+            else:
+                self.warn(self.at.row(index, column), f"appearance '{what}' is kept for "
+                          "export; the tablet shows the question's usual widget")
         file_columns = {name: set(table.get("columns", [])) for name, table in files.items()
                         if isinstance(table, Mapping)} if isinstance(files, Mapping) else {}
         for index, row, list_name in parsed_rows:
@@ -313,6 +324,12 @@ class _Checker:
                 translated[key] = column
             elif language is not None or base not in PLAIN_COLUMNS:
                 self.unused_columns.setdefault(column, index)
+            if base in NOT_RUN_COLUMNS and value not in (None, "", False):
+                self.not_run.setdefault(base, (index, column))
+            elif base == "appearance" and isinstance(value, str):
+                for word in value.split():
+                    if word not in RUN_APPEARANCES:
+                        self.not_run.setdefault(word, (index, column))
             if base == "required" and isinstance(value, bool):
                 continue
             self.check_text(where, column, value)
@@ -443,8 +460,9 @@ class _Checker:
             try:
                 node = parse(text)
             except ExpressionError as error:
-                self.warn(self.at.row(index, column), f"cannot run {value!r} here "
-                          f"({error.message}): {DEGRADED_EXPRESSION[column]}")
+                if column in DEGRADED_EXPRESSION:
+                    self.warn(self.at.row(index, column), f"cannot run {value!r} here "
+                              f"({error.message}): {DEGRADED_EXPRESSION[column]}")
                 continue
             for name in sorted(instances_used(node) - self.instance_names):
                 self.warn(self.at.row(index, column), f"'{name}' is no choice list or "

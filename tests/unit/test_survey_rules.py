@@ -246,13 +246,42 @@ def test_unknown_column_is_kept_with_a_warning():
     assert warning.where == "survey[0].colour" and "kept for export" in warning.message
 
 
-@pytest.mark.parametrize("column", ["repeat_count", "trigger", "read_only", "parameters",
-                                    "image::zh", "guidance_hint::en"])
-def test_xlsform_columns_are_valid(column):
+@pytest.mark.parametrize(("column", "instead"), [
+    ("repeat_count", "the evaluator adds the entries"),
+    ("trigger", "recomputed on every change"), ("read_only", "the answer can be edited"),
+    ("default", "no answer is filled in beforehand"), ("parameters", None),
+    ("image::zh", "not shown beside the label"), ("guidance_hint::en", "hint is not shown")])
+def test_xlsform_columns_are_valid_and_say_what_the_tablet_does(column, instead):
     data = minimal()
     data["survey"][2][column] = "3"
     assert problems_of(data) == []
+    if instead is None:  # run by the tablet
+        assert warnings_of(data) == []
+        return
+    (warning,) = warnings_of(data)
+    base = column.split("::")[0]
+    assert warning.where == f"survey[2].{column}"
+    assert warning.message.startswith(f"column '{base}' is kept for export; on the tablet ")
+    assert instead in warning.message
+
+
+def test_appearances_the_tablet_has_no_widget_for_are_warned_about_once():
+    data = minimal()
+    data["survey"][1]["appearance"] = "multiline"
     assert warnings_of(data) == []
+    data["survey"][1]["appearance"] = "minimal multiline"
+    data["survey"][3]["appearance"] = "minimal"
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[1].appearance"
+    assert warning.message == ("appearance 'minimal' is kept for export; the tablet shows the "
+                               "question's usual widget")
+
+
+def test_a_style_setting_is_kept_with_a_warning():
+    data = minimal()
+    data["settings"] = {"style": "theme-grid"}
+    (warning,) = warnings_of(data)
+    assert "style 'theme-grid' is kept for export" in warning.message
 
 
 def test_language_must_be_a_code_in_yaml():
@@ -327,7 +356,7 @@ def test_choice_without_label_is_warned_about():
 @pytest.mark.parametrize(("column", "instead"), [
     ("relevant", "the question is always asked"), ("constraint", "the answer is not checked"),
     ("calculation", "the value is left empty"), ("required", "the question is optional"),
-    ("default", "there is no default"), ("choice_filter", "every choice is shown")])
+    ("choice_filter", "every choice is shown")])
 def test_expression_that_cannot_run_is_warned_about_with_what_happens_instead(column, instead):
     data = minimal()
     data["survey"][1][column] = "${age} >> 3"
