@@ -31,6 +31,14 @@ from typing import Any
 
 from evaluator.privacy import column_kind, mask_value, scrub
 from evaluator.reports import ReportError
+from evaluator.reports.formatting import (
+    ESTIMATED_METHODS,
+    SHARE_METHODS,
+    fixed,
+    percent,
+    plain,
+    points_text,
+)
 
 SCORE_FILE = "score.json"
 RUBRIC_FILE = "rubric.yaml"
@@ -196,14 +204,18 @@ def embedded_files(pdf: bytes) -> dict[str, bytes]:
     return out
 
 
-def printed_text(pdf_path: Path) -> str:
-    """The report's text as printed (pdftotext), whitespace removed (CJK spacing varies)."""
+def printed_text(pdf_path: Path, *, layout: bool = False) -> str:
+    """The report's text as printed (pdftotext), whitespace removed (CJK spacing varies); with
+    ``layout``, line by line as the page lays it out (a table row on one line)."""
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(pdf_path), "-"]
     try:
-        result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True,
-                                check=True)
+        result = subprocess.run(args, capture_output=True, check=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         raise ValueError(f"cannot read the text of {pdf_path} (pdftotext, poppler-utils): {exc}") from None
-    return re.sub(r"\s+", "", result.stdout.decode("utf-8", "replace"))
+    text = result.stdout.decode("utf-8", "replace")
+    if layout:
+        return "\n".join(re.sub(r"\s+", "", line) for line in text.splitlines())
+    return re.sub(r"\s+", "", text)
 
 
 def verify_report(pdf_path: Path, bundle_path: Path | None = None) -> Verification:
@@ -283,8 +295,10 @@ def _without_hash(sheet: Mapping[str, Any]) -> str:
 
 
 def _printed(result: Verification, pdf_path: Path, sheet: Mapping[str, Any]) -> None:
-    """What the pages print: the total, the grade, each dimension's score, the data hash."""
+    """What the pages print: the total, the grade, each dimension's score, each indicator's
+    estimate and points (its table row), the data hash."""
     text = printed_text(pdf_path)
+    lines = printed_text(pdf_path, layout=True).splitlines()
     total = f"{sheet['total']:.2f}"
     zh = f"综合得分{total}分" in text
     en = f"totalscoreis{total}outof" in text
@@ -295,11 +309,37 @@ def _printed(result: Verification, pdf_path: Path, sheet: Mapping[str, Any]) -> 
     for d in sheet["dimensions"]:
         score = f"{d['score']:.2f}"
         names = [n for n in (d["name"].get("zh"), d["name"].get("en")) if n]
-        found = any(re.sub(r"\s+", "", n) + score in text for n in names)
+        # zh: the summary table's row; en: table cells wrap names, so the chapter's own sentence
+        found = (any(re.sub(r"\s+", "", n) + score in text for n in names)
+                 or f"Thisdimensionscores{score}outof{plain(d['max'])}" in text)
         result.add(f"printed dimension {d['code']}", score, score if found else "not found", ok=found)
+    for ind in sheet["indicators"]:
+        if ind["method"] == "veto":
+            continue
+        values = _row_values(ind)
+        found = _row_found(lines, ind["code"], values)
+        row = f"{ind['code']} " + " … ".join(values)
+        result.add(f"printed indicator {ind['code']}", row, row if found else "not found", ok=found)
     digest = sheet["data_hash"].split(":")[-1][:16]
     result.add("printed data hash (page footer)", digest, digest if digest in text else "not found",
                ok=digest in text)
+
+
+def _row_values(ind: Mapping[str, Any]) -> list[str]:
+    """An indicator's row as its table prints it: the estimate (estimated methods), the points."""
+    points = f"{points_text(ind['points'])}/{plain(ind['max'])}"
+    if ind["method"] in ESTIMATED_METHODS and ind["estimate"] is not None:
+        estimate = (percent(ind["estimate"]) if ind["method"] in SHARE_METHODS
+                    else fixed(ind["estimate"], 2))
+        return [estimate, points]
+    return [points]
+
+
+def _row_found(lines: list[str], code: str, values: list[str]) -> bool:
+    """The row in the page layout (``pdftotext -layout``, one table row a line even when its
+    name wraps): a line that starts with the code and holds the values in order."""
+    pattern = re.compile(re.escape(code) + "".join(".*?" + re.escape(v) for v in values))
+    return any(pattern.match(line) for line in lines)
 
 
 def _printed_total(text: str) -> str:

@@ -103,6 +103,39 @@ def test_verify_refuses_a_report_whose_printed_total_was_altered(made, tmp_path)
     assert "NOT VERIFIED" in result.output
 
 
+def test_verify_reads_every_indicator_row_of_the_english_report_too(made, tmp_path):
+    english = tmp_path / "report-en.pdf"
+    made_en = CliRunner().invoke(main, ["report", str(made["bundle"]), "--out", str(english), "--lang", "en"])
+    assert made_en.exit_code == 0, made_en.output
+    result = CliRunner().invoke(main, ["verify", str(english), str(made["bundle"])])
+    assert result.exit_code == 0, result.output
+    sheet = json.loads(embedded_files(english.read_bytes())[SCORE_FILE])
+    for ind in sheet["indicators"]:
+        if ind["method"] != "veto":
+            assert f"ok   printed indicator {ind['code']}: {ind['code']} " in result.output
+            assert f"{ind['points']:.2f}/{ind['max']:g}" in result.output
+
+
+def test_verify_refuses_a_report_whose_printed_indicator_row_differs_from_what_it_carries(made, tmp_path):
+    """Pages rendered from a sheet with one indicator's points changed, carrying the true sheet:
+    only the printed row can tell (no bundle given, nothing re-scored)."""
+    from evaluator.reports import build, proof
+
+    scored = build.load_scored(made["bundle"])
+    target = next(i for i in scored.sheet.indicators if i.method == "rate" and i.points < i.max - 0.5)
+    changed = replace(target, points=target.points + 0.5)
+    pages = replace(scored.sheet, indicators=tuple(changed if i is target else i
+                                                   for i in scored.sheet.indicators))
+    forged = tmp_path / "forged-row.pdf"
+    build.render_report_pdf(pages, scored.bundle, scored.rubric, surveys=scored.surveys,
+                            out_path=forged, proof=proof.report_proof(scored, scored.sheet))
+    result = CliRunner().invoke(main, ["verify", str(forged)])
+    assert result.exit_code == 1, result.output
+    assert f"DIFF printed indicator {target.code}: " in result.output
+    others = [i.code for i in scored.sheet.indicators if i.method != "veto" and i.code != target.code]
+    assert all(f"ok   printed indicator {code}:" in result.output for code in others)
+
+
 def test_verify_refuses_a_report_whose_embedded_bundle_was_changed(made, tmp_path):
     files = embedded_files(made["pdf"].read_bytes())
     with zipfile.ZipFile(io.BytesIO(files[BUNDLE_FILE])) as archive:
