@@ -35,3 +35,7 @@ class RectifyForm(FlaskForm):
                            validators=[DataRequired()])
     note = TextAreaField(validators=[Optional(), Length(max=4000)])
     photos = MultipleFileField()
+
+
+class LookBackForm(FlaskForm):
+    previous = SelectField(coerce=int)  # 0: none

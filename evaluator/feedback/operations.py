@@ -222,3 +222,27 @@ def _attach(db: Session, storage: Storage, user, evaluation: Evaluation, photos:
                           filename=photo.filename[:200], content_type=kept_type,
                           size_bytes=len(photo.data), sha256=photo.sha256,
                           uploaded_by_id=user.id, **owner))
+
+
+def set_previous(db: Session, user, evaluation: Evaluation, previous: Evaluation | None) -> None:
+    """Name the same unit's previous evaluation (回头看), or none. The lead of this evaluation
+    must also lead the previous one (it shows its figures and rectification list)."""
+    require_lead(db, user, evaluation)
+    if previous is not None:
+        if previous.id == evaluation.id:
+            raise OperationError("an evaluation cannot look back at itself")
+        if member_role(db, user, previous.id) != "lead":
+            raise OperationError("no such evaluation among those you lead", 404)
+        if previous.evaluated_unit.strip() != evaluation.evaluated_unit.strip():
+            raise OperationError(f"{previous.key} evaluated {previous.evaluated_unit!r}, not "
+                                 f"{evaluation.evaluated_unit!r}: look back at the same unit")
+        if previous.previous_id == evaluation.id:
+            raise OperationError(f"{previous.key} already looks back at this evaluation")
+    old = evaluation.previous_id
+    new = previous.id if previous is not None else None
+    if old == new:
+        return
+    evaluation.previous_id = new
+    audit(db, user, evaluation.id, "evaluation.previous", "evaluation", evaluation.key, old,
+          previous.key if previous is not None else None)
+    db.flush()

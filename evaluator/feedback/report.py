@@ -1,7 +1,13 @@
-"""The feedback round of an evaluation as its report's appendix needs it (plain values for
-evaluator.reports.appeals): what was published, every answer and decision, the score before."""
+"""What an evaluation's report adds from the database, beyond its bundle (plain values for
+the report parts): the feedback round (evaluator.reports.appeals: what was published, every
+answer and decision, the score before) and the look-back at the same unit's previous
+evaluation (evaluator.reports.lookback)."""
 
 from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,6 +16,7 @@ from evaluator.feedback.models import FindingResponse
 from evaluator.feedback.operations import feedback_round
 from evaluator.fieldwork.models import Evaluation, Finding
 from evaluator.reports.appeals import AppealRow, Appeals
+from evaluator.reports.lookback import LookBackInputs, RectificationItem
 
 
 def appeals_for(db: Session, evaluation: Evaluation) -> Appeals | None:
@@ -34,3 +41,31 @@ def appeals_for(db: Session, evaluation: Evaluation) -> Appeals | None:
                    deadline=published.deadline.isoformat(), published_findings=count,
                    total_before=published.total_before, grade_before=published.grade_before,
                    rows=tuple(rows))
+
+
+def lookback_for(db: Session, evaluation: Evaluation, scored: Any, today: date
+                 ) -> LookBackInputs | None:
+    """The comparison with the previous evaluation the lead named (None without one, or when
+    either cannot be scored): both scored with their designs, changes tested by the pure core."""
+    from evaluator.feedback.operations import is_overdue
+    from evaluator.fieldwork.exports.scores import score_evaluation
+    from evaluator.scoring.lookback import look_back
+    from evaluator.scoring.pooled import score_with_designs
+
+    if evaluation.previous_id is None or scored.sheet is None or scored.bundle is None:
+        return None
+    previous = db.get(Evaluation, evaluation.previous_id)
+    if previous is None:
+        return None
+    before = score_evaluation(db, previous)
+    if before.sheet is None or before.bundle is None:
+        return None
+    comparison = look_back(score_with_designs(scored.rubric, scored.bundle),
+                           score_with_designs(before.rubric, before.bundle), previous.key)
+    items = tuple(RectificationItem(f.indicator, f.description, f.deadline.isoformat(),
+                                    f.rectification, is_overdue(f, today))
+                  for f in db.scalars(select(Finding).where(
+                      Finding.evaluation_id == previous.id, Finding.status == "active")
+                      .order_by(Finding.id)))
+    return LookBackInputs(f"{previous.key} · {previous.title_zh}",
+                          json.loads(json.dumps(comparison.to_dict(), default=str)), items)

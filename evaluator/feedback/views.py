@@ -17,11 +17,18 @@ from sqlalchemy import select
 
 from evaluator.extensions import db_session
 from evaluator.feedback import operations
-from evaluator.feedback.forms import AnswerForm, DecisionForm, PublishForm, RectifyForm
+from evaluator.feedback.forms import (
+    AnswerForm,
+    DecisionForm,
+    LookBackForm,
+    PublishForm,
+    RectifyForm,
+)
 from evaluator.feedback.models import FindingResponse, RectificationUpdate
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Attachment, Evaluation, Finding
+from evaluator.fieldwork.permissions import visible_evaluations
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.privacy import for_role
 from evaluator.sheets import csv_bytes
@@ -221,6 +228,43 @@ def rectify(evaluation_id: int, finding_id: int):
         return _rectification_page(evaluation, role, problem_lines(error), error.status)
     flash(translate("rectification_saved", g.lang))
     return redirect(url_for("feedback.rectification", evaluation_id=evaluation.id))
+
+
+@bp.route(E + "/lookback", methods=["GET", "POST"])
+def lookback(evaluation_id: int):
+    """Looking back (回头看): the lead names the same unit's previous evaluation and sees each
+    indicator's change, as the report's appendix prints it."""
+    from evaluator.feedback.report import lookback_for
+    from evaluator.fieldwork.exports.scores import score_evaluation
+    from evaluator.reports.lookback import lookback_appendix
+
+    evaluation, role = load_evaluation(evaluation_id, allow=("lead",))
+    db = db_session()
+    candidates = [e for e, r in visible_evaluations(db, current_user)
+                  if r == "lead" and e.id != evaluation.id
+                  and e.evaluated_unit.strip() == evaluation.evaluated_unit.strip()]
+    form = LookBackForm(previous=evaluation.previous_id or 0)
+    form.previous.choices = [(0, "—")] + [(e.id, f"{e.key} · {e.title_zh} ({e.period_start:%Y})")
+                                          for e in candidates]
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            chosen = db.get(Evaluation, form.previous.data) if form.previous.data else None
+            operations.set_previous(db, current_user, evaluation, chosen)
+        except OperationError as error:
+            db.rollback()
+            problems = problem_lines(error)
+        else:
+            flash(translate("previous_saved", g.lang))
+            return redirect(url_for("feedback.lookback", evaluation_id=evaluation.id))
+    elif form.is_submitted():
+        problems = _form_problems(form)
+    found = lookback_for(db, evaluation, score_evaluation(db, evaluation), date.today())
+    part = (lookback_appendix(found, lang=g.get("lang", "zh"), number=1, table=1,
+                              scrub=for_role(role)) if found is not None else None)
+    return render_template("feedback/lookback.html", evaluation=summary(evaluation, role),
+                           form=form, part=part, chosen=evaluation.previous_id is not None,
+                           problems=problems), 400 if problems else 200
 
 
 RECTIFICATION_COLUMNS = ("finding", "indicator", "severity", "description", "responsible_unit",

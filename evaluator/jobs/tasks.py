@@ -4,6 +4,7 @@ and a progress callback, and returns the storage key of its result."""
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from evaluator.jobs.base import JobFailed, Progress
 def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
     """An evaluation's report PDF, scored from its rows now, kept in the report cache
     (evaluator.fieldwork.exports.report). params: evaluation_id, lang, draft."""
-    from evaluator.feedback.report import appeals_for
+    from evaluator.feedback.report import appeals_for, lookback_for
     from evaluator.fieldwork.exports.report import pdf_key, report_pdf
     from evaluator.fieldwork.exports.scores import score_evaluation
     from evaluator.fieldwork.models import Evaluation
@@ -31,13 +32,15 @@ def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
             raise JobFailed("the data cannot be scored: " + "; ".join(scored.problems[:5]))
         rubric_hash = rubric_version(db, evaluation).content_hash
         appeals = appeals_for(db, evaluation)
+        lookback = lookback_for(db, evaluation, scored, date.today())
     lang, draft = params["lang"], bool(params["draft"])
-    key = pdf_key(evaluation.id, scored, rubric_hash, lang, draft=draft, appeals=appeals)
+    key = pdf_key(evaluation.id, scored, rubric_hash, lang, draft=draft, appeals=appeals,
+                  lookback=lookback)
     if not storage.exists(key):
         progress(0.3, "rendering")
         try:
             report_pdf(storage, evaluation.id, scored, rubric_hash, lang, draft=draft,
-                       appeals=appeals)
+                       appeals=appeals, lookback=lookback)
         except ReportError as exc:
             raise JobFailed(exc.message) from exc
     return key

@@ -126,6 +126,8 @@ def with_appeals(context: dict[str, Any], appeals: Appeals | None, sheet: Any,
     part = appeals_appendix(appeals, total_after=sheet.total, grade_after=grade_after,
                             lang=lang, number=appendices + 1,
                             table=context.get("counts", {}).get("tables", 0) + 1, scrub=scrub)
+    counts = context.setdefault("counts", {"tables": 0, "figures": 0})
+    counts["tables"] = counts.get("tables", 0) + 1
     context["appeals"] = part
     context["toc"] = [*context.get("toc", []), {"id": part["id"], "title": part["title"],
                                                 "level": 1}]

@@ -466,6 +466,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rect_move_submitted_in_progress": ("退回继续整改", "Send back"),
     "rectification_saved": ("整改状态已更新", "Rectification updated"),
     "export_csv": ("导出 CSV", "Export CSV"),
+    "lookback": ("回头看", "Looking back"),
+    "lookback_hint": ("选择同一被评估单位的上一轮评估：报告附录逐项列出指标变化及其是否超出抽样误差，以及上一轮整改事项的状态", "Name the same unit's previous evaluation: the report's appendix then lists each indicator's change, whether it is beyond sampling noise, and where the previous rectification items stand"),
+    "previous_evaluation": ("上一轮评估", "Previous evaluation"),
+    "previous_evaluation_hint": ("只列出您担任组长、被评估单位相同的评估", "Only evaluations of the same unit that you lead are listed"),
+    "previous_rectification": ("上一轮整改事项", "The previous rectification items"),
+    "lookback_unscored": ("本轮或上一轮评估的数据尚不能评分，暂无比较", "This or the previous evaluation cannot be scored yet: no comparison"),
+    "previous_saved": ("上一轮评估已设置", "Previous evaluation saved"),
 }
 
 

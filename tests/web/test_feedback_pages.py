@@ -197,3 +197,74 @@ def test_the_pdf_cache_key_moves_with_every_answer_and_decision():
                      for a in (pending, decided))}
     assert len(keys) == 3
     assert pending.digest() == Appeals("2026-12-01", "2026-12-10", 3, 80.0, "良好", (row,)).digest()
+
+
+def previous_evaluation(app, field, *, key="last-year", unit="演示县总工会", seed=11):
+    """Last year's evaluation of the same unit (its own sample), led by f-lead, with one
+    rectification item verified and one left open past its deadline."""
+    storage = app.extensions["evaluator.storage"]
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        lead = db.get(User, field.users["lead"])
+        first = db.get(Evaluation, field.evaluation_id)
+        made = manage.create_evaluation(
+            db, lead, key=key, title_zh="去年的评估", title_en="", evaluated_unit=unit,
+            commissioning_body="演示市总工会", period_start=date(2024, 11, 1),
+            period_end=date(2025, 10, 31), rubric=db.get(RubricVersion, first.rubric_version_id),
+            surveys={v.source: v for v in db.scalars(select(SurveyVersion))},
+            roster=check_roster("roster.csv", Path(FIXTURE_ROSTER).read_bytes(), "stratum"),
+            stratum_column="stratum")
+        manage.draw_sample(db, lead, made, seed=seed, size=4, min_per_stratum=2, reserve=1)
+        for text, state in (("台账未更新", "verified"), ("慰问金发放无签字", "open")):
+            finding = add_finding(db, lead, made, indicator="F3", severity="minor",
+                                  description=text, household_id="", responsible_unit="县总工会",
+                                  responsible_person="李四", deadline=date(2025, 12, 31),
+                                  photos=[], storage=storage)
+            finding.rectification = state
+        return made.id
+
+
+def test_looking_back_at_last_years_evaluation(app, client, field, findings):
+    previous = previous_evaluation(app, field)
+    other = previous_evaluation(app, field, key="other-unit", unit="另一个县总工会")
+    base = f"/evaluations/{field.evaluation_id}/lookback"
+    sign_in(client, "f-unit")
+    assert client.get(base).status_code == 403
+    sign_in(client, "f-lead")
+    page = client.get(base).text
+    assert "last-year" in page and "other-unit" not in page  # only the same unit is offered
+    refused = client.post(base, data={"previous": other})
+    assert refused.status_code == 400  # not a choice of the form
+    assert client.post(base, data={"previous": previous}).status_code == 302
+    page = client.get(base).text
+    assert 'id="changes"' in page and "超出抽样误差" in page
+    assert "上一轮整改清单共2项：已核验销号1项，逾期未销号1项" in page
+    report = client.get(f"/evaluations/{field.evaluation_id}/report").text
+    appendix = report[report.index('id="appendix-lookback"'):]
+    assert "回头看：与上一轮评估比较" in appendix and "last-year" in appendix
+    assert "慰问金发放无签字" in appendix and "未整改（逾期）" in appendix
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        assert db.get(Evaluation, field.evaluation_id).previous_id == previous
+        assert db.scalar(select(AuditEntry.action).where(
+            AuditEntry.action == "evaluation.previous")) == "evaluation.previous"
+    # and back to none
+    assert client.post(base, data={"previous": 0}).status_code == 302
+    assert 'id="changes"' not in client.get(base).text
+
+
+def test_set_previous_refuses_another_unit_or_a_cycle(app, field):
+    from evaluator.feedback.operations import set_previous
+    from evaluator.fieldwork.audit import OperationError
+
+    previous = previous_evaluation(app, field)
+    other = previous_evaluation(app, field, key="other-unit", unit="另一个县总工会")
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        lead = db.get(User, field.users["lead"])
+        this, last, elsewhere = (db.get(Evaluation, i) for i in (field.evaluation_id, previous, other))
+        for target, message in ((elsewhere, "look back at the same unit"), (this, "itself")):
+            with pytest.raises(OperationError, match=message):
+                set_previous(db, lead, this, target)
+        set_previous(db, lead, last, this)
+        with pytest.raises(OperationError, match="already looks back"):
+            set_previous(db, lead, this, last)
+        with pytest.raises(OperationError, match="team lead"):
+            set_previous(db, db.get(User, field.users["evaluator"]), this, None)

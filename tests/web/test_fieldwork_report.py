@@ -100,7 +100,7 @@ def stand_in(monkeypatch):
     """Replace the PDF render by a cheap stand-in; the returned list counts its calls."""
     calls = []
 
-    def fake(scored, lang, *, draft, day, appeals=None):
+    def fake(scored, lang, *, draft, day, **parts):
         calls.append((lang, draft))
         return b"%PDF-stand-in " + scored.data_hash.encode()
 
@@ -285,7 +285,7 @@ def test_a_slow_render_answers_202_with_its_job_then_the_pdf(app, client, approv
     gate = threading.Event()
     calls = []
 
-    def slow(scored, lang, *, draft, day, appeals=None):
+    def slow(scored, lang, *, draft, day, **parts):
         calls.append(lang)
         gate.wait(10)
         return b"%PDF-slow"

@@ -21,6 +21,7 @@ from evaluator import __version__
 from evaluator.fieldwork.exports.scores import Scored
 from evaluator.reports import ReportError
 from evaluator.reports.appeals import Appeals
+from evaluator.reports.lookback import LookBackInputs
 from evaluator.storage import Storage
 from evaluator.web.i18n import translate
 
@@ -38,20 +39,24 @@ def report_date(scored: Scored) -> date:
 
 
 def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None = None,
-                   appeals: Appeals | None = None) -> dict[str, Any]:
+                   appeals: Appeals | None = None, lookback: LookBackInputs | None = None
+                   ) -> dict[str, Any]:
     """The report's plain values; a draft says so on its cover and in every page's running
     head (the place the report template gives a notice, as for synthetic data). With
-    ``appeals`` (evaluator.feedback.report), the appendix of the feedback round is added."""
+    ``appeals`` and ``lookback`` (evaluator.feedback.report), the appendices of the feedback
+    round and of the look-back at the previous evaluation are added."""
     from evaluator.privacy import Scrubber
     from evaluator.reports.appeals import with_appeals
     from evaluator.reports.build import report_context as build_context
     from evaluator.reports.cover import running_title
+    from evaluator.reports.lookback import with_lookback
 
     context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
                             surveys=scored.surveys, report_date=day or report_date(scored))
-    if appeals is not None and scored.bundle is not None:
-        names = () if getattr(scored.bundle.meta, "allow_names", False) else (
+    if (appeals is not None or lookback is not None) and scored.bundle is not None:
+        names = () if getattr(scored.bundle.meta, "allow_names", False) else tuple(
             r.get("head_name", "") for r in scored.bundle.roster)
+        context = with_lookback(context, lookback, Scrubber(names))
         context = with_appeals(context, appeals, scored.sheet, Scrubber(names))
     if draft:
         cover = context["report"]
@@ -62,16 +67,18 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
     return context
 
 
-def report_html(scored: Scored, lang: str, *, draft: bool, appeals: Appeals | None = None) -> str:
+def report_html(scored: Scored, lang: str, *, draft: bool, appeals: Appeals | None = None,
+                lookback: LookBackInputs | None = None) -> str:
     """The standalone HTML preview (stylesheet and charts inline). Raises ReportError."""
     from evaluator.reports.build import render_report_html
 
     return render_report_html(scored.sheet, scored.bundle, scored.rubric, lang,
-                              context=report_context(scored, lang, draft=draft, appeals=appeals))
+                              context=report_context(scored, lang, draft=draft, appeals=appeals,
+                                                     lookback=lookback))
 
 
 def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date,
-               appeals: Appeals | None = None) -> bytes:
+               appeals: Appeals | None = None, lookback: LookBackInputs | None = None) -> bytes:
     """The PDF, rendered, with the draft marks of report_context. Raises ReportError."""
     from evaluator.reports.build import render_report_pdf
     from evaluator.reports.proof import proof_files, rubric_source
@@ -82,7 +89,7 @@ def render_pdf(scored: Scored, lang: str, *, draft: bool, day: date,
     proof = proof_files(scored.sheet.to_json(), rubric_source(scored.rubric), software=__version__)
     return render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang,
                              context=report_context(scored, lang, draft=draft, day=day,
-                                                    appeals=appeals),
+                                                    appeals=appeals, lookback=lookback),
                              proof=proof)
 
 
@@ -100,23 +107,27 @@ def cache_key(data_hash: str, rubric_hash: str, lang: str, day: date, *, draft: 
 
 
 def pdf_key(evaluation_id: int, scored: Scored, rubric_hash: str, lang: str, *,
-            draft: bool, appeals: Appeals | None = None) -> str:
+            draft: bool, appeals: Appeals | None = None,
+            lookback: LookBackInputs | None = None) -> str:
     """Where this PDF is kept in the file storage: ``report-cache/<evaluation>/<key>.pdf``."""
     day = report_date(scored)
-    digest = appeals.digest() if appeals is not None else ""
+    digest = "".join(part.digest() for part in (appeals, lookback) if part is not None)
     return (f"{CACHE_PREFIX}{evaluation_id}/"
             f"{cache_key(scored.data_hash, rubric_hash, lang, day, draft=draft, appeals=digest)}.pdf")
 
 
 def report_pdf(storage: Storage, evaluation_id: int, scored: Scored, rubric_hash: str,
-               lang: str, *, draft: bool, appeals: Appeals | None = None) -> bytes:
+               lang: str, *, draft: bool, appeals: Appeals | None = None,
+               lookback: LookBackInputs | None = None) -> bytes:
     """The PDF kept under ``pdf_key``, rendered and stored first when it is not there (a whole
     object at once: a reader never sees half a file, and two workers rendering at once both
     write the same bytes). Raises ReportError."""
-    key = pdf_key(evaluation_id, scored, rubric_hash, lang, draft=draft, appeals=appeals)
+    key = pdf_key(evaluation_id, scored, rubric_hash, lang, draft=draft, appeals=appeals,
+                  lookback=lookback)
     pdf = storage.get_or_none(key)
     if pdf is None:
-        pdf = render_pdf(scored, lang, draft=draft, day=report_date(scored), appeals=appeals)
+        pdf = render_pdf(scored, lang, draft=draft, day=report_date(scored), appeals=appeals,
+                         lookback=lookback)
         storage.put(key, pdf, "application/pdf")
         keep_newest(storage, f"{CACHE_PREFIX}{evaluation_id}/", KEEP_PER_EVALUATION)
     return pdf

@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, g, render_template, request, sen
 
 from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
-from evaluator.feedback.report import appeals_for
+from evaluator.feedback.report import appeals_for, lookback_for
 from evaluator.fieldwork.exports.files import bundle_files as evaluation_bundle
 from evaluator.fieldwork.exports.files import odk_csv, odk_xlsx
 from evaluator.fieldwork.exports.report import pdf_key, report_html
@@ -75,7 +75,8 @@ def report_preview(evaluation_id: int):
         return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
     try:
         html = report_html(scored, _report_lang(), draft=evaluation.status != "finished",
-                           appeals=appeals_for(db_session(), evaluation))
+                           appeals=appeals_for(db_session(), evaluation),
+                           lookback=lookback_for(db_session(), evaluation, scored, date.today()))
     except ReportError as error:
         return _report_failed(evaluation, role, error)
     response = with_inline_styles(Response(html, mimetype="text/html"), html)
@@ -103,7 +104,8 @@ def report_download(evaluation_id: int):
     draft = evaluation.status != "finished"
     storage = current_storage()
     key = pdf_key(evaluation.id, scored, rubric_version(db_session(), evaluation).content_hash,
-                  lang, draft=draft, appeals=appeals_for(db_session(), evaluation))
+                  lang, draft=draft, appeals=appeals_for(db_session(), evaluation),
+                  lookback=lookback_for(db_session(), evaluation, scored, date.today()))
     pdf = storage.get_or_none(key)
     if pdf is None:
         queue = current_queue()
