@@ -249,8 +249,11 @@ def unit_progress(db: Session, programme: Programme, today: date) -> list[dict[s
     published = {row[0]: row[1] for row in db.execute(
         select(FeedbackRound.evaluation_id, FeedbackRound.deadline)
         .where(FeedbackRound.evaluation_id.in_(ids)))}
-    kept = {s.evaluation_id: s for s in db.scalars(
-        select(EvaluationScore).where(EvaluationScore.evaluation_id.in_(ids)))}
+    # the kept columns the page shows, not the sheets and designs (~50 kB of JSON per unit)
+    kept = {row.evaluation_id: row for row in db.execute(
+        select(EvaluationScore.evaluation_id, EvaluationScore.total, EvaluationScore.grade,
+               EvaluationScore.problems, EvaluationScore.quality)
+        .where(EvaluationScore.evaluation_id.in_(ids)))}
     rows = []
     for e in units_of(db, programme):
         score = kept.get(e.id)
