@@ -141,17 +141,66 @@ def main() -> None:
         for name in args.runs.split(","):
             reset(stack.env["EVALUATOR_DATABASE_URL"], stack.folder / "instance")
             path = "/bench/bare" if name == "floor" else "/api/v1/submissions"
+            server_before, tablets_before = stack.cpu_seconds(), children_cpu()
+            loads = LoadSampler()
             result = run(stack, name, path, data_file, args,
                          args.time_limit / 3 if name == "kill" else None)
             result["drained"] = drain(stack)
+            result["load"] = loads.stop()
+            server_after = stack.cpu_seconds()
+            result["cpu"] = {part: used - server_before.get(part, 0.0)
+                             for part, used in server_after.items()}
+            result["tablets_cpu"] = children_cpu() - tablets_before
             result["counts"] = counted(stack, result["acked"])
+            if result["counts"]["orphan_files"] or name == "kill":
+                # What a killed worker left between a photo's write and its commit: the
+                # operator's sweep (no request is running now, so no grace period is needed).
+                swept = stack.evaluator("storage", "sweep", "--older-than", "0")
+                result["swept"] = len(swept.stdout.split())
+                result["after_sweep"] = counted(stack, result["acked"])
             results[name] = result
             report(name, result, records)
         if "floor" in results and "api" in results:
             floor = rate(results["floor"]) or float("nan")
             api = rate(results["api"]) or float("nan")
+            cpu_ratio = server_cpu(results["api"]) / (server_cpu(results["floor"]) or float("nan"))
             print(f"\nAPI vs floor on the same stack: {floor / api:.2f}x the floor's time per "
-                  f"record ({api:.0f} vs {floor:.0f} records/s; goal <= 2)")
+                  f"record ({api:.0f} vs {floor:.0f} records/s; goal <= 2); {cpu_ratio:.2f}x its "
+                  f"server CPU per record")
+
+
+class LoadSampler:
+    """The machine's 1-minute load average every 5 s while a run lasts (the machine is shared:
+    a run's wall-clock figures only mean something next to it)."""
+
+    def __init__(self):
+        self.samples = [os.getloadavg()[0]]
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(5):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> list[float]:
+        self.done.set()
+        self.thread.join()
+        return self.samples + [os.getloadavg()[0]]
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the Locust tablets of a run)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def server_cpu(result: dict) -> float:
+    """Server CPU seconds (gunicorn and PostgreSQL) per stored record."""
+    stored = result["counts"]["rows"] or 1
+    return (result["cpu"].get("web", 0.0) + result["cpu"].get("database", 0.0)) / stored
 
 
 def rate(result: dict) -> float:
@@ -184,6 +233,19 @@ def report(name: str, result: dict, records: int) -> None:
           f"lost {counts['lost']}, duplicated {counts['duplicated']}; photos "
           f"{counts['photos']}, without file {counts['missing_files']}, files without row "
           f"{counts['orphan_files']}", flush=True)
+    if "swept" in result:
+        after = result["after_sweep"]
+        print(f"   evaluator storage sweep --older-than 0: {result['swept']} orphan file(s) "
+              f"removed; then rows {after['rows']}, lost {after['lost']}, duplicated "
+              f"{after['duplicated']}, photos {after['photos']}, without file "
+              f"{after['missing_files']}, files without row {after['orphan_files']}")
+    cpu, load = result["cpu"], result["load"]
+    per_record = server_cpu(result)
+    print(f"   server CPU {cpu.get('web', 0):.1f} s gunicorn + {cpu.get('database', 0):.1f} s "
+          f"PostgreSQL = {per_record * 1000:.1f} ms per stored record (a ceiling of "
+          f"{(os.cpu_count() or 1) / per_record:.0f} records/s on {os.cpu_count()} idle cores); "
+          f"the tablets (Locust) {result['tablets_cpu']:.1f} s; load average during the run "
+          f"{min(load):.1f}-{max(load):.1f} (mean {sum(load) / len(load):.1f})", flush=True)
 
 
 if __name__ == "__main__":

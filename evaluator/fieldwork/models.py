@@ -15,10 +15,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -222,6 +224,11 @@ class Submission(Base):
         CheckConstraint("gps_lon IS NULL OR (gps_lon >= -180 AND gps_lon <= 180)",
                         name="gps_lon_range"),
         CheckConstraint("household_id IS NOT NULL OR source = 'forum'", name="household_named"),
+        # One current record per household and source: a second one must be an edit of the
+        # first. The index also finds a household's current record without scanning the
+        # evaluation's (forum records have no household: NULLs never collide).
+        Index("ix_submissions_current_record", "evaluation_id", "source", "household_id",
+              unique=True, postgresql_where=text("current"), sqlite_where=text("current")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -350,7 +357,7 @@ class Attachment(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"),
                                                index=True)
     submission_id: Mapped[int | None] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), default=None)
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True, default=None)
     finding_id: Mapped[int | None] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE"), default=None)
     #: Evidence of the evaluated unit: for a contested finding, or a rectification step.

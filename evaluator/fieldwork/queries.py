@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.forms import cached_survey, survey_of
 from evaluator.fieldwork.models import (
+    Assignment,
+    Attachment,
     Evaluation,
     EvaluationSurvey,
     Household,
@@ -52,11 +55,79 @@ def survey_for(db: Session, evaluation_id: int, source: str) -> tuple[VersionRef
     if row is None:
         return None
     ref = VersionRef(*row)
+    return ref, survey_of_version(db, ref)
+
+
+def survey_of_version(db: Session, ref: VersionRef) -> Survey:
+    """The parsed survey of a stored version; its content is read only the first time
+    (stored versions are immutable, so the parsed survey is cached by its content hash)."""
     survey = cached_survey(ref.key, ref.version, ref.content_hash)
     if survey is None:
         content = db.scalar(select(SurveyVersion.content).where(SurveyVersion.id == ref.id))
         survey = survey_of(ref.key, ref.version, content, ref.content_hash)
-    return ref, survey
+    return survey
+
+
+@dataclass(frozen=True)
+class RecordTarget:
+    """What a record sent for one evaluation, source and household meets in the database."""
+
+    stored_id: int | None  # the submission already stored under the record's instance id
+    version: VersionRef | None  # the survey the evaluation uses for the source
+    household: Household | None  # the roster row (None for forum records, or not in the roster)
+    drawn: bool  # drawn into the sample or onto the reserve list
+    assignment: Assignment | None  # who collects this source for this household
+    current_instance: str | None  # the household's current record of this source
+
+
+def record_target(db: Session, evaluation_id: int, instance_id: str, source: str,
+                  household_id: str | None) -> RecordTarget:
+    """Everything ``store_submission`` checks a record against, in one query (the ingest of
+    an evening's records is bound by round trips to the database, not by the checks)."""
+    values = {"evaluation_id": evaluation_id, "instance_id": instance_id, "source": source}
+    if household_id is not None:
+        values["household_id"] = household_id
+    row = db.execute(_target_query(household_id is not None), values).first()
+    if row is None:  # no such evaluation
+        return RecordTarget(None, None, None, False, None, None)
+    version = VersionRef(*row[1:5]) if row[1] is not None else None
+    if household_id is None:
+        return RecordTarget(row[0], version, None, False, None, None)
+    return RecordTarget(row[0], version, row[5], row[6] is not None, row[7], row[8])
+
+
+@cache
+def _target_query(of_household: bool) -> Select:
+    """``record_target``'s statement, built once per process (building a statement of five
+    joins costs as much as the rest of a record's reads)."""
+    evaluation_id = bindparam("evaluation_id", type_=Integer)
+    source = bindparam("source", type_=String)
+    stored = select(Submission.id).where(Submission.instance_id == bindparam("instance_id"))
+    query = (select(stored.scalar_subquery(), SurveyVersion.id, SurveyVersion.key,
+                    SurveyVersion.version, SurveyVersion.content_hash)
+             .select_from(Evaluation)
+             .outerjoin(EvaluationSurvey, and_(EvaluationSurvey.evaluation_id == Evaluation.id,
+                                               EvaluationSurvey.source == source))
+             .outerjoin(SurveyVersion, SurveyVersion.id == EvaluationSurvey.survey_version_id)
+             .where(Evaluation.id == evaluation_id))
+    if not of_household:
+        return query
+    household_id = bindparam("household_id", type_=String)
+    current = (select(Submission.instance_id)
+               .where(Submission.evaluation_id == evaluation_id, Submission.source == source,
+                      Submission.household_id == household_id, Submission.current.is_(True))
+               .limit(1))
+    return (query.add_columns(Household, SampleDraw.id, Assignment, current.scalar_subquery())
+            .outerjoin(Household, and_(Household.evaluation_id == Evaluation.id,
+                                       Household.household_id == household_id))
+            .outerjoin(SampleDraw, SampleDraw.household_pk == Household.id)
+            .outerjoin(Assignment, and_(Assignment.household_pk == Household.id,
+                                        Assignment.source == source)))
+
+
+def record_photos(db: Session, submission_id: int) -> list[Attachment]:
+    return list(db.scalars(select(Attachment).where(Attachment.submission_id == submission_id)
+                           .order_by(Attachment.id)))
 
 
 def surveys_by_id(db: Session, evaluation_id: int) -> dict[str, Survey]:

@@ -18,7 +18,7 @@ from evaluator.definitions.problems import DefinitionError
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Evaluation
-from evaluator.fieldwork.permissions import member_role
+from evaluator.fieldwork.permissions import evaluation_and_role
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
 
@@ -30,12 +30,8 @@ def load_evaluation(evaluation_id: int, allow=("lead",)) -> tuple[Evaluation, st
     on it (no hint that it exists), 403 when their role may not open this page."""
     if not current_user.is_authenticated:
         abort(current_app.login_manager.unauthorized())
-    db = db_session()
-    evaluation = db.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        abort(404)
-    role = member_role(db, current_user, evaluation.id)
-    if role is None:
+    evaluation, role = evaluation_and_role(db_session(), current_user, evaluation_id)
+    if evaluation is None or role is None:
         abort(404)
     if role not in allow:
         abort(403)

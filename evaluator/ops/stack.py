@@ -157,6 +157,26 @@ class Stack:
         children = Path(f"/proc/{master}/task/{master}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) the stack's processes have used so far, per part: each
+        part's session with the children it has reaped (a killed gunicorn worker's time stays
+        in its master's count). Benchmarks take the difference over a run: on a shared machine
+        that is what a record costs, whatever the others' load does to the wall clock."""
+        sessions: dict[int, str] = {}
+        for name, process in self.processes.items():
+            sessions[_session_of(process.pid)] = name.split("-")[0]
+        postmaster = self.pgdata / "postmaster.pid"
+        if postmaster.exists():
+            sessions[_session_of(int(postmaster.read_text().split()[0]))] = "database"
+        used: dict[str, float] = {}
+        ticks = os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            fields = _stat_fields(stat)
+            if fields and int(fields[3]) in sessions:
+                part = sessions[int(fields[3])]
+                used[part] = used.get(part, 0.0) + sum(int(f) for f in fields[11:15]) / ticks
+        return used
+
     # -- parts ---------------------------------------------------------------------------------
 
     @property
@@ -261,6 +281,21 @@ class Stack:
                 last = str(exc)
             time.sleep(0.1)
         raise StackError(f"the stack was not ready within {timeout} s: {last}")
+
+
+def _stat_fields(path: Path) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, pgrp, session, ..., utime (index 11),
+    stime, cutime, cstime (14). Empty when the process has gone."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return []
+    return text[text.rindex(")") + 2:].split()
+
+
+def _session_of(pid: int) -> int:
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return int(fields[3]) if fields else -1
 
 
 def serve_stack(workers: int, queue_workers: int, s3: bool) -> None:

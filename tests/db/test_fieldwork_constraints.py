@@ -59,11 +59,29 @@ def test_impossible_submissions_are_refused(app, field, changes):
 def test_instance_ids_are_unique_and_an_edit_cannot_replace_itself(app, field):
     fixed = str(uuid.uuid4())
     accepted(app, lambda db: submission(db, field, instance_id=fixed))
-    refused(app, lambda db: submission(db, field, instance_id=fixed))
+    refused(app, lambda db: submission(db, field, instance_id=fixed,
+                                       household_id=field.sample[1]))
     other = str(uuid.uuid4())
-    refused(app, lambda db: submission(db, field, instance_id=other, deprecated_id=other))
+    refused(app, lambda db: submission(db, field, instance_id=other, deprecated_id=other,
+                                       household_id=field.sample[1]))
+    with app.extensions["evaluator.sessionmaker"]() as db:  # replaced, as an edit does first
+        db.scalar(select(Submission).where(Submission.instance_id == fixed)).current = False
+        db.commit()
     accepted(app, lambda db: submission(db, field, deprecated_id=fixed))
-    refused(app, lambda db: submission(db, field, deprecated_id=fixed))  # replaced only once
+    refused(app, lambda db: submission(db, field, deprecated_id=fixed,  # replaced only once
+                                       current=False))
+
+
+def test_a_household_has_one_current_record_per_source(app, field):
+    """A second current record of a household and source is refused whoever writes it (two
+    devices racing, a script); replaced records, other sources and forum records are not."""
+    accepted(app, lambda db: submission(db, field))
+    refused(app, lambda db: submission(db, field))
+    accepted(app, lambda db: submission(db, field, current=False))
+    accepted(app, lambda db: submission(db, field, source="file_check"))
+    accepted(app, lambda db: submission(db, field, household_id=field.sample[1]))
+    for _ in range(2):
+        accepted(app, lambda db: submission(db, field, source="forum", household_id=None))
 
 
 def test_forum_records_need_no_household(app, field):
@@ -72,7 +90,7 @@ def test_forum_records_need_no_household(app, field):
 
 def test_attachments_are_photos_of_a_bounded_size_with_an_owner(app, field):
     def photo(db, **changes):
-        owner = submission(db, field)
+        owner = submission(db, field, source="forum", household_id=None)
         db.add(owner)
         db.flush()
         values = {"token": uuid.uuid4().hex, "evaluation_id": field.evaluation_id,

@@ -3,8 +3,10 @@ deprecated_id, JSON errors a person can act on, photos checked and kept private,
 
 import base64
 import copy
+import dataclasses
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from evaluator.fieldwork.models import Assignment, Attachment, AuditEntry, Household, Submission
@@ -309,33 +311,29 @@ def test_the_openapi_document_describes_every_api_route(app, client):
     assert set(schema["properties"]) == set(PAYLOAD_KEYS)
 
 
-def test_a_replay_racing_the_first_insert_gets_the_stored_record(app, field, household_record):
+def test_a_replay_racing_the_first_insert_gets_the_stored_record(app, field, household_record,
+                                                                 monkeypatch):
     """Two queues send one record at once: both miss it on the first read, one insert wins and
     the other, refused by the unique instance id, answers with the stored record."""
     from evaluator.auth.models import User
+    from evaluator.fieldwork.collect import operations
     from evaluator.fieldwork.collect.api import parse_payload
-    from evaluator.fieldwork.collect.operations import store_submission
     from evaluator.fieldwork.models import Evaluation
 
     payload = household_record(field.sample[0])
     make = app.extensions["evaluator.sessionmaker"]
     outcomes = []
+    real = operations.record_target
     with app.app_context():
         for racing in (False, True):
+            if racing:  # the read saw neither the record nor the household's current record
+                monkeypatch.setattr(operations, "record_target", lambda *args: dataclasses.replace(
+                    real(*args), stored_id=None, current_instance=None))
             db = make()
-            if racing:
-                real = db.scalar
-                calls = []
-
-                def blind_first_read(statement, *args, real=real, calls=calls, **kwargs):
-                    calls.append(statement)
-                    return None if len(calls) == 1 else real(statement, *args, **kwargs)
-
-                db.scalar = blind_first_read
             _, record = parse_payload(copy.deepcopy(payload))
-            submission, created = store_submission(
+            submission, created, _ = operations.store_submission(
                 db, db.get(User, field.users["evaluator"]), db.get(Evaluation, field.evaluation_id),
-                record, storage=app.extensions["evaluator.storage"])
+                record, role="evaluator", storage=app.extensions["evaluator.storage"])
             outcomes.append((created, submission.instance_id))
             db.commit()
             db.close()
@@ -343,6 +341,49 @@ def test_a_replay_racing_the_first_insert_gets_the_stored_record(app, field, hou
     with make() as db:
         assert db.scalar(select(func.count(Submission.id))) == 1
     assert uuid.UUID(payload["instance_id"])
+
+
+def test_a_second_record_racing_the_first_is_refused_by_the_database(
+        app, field, household_record, monkeypatch):
+    """Two devices send different records of one household at once: both pass the read, the
+    unique index on current records refuses the second insert, and it is told to send an edit
+    (409) — never two current records of one household and source."""
+    from evaluator.auth.models import User
+    from evaluator.fieldwork.audit import OperationError
+    from evaluator.fieldwork.collect import operations
+    from evaluator.fieldwork.collect.api import parse_payload
+    from evaluator.fieldwork.models import Evaluation
+
+    first = household_record(field.sample[0])
+    second = household_record(field.sample[0], door_photo="door.png")
+    second["attachments"] = [{"field": "door_photo", "filename": "door.png",
+                              "content_type": "image/png", "data": base64.b64encode(PNG).decode()}]
+    make = app.extensions["evaluator.sessionmaker"]
+    storage = app.extensions["evaluator.storage"]
+    real = operations.record_target
+    with app.app_context():
+        with make() as db:
+            _, record = parse_payload(copy.deepcopy(first))
+            operations.store_submission(
+                db, db.get(User, field.users["evaluator"]), db.get(Evaluation, field.evaluation_id),
+                record, role="evaluator", storage=storage)
+            db.commit()
+        monkeypatch.setattr(operations, "record_target", lambda *args: dataclasses.replace(
+            real(*args), current_instance=None))
+        with make() as db:
+            _, record = parse_payload(copy.deepcopy(second))
+            with pytest.raises(OperationError) as refused:
+                operations.store_submission(
+                    db, db.get(User, field.users["evaluator"]),
+                    db.get(Evaluation, field.evaluation_id), record, role="evaluator",
+                    storage=storage)
+    assert refused.value.status == 409
+    assert f"send an edit with deprecated_id {first['instance_id']}" in refused.value.message
+    with make() as db:
+        assert db.scalars(select(Submission.instance_id)).all() == [first["instance_id"]]
+        assert db.scalar(select(func.count(AuditEntry.id))
+                         .where(AuditEntry.action == "submission.create")) == 1
+    assert list(storage.list("attachments/")) == []  # the refused record's photo is not kept
 
 
 def test_unknown_api_paths_and_methods_answer_in_json(client):

@@ -157,34 +157,43 @@ def test_the_service_scores_to_the_exported_bundle_byte_for_byte(app, client, va
 
 
 def test_problems_on_which_records_count_are_still_found(app, client, varied, sign_in, tmp_path):
-    """A second current record for a household and a record of an unsampled household (rows
-    the app refuses, written here behind its back) stop the scoring as they stop the CLI."""
+    """A record of an unsampled household (a row the app refuses, written here behind its
+    back) stops the scoring as it stops the CLI. A second current record for a household cannot
+    be written even behind the app's back: the database refuses it (ix_submissions_current_record);
+    the checker's "second record" problem is tested on bundles (tests/unit/test_bundle_check.py)."""
+    from sqlalchemy.exc import IntegrityError
+
     from evaluator.fieldwork.exports.scores import score_evaluation
+
+    def behind_the_back(db, original, household_id):
+        db.add(Submission(instance_id=str(uuid.uuid4()), evaluation_id=original.evaluation_id,
+                          source="household", survey_version_id=original.survey_version_id,
+                          household_id=household_id, submitter_id=original.submitter_id,
+                          data=dict(original.data, household_id=household_id),
+                          body_hash="0" * 64, review_state="approved"))
+        db.commit()
 
     with app.extensions["evaluator.sessionmaker"]() as db:
         original = db.scalar(select(Submission).where(Submission.source == "household",
                                                       Submission.current.is_(True))
                              .order_by(Submission.id))
+        with pytest.raises(IntegrityError):
+            behind_the_back(db, original, original.household_id)
+        db.rollback()
         unsampled = next(h for h in ("CG001", "CG002", "CG003", "CG004", "CG005", "QS001",
                                      "QS002", "QS003")
                          if h not in varied.sample and h not in varied.reserve)
-        for household_id in (original.household_id, unsampled):
-            db.add(Submission(instance_id=str(uuid.uuid4()), evaluation_id=original.evaluation_id,
-                              source="household", survey_version_id=original.survey_version_id,
-                              household_id=household_id, submitter_id=original.submitter_id,
-                              data=dict(original.data, household_id=household_id),
-                              body_hash="0" * 64, review_state="approved"))
-        db.commit()
+        behind_the_back(db, original, unsampled)
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, varied.evaluation_id)
         scored = score_evaluation(db, evaluation)
         slow, slow_problems = slow_path(db, evaluation)
     assert scored.sheet is None and scored.problems == slow_problems
-    assert any("second record for household_id" in p for p in scored.problems)
     assert any(f"household {unsampled!r} is not in sample.csv" in p for p in scored.problems)
     assert scored.data_hash == slow.data_hash
     result = CliRunner().invoke(main, ["score", str(exported(client, varied, tmp_path))])
-    assert result.exit_code != 0 and "second record for household_id" in result.output
+    assert result.exit_code != 0 and f"household {unsampled!r} is not in sample.csv" in (
+        result.output)
 
 
 @pytest.fixture

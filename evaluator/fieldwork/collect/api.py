@@ -35,8 +35,9 @@ from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.collect.operations import SubmissionIn, store_submission
 from evaluator.fieldwork.collect.tablet import offline_forms
-from evaluator.fieldwork.models import Attachment, Evaluation, Submission
-from evaluator.fieldwork.permissions import member_role
+from evaluator.fieldwork.models import Attachment, Submission
+from evaluator.fieldwork.permissions import evaluation_and_role, member_role
+from evaluator.fieldwork.queries import record_photos
 from evaluator.storage import current_storage
 from evaluator.web.limits import MAX_ID, JsonRefused, json_body
 
@@ -254,11 +255,11 @@ def _photos(value: Any) -> dict[str, Photo]:
     return photos
 
 
-def record_json(db, submission: Submission) -> dict[str, Any]:
+def record_json(db, submission: Submission, photos: list[Attachment]) -> dict[str, Any]:
+    """The stored record with its photos (attachment rows) as the API answers it."""
     from evaluator.auth.models import User
 
     submitter = db.get(User, submission.submitter_id)
-    photos = db.scalars(select(Attachment).where(Attachment.submission_id == submission.id))
     return {
         "instance_id": submission.instance_id,
         "evaluation_id": submission.evaluation_id,
@@ -289,21 +290,20 @@ def create_submission():
     except (JsonRefused, PayloadError) as exc:
         return error(exc.status, _CODES[exc.status], str(exc))
     db = db_session()
-    evaluation = db.get(Evaluation, evaluation_id)
-    if evaluation is None or member_role(db, current_user, evaluation_id) is None:
+    evaluation, role = evaluation_and_role(db, current_user, evaluation_id)
+    if evaluation is None or role is None:
         return error(404, "not_found", f"no evaluation {evaluation_id} that you work on")
     try:
-        submission, created = store_submission(db, current_user, evaluation, record,
-                                               storage=current_storage(),
-                                               today=date.today())
+        stored = store_submission(db, current_user, evaluation, record, role=role,
+                                  storage=current_storage(), today=date.today())
     except OperationError as exc:
         return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems,
                      reason=exc.reason, stored_id=exc.stored_id)
     # The acknowledgement: the stored record, named by its instance_id, with "created" or
     # "already_stored". The tablet checks it field by field before it lets the record go.
-    body = record_json(db, submission)
-    body["status"] = "created" if created else "already_stored"
-    return jsonify(body), 201 if created else 200
+    body = record_json(db, stored.submission, stored.photos)
+    body["status"] = "created" if stored.created else "already_stored"
+    return jsonify(body), 201 if stored.created else 200
 
 
 @bp.get("/submissions/<instance_id>")
@@ -318,7 +318,7 @@ def get_submission(instance_id: str):
     if submission is None or role is None or (
             role != "lead" and submission.submitter_id != current_user.id):
         return error(404, "not_found", f"no record {key} that you can read")
-    return jsonify(record_json(db, submission))
+    return jsonify(record_json(db, submission, record_photos(db, submission.id)))
 
 
 @bp.get("/session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,21 +24,27 @@ from evaluator.fieldwork.attachments import (
     write_photo,
 )
 from evaluator.fieldwork.audit import OperationError, audit
-from evaluator.fieldwork.forms import build_form, formdata_from_answers
+from evaluator.fieldwork.forms import build_form
 from evaluator.fieldwork.logic import Problem as AnswerProblem
 from evaluator.fieldwork.models import (
     SEVERITIES,
-    Assignment,
     Attachment,
     Evaluation,
     Finding,
     Judgement,
     ReviewEvent,
-    SampleDraw,
     Submission,
 )
 from evaluator.fieldwork.permissions import can_collect, member_role
-from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
+from evaluator.fieldwork.queries import (
+    RecordTarget,
+    context_row,
+    household,
+    record_photos,
+    record_target,
+    rubric_for,
+    survey_of_version,
+)
 from evaluator.storage import Storage
 
 # -- submissions -------------------------------------------------------------------------------
@@ -64,19 +70,32 @@ class SubmissionIn:
     keep_both: bool = False
 
 
+class StoredRecord(NamedTuple):
+    submission: Submission
+    created: bool  # False: this very record was stored before (a replay)
+    photos: list[Attachment]  # the record's attachment rows
+
+
 def store_submission(db: Session, user, evaluation: Evaluation, record: SubmissionIn, *,
-                     storage: Storage, today: date | None = None
-                     ) -> tuple[Submission, bool]:
-    """Store a record once. Returns (submission, created): the same record sent again gives
-    the stored one back; a different record under a stored instance id is refused (409)."""
+                     role: str | None, storage: Storage, today: date | None = None
+                     ) -> StoredRecord:
+    """Store a record once. The same record sent again gives the stored one back (created
+    False); a different record under a stored instance id is refused (409).
+
+    ``role`` is the user's role in the evaluation (``member_role``), which every caller has
+    read already. What the record is checked against is read in one query (``record_target``)
+    and written with two flushes: an evening's ingest is bound by round trips."""
     if record.author and record.author != user.username:
         raise OperationError(f"this record was made by {record.author}, not by {user.username} who "
                              f"is signed in; it waits on the tablet until {record.author} signs in",
                              409, reason="wrong_user")
-    existing = db.scalar(select(Submission).where(Submission.instance_id == record.instance_id))
-    if existing is not None:
-        return _replayed(existing, record), False
-    role = member_role(db, user, evaluation.id)
+    if record.source in ("forum", "system"):
+        record.household_id = None
+    target = record_target(db, evaluation.id, record.instance_id, record.source,
+                           record.household_id or None)
+    stored = db.get(Submission, target.stored_id) if target.stored_id is not None else None
+    if stored is not None:
+        return _stored_before(db, stored, record)
     if not can_collect(role):
         raise OperationError("you are not an evaluator of this evaluation", 403,
                              reason="not_collector")
@@ -84,36 +103,27 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         raise OperationError("this evaluation is finished and takes no more records; ask the "
                              "team lead to reopen it if a record is missing", 409,
                              reason="finished")
-    found = survey_for(db, evaluation.id, record.source)
-    if found is None:
+    if target.version is None:
         raise OperationError(f"this evaluation collects no {record.source!r} records", 422)
-    version, survey = found
+    survey = survey_of_version(db, target.version)
     context: dict[str, Any] = {}
-    target_household = None
-    if record.source == "forum":
-        record.household_id = None
-    elif record.source == "system":
+    target_household = target.household
+    if record.source == "system":
         raise OperationError("system data is uploaded by the team lead, not collected", 422)
-    else:
+    if record.source != "forum":
         if not record.household_id:
             raise OperationError("household_id is required for a household record", 422)
-        target_household = household(db, evaluation.id, record.household_id)
         if target_household is None:
             raise OperationError(f"household {record.household_id!r} is not in this evaluation's "
                                  "roster", 422)
-        if role != "lead":
-            assigned = db.scalar(select(Assignment).where(
-                Assignment.household_pk == target_household.id,
-                Assignment.source == record.source, Assignment.user_id == user.id))
-            if assigned is None:
-                raise OperationError(f"household {record.household_id} is not assigned to you for "
-                                     f"{record.source}; ask your team lead", 403,
-                                     reason="not_assigned")
+        if role != "lead" and (target.assignment is None or target.assignment.user_id != user.id):
+            raise OperationError(f"household {record.household_id} is not assigned to you for "
+                                 f"{record.source}; ask your team lead", 403,
+                                 reason="not_assigned")
         context = context_row(target_household.data)
-    if target_household is not None and db.scalar(select(SampleDraw.id).where(
-            SampleDraw.household_pk == target_household.id)) is None:
-        raise OperationError(f"household {record.household_id} was not drawn into the sample "
-                             "(neither sample nor reserve)", 422)
+        if not target.drawn:
+            raise OperationError(f"household {record.household_id} was not drawn into the sample "
+                                 "(neither sample nor reserve)", 422)
     replaced = None
     if record.keep_both and not record.deprecated_id:
         raise OperationError("keep_both needs deprecated_id: the stored record to keep beside", 422)
@@ -121,9 +131,10 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         replaced = _replaceable(db, user, role, evaluation, record)
     answers = _checked_answers(survey, record, context, today)
     if replaced is None:
-        same = _refuse_second_record(db, evaluation, record, answers)
+        same = (_refuse_second_record(db, evaluation, record, answers)
+                if record.source == "forum" else _refuse_second_household_record(record, target))
         if same is not None:  # stored by a racing request since our first read
-            return _replayed(same, record), False
+            return _stored_before(db, same, record)
     if "household_id" in answers and record.household_id \
             and answers["household_id"] != record.household_id:
         raise OperationError(
@@ -133,10 +144,16 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
               "message": "户编号与所访问的户不一致 / household code does not match"}])
     _fill_meta(survey, answers, record, user)
     stored_types = _check_photos(survey, answers, record)
+    if replaced is not None:
+        # Out of the household's current records before the edit comes in (one current
+        # record per household and source: ix_submissions_current_record).
+        replaced.current = False
+        db.flush()
     submission = Submission(
         instance_id=record.instance_id, evaluation_id=evaluation.id, source=record.source,
-        survey_version_id=version.id, household_id=record.household_id, submitter_id=user.id,
-        data=answers, body_hash=record.body_hash, deprecated_id=record.deprecated_id,
+        survey_version_id=target.version.id, household_id=record.household_id,
+        submitter_id=user.id, data=answers, body_hash=record.body_hash,
+        deprecated_id=record.deprecated_id,
         review_state="edited" if replaced is not None else "received",
         started_at=record.started_at, ended_at=record.ended_at,
         device_id=record.device_id[:120],
@@ -147,32 +164,25 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
     try:
         db.flush()
     except IntegrityError:
-        # Another request stored the same instance id (or edited the same record) between our
-        # read and our insert. Nothing else was written yet, so rolling back loses nothing.
+        # Another request stored the same instance id, edited the same record or stored the
+        # household's record between our read and our insert. Nothing else was written yet,
+        # so rolling back loses nothing.
         db.rollback()
-        existing = db.scalar(select(Submission).where(
-            Submission.instance_id == record.instance_id))
-        if existing is None:
-            raise OperationError(f"record {record.deprecated_id} has just been replaced by another "
-                                 "edit; reload it and edit the latest version", 409,
-                                 reason="edit_race") from None
-        return _replayed(existing, record), False
-    if replaced is not None:
-        replaced.current = False
+        return _stored_before(db, _raced(db, evaluation, record), record)
     if record.keep_both:
         _flag_kept_pair(db, user, submission, replaced)
+    photos = []
     for field_name, photo in record.photos.items():
         token = new_token()
         write_photo(db, storage, evaluation.id, token, photo, stored_types[field_name])
-        db.add(Attachment(token=token, evaluation_id=evaluation.id, submission_id=submission.id,
-                          field=field_name, filename=photo.filename[:200],
-                          content_type=stored_types[field_name], size_bytes=len(photo.data),
-                          sha256=photo.sha256, uploaded_by_id=user.id))
-    if target_household is not None:
-        assignment = db.scalar(select(Assignment).where(
-            Assignment.household_pk == target_household.id, Assignment.source == record.source))
-        if assignment is not None:
-            assignment.status = "submitted"
+        photos.append(Attachment(
+            token=token, evaluation_id=evaluation.id, submission_id=submission.id,
+            field=field_name, filename=photo.filename[:200],
+            content_type=stored_types[field_name], size_bytes=len(photo.data),
+            sha256=photo.sha256, uploaded_by_id=user.id))
+    db.add_all(photos)
+    if target.assignment is not None:
+        target.assignment.status = "submitted"
     action = ("submission.keep_both" if record.keep_both else
               "submission.edit" if replaced else "submission.create")
     audit(db, user, evaluation.id, action,
@@ -182,7 +192,43 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
            "data": answers} if replaced else {"source": record.source,
                                               "household_id": record.household_id})
     db.flush()
-    return submission, True
+    return StoredRecord(submission, True, photos)
+
+
+def _household_has_record(record: SubmissionIn, found: str) -> OperationError:
+    return OperationError(
+        f"household {record.household_id} already has a {record.source} record "
+        f"({found}); to change it, send an edit with deprecated_id {found}", 409,
+        reason="household_has_record", stored_id=found)
+
+
+def _refuse_second_household_record(record: SubmissionIn, target: RecordTarget
+                                    ) -> Submission | None:
+    """``_refuse_second_record`` for a household's record, from what ``record_target`` read
+    (its instance id was not stored then, so the current record is another one)."""
+    if target.current_instance:
+        raise _household_has_record(record, target.current_instance)
+    return None
+
+
+def _raced(db: Session, evaluation: Evaluation, record: SubmissionIn) -> Submission:
+    """After an insert refused by a unique index: the record a racing request stored (a replay
+    of this one), or why this one cannot be stored now."""
+    existing = db.scalar(select(Submission).where(Submission.instance_id == record.instance_id))
+    if existing is not None:
+        return _replayed(existing, record)
+    if record.deprecated_id:
+        raise OperationError(f"record {record.deprecated_id} has just been replaced by another "
+                             "edit; reload it and edit the latest version", 409,
+                             reason="edit_race")
+    if record.household_id is not None:
+        found = db.scalar(select(Submission.instance_id).where(
+            Submission.evaluation_id == evaluation.id, Submission.source == record.source,
+            Submission.household_id == record.household_id, Submission.current.is_(True)))
+        if found:
+            raise _household_has_record(record, found)
+    raise OperationError("another record was stored at the same moment; send this one again",
+                         409, reason="edit_race")
 
 
 def _refuse_second_record(db: Session, evaluation: Evaluation, record: SubmissionIn,
@@ -199,11 +245,8 @@ def _refuse_second_record(db: Session, evaluation: Evaluation, record: Submissio
         if found == record.instance_id:
             return db.scalar(select(Submission).where(Submission.instance_id == found))
         if found:
-            raise OperationError(
-                f"household {record.household_id} already has a {record.source} record "
-                f"({found}); to change it, send an edit with deprecated_id {found}", 409,
-                reason="household_has_record", stored_id=found)
-        return
+            raise _household_has_record(record, found)
+        return None
     for instance_id, data in db.execute(query):
         if (data.get("forum_id"), data.get("dimension")) == (answers.get("forum_id"),
                                                              answers.get("dimension")):
@@ -214,6 +257,10 @@ def _refuse_second_record(db: Session, evaluation: Evaluation, record: Submissio
                 f"{answers.get('dimension')} ({instance_id}); edit that one instead", 409,
                 reason="forum_has_record", stored_id=instance_id)
     return None
+
+
+def _stored_before(db: Session, existing: Submission, record: SubmissionIn) -> StoredRecord:
+    return StoredRecord(_replayed(existing, record), False, record_photos(db, existing.id))
 
 
 def _replayed(existing: Submission, record: SubmissionIn) -> Submission:
@@ -266,16 +313,19 @@ def _flag_kept_pair(db: Session, user, kept: Submission, beside: Submission | No
 
 def _checked_answers(survey, record: SubmissionIn, context: Mapping[str, Any],
                      today: date | None) -> dict[str, Any]:
-    form_class = build_form(survey)
-    shape = form_class.model.normalise(record.answers)[2]
+    """The answers checked by the survey's rules (``FormModel.check``, the rules the tablet
+    runs offline), cleaned and with calculations filled; ``OperationError`` (422) listing every
+    problem otherwise. JSON answers go to the model directly: the WTForms class around it only
+    turns posted form text into the same values (the no-JavaScript page uses it)."""
+    model = build_form(survey).model
+    shape = model.normalise(record.answers)[2]
     if shape:
         raise OperationError(_problem_summary(shape), 422, [p.as_dict() for p in shape])
-    form = form_class(formdata=formdata_from_answers(record.answers), meta={"csrf": False},
-                      context=context, today=today)
-    if not form.validate():
-        problems = form.checked.problems if form.checked else []
-        raise OperationError(_problem_summary(problems), 422, [p.as_dict() for p in problems])
-    return form.checked.answers
+    checked = model.check(record.answers, context, today)
+    if not checked.ok:
+        raise OperationError(_problem_summary(checked.problems), 422,
+                             [p.as_dict() for p in checked.problems])
+    return checked.answers
 
 
 def _problem_summary(problems: Sequence[AnswerProblem]) -> str:

@@ -203,7 +203,7 @@ def _post_record(evaluation: Evaluation, role: str, source: str, target: Househo
                           ended_at=_moment(datetime.now().astimezone().isoformat()),
                           device_id="web-form")
     try:
-        operations.store_submission(db_session(), current_user, evaluation, record,
+        operations.store_submission(db_session(), current_user, evaluation, record, role=role,
                                     storage=current_storage(), today=date.today())
     except OperationError as error:
         return _form_page(evaluation, role, source, target, form, instance_id, deprecated,

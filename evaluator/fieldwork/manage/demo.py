@@ -28,6 +28,7 @@ from evaluator.fieldwork.logic import FormModel
 from evaluator.fieldwork.manage import operations
 from evaluator.fieldwork.manage.uploads import check_roster, check_system_rows
 from evaluator.fieldwork.models import Evaluation, Finding, Household, SampleDraw, Submission
+from evaluator.fieldwork.permissions import member_role
 from evaluator.fieldwork.review.operations import review_submission
 from evaluator.rubrics.models import RubricVersion
 from evaluator.storage import Storage
@@ -84,6 +85,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
     left = {h for (h,) in db.execute(select(Household.household_id).where(
         Household.evaluation_id == evaluation.id, Household.stratum == newcomers_stratum))}
     stored = 0
+    lead_role = member_role(db, lead, evaluation.id)
     for source in ("household", "file_check", "forum"):
         data = bundle.sources.get(source)
         if data is None:
@@ -91,7 +93,7 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
         for record in bundle_records(bundle, source, data):
             if record.household_id in left:
                 continue
-            store_submission(db, lead, evaluation, record, storage=storage)
+            store_submission(db, lead, evaluation, record, role=lead_role, storage=storage)
             stored += 1
     for submission in db.scalars(select(Submission).where(
             Submission.evaluation_id == evaluation.id)):
