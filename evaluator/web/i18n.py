@@ -466,6 +466,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rect_move_submitted_in_progress": ("退回继续整改", "Send back"),
     "rectification_saved": ("整改状态已更新", "Rectification updated"),
     "export_csv": ("导出 CSV", "Export CSV"),
+    "rectification_pdf": ("整改情况一览（PDF）", "Status report (PDF)"),
     "lookback": ("回头看", "Looking back"),
     "lookback_hint": ("选择同一被评估单位的上一轮评估：报告附录逐项列出指标变化及其是否超出抽样误差，以及上一轮整改事项的状态", "Name the same unit's previous evaluation: the report's appendix then lists each indicator's change, whether it is beyond sampling noise, and where the previous rectification items stand"),
     "previous_evaluation": ("上一轮评估", "Previous evaluation"),

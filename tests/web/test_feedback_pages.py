@@ -10,6 +10,7 @@ import base64
 import csv
 import io
 import re
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -131,7 +132,8 @@ def test_publish_contest_uphold_reject_and_the_score_moves(app, client, field, f
     assert "Feedback and appeals" in english and "upheld (finding withdrawn)" in english
 
 
-def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field, findings):
+def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field, findings,
+                                                             tmp_path):
     base = f"/evaluations/{field.evaluation_id}/rectification"
     sign_in(client, "f-unit")
     page = client.get(base).text
@@ -154,6 +156,18 @@ def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field,
     states = {int(r["finding"]): (r["state"], r["overdue"]) for r in rows}
     assert states[findings[2]] == ("verified", "")
     assert states[findings[0]] == ("open", "")
+
+    # the one-page status report: every item, numbers masked (a file that leaves the app)
+    pdf = client.get(base + ".pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    path = tmp_path / "status.pdf"
+    path.write_bytes(pdf.data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert re.search(r"Pages:\s+1\b", info)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True).stdout
+    assert "整改情况一览" in text and "共3项" in text and "已核验销号1项" in text
+    assert "13812345678" not in text
 
 
 def test_a_unit_never_sees_another_units_evaluation(app, client, field, findings, make_user):

@@ -91,6 +91,7 @@ MATRIX = {
     "feedback.rectify": ("POST", row(302, 400, 404, 400, 403, 403, 400)),
     "feedback.rectification_csv": ("GET", row(302, 200, 404, 200, 403, 403, 200)),
     "feedback.lookback": ("GET", LEAD_PAGE),
+    "feedback.rectification_pdf": ("GET", row(302, 200, 404, 200, 403, 403, 200)),
     # programmes: the programme's lead (f-lead made it) and administrators, nobody else
     "programmes.programmes": ("GET", SIGNED_IN),
     "programmes.programme_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
