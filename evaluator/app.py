@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, session
+from flask_babel import lazy_gettext as _l
 
 from evaluator.config import load_config
 from evaluator.db import make_engine, make_sessionmaker
 from evaluator.extensions import csrf, db_session, login_manager
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
+from evaluator.web.errors import register_error_pages
 from evaluator.web.headers import register_security_headers
+from evaluator.web.i18n import register_language
 from evaluator.web.limits import register_limits
 
 
@@ -26,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_language(app)
     register_limits(app)
+    register_error_pages(app)
     register_blueprints(app)
     register_security_headers(app)
     return app
@@ -87,7 +91,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录 Please sign in."
+    login_manager.login_message = _l("Please sign in.")
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -101,23 +105,6 @@ def register_extensions(app: Flask) -> None:
                 user.session_version:
             return None
         return user
-
-
-def register_language(app: Flask) -> None:
-    """Chinese first; ``?lang=en`` switches and is remembered in the session."""
-    from evaluator.web.i18n import LANGUAGES, translate
-
-    @app.before_request
-    def pick_language():
-        asked = request.args.get("lang")
-        if asked in LANGUAGES:
-            session["lang"] = asked
-        g.lang = session.get("lang", app.config["DEFAULT_LANGUAGE"])
-
-    @app.context_processor
-    def language_helpers():
-        lang = g.get("lang", app.config["DEFAULT_LANGUAGE"])
-        return {"lang": lang, "t": lambda key: translate(key, lang)}
 
 
 def register_blueprints(app: Flask) -> None:

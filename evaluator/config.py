@@ -57,11 +57,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # before a language switch) put the old session back.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "UPLOAD_TIMEOUT_SECONDS": 30,
+        "TIME_ZONE": "Asia/Shanghai",
     }
     for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
                 "SESSION_HOURS", "STORAGE_URL", "QUEUE_URL", "QUEUE_THREADS", "REPORT_WAIT",
                 "PROXY_COUNT", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
-                "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG", "UPLOAD_TIMEOUT_SECONDS"):
+                "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG", "UPLOAD_TIMEOUT_SECONDS",
+                "TIME_ZONE"):
         value = os.environ.get(f"EVALUATOR_{key}")
         if value is None:
             continue
@@ -75,6 +77,7 @@ def load_config(overrides: dict | None = None) -> dict:
     lifetime = timedelta(hours=float(config["SESSION_HOURS"]))
     config.setdefault("PERMANENT_SESSION_LIFETIME", lifetime)
     config.setdefault("WTF_CSRF_TIME_LIMIT", int(lifetime.total_seconds()))
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", config["TIME_ZONE"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _stored_secret_key(Path(config["INSTANCE_PATH"]))
     return config

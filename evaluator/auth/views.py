@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     current_app,
-    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -23,7 +23,6 @@ from evaluator.auth import throttle
 from evaluator.auth.forms import LoginForm
 from evaluator.auth.models import User, verify_password
 from evaluator.extensions import db_session
-from evaluator.web.i18n import translate
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -55,7 +54,8 @@ def login():
         wait = throttle.locked_for(db, keys)
         if wait is not None:
             seconds = max(1, round(wait.total_seconds()))
-            error = translate("too_many_logins", g.lang).format(seconds=seconds)
+            error = gettext("Too many failed sign-ins: try again in %(seconds)s s",
+                            seconds=seconds)
             status = 429
             headers["Retry-After"] = str(seconds)
         else:
@@ -65,7 +65,7 @@ def login():
                 start_session(user)
                 return redirect(_safe_next(request.args.get("next")))
             throttle.record_failure(current_app.extensions["evaluator.sessionmaker"], keys)
-            error = translate("bad_login", g.lang)
+            error = gettext("Wrong username or password")
             status = 401
     return render_template("login.html", form=form, error=error), status, headers
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ from evaluator.fieldwork.views_common import load_evaluation, problem_lines, sum
 from evaluator.privacy import for_role
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
-from evaluator.web.i18n import translate
+from evaluator.web.i18n import label
 
 bp = Blueprint("feedback", __name__)
 E = "/evaluations/<int:evaluation_id>"
@@ -129,7 +130,7 @@ def publish(evaluation_id: int):
                            today=date.today(), total=total, grade=grade)
     except OperationError as error:
         return _refused(evaluation, role, error)
-    flash(translate("findings_published", g.lang))
+    flash(gettext("The findings were published to the unit"))
     return redirect(url_for("feedback.appeals", evaluation_id=evaluation.id))
 
 
@@ -147,7 +148,7 @@ def answer(evaluation_id: int, finding_id: int):
                            today=date.today())
     except OperationError as error:
         return _refused(evaluation, role, error)
-    flash(translate("answer_saved", g.lang))
+    flash(gettext("Answer sent"))
     return redirect(url_for("feedback.appeals", evaluation_id=evaluation.id))
 
 
@@ -168,7 +169,7 @@ def decide(evaluation_id: int, response_id: int):
                               description=form.description.data or None)
     except OperationError as error:
         return _refused(evaluation, role, error)
-    flash(translate("appeal_decided", g.lang))
+    flash(gettext("Appeal decided; the score is recomputed"))
     return redirect(url_for("feedback.appeals", evaluation_id=evaluation.id))
 
 
@@ -226,7 +227,7 @@ def rectify(evaluation_id: int, finding_id: int):
     except OperationError as error:
         db.rollback()
         return _rectification_page(evaluation, role, problem_lines(error), error.status)
-    flash(translate("rectification_saved", g.lang))
+    flash(gettext("Rectification updated"))
     return redirect(url_for("feedback.rectification", evaluation_id=evaluation.id))
 
 
@@ -255,7 +256,7 @@ def lookback(evaluation_id: int):
             db.rollback()
             problems = problem_lines(error)
         else:
-            flash(translate("previous_saved", g.lang))
+            flash(gettext("Previous evaluation saved"))
             return redirect(url_for("feedback.lookback", evaluation_id=evaluation.id))
     elif form.is_submitted():
         problems = _form_problems(form)
@@ -329,8 +330,8 @@ def rectification_pdf(evaluation_id: int):
         columns=words["columns"],
         rows=[{"overdue": r["overdue"], "cells": [
             str(k), r["indicator"], r["description"], r["unit"], r["person"], r["deadline"],
-            translate("rect_" + r["rectification"], lang)
-            + (f" · {translate('rect_overdue', lang)}" if r["overdue"] else ""),
+            label("rect", r["rectification"])
+            + (f" · {gettext('overdue')}" if r["overdue"] else ""),
             f"{r['steps'][-1]['when']} {r['steps'][-1]['note']}".strip() if r["steps"] else ""]}
             for k, r in enumerate(rows, 1)])
     pdf = render_pdf(html, created=today)

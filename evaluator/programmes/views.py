@@ -23,6 +23,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,7 +38,6 @@ from evaluator.programmes.models import Programme
 from evaluator.programmes.result import result_json
 from evaluator.rubrics.models import RubricVersion
 from evaluator.storage import current_storage
-from evaluator.web.i18n import translate
 
 bp = Blueprint("programmes", __name__)
 
@@ -112,7 +112,7 @@ def programme_new() -> Any:
         except OperationError as error:
             problems = problem_lines(error)
         else:
-            flash(translate("programme_created", g.lang))
+            flash(gettext("Programme created: now add its units"))
             return redirect(url_for("programmes.dashboard", programme_id=made.id))
     status = 400 if problems or (request.method == "POST" and form.errors) else 200
     return render_template("programmes/new.html", form=form, problems=problems), status
@@ -210,7 +210,7 @@ def units(programme_id: int) -> Any:
     except (DefinitionError, OperationError) as error:
         db.rollback()
         return _dashboard(programme, problem_lines(error), form, 400)
-    flash(translate("units_added", g.lang).format(count=len(made)))
+    flash(gettext("%(count)s units added", count=len(made)))
     return redirect(url_for("programmes.dashboard", programme_id=programme.id))
 
 
@@ -227,7 +227,7 @@ def score(programme_id: int) -> Any:
     if not ScoreForm().validate_on_submit():
         abort(400)
     _, job = _job(programme)
-    flash(translate("programme_scoring", g.lang))
+    flash(gettext("Scoring every unit; the results appear here when done"))
     return redirect(url_for("programmes.dashboard", programme_id=programme.id, job=job))
 
 
@@ -273,7 +273,7 @@ def report_pdf(programme_id: int) -> Any:
                             {"programme_id": programme.id, "stamp": stamp, "lang": lang})
         state = queue.wait(job, current_app.config["REPORT_WAIT"])
         if state is not None and state.state == "failed":
-            return _dashboard(programme, [translate("report_failed", g.lang) + " "
+            return _dashboard(programme, [gettext("The report could not be made:") + " "
                                           + (state.error or "")], status=409)
         if state is None or state.state != "done" or not state.result:
             return redirect(url_for("programmes.dashboard", programme_id=programme.id, job=job))

@@ -35,6 +35,7 @@ from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts, proof
 from evaluator.reports.comparison import build_comparison_context
 from evaluator.reports.context import build_context
+from evaluator.reports.formatting import Words
 
 REPORT_TEMPLATE = "report/report.html"
 COMPARISON_TEMPLATE = "report/comparison.html"
@@ -146,8 +147,10 @@ def _stylesheet() -> str:
     return (REPORT_TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
-def _chart_labels(lang: str) -> dict[str, str] | None:
-    return charts.CHART_LABELS_EN if lang == "en" else None
+def _chart_labels(lang: str) -> dict[str, str]:
+    """The words the charts draw, from the catalog (``chart_*`` in evaluator.reports.words)."""
+    w = Words(lang)
+    return {key: w(f"chart_{key}") for key in charts.CHART_LABELS}
 
 
 _CHART_CLASS = re.compile(r'<svg [^>]*?class="(chart chart-[a-z]+)"')

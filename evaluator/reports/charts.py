@@ -40,7 +40,8 @@ MISSING_LABEL = "无数据"  # no data
 NO_INTERVAL_LABEL = "无区间"  # no interval
 
 #: The words a chart draws by itself (Chinese by default). Pass ``labels=`` with any of these
-#: keys to print another language; ``target`` is a format with ``{direction}`` and ``{value}``.
+#: keys to print another language (the report takes them from the catalog: ``chart_*`` in
+#: evaluator.reports.words); ``target`` is a format with ``{direction}`` and ``{value}``.
 CHART_LABELS = {
     "radar": "雷达图",
     "bar": "条形图",
@@ -53,19 +54,6 @@ CHART_LABELS = {
     "ci": "95% 置信区间",
     "target_line": "目标值",
     "meets_zone": "达标区域",
-}
-CHART_LABELS_EN = {
-    "radar": "Radar chart",
-    "bar": "Bar chart",
-    "interval": "Interval plot",
-    "missing": "no data",
-    "no_interval": "no interval",
-    "target": "target {direction} {value}",
-    "no_target": "no target",
-    "estimate": "Estimate",
-    "ci": "95% confidence interval",
-    "target_line": "Target",
-    "meets_zone": "Target met",
 }
 
 

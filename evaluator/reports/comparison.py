@@ -1,6 +1,6 @@
 """The comparison report: several evaluations scored with the same rubric, side by side —
 ranking, dimension scores (with charts), verdicts by indicator, and each unit's data
-fingerprint. Its own words are in ``COMPARISON_WORDS``; the rest are the report's."""
+fingerprint. Its own words are the ``cmp_*`` entries of reports/words.py; the rest are the report's."""
 
 from __future__ import annotations
 
@@ -52,100 +52,12 @@ def build_comparison_context(
     return _Comparison(entries, rubric, w, software_version, report_date, chart_rows).build()
 
 
-COMPARISON_WORDS = {
-    "zh": {
-        "title": "{rubric}结果比较报告",
-        "units_many": "共{count}个单位（见表1）",
-        "teams_many": "各评估组（见附录）",
-        "ch_ranking": "综合排名",
-        "ch_dimensions": "各方面比较",
-        "ch_indicators": "指标达标情况",
-        "app_data": "数据与可复现信息",
-        "ranking_intro": "{count}个单位按同一评估方案《{rubric}》（{id} {version}）评分。综合得分相同（保留两位小数后）"
-                         "的单位并列同一名次。",
-        "ranking_caption": "表{n}　综合得分排名",
-        "col_rank": "名次",
-        "col_unit": "被评估单位",
-        "col_total": "综合得分",
-        "col_grade": "等级",
-        "col_veto": "一票否决",
-        "col_meets": "达标",
-        "col_fails": "未达标",
-        "col_undecided": "无法判定",
-        "col_insufficient": "样本不足",
-        "veto_none": "无",
-        "dimensions_intro": "表{table}列出各单位六个方面的得分；图{first}起为各方面得分的比较。",
-        "dimensions_caption": "表{n}　各单位分方面得分",
-        "total_chart": "图{n}　综合得分{part}",
-        "dimension_chart": "图{n}　{name}得分（满分{max}分）{part}",
-        "part": "（{k}/{count}）",
-        "indicators_intro": "下表列出每项指标判定为达标、未达标、无法判定和样本不足的单位数，以及各单位估计值的范围。",
-        "indicators_caption": "表{n}　各指标判定情况（单位数）",
-        "col_indicator": "指标",
-        "col_range": "估计值范围",
-        "data_caption": "表{n}　各单位数据指纹",
-        "col_evaluation": "评估编号",
-        "col_data_hash": "数据包指纹",
-        "col_report_date": "报告日期",
-        "data_intro": "各单位的报告数字都可由对应数据包和评估方案《{rubric}》（{id} {version}）"
-                      "用 evaluator {version_software} 重新计算。",
-        "rubric_hash": "评估方案内容指纹（SHA-256）：{hash}",
-        "synthetic_notice": "演示/模拟数据：参与比较的评估含有模拟生成的演示数据，单位、人员和家庭均为虚构。",
-        "range": "{low}–{high}",
-    },
-    "en": {
-        "title": "{rubric}: comparison of results",
-        "units_many": "{count} units (see table 1)",
-        "teams_many": "the evaluation teams (see the appendix)",
-        "ch_ranking": "Ranking",
-        "ch_dimensions": "Dimensions compared",
-        "ch_indicators": "Verdicts by indicator",
-        "app_data": "Data and reproducibility",
-        "ranking_intro": "{count} units were scored with the same rubric \"{rubric}\" ({id} {version}). Units "
-                         "with the same total (to two decimals) share a rank.",
-        "ranking_caption": "Table {n}  Ranking by total score",
-        "col_rank": "Rank",
-        "col_unit": "Evaluated unit",
-        "col_total": "Total",
-        "col_grade": "Grade",
-        "col_veto": "Veto",
-        "col_meets": "Meets",
-        "col_fails": "Fails",
-        "col_undecided": "Undecided",
-        "col_insufficient": "Too few",
-        "veto_none": "none",
-        "dimensions_intro": "Table {table} gives each unit's dimension scores; figures from {first} on compare "
-                            "them.",
-        "dimensions_caption": "Table {n}  Dimension scores by unit",
-        "total_chart": "Figure {n}  Total score{part}",
-        "dimension_chart": "Figure {n}  {name} (out of {max}){part}",
-        "part": " ({k}/{count})",
-        "indicators_intro": "For each indicator, the number of units meeting, failing, undecided and with too "
-                            "few data, and the range of the units' estimates.",
-        "indicators_caption": "Table {n}  Verdicts by indicator (number of units)",
-        "col_indicator": "Indicator",
-        "col_range": "Estimates",
-        "data_caption": "Table {n}  Data fingerprints",
-        "col_evaluation": "Evaluation",
-        "col_data_hash": "Bundle fingerprint",
-        "col_report_date": "Report date",
-        "data_intro": "Each unit's figures can be recomputed from its bundle and the rubric \"{rubric}\" ({id} "
-                      "{version}) with evaluator {version_software}.",
-        "rubric_hash": "Rubric content fingerprint (SHA-256): {hash}",
-        "synthetic_notice": "SYNTHETIC DEMO DATA: the compared evaluations include generated demonstration "
-                            "data; units, people and households are invented.",
-        "range": "{low}–{high}",
-    },
-}
-
-
 class _Comparison:
     def __init__(self, entries, rubric, w: Words, software_version, report_date, chart_rows):
         self.entries = list(entries)
         self.rubric = rubric
         self.w = w
         self.lang = w.lang
-        self.c = COMPARISON_WORDS[w.lang]
         self.software_version = software_version
         dates = [d for d in (report_date_for(b) for _, b in self.entries) if d is not None]
         self.report_date = report_date or (max(dates) if dates else None)
@@ -154,7 +66,7 @@ class _Comparison:
         self.scrub = Scrubber()  # names of units and people: personal numbers masked
 
     def cw(self, key: str, **values: Any) -> str:
-        return self.c[key].format(**values) if values else self.c[key]
+        return self.w(f"cmp_{key}", **values)
 
     def unit_name(self, k: int) -> str:
         return self.scrub(self.entries[k][1].meta.evaluated_unit)

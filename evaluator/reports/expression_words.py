@@ -14,40 +14,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from evaluator.definitions.expressions import Binary, Call, Current, Negate, Number, Ref, String
-from evaluator.reports.formatting import plain
-from evaluator.reports.words import ROSTER_LABELS
+from evaluator.reports.formatting import LANGUAGES, Words, plain
 
-COMPARE = {
-    "zh": {"=": "为", "!=": "不为", "<": "低于", "<=": "不高于", ">": "高于", ">=": "不低于"},
-    "en": {"=": "is", "!=": "is not", "<": "is below", "<=": "is at most", ">": "is above",
-           ">=": "is at least"},
-}
-ARITHMETIC = {
-    "zh": {"+": "加", "-": "减", "*": "乘以", "div": "除以", "mod": "除以{right}的余数"},
-    "en": {"+": "plus", "-": "minus", "*": "times", "div": "divided by", "mod": "modulo"},
-}
-JOIN = {"zh": {"and": "且", "or": "或"}, "en": {"and": "and", "or": "or"}}
-PHRASES = {
-    "zh": {"not": "并非{x}", "if": "若{c}则取{a}，否则取{b}", "selected": "{field}包含{choice}",
-           "count-selected": "{x}所选项数", "count": "{x}的个数", "sum": "{x}之和",
-           "string-length": "{x}的字数", "today": "评估期末日", "current": "本题答案", "blank": "空白",
-           "call": "{name}（{args}）", "negate": "负{x}", "group": "（{x}）", "quote": "「{x}」",
-           "literal": "“{x}”", "args": "，"},
-    "en": {"not": "not ({x})", "if": "if {c} then {a}, otherwise {b}", "selected": "{field} includes {choice}",
-           "count-selected": "the number of choices in {x}", "count": "the number of {x}",
-           "sum": "the sum of {x}", "string-length": "the length of {x}", "today": "the period's end date",
-           "current": "this answer", "blank": "blank", "call": "{name}({args})", "negate": "minus {x}",
-           "group": "({x})", "quote": "\"{x}\"", "literal": "'{x}'", "args": ", "},
-}
+#: Operators by the name of their word (``expr_cmp_<name>``, ``expr_arith_<name>`` in
+#: evaluator.reports.words_extra); ``mod`` is the phrase ``expr_mod`` ({left} modulo {right}).
+COMPARE = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+ARITHMETIC = {"+": "plus", "-": "minus", "*": "times", "div": "div"}
+JOIN = ("and", "or")
+PHRASES = ("not", "if", "selected", "count-selected", "count", "sum", "string-length", "today",
+           "current", "blank", "call", "negate", "group", "quote", "literal", "args")
 
 
 class ExpressionWords:
     """Say expressions of one source in one language, with that source's survey for labels."""
 
     def __init__(self, lang: str, survey: Any | None = None, others: Mapping[str, Any] | None = None):
-        self.lang = lang if lang in PHRASES else "zh"
+        self.lang = lang if lang in LANGUAGES else "zh"
         self.survey = survey
-        self.p = PHRASES[self.lang]
+        self.w = Words(self.lang)
+        self.p = {name: self.w("expr_" + name.replace("-", "_")) for name in PHRASES}
+        self.compare = {op: self.w(f"expr_cmp_{name}") for op, name in COMPARE.items()}
+        self.arithmetic = {op: self.w(f"expr_arith_{name}") for op, name in ARITHMETIC.items()}
+        self.join = {op: self.w(f"expr_join_{op}") for op in JOIN}
 
     def say(self, node: Any) -> str:
         return self._say(node, None)
@@ -58,7 +46,7 @@ class ExpressionWords:
         if field is not None:
             text = field.label_in(self.lang, "zh")
         else:
-            text = ROSTER_LABELS.get(self.lang, {}).get(name) or ROSTER_LABELS["zh"].get(name) or name
+            text = self.w.get(f"roster_{name}", name)
         return self.p["quote"].format(x=text.rstrip("？?").strip())
 
     def choice(self, field_name: str | None, value: str) -> str:
@@ -103,21 +91,21 @@ class ExpressionWords:
 
     def _binary(self, node: Binary, context: str | None) -> str:
         op = node.op
-        if op in COMPARE["zh"]:
+        if op in self.compare:
             left, right = self._side(node.left, node.right), self._side(node.right, node.left)
-            glue = COMPARE[self.lang][op]
+            glue = self.compare[op]
             return f"{left}{glue}{right}" if self.lang == "zh" else f"{left} {glue} {right}"
-        if op in JOIN["zh"]:
+        if op in self.join:
             left, right = self._say(node.left, op), self._say(node.right, op)
-            glue = JOIN[self.lang][op]
+            glue = self.join[op]
             text = f"{left}{glue}{right}" if self.lang == "zh" else f"{left} {glue} {right}"
             # "a or b" inside an "and" (or under a not) needs its brackets back
             return self.p["group"].format(x=text) if context not in (None, op, "if") else text
         left, right = self._say(node.left, "arith"), self._say(node.right, "arith")
-        if op == "mod" and self.lang == "zh":
-            text = left + ARITHMETIC["zh"]["mod"].format(right=right)
+        if op == "mod":
+            text = self.w("expr_mod", left=left, right=right)
         else:
-            glue = ARITHMETIC[self.lang][op]
+            glue = self.arithmetic[op]
             text = f"{left}{glue}{right}" if self.lang == "zh" else f"{left} {glue} {right}"
         return self.p["group"].format(x=text) if context == "arith" else text
 

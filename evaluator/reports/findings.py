@@ -12,7 +12,7 @@ from evaluator.privacy import column_kind, mask_value
 from evaluator.reports.formatting import SEVERITY_ORDER, format_date, number_text
 from evaluator.reports.indicators import failed_label, result_sentence
 from evaluator.reports.inputs import ReportInputs
-from evaluator.reports.words import ROSTER_LABELS, chinese_numeral
+from evaluator.reports.words import chinese_numeral
 
 PERSONAL_COLUMNS = frozenset({"head_name", "id_number"})
 
@@ -137,7 +137,7 @@ def household_values(inputs: ReportInputs, household_id: str, ind: Any) -> list[
                 label, value = field_text(inputs, source, name, raw)
             elif name in roster_row:
                 raw = roster_row.get(name, "")
-                label = ROSTER_LABELS[inputs.lang].get(name, name)
+                label = inputs.w.get(f"roster_{name}", name)
                 value = w.value_word(name, str(raw)) if raw != "" else w("no_value")
                 value = number_text(value) if name not in ("category", "status") else value
                 if column_kind(name):  # a contact or card column: masked whatever it looks like

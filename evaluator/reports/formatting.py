@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from evaluator.catalogs import CatalogError, translations
 from evaluator.reports import ReportError
 from evaluator.reports.words import WORDS
 
@@ -46,7 +47,7 @@ def percent_plain(fraction: float) -> str:
 
 def format_date(day: date | None, lang: str) -> str:
     if day is None:
-        return WORDS[lang]["no_value"]
+        return Words(lang)("no_value")
     if lang == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {day.strftime('%B')} {day.year}"
@@ -59,12 +60,11 @@ def format_date_range(start: date | None, end: date | None, lang: str) -> str:
         return format_date(start, lang)
     if lang == "zh":
         tail = f"{end.month}月{end.day}日" if end.year == start.year else format_date(end, "zh")
-        return WORDS["zh"]["date_range"].format(start=format_date(start, "zh"), end=tail)
+        return Words("zh")("date_range", start=format_date(start, "zh"), end=tail)
     if end.year == start.year:
         head = f"{start.day} {start.strftime('%B')}"
-        return WORDS["en"]["date_range"].format(start=head, end=format_date(end, "en"))
-    return WORDS["en"]["date_range"].format(start=format_date(start, "en"),
-                                             end=format_date(end, "en"))
+        return Words("en")("date_range", start=head, end=format_date(end, "en"))
+    return Words("en")("date_range", start=format_date(start, "en"), end=format_date(end, "en"))
 
 
 def short_hash(value: str, length: int = 12) -> str:
@@ -105,19 +105,32 @@ def grade_word(rubric: Any, grade: str, lang: str) -> str:
 
 
 class Words:
-    """The report's words in one language: ``w("key", name=...)``."""
+    """The report's words in one language: ``w("key", name=...)``, the English of
+    ``evaluator.reports.words`` translated by the gettext catalog (Babel, no Flask)."""
 
     def __init__(self, lang: str):
         if lang not in LANGUAGES:
             raise ReportError(f"report language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
         self.lang = lang
-        self.table = WORDS[lang]
+        try:
+            self.catalog = translations(lang)
+        except CatalogError as exc:
+            raise ReportError(str(exc)) from None
 
     def __call__(self, key: str, **values: Any) -> str:
-        return self.table[key].format(**values) if values else self.table[key]
+        text = self.catalog.pgettext(key, WORDS[key])
+        return text.format(**values) if values else text
 
     def get(self, key: str, default: str) -> str:
-        return self.table.get(key, default)
+        return self(key) if key in WORDS else default
+
+    def sentences(self, key: str) -> list[str]:
+        """A list entry (``key.1``, ``key.2``, ...) in order."""
+        out, k = [], 1
+        while f"{key}.{k}" in WORDS:
+            out.append(self(f"{key}.{k}"))
+            k += 1
+        return out
 
     def list(self, items: Iterable[str]) -> str:
         return self("list_sep").join(items)

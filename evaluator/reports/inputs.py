@@ -11,7 +11,7 @@ from typing import Any
 from evaluator.privacy import Scrubber, mask_id_number
 from evaluator.reports import ReportError
 from evaluator.reports.formatting import Words, grade_word
-from evaluator.reports.words import ROSTER_LABELS, chinese_numeral
+from evaluator.reports.words import chinese_numeral
 from evaluator.scoring.context import pass_share
 
 
@@ -128,7 +128,7 @@ class ReportInputs:
         column = getattr(self.sheet, "stratum_column", "") or "stratum"
         if column in ("stratum", "township"):
             return self.w("stratum_default")
-        return ROSTER_LABELS[self.lang].get(column, column)
+        return self.w.get(f"roster_{column}", column)
 
     def chapter(self, number: int, key: str, ident: str, title: str | None = None
                 ) -> dict[str, str]:

@@ -102,12 +102,12 @@ def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
             "total": frame_total,
         },
         "estimation": [s.replace("{response_table}", response["number"] if response else "-")
-                       for s in WORDS[inputs.lang]["m_estimation"]
+                       for s in w.sentences("m_estimation")
                        if response or "{response_table}" not in s],
         "response": response,
         "verdicts": [s.replace("{pass}", pass_mark).replace("{family}", str(family))
                      .replace("{uncorrected}", percent(uncorrected))
-                     for s in WORDS[inputs.lang]["m_verdicts"]],
+                     for s in w.sentences("m_verdicts")],
         "bands": {"caption": w("m_bands_caption", n=bands_no),
                   "columns": [w("col_grade"), w("col_range")], "rows": bands},
         "rubric_intro": w("m_rubric_intro", title=w.text(inputs.rubric.title), id=inputs.rubric.id,
@@ -144,10 +144,9 @@ def _parameter(inputs: ReportInputs, key: str, value: Any) -> str:
     w = inputs.w
     if isinstance(value, float):
         value = plain(value)
-    template = WORDS[inputs.lang].get(f"m_param_{key}")
-    if template is None:
+    if f"m_param_{key}" not in WORDS:
         return w("m_param_other", key=inputs.scrub(key), value=inputs.scrub(value))
-    return template.format(value=inputs.scrub(value))
+    return w(f"m_param_{key}", value=inputs.scrub(value))
 
 
 def rule_words(inputs: ReportInputs, ind: Any) -> str:

@@ -1,482 +1,256 @@
-"""UI strings, Chinese first with English beside them. One table; templates call ``t(key)``."""
+"""The web app's language: Flask-Babel on the product's catalogs (``evaluator.catalogs``).
+
+Chinese (zh, Simplified, as zh-CN) first, English switchable with ``?lang=en`` (remembered in the session). Text in
+templates is ``_('English')``, in Python ``gettext('English')`` (``lazy_gettext`` at import
+time); the Chinese is in ``evaluator/translations/zh/LC_MESSAGES/messages.po``.
+
+Stored codes (review states, roles, sources, severities, audit actions...) are shown through
+``label(kind, code)``: one vocabulary, used by templates and by form choices alike, so an option
+never appears as a raw code in the Chinese UI.
+"""
 
 from __future__ import annotations
 
-LANGUAGES = ("zh", "en")
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "app_name": ("第三方评估平台", "evaluator"),
-    "tagline": ("城市困难职工解困脱困工作成效第三方评估", "Third-party evaluation of hardship relief for urban workers"),
-    "home": ("首页", "Home"),
-    "sign_in": ("登录", "Sign in"),
-    "sign_out": ("退出", "Sign out"),
-    "username": ("用户名", "Username"),
-    "password": ("密码", "Password"),
-    "bad_login": ("用户名或密码不正确", "Wrong username or password"),
-    "problems_more": ("以上为前 {shown} 个问题，共 {total} 个。", "The first {shown} of {total} problems are listed."),
-    "problems_download": ("下载全部问题（CSV）", "Download them all (CSV)"),
-    "too_many_logins": ("登录失败次数过多，请 {seconds} 秒后再试", "Too many failed sign-ins: try again in {seconds} s"),
-    "signed_in_as": ("当前用户", "Signed in as"),
-    "rubrics": ("评估指标体系", "Rubrics"),
-    "surveys": ("调查问卷", "Surveys"),
-    "version": ("版本", "Version"),
-    "indicators": ("指标", "Indicators"),
-    "dimensions": ("维度", "Dimensions"),
-    "fields": ("字段", "Fields"),
-    "source": ("数据来源", "Source"),
-    "none_loaded": ("尚未加载定义，请运行 evaluator load-definitions", "No definitions loaded yet: run evaluator load-definitions"),
-    "switch_language": ("English", "中文"),
-    "role": ("角色", "Role"),
-    # -- fieldwork (evaluator.fieldwork) --
-    "fieldwork": ("实地评估", "Fieldwork"),
-    "evaluations": ("评估项目", "Evaluations"),
-    "evaluation": ("评估项目", "Evaluation"),
-    "new_evaluation": ("新建评估", "New evaluation"),
-    "no_evaluations": ("还没有可查看的评估项目", "No evaluations to show yet"),
-    "my_assignments": ("我的任务", "My assignments"),
-    "my_role": ("我的角色", "My role"),
-    "waiting_upload": ("待上传", "Waiting to upload"),
-    "send_now": ("立即上传", "Send now"),
-    "overview": ("概览", "Overview"),
-    "roster": ("台账", "Roster"),
-    "team": ("评估组", "Team"),
-    "sample": ("抽样", "Sample"),
-    "assign": ("分派", "Assign"),
-    "system_data": ("系统数据", "System data"),
-    "records": ("记录", "Records"),
-    "quality": ("质量控制", "Quality"),
-    "findings": ("问题清单", "Findings"),
-    "scores": ("评分", "Scores"),
-    "audit": ("审计记录", "Audit trail"),
-    "fix_these": ("请修改以下问题后再提交：", "Please fix these and try again:"),
-    "not_done": ("未完成", "Not done"),
-    "back": ("返回", "Back"),
-    "synthetic": ("模拟数据", "Synthetic"),
-    "households": ("户", "households"),
-    "household": ("户", "Household"),
-    "status": ("状态", "Status"),
-    "status_setup": ("准备中", "Setting up"),
-    "status_fieldwork": ("实地调查中", "In the field"),
-    "status_finished": ("已完成", "Finished"),
-    "role_lead": ("评估组长", "Team lead"),
-    "role_evaluator": ("调查员", "Evaluator"),
-    "role_viewer": ("报告接收方", "Report recipient"),
-    "role_unit": ("被评估单位", "Evaluated unit"),
-    "evaluation_code": ("评估编号", "Evaluation code"),
-    "evaluation_code_hint": ("字母、数字、-或_，如 2026-demo", "Letters, digits, - or _, e.g. 2026-demo"),
-    "title_zh": ("中文名称", "Title (Chinese)"),
-    "title_en": ("英文名称（可选）", "Title (English, optional)"),
-    "evaluated_unit": ("被评估单位", "Evaluated unit"),
-    "commissioning_body": ("委托方", "Commissioning body"),
-    "period_start": ("评估期起", "Period start"),
-    "period_end": ("评估期止", "Period end"),
-    "rubric": ("指标体系", "Rubric"),
-    "surveys_hint": ("每个数据来源选一个问卷版本（默认最新版本）", "One survey version per evidence source (the newest by default)"),
-    "roster_file": ("建档立卡台账（XLSX 或 CSV）", "Roster (XLSX or CSV)"),
-    "roster_hint": ("UTF-8 或 GBK 均可；有任何错误则整个文件不导入，并逐行列出问题", "UTF-8 or GBK; any problem and nothing is imported, every problem listed by row"),
-    "stratum_column": ("分层字段", "Stratum column"),
-    "stratum_column_hint": ("按哪一列分层抽样，通常为 stratum 或 township", "The roster column to stratify by, usually stratum or township"),
-    "count_policy": ("计分记录", "Records that count"),
-    "count_policy_hint": ("默认只计已审核通过的记录", "By default only approved records count toward scores"),
-    "policy_approved": ("仅审核通过", "approved only"),
-    "policy_not_rejected": ("未被退回的全部记录", "every record not rejected"),
-    "synthetic_flag": ("这是演示/模拟数据", "This is demonstration (synthetic) data"),
-    "create": ("创建", "Create"),
-    "evaluation_created": ("评估已创建，台账已导入", "Evaluation created and roster imported"),
-    "sampled": ("样本户", "sampled"),
-    "reserve": ("备选", "reserve"),
-    "assignments_done": ("任务完成", "assignments done"),
-    "system_rows": ("条系统数据", "system rows"),
-    "next_steps": ("工作步骤", "Steps"),
-    "step_team": ("组建评估组（添加调查员）", "Build the team (add evaluators)"),
-    "step_sample": ("抽取样本户", "Draw the sample"),
-    "step_assign": ("按分层分派样本户", "Assign households by stratum"),
-    "step_system": ("上传系统导出数据", "Upload the system export"),
-    "step_review": ("审核调查记录", "Review the records"),
-    "step_scores": ("查看评分", "See the scores"),
-    "settings": ("设置", "Settings"),
-    "min_minutes": ("最短访谈时长（分钟）", "Minimum interview (minutes)"),
-    "aid_tolerance": ("资金核对容差", "Aid amount tolerance"),
-    "aid_tolerance_hint": ("相对差异，0.1 即 10%", "Relative difference, 0.1 is 10 %"),
-    "save": ("保存", "Save"),
-    "saved": ("已保存", "Saved"),
-    "download_bundle": ("下载评估数据包", "Download the bundle"),
-    "you_have": ("您有", "You have"),
-    "assignments_word": ("项任务", "assignments"),
-    "submitted_word": ("已提交", "submitted"),
-    "forum": ("座谈会", "Forums"),
-    "report_not_ready": ("评估尚未完成，报告完成后可在此查看", "The evaluation is not finished; the report appears here when it is"),
-    "replace_roster": ("更换台账", "Replace the roster"),
-    "upload": ("上传", "Upload"),
-    "roster_locked": ("已抽样，台账不能再更换", "The sample is drawn; the roster can no longer be replaced"),
-    "roster_replaced": ("台账已更换", "Roster replaced"),
-    "strata": ("分层", "Strata"),
-    "stratum": ("层", "Stratum"),
-    "first_n": ("前", "first"),
-    "row": ("行", "Row"),
-    "name": ("姓名", "Name"),
-    "assignments": ("任务", "Assignments"),
-    "remove": ("移除", "Remove"),
-    "add_member": ("添加成员", "Add a member"),
-    "add": ("添加", "Add"),
-    "member_roles_hint": ("调查员只能看到分派给自己的户；报告接收方只能看到已完成评估的报告", "Evaluators see only their households; report recipients only finished reports"),
-    "size_rule": ("样本量规则", "Sample size rule"),
-    "rule_size": ("固定样本量", "Fixed size"),
-    "rule_margin": ("按误差范围", "By margin of error"),
-    "rule_threshold": ("按阈值检验", "By threshold"),
-    "margin": ("误差范围", "Margin"),
-    "margin_hint": ("如 0.05 即 ±5%", "E.g. 0.05 for ±5 %"),
-    "threshold": ("阈值", "Threshold"),
-    "threshold_hint": ("如 0.05：错评率上限", "E.g. 0.05: the highest acceptable error rate"),
-    "expected_errors": ("预期错误数", "Expected errors"),
-    "confidence": ("置信水平", "Confidence"),
-    "min_per_stratum": ("每层最少", "Minimum per stratum"),
-    "reserve_per_stratum": ("每层备选户", "Reserve per stratum"),
-    "seed": ("随机种子", "Seed"),
-    "seed_hint": ("相同台账和种子可重复抽样结果", "The same roster and seed repeat the draw"),
-    "draw_sample": ("抽样", "Draw the sample"),
-    "redraw": ("重新抽样", "Draw again"),
-    "sample_locked": ("已有调查记录，样本不能再重抽", "Records have been collected; the sample can no longer be redrawn"),
-    "sample_drawn": ("样本已抽取", "Sample drawn"),
-    "weight": ("权重", "Weight"),
-    "drawn_households": ("抽中的户", "Drawn households"),
-    "draw_first": ("请先抽样", "Draw the sample first"),
-    "team_first": ("请先在评估组中添加调查员", "Add evaluators to the team first"),
-    "assignee": ("调查员", "Evaluator"),
-    "sources": ("数据来源", "Sources"),
-    "include_reserve": ("包括备选户", "Include reserve households"),
-    "reassign": ("改派尚未提交的户", "Move households not yet submitted"),
-    "assign_stratum": ("分派本层", "Assign this stratum"),
-    "assigned_n": ("已分派 {n} 项", "{n} assignments made"),
-    "unassigned": ("未分派", "not assigned"),
-    "source_household": ("入户调查", "Household visit"),
-    "source_file_check": ("档案核查", "File check"),
-    "source_forum": ("座谈会", "Forum"),
-    "source_system": ("系统数据", "System data"),
-    "system_hint": ("帮扶工作管理系统导出的数据，按系统数据字段逐行核对后整体导入", "Rows exported from the aid management system, checked row by row against the system fields, imported as a whole"),
-    "system_file": ("系统导出文件（XLSX 或 CSV）", "System export (XLSX or CSV)"),
-    "upload_rules": ("UTF-8 或 GBK；有任何错误则不导入，并逐行列出问题；新文件替换旧数据", "UTF-8 or GBK; any problem and nothing is imported; a new file replaces the old rows"),
-    "system_stored": ("已导入 {n} 条系统数据", "{n} system rows imported"),
-    "columns": ("字段", "Columns"),
-    "to_do": ("待调查", "To do"),
-    "no_assignments": ("暂无分派给您的户", "No households assigned to you yet"),
-    "local_draft": ("本机草稿", "Draft on this tablet"),
-    "local_queued": ("待上传", "Waiting to upload"),
-    "local_sent": ("已上传", "Uploaded"),
-    "local_conflict": ("上传被拒绝，请查看", "Refused by the server: open it"),
-    "local_invalid": ("需修改", "Needs changes"),
-    "local_superseded": ("已被新版本替代", "Replaced by a newer version"),
-    "local_discarded": ("已放弃", "Discarded"),
-    "registered_size": ("台账人口", "registered size"),
-    "local_standard": ("当地标准", "local standard"),
-    "not_saved_yet": ("尚未保存", "Not saved yet"),
-    "draft_saved": ("草稿已保存", "Draft saved"),
-    "already_submitted": ("本户记录已提交", "A record for this household has been submitted"),
-    "edit_record": ("修改记录", "Edit the record"),
-    "editing_record": ("正在修改已提交的记录", "Editing the submitted record"),
-    "complete_and_send": ("完成并提交", "Complete and send"),
-    "record_queued": ("已完成，待上传", "Completed, waiting to upload"),
-    "record_sent": ("已上传", "Uploaded"),
-    "record_stored": ("记录已保存", "Record stored"),
-    "fix_before_send": ("还有题目需要修改", "Some answers need attention"),
-    "required": ("必答", "required"),
-    "done_queued": ("本户已完成，等待网络上传", "This household is done and waiting for the network"),
-    "done_sent": ("本户已完成并上传", "This household is done and uploaded"),
-    "locating": ("正在定位…", "Locating…"),
-    "gps_refused": ("无法定位（未授权或无信号）", "No location (not allowed or no signal)"),
-    "photo_bad": ("只能上传 JPEG、PNG 或 WebP 照片", "Only JPEG, PNG or WebP photos"),
-    "entry": ("第", "Entry"),
-    "no_location": ("未定位", "No location yet"),
-    "get_location": ("获取定位", "Get location"),
-    "take_photo": ("拍照", "Take photo"),
-    "record_audio": ("录音", "Record audio"),
-    "record_video": ("录像", "Record video"),
-    "record_file": ("选择文件", "Choose a file"),
-    "media_bad": ("文件类型或大小不符（录音、录像或 PDF，最大 16 MB）", "Wrong kind or size of file (a recording or PDF, at most 16 MB)"),
-    "rank_hint": ("用 ↑ ↓ 排好顺序，最重要的在最上面", "Put them in order with ↑ ↓, the most important first"),
-    "rank_accept": ("确认此顺序", "Use this order"),
-    "move_up": ("上移", "Move up"),
-    "move_down": ("下移", "Move down"),
-    "barcode_hint": ("扫码或手动输入条码", "Scan or type the code"),
-    "scan_code": ("扫码", "Scan"),
-    "acknowledge_ok": ("确认", "OK"),
-    "trace_hint": ("纬度 经度; 纬度 经度; …", "latitude longitude; latitude longitude; …"),
-    "remove_entry": ("删除此条", "Remove this entry"),
-    "add_entry": ("添加", "Add "),
-    "judgements": ("评议打分", "Judgement scores"),
-    "judgements_hint": ("座谈会后，每位评估组成员独立打分并写明理由", "After the forums, each team member scores independently and writes the reason"),
-    "score": ("得分", "Score"),
-    "reason": ("理由", "Reason"),
-    "no_judgement_indicators": ("本指标体系没有评议类指标", "This rubric has no judgement indicators"),
-    "forum_records": ("座谈会记录", "Forum records"),
-    "forum_code": ("座谈会编号", "Forum code"),
-    "date": ("日期", "Date"),
-    "dimension": ("评估方面", "Dimension"),
-    "review": ("审核", "Review"),
-    "none_yet": ("暂无", "None yet"),
-    "findings_hint": ("记录发现的问题及证据照片，用于整改清单（问题、责任单位、负责人、完成时限）", "Problems found, with photo evidence, for the rectification list (problem, responsible unit, person, deadline)"),
-    "indicator": ("指标", "Indicator"),
-    "severity": ("严重程度", "Severity"),
-    "sev_minor": ("一般", "minor"),
-    "sev_major": ("较重", "major"),
-    "sev_critical": ("严重", "critical"),
-    "household_optional": ("户编号（可选）", "Household code (optional)"),
-    "deadline": ("完成时限", "Deadline"),
-    "responsible_unit": ("责任单位", "Responsible unit"),
-    "responsible_person": ("负责人", "Responsible person"),
-    "description": ("问题描述", "Description"),
-    "photos": ("照片", "Photos"),
-    "photos_hint": ("JPEG、PNG 或 WebP，每张不超过 8 MB；照片不公开，仅评估组可见", "JPEG, PNG or WebP, at most 8 MB each; never public, only the team sees them"),
-    "save_finding": ("保存问题", "Save the finding"),
-    "finding_saved": ("问题已保存", "Finding saved"),
-    "all": ("全部", "All"),
-    "state_received": ("已接收", "Received"),
-    "state_hasIssues": ("有问题", "Has issues"),
-    "state_edited": ("已修改", "Edited"),
-    "state_approved": ("审核通过", "Approved"),
-    "state_rejected": ("退回", "Rejected"),
-    "submitter": ("提交人", "Submitted by"),
-    "received": ("接收时间", "Received"),
-    "edited_copy": ("修改版", "edit"),
-    "exports": ("导出", "Exports"),
-    "replaced_by": ("此记录已被修改版替代：", "This record was replaced by an edit:"),
-    "newer_version": ("查看新版本", "see the newer version"),
-    "earlier_versions": ("早期版本", "Earlier versions"),
-    "review_decision": ("审核结论", "Review decision"),
-    "comment": ("意见", "Comment"),
-    "comment_hint": ("“有问题”和“退回”必须写明原因", "Say why for “has issues” and “rejected”"),
-    "save_review": ("保存审核", "Save the review"),
-    "review_saved": ("审核已保存", "Review saved"),
-    "review_history": ("审核记录", "Review history"),
-    "answers": ("答案", "Answers"),
-    "flagged": ("条需关注", "flagged"),
-    "quality_hint": ("访谈过短、缺少定位、与系统数据不一致、同户重复等记录需重点审核", "Short interviews, missing GPS, answers contradicting the system data, duplicates: look at these first"),
-    "minutes": ("分钟", "Minutes"),
-    "flags": ("提示", "Flags"),
-    "flag_short": ("访谈过短", "short interview"),
-    "flag_no_gps": ("缺少定位", "no GPS"),
-    "flag_aid_mismatch": ("资金与系统不符", "aid differs from system"),
-    "flag_duplicate": ("同户重复", "duplicate household"),
-    "flag_household_mismatch": ("户编号不一致", "household code differs"),
-    "recheck": ("回访复核", "Call-back checks"),
-    "recheck_hint": ("从已提交的入户记录中随机抽取若干户电话或上门回访，核实调查真实性", "Draw submitted household records at random to call back and confirm"),
-    "recheck_size": ("抽取户数", "Records to draw"),
-    "draw_recheck": ("抽取回访户", "Draw call-backs"),
-    "outcome": ("复核结果", "Outcome"),
-    "outcome_pending": ("待回访", "pending"),
-    "outcome_confirmed": ("属实", "confirmed"),
-    "outcome_differs": ("不符", "differs"),
-    "note": ("说明", "Note"),
-    "when": ("时间", "When"),
-    "who": ("操作人", "Who"),
-    "action": ("操作", "Action"),
-    "object": ("对象", "Object"),
-    "old_value": ("原值", "Old value"),
-    "new_value": ("新值", "New value"),
-    "counted_records": ("计分记录", "Counted records"),
-    "data": ("数据", "Data"),
-    "veto": ("一票否决", "Veto"),
-    "estimate": ("估计值", "Estimate"),
-    "points": ("得分", "Points"),
-    "verdict": ("结论", "Verdict"),
-    "verdict_meets": ("达标", "meets"),
-    "verdict_fails": ("未达标", "fails"),
-    "verdict_indeterminate": ("无法判定", "indeterminate"),
-    "verdict_insufficient": ("样本不足", "insufficient"),
-    "verdict_": ("–", "–"),
-    "cannot_score": ("数据尚不能评分：", "The data cannot be scored yet:"),
-    "grade_provisional": ("暂定", "provisional"),
-    "provisional_note": ("等级为暂定：{because}的结论尚不能由样本判定，综合得分可能在{low}至{high}分之间，等级可能为“{worst}”至“{best}”。",
-                         "The grade is provisional: the sample cannot decide {because}; the total could lie between {low} and {high}, a grade from \"{worst}\" to \"{best}\"."),
-    # A drawn household without a record is not reached *or not visited yet*: the scores page
-    # is read while fieldwork goes on, so it does not call a pending household unreachable.
-    "response_note": ("入户调查应答率{rate}（受访{responded}户，拒访{refused}户，未入户{not_reached}户（未能入户或尚未走访），动用备选户{reserves}户），各层{lowest}至{highest}。",
-                      "Household response rate {rate} ({responded} interviewed, {refused} refused, {not_reached} without a visit (not reached or not yet visited), {reserves} reserves used); {lowest} to {highest} by stratum."),
-    "multiplicity_note": ("共{verdicts}项统计判定，按Holm法校正：任何一项被误判为“未达标”的概率不超过5%。",
-                          "{verdicts} statistical verdicts, with Holm's correction: the chance that any \"fails\" is false is at most 5%."),
-    "report": ("评估报告", "Report"),
-    "report_preview": ("报告预览", "Report preview"),
-    "download_pdf": ("下载 PDF", "Download PDF"),
-    "report_failed": ("报告生成失败：", "The report could not be made:"),
-    "report_rendering": ("报告正在生成，本页将自动刷新", "The report is being made; this page refreshes by itself"),
-    "report_draft_mark": ("【初稿】", "DRAFT · "),
-    "report_draft_notice": ("初稿：本评估尚未完成，数据和得分仍可能变化，不是正式的评估结论。", "DRAFT: this evaluation is not finished; its data and scores may still change, and this is not the final assessment."),
-    # -- the tablet: upload queue, record states, storage (static/js, via tablet.CLIENT_WORDS) --
-    "sync_banner_signin": ("{n} 条记录已保存在本机，等待上传：登录已过期，请重新登录。", "{n} record(s) are saved on this tablet and wait to upload: the session has ended, please sign in again."),
-    "sync_banner_redirect": ("{n} 条记录等待上传：上传被转到了登录页面（需要重新登录，或先登录 Wi-Fi）。", "{n} record(s) wait to upload: the upload was sent to a sign-in page (sign in again, or sign in to the Wi-Fi first)."),
-    "sync_banner_portal": ("{n} 条记录等待上传：当前网络返回的是网页而不是服务器的确认（如酒店、公共 Wi-Fi 的认证页），请先完成网络登录。", "{n} record(s) wait to upload: this network answers with a web page instead of the server (a hotel or public Wi-Fi sign-in page?); sign in to the network first."),
-    "sync_banner_other": ("本机有 {n} 条 {user} 填写的记录，需 {user} 本人登录后才会上传。", "{n} record(s) made by {user} are on this tablet; they upload only when {user} signs in."),
-    "sync_banner_refused": ("{n} 条记录被服务器拒绝，请打开对应的户处理。", "{n} record(s) were refused by the server: open the household to resolve."),
-    "sync_sign_in_again": ("重新登录", "Sign in again"),
-    "sync_storage_low": ("本机存储空间不足（剩余约 {free}），请尽快上传并删除不需要的照片。", "Little storage left on this tablet (about {free}): upload soon."),
-    "sync_storage_broken": ("本机存储不可用（{error}），记录无法保存在本机；请勿离线填写。", "This tablet's storage is not usable ({error}): records cannot be kept offline; do not work offline."),
-    "sync_storage_persisted": ("本机存储：已设为持久保存，浏览器不会自动清除。", "Storage: persistent, the browser will not clear it on its own."),
-    "sync_storage_not_persisted": ("本机存储：浏览器未同意持久保存，空间紧张时可能被清除，请及时上传。", "Storage: the browser did not grant persistent storage and may clear it when space runs low; upload soon."),
-    "sync_storage_unsupported": ("本机存储：此浏览器无法申请持久保存，请及时上传。", "Storage: this browser cannot keep data persistently; upload soon."),
-    "sync_storage_usage": ("已用 {used}，可用约 {free}。", "Used {used}, about {free} free."),
-    "sync_local_other": ("待 {user} 登录上传", "waits for {user} to sign in"),
-    "sync_reason_offline": ("没有网络", "no network"),
-    "sync_reason_timeout": ("上传超时（网络太慢或无响应）", "the upload timed out (slow or no network)"),
-    "sync_reason_not_json": ("网络返回了网页而不是服务器的确认（可能是 Wi-Fi 认证页）", "the network answered with a web page, not the server's acknowledgement (a Wi-Fi sign-in page?)"),
-    "sync_reason_redirect": ("上传被转到了登录页面", "the upload was redirected to a sign-in page"),
-    "sync_reason_truncated": ("服务器的确认不完整", "the server's acknowledgement was incomplete"),
-    "sync_reason_wrong_ack": ("收到的确认不属于这条记录", "the acknowledgement was not about this record"),
-    "sync_reason_server": ("服务器暂时出错", "the server had a temporary error"),
-    "sync_reason_signin": ("需要重新登录", "sign in again"),
-    "sync_reason_csrf": ("页面安全令牌已过期，将自动重试", "the page's security token expired; it will retry"),
-    "sync_reason_cancelled": ("已停止等待，记录仍在本机排队", "stopped waiting; the record stays queued"),
-    "sync_reason_other": ("未上传", "not uploaded"),
-    "rec_save_failed": ("保存失败：{error}", "Not saved: {error}"),
-    "rec_save_failed_long": ("刚才的修改没有保存到本机（{error}）。请不要关闭此页，腾出存储空间后再改动任一答案即可重新保存。", "The last change was NOT saved on this tablet ({error}). Keep this page open; free some storage, then change any answer to save again."),
-    "rec_storage_full": ("本机存储已满", "this tablet's storage is full"),
-    "rec_not_queued": ("记录未能放入上传队列（{error}），答案仍在本页，请重试。", "The record could not be queued ({error}); the answers are still on this page, try again."),
-    "rec_open_elsewhere": ("本户问卷已在另一个窗口中打开。同一份问卷同时只能在一个窗口中填写。", "This form is open in another window; a form is filled in one window at a time."),
-    "rec_continue_here": ("在此窗口继续", "Continue here"),
-    "rec_taken_over": ("已在另一个窗口中继续填写，本窗口已停止保存。", "This form was taken over in another window; this one no longer saves."),
-    "rec_sending": ("正在上传本条记录，等待服务器确认…（表单已锁定）", "Uploading this record, waiting for the server's acknowledgement… (the form is locked)"),
-    "rec_stop_waiting": ("停止等待", "Stop waiting"),
-    "rec_last_try": ("上次尝试：{reason}", "Last try: {reason}"),
-    "rec_sent_at": ("服务器已确认（{time}）", "acknowledged by the server ({time})"),
-    "rec_forum_sent": ("座谈会记录已上传", "The forum record is uploaded"),
-    "rec_forum_queued": ("座谈会记录已保存在本机，等待上传", "The forum record is saved on this tablet, waiting to upload"),
-    "rec_waits_for_author": ("此记录由 {user} 填写，将在 {user} 登录后上传", "Made by {user}; it uploads when {user} signs in"),
-    "rec_refused": ("上传被服务器拒绝：", "Refused by the server:"),
-    "rec_fix_and_send": ("修改后重新提交", "Fix and send again"),
-    "rec_editing": ("正在修改本户记录：完成后作为新版本提交，原记录不变。", "Editing this household's record: it is sent as a new version; the earlier one stays as it was."),
-    "rec_fixing": ("请按以下问题修改后再次提交：", "Fix these, then complete and send again:"),
-    "rec_send_as_edit": ("作为修改提交（替换服务器上的记录）", "Send as an edit of the stored record"),
-    "rec_keep_both": ("两份都保留，交组长决定", "Keep both for the team lead"),
-    "rec_try_again": ("重试", "Try again"),
-    "rec_discard": ("放弃本机记录", "Discard this tablet's record"),
-    "rec_discard_confirm": ("确定放弃？本机这份记录将不再上传（仍保留在本机备查）。", "Discard? This tablet's record will not be uploaded (it stays on the tablet for reference)."),
-    "rec_discard_yes": ("确定放弃", "Yes, discard"),
-    "rec_discard_no": ("取消", "Cancel"),
-    "rec_chain_waits": ("本机另有 {n} 个修改版本等待这条记录，处理时一并处理（按最新版本的答案）。", "{n} later edit(s) on this tablet wait for this record; the action uses the newest answers."),
-    "rec_draft_of_other": ("本机有 {user} 的草稿，只有 {user} 可以继续填写。", "{user} has a draft of this form on this tablet; only {user} can continue it."),
-    "rec_photo_no_room": ("本机存储空间不足，照片没有保存。请先上传记录腾出空间。", "Not enough storage on this tablet: the photo was not kept. Upload records first to free space."),
-    "conflict_household_has_record": ("服务器上本户已有一份记录（可能来自另一台平板或另一位调查员）。", "The server already has a record for this household (from another tablet or evaluator)."),
-    "conflict_forum_has_record": ("服务器上该座谈会的这一方面已有记录。", "The server already has a record of this forum on this dimension."),
-    "conflict_instance_taken": ("服务器上已有同一编号、内容不同的记录。", "The server has a different record under the same number."),
-    "conflict_replaced": ("要修改的记录已被更新的版本替代。", "The record being edited was replaced by a newer version."),
-    "conflict_finished": ("本评估已结束，不再接收记录；请联系评估组长。", "This evaluation is finished and takes no more records; ask the team lead."),
-    "conflict_not_assigned": ("本户已不再分派给您；请联系评估组长。", "This household is no longer assigned to you; ask the team lead."),
-    "conflict_not_collector": ("您不是本评估的调查员；请联系评估组长。", "You are not an evaluator of this evaluation; ask the team lead."),
-    "conflict_not_editable": ("只有评估组长或原提交人才能修改服务器上的记录，可选择“两份都保留”。", "Only the team lead or the person who sent it may edit the stored record; you can keep both."),
-    "conflict_reviewed": ("服务器上的记录已被组长审核（通过或退回），修改需由组长决定，可选择“两份都保留”。", "The stored record has been reviewed by the lead; keep both to let the lead decide."),
-    "conflict_wrong_user": ("这条记录不是当前登录的用户填写的，需原填写人登录后上传。", "This record was made by another person; it uploads when they sign in."),
-    "conflict_edit_race": ("要修改的记录刚被另一次修改替代。", "The record being edited was just replaced by another edit."),
-    "conflict_unknown_deprecated": ("要修改的记录在服务器上不存在。", "The record being edited is not on the server."),
-    "conflict_not_found": ("您不在这个评估项目中。", "You are not on this evaluation."),
-    "conflict_invalid": ("服务器检查发现有答案需要修改：", "The server found answers that need attention:"),
-    "conflict_bad_request": ("记录格式有误：", "The record is malformed:"),
-    "conflict_too_large": ("记录连同照片太大，请降低照片分辨率。", "The record with its photos is too large; use lower-resolution photos."),
-    # -- programmes (evaluator.programmes) --
-    "programmes": ("评估项目总体", "Programmes"),
-    "programmes_hint": ("一个评估项目总体包含使用同一指标体系、同一评估期的多个被评估单位，每个单位有自己的评估组、样本和实地调查", "A programme groups the evaluations of many units under one rubric version and period; each unit has its own team, sample and fieldwork"),
-    "new_programme": ("新建评估项目总体", "New programme"),
-    "no_programmes": ("还没有评估项目总体", "No programmes yet"),
-    "programme_key": ("项目编号", "Programme code"),
-    "programme_key_hint": ("字母、数字、-或_，如 ah-2026；各单位编号为 项目编号-001 起", "Letters, digits, - or _, e.g. ah-2026; units are numbered code-001 on"),
-    "programme_sample_rule": ("各单位抽样规则", "How each unit's sample is drawn"),
-    "programme_sample_rule_hint": ("填写样本量则添加单位时自动抽样（每个单位的随机种子由项目种子和单位编号生成）；不填则各单位自行抽样", "With a size, each unit's sample is drawn as it is added (its seed made from the programme's seed and the unit's code); without, each unit draws its own"),
-    "programme_seed_hint": ("相同台账和种子可重复各单位的抽样结果", "The same rosters and seed repeat every unit's draw"),
-    "sample_size": ("每单位样本量", "Sample size per unit"),
-    "create_programme": ("创建评估项目总体", "Create the programme"),
-    "programme_created": ("评估项目总体已创建，请添加被评估单位", "Programme created: now add its units"),
-    "units": ("被评估单位", "Units"),
-    "unit": ("被评估单位", "Unit"),
-    "region": ("地区", "Region"),
-    "regions": ("按地区", "By region"),
-    "visited": ("已入户", "visited"),
-    "reviewed": ("已审核", "reviewed"),
-    "total": ("总分", "Total"),
-    "grade": ("等级", "Grade"),
-    "tier": ("梯队", "Tier"),
-    "rank_range": ("名次区间", "Possible ranks"),
-    "ranking": ("排名（含置信区间与梯队）", "Ranking, with intervals and tiers"),
-    "ranking_hint": ("总分相近的单位样本无法区分，不给出确切名次：同一梯队内的单位与该梯队第一名无显著差异；名次区间为数据支持的最好和最差名次。{pairs} 对单位中有 {distinguished} 对差异显著（Holm 校正，总体错误率 5%）。", "Units whose samples cannot tell them apart get no exact place: units in one tier are not shown to differ from the tier's first; the possible ranks are the best and worst the data allow. {distinguished} of {pairs} pairs of units differ (Holm-corrected, 5 % familywise)."),
-    "result_stale": ("数据已有变化，请重新计算", "The data changed since: score again"),
-    "units_unscored": ("以下单位尚不能评分，未计入", "Units that cannot be scored yet, left out"),
-    "pooled_indicators": ("全省（项目总体）指标估计", "Programme-level (pooled) indicators"),
-    "pooled_hint": ("{units} 个单位的样本合并为一个分层设计（各单位的层作为总体的层，按台账户数加权）：{frame} 户中抽取 {sampled} 户", "The {units} units' samples pooled into one stratified design (each unit's strata as strata of the whole, weighted by their rosters): {sampled} of {frame} households"),
-    "pooling_weighted_mean": ("各单位按户数加权平均", "frame-weighted mean of units"),
-    "pooling_counts": ("各单位计数", "counts over units"),
-    "pooling_design": ("合并设计", "pooled design"),
-    "not_scored_yet": ("尚未计算项目总体得分与排名，点击“计算得分与排名”（约需一两分钟）", "Not scored yet: press “Score and rank” (a minute or two)"),
-    "score_programme": ("计算得分与排名", "Score and rank"),
-    "programme_scoring": ("正在计算各单位得分，完成后本页显示结果", "Scoring every unit; the results appear here when done"),
-    "programme_scored": ("各单位得分与排名已更新", "Every unit scored and ranked"),
-    "programme_report": ("项目总体报告（PDF）", "Programme report (PDF)"),
-    "result_json": ("结果 JSON", "Result JSON"),
-    "programme_zip": ("下载全部数据包", "Download all bundles"),
-    "scored_units": ("已评分单位", "Units scored"),
-    "total_range": ("总分范围", "Range of totals"),
-    "data_problems": ("数据问题", "data problems"),
-    "feedback": ("反馈申诉", "Feedback and appeal"),
-    "feedback_until": ("反馈截止", "answers until"),
-    "appeals_pending": ("待裁定申诉", "appeals to decide"),
-    "rect_overdue": ("逾期整改", "overdue"),
-    "add_units": ("添加被评估单位", "Add units"),
-    "units_sheet": ("单位清单（CSV 或 XLSX）", "Units sheet (CSV or XLSX)"),
-    "units_sheet_hint": ("列：unit（单位名称）、region（地区）、roster（台账文件名）、lead（组长用户名）、evaluators（调查员用户名，空格分隔）、unit_user（被评估单位账号）、key（可选）。有任何错误则一个单位也不创建，并逐行逐列列出问题", "Columns: unit, region, roster (the roster's file name), lead, evaluators (usernames, space-separated), unit_user, key (optional). Any problem and no unit is created; every problem is listed by row and column"),
-    "roster_files": ("各单位台账文件", "The units' roster files"),
-    "units_added": ("已添加 {count} 个被评估单位", "{count} units added"),
-    # -- feedback and appeal, rectification (evaluator.feedback) --
-    "feedback_hint": ("评估组向被评估单位反馈初步发现的问题；被评估单位须在截止日前逐条确认或申诉（写明理由并附佐证），评估组逐条裁定，申诉成立的问题撤销或修改并重新计分", "The team shows the evaluated unit its preliminary findings; the unit accepts or contests each by the deadline (with a reason and evidence); the team decides each appeal, and an upheld one withdraws or changes the finding and the score is recomputed"),
-    "feedback_published_on": ("已于", "Published on"),
-    "feedback_closed": ("反馈期已结束", "answers are closed"),
-    "feedback_not_published": ("评估组尚未反馈初步问题", "The team has not published its preliminary findings yet"),
-    "publish_hint": ("反馈后被评估单位可以看到以下全部问题（个人信息已脱敏），并在截止日前逐条答复", "Once published, the unit sees every finding below (personal numbers masked) and answers each by the deadline"),
-    "publish_findings": ("反馈初步问题", "Publish the findings"),
-    "findings_published": ("初步问题已反馈给被评估单位", "The findings were published to the unit"),
-    "answer_deadline": ("答复截止日期", "Answers due by"),
-    "score_before": ("反馈时得分", "Score when published"),
-    "score_now": ("当前得分", "Score now"),
-    "answer_accepted": ("认可", "Accepted"),
-    "answer_contested": ("申诉", "Contested"),
-    "appeal_reason": ("申诉理由", "Reason"),
-    "appeal_reason_hint": ("申诉须写明理由，可附照片等佐证材料", "A contest needs a written reason; evidence photos may be attached"),
-    "appeal_evidence": ("佐证材料（照片）", "Evidence (photos)"),
-    "send_answer": ("提交答复", "Send the answer"),
-    "answer_saved": ("答复已提交", "Answer sent"),
-    "not_answered": ("未答复", "Not answered"),
-    "appeal_pending": ("待裁定", "awaiting a decision"),
-    "outcome_upheld": ("申诉成立", "Upheld"),
-    "outcome_rejected": ("申诉不成立", "Rejected"),
-    "change_withdrawn": ("问题撤销", "finding withdrawn"),
-    "change_changed": ("问题修改", "finding changed"),
-    "finding_withdrawn": ("已撤销", "withdrawn"),
-    "new_severity": ("修改后的严重程度", "New severity"),
-    "new_description": ("修改后的问题描述", "New description"),
-    "decision_reason": ("裁定理由", "Reason for the decision"),
-    "decision_reason_hint": ("申诉不成立时必须写明理由", "Required when the appeal is rejected"),
-    "decide_appeal": ("裁定", "Decide"),
-    "appeal_decided": ("申诉已裁定，得分已重新计算", "Appeal decided; the score is recomputed"),
-    "rectification": ("整改跟踪", "Rectification"),
-    "rectification_hint": ("整改清单逐项跟踪：被评估单位开展整改并提交佐证，评估组核验销号；超过完成时限未销号的事项标为逾期", "Each item of the rectification list: the unit works on it and submits evidence, the team verifies and closes it; items past their deadline and not closed are overdue"),
-    "rect_open": ("未整改", "open"),
-    "rect_in_progress": ("整改中", "in progress"),
-    "rect_submitted": ("已提交待核验", "submitted"),
-    "rect_verified": ("已核验销号", "verified closed"),
-    "rect_evidence": ("整改佐证（照片）", "Evidence (photos)"),
-    "rect_move_open_in_progress": ("开始整改", "Start working on it"),
-    "rect_move_open_submitted": ("提交整改结果", "Submit as done"),
-    "rect_move_in_progress_submitted": ("提交整改结果", "Submit as done"),
-    "rect_move_submitted_verified": ("核验通过，销号", "Verified: close it"),
-    "rect_move_submitted_in_progress": ("退回继续整改", "Send back"),
-    "rectification_saved": ("整改状态已更新", "Rectification updated"),
-    "export_csv": ("导出 CSV", "Export CSV"),
-    "rectification_pdf": ("整改情况一览（PDF）", "Status report (PDF)"),
-    "lookback": ("回头看", "Looking back"),
-    "lookback_hint": ("选择同一被评估单位的上一轮评估：报告附录逐项列出指标变化及其是否超出抽样误差，以及上一轮整改事项的状态", "Name the same unit's previous evaluation: the report's appendix then lists each indicator's change, whether it is beyond sampling noise, and where the previous rectification items stand"),
-    "previous_evaluation": ("上一轮评估", "Previous evaluation"),
-    "previous_evaluation_hint": ("只列出您担任组长、被评估单位相同的评估", "Only evaluations of the same unit that you lead are listed"),
-    "previous_rectification": ("上一轮整改事项", "The previous rectification items"),
-    "lookback_unscored": ("本轮或上一轮评估的数据尚不能评分，暂无比较", "This or the previous evaluation cannot be scored yet: no comparison"),
-    "previous_saved": ("上一轮评估已设置", "Previous evaluation saved"),
+from flask import Flask, g, request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_pgettext
+from flask_babel import lazy_gettext as _l
+
+from evaluator.catalogs import LOCALES, TRANSLATIONS_DIR, ensure_compiled
+
+LANGUAGES = tuple(LOCALES)
+
+VOCABULARY: dict[str, dict[str, object]] = {
+    "source": {
+        "household": _l("Household visit"),
+        "file_check": _l("File check"),
+        "forum": _l("Forum"),
+        "system": _l("System data"),
+        "roster": _l("Roster"),
+    },
+    "state": {
+        "received": _l("Received"),
+        "hasIssues": _l("Has issues"),
+        "edited": _l("Edited"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+    },
+    "sev": {
+        "minor": _l("minor"),
+        "major": _l("major"),
+        "critical": _l("critical"),
+    },
+    "role": {
+        "admin": _l("Administrator"),
+        "author": _l("Rubric author"),
+        "lead": _l("Team lead"),
+        "evaluator": _l("Evaluator"),
+        "viewer": _l("Report recipient"),
+        "unit": _l("Evaluated unit"),
+    },
+    "flag": {
+        "short": _l("short interview"),
+        "no_gps": _l("no GPS"),
+        "aid_mismatch": _l("aid differs from system"),
+        "duplicate": _l("duplicate household"),
+        "household_mismatch": _l("household code differs"),
+    },
+    "outcome": {
+        "pending": _l("pending"),
+        "confirmed": _l("confirmed"),
+        "differs": _l("differs"),
+        "upheld": _l("Upheld"),
+        "rejected": lazy_pgettext("appeal", "Rejected"),
+    },
+    "status": {
+        "setup": _l("Setting up"),
+        "fieldwork": _l("In the field"),
+        "finished": _l("Finished"),
+    },
+    "policy": {
+        "approved": _l("approved only"),
+        "not_rejected": _l("every record not rejected"),
+    },
+    "verdict": {
+        "meets": _l("meets"),
+        "fails": _l("fails"),
+        "indeterminate": _l("indeterminate"),
+        "insufficient": _l("insufficient"),
+    },
+    "action": {
+        "assign.stratum": _l("Households assigned"),
+        "evaluation.create": _l("Evaluation created"),
+        "evaluation.settings": _l("Settings changed"),
+        "finding.create": _l("Finding recorded"),
+        "judgement.save": _l("Judgement score saved"),
+        "member.remove": _l("Member removed"),
+        "member.set": _l("Member added or changed"),
+        "recheck.draw": _l("Call-backs drawn"),
+        "recheck.outcome": _l("Call-back outcome recorded"),
+        "roster.replace": _l("Roster replaced"),
+        "sample.draw": _l("Sample drawn"),
+        "submission.create": _l("Record received"),
+        "appeal.accepted": _l("Finding accepted by the unit"),
+        "appeal.contested": _l("Finding contested by the unit"),
+        "appeal.upheld": _l("Appeal upheld"),
+        "appeal.rejected": _l("Appeal rejected"),
+        "evaluation.rubric": _l("Rubric version changed"),
+        "feedback.publish": _l("Findings published to the unit"),
+        "programme.create": _l("Programme created"),
+        "programme.import": _l("Programme units imported"),
+        "programme.unit": _l("Unit added to a programme"),
+        "rectification.open": _l("Rectification reopened"),
+        "rectification.in_progress": _l("Rectification started"),
+        "rectification.submitted": _l("Rectification submitted"),
+        "rectification.verified": _l("Rectification verified"),
+        "rubric.publish": _l("Rubric version published"),
+        "rubric_draft.create": _l("Rubric draft created"),
+        "user.activate": _l("User activated"),
+        "user.create": _l("User created"),
+        "user.deactivate": _l("User deactivated"),
+        "user.invite": _l("User invited"),
+        "user.password_change": _l("Password changed"),
+        "user.password_reset": _l("Password reset"),
+        "user.role": _l("User role changed"),
+        "user.unlock": _l("Sign-in lock cleared"),
+        "submission.edit": _l("Record edited"),
+        "submission.review": _l("Record reviewed"),
+        "system.upload": _l("System data uploaded"),
+    },
+    # the feedback and appeal pages (evaluator.feedback)
+    "answer": {
+        "accepted": _l("Accepted"),
+        "contested": _l("Contested"),
+    },
+    "change": {
+        "withdrawn": _l("finding withdrawn"),
+        "changed": _l("finding changed"),
+    },
+    "rect": {
+        "open": _l("open"),
+        "in_progress": _l("in progress"),
+        "submitted": lazy_pgettext("rectification", "submitted"),
+        "verified": _l("verified closed"),
+    },
+    "rect_move": {
+        "open_in_progress": _l("Start working on it"),
+        "open_submitted": _l("Submit as done"),
+        "in_progress_submitted": _l("Submit as done"),
+        "submitted_verified": _l("Verified: close it"),
+        "submitted_in_progress": _l("Send back"),
+    },
+    # how a programme-level indicator is pooled (evaluator.programmes)
+    "pooling": {
+        "weighted_mean": _l("frame-weighted mean of units"),
+        "counts": _l("counts over units"),
+        "design": _l("pooled design"),
+    },
+    "object": {
+        "evaluation": _l("Evaluation"),
+        "programme": _l("Programme"),
+        "rubric": _l("Rubric"),
+        "rubric_draft": _l("Rubric draft"),
+        "finding": _l("Finding"),
+        "judgement": _l("Judgement score"),
+        "recheck": _l("Call-back"),
+        "stratum": _l("Stratum"),
+        "submission": _l("Record"),
+        "user": _l("User"),
+    },
 }
 
 
-def translate(key: str, lang: str) -> str:
-    zh, en = MESSAGES.get(key, (key, key))
-    return en if lang == "en" else zh
+def label(kind: str, code: object) -> str:
+    """A stored code in the page's language; an unknown code is shown as it is, an empty one
+    as a dash. ``kind`` is a key of ``VOCABULARY``."""
+    if code is None or code == "":
+        return "–"
+    word = VOCABULARY[kind].get(str(code))
+    return str(word) if word is not None else str(code)
+
+
+def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, str]]:
+    """WTForms choices of a vocabulary (all codes, or ``codes`` in that order), labels lazy."""
+    words = VOCABULARY[kind]
+    return [(code, words[code]) for code in (codes if codes is not None else words)]
+
+
+def current_locale() -> str:
+    return LOCALES[g.get("lang") or "zh"]
+
+
+def register_language(app: Flask) -> None:
+    """Chinese first; ``?lang=en`` switches and is remembered in the session."""
+    ensure_compiled()
+    default = app.config["DEFAULT_LANGUAGE"]
+    if default not in LANGUAGES:
+        raise ValueError(f"EVALUATOR_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES[default])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+
+    @app.before_request
+    def pick_language():
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            session["lang"] = asked
+        lang = session.get("lang", default)
+        g.lang = lang if lang in LANGUAGES else default
+
+    Babel(app, locale_selector=lambda: LOCALES[g.get("lang") or default])
+
+    @app.context_processor
+    def language_helpers():
+        lang = g.get("lang", default)
+        return {"lang": lang, "label": label, "switch_language_url": switch_language_url}
+
+    app.add_template_filter(_datetime_filter, "datetime")
+    app.add_template_filter(_date_filter, "date")
+    app.add_template_filter(_number_filter, "number")
+
+
+def switch_language_url() -> str:
+    """This page in the other language, keeping its query string (filters, page, search)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = ["zh" if g.get("lang") == "en" else "en"]
+    from urllib.parse import urlencode
+
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def _datetime_filter(value: datetime | str | None, zone: str | None = None) -> str:
+    """A timestamp in the page's locale, in ``zone`` (the evaluation's time zone; the app's
+    default otherwise). Naive values are UTC, as the database stores them."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    if zone:
+        value = value.astimezone(ZoneInfo(zone))
+        return format_datetime(value.replace(tzinfo=None), "medium", rebase=False)
+    return format_datetime(value, "medium")
+
+
+def _date_filter(value: date | str | None) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, "medium")
+
+
+def _number_filter(value: float | int | None, places: int | None = None) -> str:
+    if value is None:
+        return "–"
+    if places is None:
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")

@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from evaluator.reports import charts
+from evaluator.reports.build import _chart_labels
+
+EN_LABELS = _chart_labels("en")
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROWS = [("T1 Wrongly registered households", 0.06, 0.03, 0.11, 0.03, "lower"),
@@ -23,10 +26,10 @@ def texts(svg: str) -> list[str]:
 def test_english_labels_leave_no_chinese_word():
     svgs = [
         charts.radar_chart([("Targeting", 10, 20), ("Needs", None, 15), ("Funds", 15, 15)],
-                           labels=charts.CHART_LABELS_EN),
+                           labels=EN_LABELS),
         charts.bar_chart([("North", 80.5, 100), ("South", None, 100)],
-                         labels=charts.CHART_LABELS_EN),
-        charts.interval_plot(ROWS, labels=charts.CHART_LABELS_EN, label_width=215),
+                         labels=EN_LABELS),
+        charts.interval_plot(ROWS, labels=EN_LABELS, label_width=215),
     ]
     for svg in svgs:
         assert not CJK.search(svg), svg
@@ -48,7 +51,7 @@ def test_unknown_label_keys_and_bad_widths_are_refused():
 
 
 def test_wider_labels_fit_and_the_legend_stays_inside_the_chart():
-    svg = charts.interval_plot(ROWS, labels=charts.CHART_LABELS_EN, label_width=215)
+    svg = charts.interval_plot(ROWS, labels=EN_LABELS, label_width=215)
     assert "T1 Wrongly registered households" in texts(svg)  # not shortened
     width = float(ET.fromstring(svg).get("width"))
     for text in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):

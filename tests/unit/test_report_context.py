@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from datetime import date
 
 import pytest
@@ -20,7 +19,7 @@ from evaluator.reports.context import build_context
 from evaluator.reports.cover import report_title, running_title, title_parts
 from evaluator.reports.formatting import fixed, format_date, format_date_range, percent, plain
 from evaluator.reports.inputs import report_date_for
-from evaluator.reports.words import EN, ZH, chinese_numeral
+from evaluator.reports.words import chinese_numeral
 from evaluator.rubrics.definition import load_rubric
 from evaluator.scoring import score
 from evaluator.surveys.definition import load_surveys
@@ -91,14 +90,6 @@ def test_the_cover_title_breaks_between_its_phrases_never_inside_them():
     assert "".join(title_parts(title)) == title
     assert title_parts("某县第三方评估") == ["某县", "第三方评估"]
     assert title_parts("第三方评估报告") == ["第三方评估报告"]
-
-
-def test_both_languages_have_the_same_words():
-    """Every key in both; an English pattern asks for nothing the Chinese one is not given."""
-    assert set(ZH) == set(EN)
-    for key in ZH:
-        if isinstance(ZH[key], str):
-            assert set(re.findall(r"{(\w+)}", EN[key])) <= set(re.findall(r"{(\w+)}", ZH[key])), key
 
 
 # -- privacy ------------------------------------------------------------------------------------

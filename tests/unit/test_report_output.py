@@ -16,7 +16,7 @@ from PIL import Image
 
 from evaluator.bundle.demo import write_demo
 from evaluator.cli import main
-from evaluator.reports.words import ZH
+from evaluator.reports.context import Words
 
 
 def pdftotext(path: Path, page: int | None = None, layout: bool = True) -> str:
@@ -220,4 +220,4 @@ def test_the_english_report_is_in_english(demo):
     assert "Page3of" in flat and "页" not in text.replace("演示户", "")
     for key in ("ch_summary", "ch_rectification", "verdict_fails", "verdict_indeterminate",
                 "verdict_insufficient", "col_interval", "app_method"):
-        assert ZH[key] not in text, ZH[key]
+        assert Words("zh")(key) not in text, key

@@ -20,7 +20,7 @@ def test_login_with_the_right_password(client, make_user):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/").get_data(as_text=True)
-    assert "lead" in home and "评估指标体系" in home
+    assert "评估组长" in home and "评估指标体系" in home  # the role in the header, in Chinese
 
 
 def test_wrong_password_is_refused_without_saying_which_half(client, make_user):

@@ -147,9 +147,10 @@ def test_the_call_back_sample_is_seeded_and_recorded(app, client, field, sign_in
 def test_the_audit_trail_lists_who_did_what(client, field, sign_in, collected):
     sign_in("lead")
     html = client.get(f"/evaluations/{field.evaluation_id}/audit").get_data(as_text=True)
-    for action in ("evaluation.create", "sample.draw", "assign.stratum", "system.upload",
-                   "submission.create"):
-        assert action in html, action
+    for action, words in (("evaluation.create", "创建评估"), ("sample.draw", "样本已抽取"),
+                          ("assign.stratum", "分派样本户"), ("system.upload", "上传系统数据"),
+                          ("submission.create", "接收记录")):
+        assert words in html and action not in html, action  # audit events by name, not code
     assert "f-evaluator" in html and "f-lead" in html
 
 

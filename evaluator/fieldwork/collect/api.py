@@ -39,6 +39,7 @@ from evaluator.fieldwork.models import Attachment, Submission
 from evaluator.fieldwork.permissions import evaluation_and_role, member_role
 from evaluator.fieldwork.queries import record_photos
 from evaluator.storage import current_storage
+from evaluator.web.errors import error_page
 from evaluator.web.limits import MAX_ID, JsonRefused, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -98,7 +99,7 @@ def http_error(exc: HTTPException):
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
 def routing_error(exc: HTTPException):
-    """Unknown API paths and methods answer in JSON too; other pages keep their HTML errors."""
+    """Unknown API paths and methods answer in JSON too; other pages get the styled page."""
     if request.path.startswith(bp.url_prefix + "/"):
         allowed = exc.valid_methods if hasattr(exc, "valid_methods") else None
         message = (f"{request.method} is not allowed here; use {', '.join(sorted(allowed))}"
@@ -108,7 +109,7 @@ def routing_error(exc: HTTPException):
         if exc.code == 405 and allowed:
             response.headers["Allow"] = ", ".join(sorted(allowed))
         return response, status
-    return exc
+    return error_page(exc)
 
 
 @bp.before_request

@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evaluator.fieldwork.collect.tablet_words import tablet_words
 from evaluator.fieldwork.models import (
     Assignment,
     Evaluation,
@@ -157,24 +158,10 @@ def page_headers(response) -> None:
         response.headers["X-Evaluator-User"] = current_user.username
 
 
-#: Words the tablet's scripts show, by the name the scripts use: the catalog's sync_*, rec_*,
-#: conflict_* and local_* entries (prefix dropped for the first two) and a few shared ones.
-_SHARED_WORDS = {"saved": "draft_saved", "queued": "record_queued", "done_sent": "done_sent",
-                 "done_queued": "done_queued", "edit_record": "edit_record",
-                 "send_now": "send_now"}
-
-
 @lru_cache(maxsize=2)
 def client_words(lang: str) -> dict[str, str]:
-    from evaluator.web.i18n import MESSAGES, translate
-
-    words = {js: translate(key, lang) for js, key in _SHARED_WORDS.items()}
-    for key in MESSAGES:
-        for prefix, keep in (("sync_", False), ("rec_", False), ("conflict_", True),
-                             ("local_", True)):
-            if key.startswith(prefix):
-                words[key if keep else key[len(prefix):]] = translate(key, lang)
-    return words
+    """The words the tablet's scripts show, by their names (``tablet_words``)."""
+    return tablet_words(lang)
 
 
 def tablet_settings() -> dict[str, int]:

@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -55,7 +56,6 @@ from evaluator.fieldwork.views_common import (
 )
 from evaluator.privacy import for_role
 from evaluator.storage import current_storage
-from evaluator.web.i18n import translate
 
 
 @login_required
@@ -208,7 +208,7 @@ def _post_record(evaluation: Evaluation, role: str, source: str, target: Househo
     except OperationError as error:
         return _form_page(evaluation, role, source, target, form, instance_id, deprecated,
                           problem_lines(error), error.status)
-    flash(translate("record_stored", g.lang))
+    flash(gettext("Record stored"))
     if source == "forum":
         return redirect(url_for("fieldwork.forum", evaluation_id=evaluation.id))
     return redirect(url_for("fieldwork.assignments"))
@@ -280,7 +280,7 @@ def judgement(evaluation_id: int):
     except OperationError as error:
         return render_template("fieldwork/problems.html",
                                problems=problem_lines(error)), error.status
-    flash(translate("saved", g.lang))
+    flash(gettext("Saved"))
     return redirect(url_for("fieldwork.forum", evaluation_id=evaluation.id))
 
 
@@ -307,7 +307,7 @@ def findings(evaluation_id: int):
         except OperationError as error:
             problems = problem_lines(error)
         else:
-            flash(translate("finding_saved", g.lang))
+            flash(gettext("Finding saved"))
             return redirect(url_for("fieldwork.findings", evaluation_id=evaluation.id))
     elif request.method == "POST":
         problems = [f"{k}: {', '.join(v)}" for k, v in form.errors.items()]

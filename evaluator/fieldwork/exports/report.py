@@ -23,7 +23,6 @@ from evaluator.reports import ReportError
 from evaluator.reports.appeals import Appeals
 from evaluator.reports.lookback import LookBackInputs
 from evaluator.storage import Storage
-from evaluator.web.i18n import translate
 
 #: PDFs kept per evaluation in the cache (the newest; older ones are deleted on each write).
 KEEP_PER_EVALUATION = 4
@@ -49,6 +48,7 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
     from evaluator.reports.appeals import with_appeals
     from evaluator.reports.build import report_context as build_context
     from evaluator.reports.cover import running_title
+    from evaluator.reports.formatting import Words
     from evaluator.reports.lookback import with_lookback
 
     context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
@@ -59,11 +59,10 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
         context = with_lookback(context, lookback, Scrubber(names))
         context = with_appeals(context, appeals, scored.sheet, Scrubber(names))
     if draft:
+        w = Words(lang)
         cover = context["report"]
-        cover["notice"] = " ".join(filter(None, (translate("report_draft_notice", lang),
-                                                 cover.get("notice", ""))))
-        cover["running_title"] = running_title(translate("report_draft_mark", lang)
-                                               + cover["running_title"])
+        cover["notice"] = " ".join(filter(None, (w("draft_notice"), cover.get("notice", ""))))
+        cover["running_title"] = running_title(w("draft_mark") + cover["running_title"])
     return context
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import date
 
 from flask import Response, abort, current_app, g, render_template, request, send_file, url_for
+from flask_babel import gettext
 
 from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
@@ -26,7 +27,7 @@ from evaluator.jobs import current_queue
 from evaluator.reports import ReportError
 from evaluator.storage import current_storage
 from evaluator.web.headers import with_inline_styles
-from evaluator.web.i18n import LANGUAGES, translate
+from evaluator.web.i18n import LANGUAGES
 
 
 def export(evaluation_id: int, source: str, fmt: str):
@@ -72,7 +73,8 @@ def report_preview(evaluation_id: int):
     on its cover. The report date comes from the data (evaluator.fieldwork.exports.report)."""
     evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
-        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
+        return _report_refused(evaluation, role, gettext("The data cannot be scored yet:"),
+                               scored.problems, 409)
     try:
         html = report_html(scored, _report_lang(), draft=evaluation.status != "finished",
                            appeals=appeals_for(db_session(), evaluation),
@@ -99,7 +101,8 @@ def report_download(evaluation_id: int):
     with the job's state (``/jobs/<id>``) and asks the browser to come back."""
     evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
-        return _report_refused(evaluation, role, "cannot_score", scored.problems, 409)
+        return _report_refused(evaluation, role, gettext("The data cannot be scored yet:"),
+                               scored.problems, 409)
     lang = _report_lang()
     draft = evaluation.status != "finished"
     storage = current_storage()
@@ -148,7 +151,8 @@ def _report_lang() -> str:
 
 def _report_rendering(evaluation: Evaluation, role: str, job: str, state):
     percent = round(100 * (state.progress if state else 0.0))
-    page, status = _report_refused(evaluation, role, "report_rendering",
+    page, status = _report_refused(evaluation, role,
+                                   gettext("The report is being made; this page refreshes by itself"),
                                    [f"{percent}% {state.message if state else ''}".strip()], 202)
     return page, status, {"Refresh": "5", "Cache-Control": "no-store",
                           "Link": f'<{url_for("jobs.status", job=job)}>; rel="status"'}
@@ -156,13 +160,14 @@ def _report_rendering(evaluation: Evaluation, role: str, job: str, state):
 
 def _report_failed(evaluation: Evaluation, role: str, error: ReportError):
     current_app.logger.error("report of evaluation %s failed: %s", evaluation.key, error)
-    return _report_refused(evaluation, role, "report_failed", [str(error)], 500)
+    return _report_refused(evaluation, role, gettext("The report could not be made:"),
+                           [str(error)], 500)
 
 
 def _report_refused(evaluation: Evaluation, role: str, heading: str, problems: list[str],
                     status: int):
     return render_template("fieldwork/report_problems.html", evaluation=summary(evaluation, role),
-                           heading=translate(heading, g.lang), **_shown(problems)), status
+                           heading=heading, **_shown(problems)), status
 
 
 def _fmt(value, places: int = 2) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -56,7 +57,6 @@ from evaluator.privacy import masked_row
 from evaluator.rubrics.models import RubricVersion
 from evaluator.rubrics.survey_references import ROSTER_COLUMNS
 from evaluator.surveys.models import SurveyVersion
-from evaluator.web.i18n import translate
 
 
 @login_required
@@ -125,7 +125,7 @@ def evaluation_new():
         except (DefinitionError, OperationError) as error:
             problems = problem_lines(error)
         else:
-            flash(translate("evaluation_created", g.lang))
+            flash(gettext("Evaluation created and roster imported"))
             return redirect(url_for("fieldwork.evaluation", evaluation_id=evaluation.id))
     status = 400 if problems or (request.method == "POST" and form.errors) else 200
     return render_template("fieldwork/evaluation_new.html", form=form, problems=problems), status
@@ -185,7 +185,7 @@ def settings(evaluation_id: int):
     except OperationError as error:
         return render_template("fieldwork/problems.html",
                                problems=problem_lines(error)), error.status
-    flash(translate("saved", g.lang))
+    flash(gettext("Saved"))
     return redirect(url_for("fieldwork.evaluation", evaluation_id=evaluation.id))
 
 
@@ -208,7 +208,7 @@ def roster(evaluation_id: int):
             except (DefinitionError, OperationError) as error:
                 problems = problem_lines(error)
             else:
-                flash(translate("roster_replaced", g.lang))
+                flash(gettext("Roster replaced"))
                 return redirect(url_for("fieldwork.roster", evaluation_id=evaluation.id))
         else:
             problems = _form_errors(form)
@@ -304,7 +304,7 @@ def sample(evaluation_id: int):
         except OperationError as error:
             problems = problem_lines(error)
         else:
-            flash(translate("sample_drawn", g.lang))
+            flash(gettext("Sample drawn"))
             return redirect(url_for("fieldwork.sample", evaluation_id=evaluation.id))
     elif request.method == "POST":
         problems = _form_errors(form)
@@ -349,7 +349,7 @@ def assign(evaluation_id: int):
         except OperationError as error:
             problems = problem_lines(error)
         else:
-            flash(translate("assigned_n", g.lang).format(n=changed))
+            flash(gettext("%(n)s assignments made", n=changed))
             return redirect(url_for("fieldwork.assign", evaluation_id=evaluation.id))
     elif request.method == "POST":
         problems = _form_errors(form)
@@ -399,7 +399,7 @@ def system_data(evaluation_id: int):
             except (DefinitionError, OperationError) as error:
                 problems = problem_lines(error)
             else:
-                flash(translate("system_stored", g.lang).format(n=count))
+                flash(gettext("%(n)s system rows imported", n=count))
                 return redirect(url_for("fieldwork.system_data", evaluation_id=evaluation.id))
         else:
             problems = _form_errors(form)

@@ -7,6 +7,7 @@ import io
 import secrets
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -30,7 +31,6 @@ from evaluator.fieldwork.review.page_forms import RecheckForm, RecheckOutcomeFor
 from evaluator.fieldwork.review.quality import quality_rows
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.storage import current_storage
-from evaluator.web.i18n import translate
 
 PAGE = 200
 
@@ -92,7 +92,7 @@ def submission(evaluation_id: int, instance_id: str):
             except OperationError as error:
                 problems, status = problem_lines(error), error.status
             else:
-                flash(translate("review_saved", g.lang))
+                flash(gettext("Review saved"))
                 return redirect(url_for("fieldwork.submission", evaluation_id=evaluation.id,
                                         instance_id=record.instance_id))
         else:
@@ -218,8 +218,8 @@ def audit(evaluation_id: int):
     evaluation, role = load_evaluation(evaluation_id)
     db = db_session()
     users = {u.id: u.username for u in db.scalars(select(User))}
-    entries = [{"when": a.created_at.strftime("%Y-%m-%d %H:%M:%S"), "who": users.get(a.user_id, ""),
-                "action": a.action, "object": f"{a.object_type} {a.object_id}",
+    entries = [{"when": a.created_at, "who": users.get(a.user_id, ""),
+                "action": a.action, "object_type": a.object_type, "object_id": a.object_id,
                 "old": _short(a.old_value), "new": _short(a.new_value)}
                for a in db.scalars(select(AuditEntry).where(
                    AuditEntry.evaluation_id == evaluation.id)
