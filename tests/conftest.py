@@ -205,6 +205,13 @@ def field(app, definitions):
 
 
 @pytest.fixture
+def english(client):
+    """Pages and API messages in English for this test client (the language stays in the
+    session across sign-in and sign-out)."""
+    client.get("/?lang=en")
+
+
+@pytest.fixture
 def sign_in(client, field):
     """Sign the test client in as the fixture user of ``role`` (None: sign out)."""
 

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.models import (
@@ -97,24 +98,37 @@ def attachment_problem(filename: str, data: bytes, declared: str | None, kind: s
     limit = MAX_PHOTO_BYTES if kind == "image" else MAX_ATTACHMENT_BYTES
     declared_type = (declared or "").split(";")[0].strip()
     if not data:
-        return "", f"{filename}: the file is empty"
+        return "", gettext("%(file)s: the file is empty", file=filename)
     if len(data) > limit:
-        advice = "take the photo at a lower resolution" if kind == "image" else \
-            "record a shorter clip"
-        return "", (f"{filename}: {len(data) / 1048576:.1f} MB is larger than the "
-                    f"{limit // 1048576} MB allowed; {advice}")
+        size, most = f"{len(data) / 1048576:.1f}", limit // 1048576
+        if kind == "image":
+            return "", gettext("%(file)s: %(size)s MB is larger than the %(max)s MB allowed; take "
+                               "the photo at a lower resolution", file=filename, size=size,
+                               max=most)
+        return "", gettext("%(file)s: %(size)s MB is larger than the %(max)s MB allowed; record a "
+                           "shorter clip", file=filename, size=size, max=most)
     found = sniff(data) or sniff_media(data)
     accepted = ACCEPTED.get(kind, ())
     if found in _CONTAINER_TYPES:
         options = [t for t in _CONTAINER_TYPES[found] if t in accepted]
         found = declared_type if declared_type in options else _DEFAULT_OF.get((kind, found))
     if found is None or found not in accepted:
-        what = {"image": "a JPEG, PNG or WebP photo", "audio": "an audio recording",
-                "video": "a video recording"}.get(kind, "a photo, recording or PDF")
-        return "", f"{filename}: not {what} ({', '.join(accepted)})"
+        types = ", ".join(accepted)
+        if kind == "image":
+            return "", gettext("%(file)s: not a JPEG, PNG or WebP photo (%(types)s)",
+                               file=filename, types=types)
+        if kind == "audio":
+            return "", gettext("%(file)s: not an audio recording (%(types)s)", file=filename,
+                               types=types)
+        if kind == "video":
+            return "", gettext("%(file)s: not a video recording (%(types)s)", file=filename,
+                               types=types)
+        return "", gettext("%(file)s: not a photo, recording or PDF (%(types)s)", file=filename,
+                           types=types)
     if declared_type not in (found, "application/octet-stream", "") and not (
             found in MEDIA_TYPES and declared_type.split("/")[0] in ("audio", "video")):
-        return "", f"{filename}: says it is {declared_type} but the content is {found}"
+        return "", gettext("%(file)s: says it is %(declared)s but the content is %(kind)s",
+                           file=filename, declared=declared_type, kind=found)
     return found, None
 
 

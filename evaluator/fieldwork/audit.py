@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.models import AuditEntry, Evaluation
@@ -37,4 +38,4 @@ def audit(db: Session, user, evaluation_id: int | None, action: str, object_type
 
 def require_lead(db: Session, user, evaluation: Evaluation) -> None:
     if member_role(db, user, evaluation.id) != "lead":
-        raise OperationError("only the evaluation's team lead can do this", 403)
+        raise OperationError(gettext("only the evaluation's team lead can do this"), 403)

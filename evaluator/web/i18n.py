@@ -177,8 +177,9 @@ def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list
     return [(code, words[code]) for code in (codes if codes is not None else words)]
 
 
-def current_locale() -> str:
-    return LOCALES[g.get("lang") or "zh"]
+def request_lang() -> str:
+    """The language of the request being served ("zh" outside a request, e.g. in the CLI)."""
+    return (g.get("lang") if g else None) or "zh"
 
 
 def register_language(app: Flask) -> None:

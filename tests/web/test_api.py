@@ -14,6 +14,10 @@ from evaluator.fieldwork.models import Assignment, Attachment, AuditEntry, House
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
+#: The API answers in the session's language; these tests read its English messages
+#: (test_refusals_are_in_chinese_by_default reads the Chinese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def rows(app, *where):
     with app.extensions["evaluator.sessionmaker"]() as db:
@@ -394,3 +398,12 @@ def test_unknown_api_paths_and_methods_answer_in_json(client):
     assert missing.status_code == 404 and "openapi.json" in missing.get_json()["message"]
     page = client.get("/no-such-page")
     assert page.status_code == 404 and not page.is_json
+
+
+def test_refusals_are_in_chinese_by_default(app, field, sign_in, api_post, household_record,
+                                             client):
+    client.get("/?lang=zh")
+    sign_in("evaluator")
+    response = api_post(household_record("NOT-IN-ROSTER"))
+    assert response.status_code == 422
+    assert "不在本评估的台账中" in response.get_json()["message"]

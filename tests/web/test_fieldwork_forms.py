@@ -194,13 +194,13 @@ def test_forum_records_and_judgements(app, client, field, sign_in):
     assert client.post(url, data=record).status_code == 302
     duplicate = dict(record, instance_id="4c1c8d6e-4f5e-4c8b-9a33-7d2b0f1e2a3b")
     refused = client.post(url, data=duplicate)
-    assert refused.status_code == 409 and "already has a record" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "已有关于" in refused.get_data(as_text=True)
     saved = client.post(f"/evaluations/{field.evaluation_id}/judgements",
                         data={"indicator": "M4", "score": "7.5", "reason": "机制运转正常"})
     assert saved.status_code == 302
     too_high = client.post(f"/evaluations/{field.evaluation_id}/judgements",
                            data={"indicator": "M4", "score": "11", "reason": "很好"})
-    assert too_high.status_code == 400 and "between 0 and 10" in too_high.get_data(as_text=True)
+    assert too_high.status_code == 400 and "应在 0 至 10 之间" in too_high.get_data(as_text=True)
     not_judgement = client.post(f"/evaluations/{field.evaluation_id}/judgements",
                                 data={"indicator": "T1", "score": "5", "reason": "x"})
     assert not_judgement.status_code == 400
@@ -223,7 +223,7 @@ def test_findings_keep_photo_evidence_private(app, client, field, sign_in):
     assert client.post(url, data=data, content_type="multipart/form-data").status_code == 302
     fake = dict(data, photos=[(io.BytesIO(b"MZ\x90\x00 not an image"), "virus.jpg", "image/jpeg")])
     refused = client.post(url, data=fake, content_type="multipart/form-data")
-    assert refused.status_code == 400 and "not a JPEG" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "不是 JPEG" in refused.get_data(as_text=True)
     with app.extensions["evaluator.sessionmaker"]() as db:
         finding = db.scalar(select(Finding))
         photo = db.scalar(select(Attachment))

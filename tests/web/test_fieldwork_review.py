@@ -63,7 +63,7 @@ def test_review_states_with_comments_and_history(app, client, field, sign_in, co
     instance_id = collected[field.sample[0]]
     needs_comment = review(client, field, instance_id, "hasIssues")
     assert needs_comment.status_code == 400
-    assert "comment is required" in needs_comment.get_data(as_text=True)
+    assert "必须填写审核意见" in needs_comment.get_data(as_text=True)
     assert review(client, field, instance_id, "hasIssues", "收入口径不清").status_code == 302
     assert review(client, field, instance_id, "approved").status_code == 302
     page = client.get(f"/evaluations/{field.evaluation_id}/submissions/{instance_id}")
@@ -91,13 +91,13 @@ def test_evaluators_cannot_review_and_replaced_records_cannot_be_reviewed(
     assert api_post(edit).status_code == 201
     sign_in("lead")
     stale = review(client, field, instance_id, "approved")
-    assert stale.status_code == 409 and "replaced by an edit" in stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "此记录已被修改版替代" in stale.get_data(as_text=True)
     assert review(client, field, edit["instance_id"], "approved").status_code == 302
     sign_in("evaluator")
     again = household_record(field.sample[1], satisfaction="3")
     again["deprecated_id"] = edit["instance_id"]
     locked = api_post(again)
-    assert locked.status_code == 409 and "approved by the team lead" in locked.get_json()["message"]
+    assert locked.status_code == 409 and "已被评估组长标记为“审核通过”" in locked.get_json()["message"]
 
 
 def test_quality_flags_point_at_what_to_check(client, field, sign_in, collected):

@@ -2,6 +2,7 @@
 stratum, upload system data, and the user commands. Bad uploads get every problem by row."""
 
 import io
+from html import unescape
 from pathlib import Path
 
 import openpyxl
@@ -102,12 +103,16 @@ def test_a_bad_roster_is_refused_whole_with_every_problem_by_row(app, client, fi
     response = client.post("/evaluations/new", data=new_evaluation_form(
         app, "\n".join(lines).encode("utf-8"), key="bad-eval"), content_type="multipart/form-data")
     assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "row 3, column category" in page and "不困难" in page
-    assert "row 5, column household_id" in page and "duplicate household id" in page
-    assert "row 7, column local_standard" in page
+    page = unescape(response.get_data(as_text=True))
+    assert "第 3 行，category 列" in page and "'不困难' 不是以下之一" in page
+    assert "第 5 行，household_id 列" in page and "户编号 'CG001' 重复（另见第 2 行）" in page
+    assert "第 7 行，local_standard 列" in page
     assert count(app, Evaluation, Evaluation.key == "bad-eval") == 0
     assert count(app, Household) == before
+    english = client.post("/evaluations/new?lang=en", data=new_evaluation_form(
+        app, "\n".join(lines).encode("utf-8"), key="bad-eval"), content_type="multipart/form-data")
+    page = unescape(english.get_data(as_text=True))
+    assert "row 3, column category" in page and "duplicate household id 'CG001' (also row 2)" in page
 
 
 def test_a_roster_without_the_required_columns_names_them(app, client, field, sign_in):
@@ -117,7 +122,7 @@ def test_a_roster_without_the_required_columns_names_them(app, client, field, si
         content_type="multipart/form-data")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "missing column &#39;category&#39;" in page or "missing column 'category'" in page
+    assert "缺少列 'category'" in unescape(page)
 
 
 def test_only_admins_and_leads_create_evaluations(client, field, sign_in):
@@ -133,7 +138,7 @@ def test_the_code_of_an_evaluation_is_unique(app, client, field, sign_in):
     response = client.post("/evaluations/new", data=new_evaluation_form(
         app, ROSTER.read_bytes(), key="test-eval"), content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "exists already" in response.get_data(as_text=True)
+    assert "已存在" in response.get_data(as_text=True)
 
 
 def test_the_fixture_sample_is_the_seeded_draw(app, field):
@@ -172,7 +177,7 @@ def test_the_lead_draws_and_redraws_until_records_exist(app, client, field, sign
         "method": "size", "size": "4", "confidence": "0.95", "min_per_stratum": "2",
         "reserve": "0", "seed": "1", "expected_errors": "0"})
     assert again.status_code == 400
-    assert "can no longer be redrawn" in again.get_data(as_text=True)
+    assert "样本不能再重抽" in again.get_data(as_text=True)
     assert count(app, SampleDraw, SampleDraw.role == "sample") == 6
 
 
@@ -182,7 +187,7 @@ def test_a_margin_rule_needs_its_value(client, field, sign_in):
         "method": "margin", "confidence": "0.95", "seed": "3", "reserve": "0",
         "min_per_stratum": "0", "expected_errors": "0"})
     assert response.status_code == 400
-    assert "give a value for margin" in response.get_data(as_text=True)
+    assert "请填写误差范围" in response.get_data(as_text=True)
 
 
 def test_assigning_a_stratum_gives_every_drawn_household(app, client, field, sign_in):
@@ -213,11 +218,11 @@ def test_households_go_only_to_team_members_who_collect(app, client, field, sign
     assert response.status_code == 400  # not even offered in the form
     with app.app_context(), db_of(app) as db:
         evaluation = db.get(Evaluation, field.evaluation_id)
-        with pytest.raises(operations.OperationError, match="not an evaluator or lead"):
+        with pytest.raises(operations.OperationError, match="不是本评估的调查员或组长"):
             operations.assign_stratum(db, db.get(User, field.users["lead"]), evaluation,
                                       stratum="城关镇", assignee=db.get(User, field.users["viewer"]),
                                       sources=("household",))
-        with pytest.raises(operations.OperationError, match="team lead"):
+        with pytest.raises(operations.OperationError, match="评估组长"):
             operations.assign_stratum(db, db.get(User, field.users["evaluator"]), evaluation,
                                       stratum="城关镇",
                                       assignee=db.get(User, field.users["evaluator"]),
@@ -234,7 +239,7 @@ def test_team_members_are_added_by_username_within_their_global_role(app, client
     assert client.post(url, data={"username": "zhang", "role": "evaluator"}).status_code == 302
     refused = client.post(url, data={"username": "wei", "role": "evaluator"})
     assert refused.status_code == 400
-    assert "not evaluator" in refused.get_data(as_text=True)
+    assert "不能担任调查员" in refused.get_data(as_text=True)
     missing = client.post(url, data={"username": "nobody", "role": "viewer"})
     assert missing.status_code == 400
     with db_of(app) as db:
@@ -242,7 +247,7 @@ def test_team_members_are_added_by_username_within_their_global_role(app, client
     assert client.post(url + "/remove", data={"user_id": str(zhang)}).status_code == 302
     busy = client.post(url + "/remove", data={"user_id": str(field.users["evaluator"])})
     assert busy.status_code == 409
-    assert "still has" in busy.get_data(as_text=True)
+    assert "还有 " in busy.get_data(as_text=True)
 
 
 def test_system_data_is_checked_against_the_system_survey(app, client, field, sign_in):
@@ -260,8 +265,8 @@ def test_system_data_is_checked_against_the_system_survey(app, client, field, si
                       content_type="multipart/form-data")
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
-    assert "row 2, column household_id" in page and "ZZ999" in page
-    assert "row 3, column household_size" in page
+    assert "第 2 行，household_id 列" in page and "ZZ999" in page
+    assert "第 3 行，household_size 列" in page
     with db_of(app) as db:  # the good upload is still there, untouched
         assert db.scalar(select(SystemRecord.household_id).order_by(SystemRecord.row_number)) == "CG004"
 
@@ -271,7 +276,7 @@ def test_the_roster_can_be_replaced_only_before_the_draw(app, client, field, sig
     response = client.post(f"/evaluations/{field.evaluation_id}/roster", data={
         "file": (io.BytesIO(ROSTER.read_bytes()), "roster.csv")}, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "can no longer be replaced" in response.get_data(as_text=True)
+    assert "台账不能再更换" in response.get_data(as_text=True)
     assert client.get(f"/evaluations/{field.evaluation_id}/roster").status_code == 200
 
 

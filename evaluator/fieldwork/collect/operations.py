@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ from evaluator.fieldwork.queries import (
     survey_of_version,
 )
 from evaluator.storage import Storage
+from evaluator.web.i18n import label, request_lang
 
 # -- submissions -------------------------------------------------------------------------------
 
@@ -86,9 +88,10 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
     read already. What the record is checked against is read in one query (``record_target``)
     and written with two flushes: an evening's ingest is bound by round trips."""
     if record.author and record.author != user.username:
-        raise OperationError(f"this record was made by {record.author}, not by {user.username} who "
-                             f"is signed in; it waits on the tablet until {record.author} signs in",
-                             409, reason="wrong_user")
+        raise OperationError(gettext(
+            "this record was made by %(author)s, not by %(user)s who is signed in; it waits on "
+            "the tablet until %(author)s signs in", author=record.author, user=user.username),
+            409, reason="wrong_user")
     if record.source in ("forum", "system"):
         record.household_id = None
     target = record_target(db, evaluation.id, record.instance_id, record.source,
@@ -97,36 +100,41 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
     if stored is not None:
         return _stored_before(db, stored, record)
     if not can_collect(role):
-        raise OperationError("you are not an evaluator of this evaluation", 403,
+        raise OperationError(gettext("you are not an evaluator of this evaluation"), 403,
                              reason="not_collector")
     if evaluation.status == "finished":
-        raise OperationError("this evaluation is finished and takes no more records; ask the "
-                             "team lead to reopen it if a record is missing", 409,
+        raise OperationError(gettext("this evaluation is finished and takes no more records; ask "
+                                     "the team lead to reopen it if a record is missing"), 409,
                              reason="finished")
     if target.version is None:
-        raise OperationError(f"this evaluation collects no {record.source!r} records", 422)
+        raise OperationError(gettext("this evaluation collects no %(source)r records",
+                                     source=record.source), 422)
     survey = survey_of_version(db, target.version)
     context: dict[str, Any] = {}
     target_household = target.household
     if record.source == "system":
-        raise OperationError("system data is uploaded by the team lead, not collected", 422)
+        raise OperationError(gettext("system data is uploaded by the team lead, not collected"),
+                             422)
     if record.source != "forum":
         if not record.household_id:
-            raise OperationError("household_id is required for a household record", 422)
+            raise OperationError(gettext("household_id is required for a household record"), 422)
         if target_household is None:
-            raise OperationError(f"household {record.household_id!r} is not in this evaluation's "
-                                 "roster", 422)
+            raise OperationError(gettext("household %(household)r is not in this evaluation's "
+                                         "roster", household=record.household_id), 422)
         if role != "lead" and (target.assignment is None or target.assignment.user_id != user.id):
-            raise OperationError(f"household {record.household_id} is not assigned to you for "
-                                 f"{record.source}; ask your team lead", 403,
-                                 reason="not_assigned")
+            raise OperationError(gettext(
+                "household %(household)s is not assigned to you for %(source)s; ask your team "
+                "lead", household=record.household_id, source=label("source", record.source)),
+                403, reason="not_assigned")
         context = context_row(target_household.data)
         if not target.drawn:
-            raise OperationError(f"household {record.household_id} was not drawn into the sample "
-                                 "(neither sample nor reserve)", 422)
+            raise OperationError(gettext("household %(household)s was not drawn into the sample "
+                                         "(neither sample nor reserve)",
+                                         household=record.household_id), 422)
     replaced = None
     if record.keep_both and not record.deprecated_id:
-        raise OperationError("keep_both needs deprecated_id: the stored record to keep beside", 422)
+        raise OperationError(gettext("keep_both needs deprecated_id: the stored record to keep "
+                                     "beside"), 422)
     if record.deprecated_id:
         replaced = _replaceable(db, user, role, evaluation, record)
     answers = _checked_answers(survey, record, context, today)
@@ -138,8 +146,9 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
     if "household_id" in answers and record.household_id \
             and answers["household_id"] != record.household_id:
         raise OperationError(
-            f"the answer household_id {answers['household_id']!r} does not match the household "
-            f"{record.household_id!r} the record is sent for", 422,
+            gettext("the answer household_id %(answered)r does not match the household "
+                    "%(household)r the record is sent for", answered=answers["household_id"],
+                    household=record.household_id), 422,
             [{"field": "household_id", "code": "mismatch",
               "message": "户编号与所访问的户不一致 / household code does not match"}])
     _fill_meta(survey, answers, record, user)
@@ -197,8 +206,9 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
 
 def _household_has_record(record: SubmissionIn, found: str) -> OperationError:
     return OperationError(
-        f"household {record.household_id} already has a {record.source} record "
-        f"({found}); to change it, send an edit with deprecated_id {found}", 409,
+        gettext("household %(household)s already has a %(source)s record (%(found)s); to "
+                "change it, send an edit with deprecated_id %(found)s",
+                household=record.household_id, source=record.source, found=found), 409,
         reason="household_has_record", stored_id=found)
 
 
@@ -218,17 +228,17 @@ def _raced(db: Session, evaluation: Evaluation, record: SubmissionIn) -> Submiss
     if existing is not None:
         return _replayed(existing, record)
     if record.deprecated_id:
-        raise OperationError(f"record {record.deprecated_id} has just been replaced by another "
-                             "edit; reload it and edit the latest version", 409,
-                             reason="edit_race")
+        raise OperationError(gettext("record %(record)s has just been replaced by another "
+                                     "edit; reload it and edit the latest version",
+                                     record=record.deprecated_id), 409, reason="edit_race")
     if record.household_id is not None:
         found = db.scalar(select(Submission.instance_id).where(
             Submission.evaluation_id == evaluation.id, Submission.source == record.source,
             Submission.household_id == record.household_id, Submission.current.is_(True)))
         if found:
             raise _household_has_record(record, found)
-    raise OperationError("another record was stored at the same moment; send this one again",
-                         409, reason="edit_race")
+    raise OperationError(gettext("another record was stored at the same moment; send this one "
+                                 "again"), 409, reason="edit_race")
 
 
 def _refuse_second_record(db: Session, evaluation: Evaluation, record: SubmissionIn,
@@ -253,8 +263,9 @@ def _refuse_second_record(db: Session, evaluation: Evaluation, record: Submissio
             if instance_id == record.instance_id:
                 return db.scalar(select(Submission).where(Submission.instance_id == instance_id))
             raise OperationError(
-                f"forum {answers.get('forum_id')} already has a record on "
-                f"{answers.get('dimension')} ({instance_id}); edit that one instead", 409,
+                gettext("forum %(forum)s already has a record on %(dimension)s (%(record)s); edit "
+                        "that one instead", forum=answers.get("forum_id"),
+                        dimension=answers.get("dimension"), record=instance_id), 409,
                 reason="forum_has_record", stored_id=instance_id)
     return None
 
@@ -266,37 +277,40 @@ def _stored_before(db: Session, existing: Submission, record: SubmissionIn) -> S
 def _replayed(existing: Submission, record: SubmissionIn) -> Submission:
     if existing.body_hash == record.body_hash:
         return existing
-    raise OperationError(
-        f"a different record is already stored under instance_id {record.instance_id} "
-        f"(received {existing.received_at:%Y-%m-%d %H:%M} UTC). A stored record is never "
-        "overwritten: to change it, send the new version under a new instance_id with "
-        f"deprecated_id {record.instance_id}.", 409, reason="instance_taken",
-        stored_id=record.instance_id)
+    raise OperationError(gettext(
+        "a different record is already stored under instance_id %(record)s (received %(when)s "
+        "UTC). A stored record is never overwritten: to change it, send the new version under a "
+        "new instance_id with deprecated_id %(record)s.", record=record.instance_id,
+        when=f"{existing.received_at:%Y-%m-%d %H:%M}"), 409,
+        reason="instance_taken", stored_id=record.instance_id)
 
 
 def _replaceable(db: Session, user, role: str | None, evaluation: Evaluation,
                  record: SubmissionIn) -> Submission:
     old = db.scalar(select(Submission).where(Submission.instance_id == record.deprecated_id))
     if old is None or old.evaluation_id != evaluation.id:
-        raise OperationError(f"deprecated_id {record.deprecated_id} names no record of this "
-                             "evaluation", 422, reason="unknown_deprecated")
+        raise OperationError(gettext("deprecated_id %(record)s names no record of this "
+                                     "evaluation", record=record.deprecated_id), 422,
+                             reason="unknown_deprecated")
     if old.source != record.source or old.household_id != record.household_id:
-        raise OperationError("an edit must be for the same source and household as the record "
-                             "it replaces", 422)
+        raise OperationError(gettext("an edit must be for the same source and household as the "
+                                     "record it replaces"), 422)
     if not old.current:
         newer = db.scalar(select(Submission.instance_id).where(
             Submission.deprecated_id == old.instance_id))
-        raise OperationError(f"record {old.instance_id} was already replaced by {newer}; edit the "
-                             "latest version", 409, reason="replaced", stored_id=newer)
+        raise OperationError(gettext("record %(record)s was already replaced by %(newer)s; edit "
+                                     "the latest version", record=old.instance_id, newer=newer),
+                             409, reason="replaced", stored_id=newer)
     if record.keep_both:
         return old  # nothing is overwritten unseen: both stay, flagged for the lead
     if role != "lead" and old.submitter_id != user.id:
-        raise OperationError("only the team lead or the person who sent a record can edit it", 403,
-                             reason="not_editable", stored_id=old.instance_id)
+        raise OperationError(gettext("only the team lead or the person who sent a record can edit "
+                                     "it"), 403, reason="not_editable", stored_id=old.instance_id)
     if role != "lead" and old.review_state in ("approved", "rejected"):
-        raise OperationError(f"record {old.instance_id} has been {old.review_state} by the team "
-                             "lead; ask them to edit it", 409, reason="reviewed",
-                             stored_id=old.instance_id)
+        raise OperationError(gettext("record %(record)s has been marked “%(state)s” by the team "
+                                     "lead; ask them to edit it", record=old.instance_id,
+                                     state=label("state", old.review_state)), 409,
+                             reason="reviewed", stored_id=old.instance_id)
     return old
 
 
@@ -330,12 +344,17 @@ def _checked_answers(survey, record: SubmissionIn, context: Mapping[str, Any],
 
 def _problem_summary(problems: Sequence[AnswerProblem]) -> str:
     if not problems:
-        return "the record is not valid"
+        return gettext("the record is not valid")
     first = problems[0]
-    where = first.field + (f" (entry {first.index + 1} of {first.repeat})"
-                           if first.repeat is not None and first.index is not None else "")
-    more = f", and {len(problems) - 1} more" if len(problems) > 1 else ""
-    return f"{len(problems)} answer(s) need attention: {where}: {first.message['en']}{more}"
+    where = first.field
+    if first.repeat is not None and first.index is not None:
+        where += gettext(" (entry %(n)s of %(repeat)s)", n=first.index + 1, repeat=first.repeat)
+    message = first.message["en" if request_lang() == "en" else "zh"]
+    if len(problems) > 1:
+        return gettext("%(n)s answer(s) need attention: %(where)s: %(message)s, and %(more)s more",
+                       n=len(problems), where=where, message=message, more=len(problems) - 1)
+    return gettext("%(n)s answer(s) need attention: %(where)s: %(message)s", n=len(problems),
+                   where=where, message=message)
 
 
 def _fill_meta(survey, answers: dict[str, Any], record: SubmissionIn, user) -> None:
@@ -367,12 +386,13 @@ def _check_photos(survey, answers: Mapping[str, Any], record: SubmissionIn) -> d
     for name, photo in record.photos.items():
         f = survey.fields.get(name)
         if f is None or f.type not in ACCEPTED or f.repeat:
-            problems.append(f"attachment for {name!r}: not a photo, audio, video or file "
-                            "question of this survey")
+            problems.append(gettext("attachment for %(name)r: not a photo, audio, video or file "
+                                    "question of this survey", name=name))
             continue
         if answers.get(name) != photo.filename:
-            problems.append(f"attachment for {name!r}: the answer names {answers.get(name)!r} "
-                            f"but the file is {photo.filename!r}")
+            problems.append(gettext("attachment for %(name)r: the answer names %(answer)r but the "
+                                    "file is %(file)r", name=name, answer=answers.get(name),
+                                    file=photo.filename))
         stored[name], message = attachment_problem(photo.filename, photo.data,
                                                    photo.content_type, f.type)
         if message:
@@ -380,8 +400,8 @@ def _check_photos(survey, answers: Mapping[str, Any], record: SubmissionIn) -> d
     for name, f in survey.fields.items():
         if f.type in ACCEPTED and not f.repeat and answers.get(name) \
                 and name not in record.photos:
-            problems.append(f"{name}: the answer names the file {answers[name]!r} but no file "
-                            "was sent with the record")
+            problems.append(gettext("%(name)s: the answer names the file %(file)r but no file "
+                                    "was sent with the record", name=name, file=answers[name]))
     if problems:
         raise OperationError("; ".join(problems), 422,
                              [{"field": "attachments", "code": "photo", "message": p}
@@ -397,19 +417,23 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
                 storage: Storage) -> Finding:
     role = member_role(db, user, evaluation.id)
     if not can_collect(role):
-        raise OperationError("only the evaluation team records findings", 403)
+        raise OperationError(gettext("only the evaluation team records findings"), 403)
     problems = []
     codes = {i.code for i in rubric_for(db, evaluation).indicators}
     if indicator not in codes:
-        problems.append(f"{indicator!r} is not an indicator of this evaluation's rubric")
+        problems.append(gettext("%(indicator)r is not an indicator of this evaluation's rubric",
+                                indicator=indicator))
     if severity not in SEVERITIES:
-        problems.append(f"severity must be one of {', '.join(SEVERITIES)}")
+        problems.append(gettext("severity must be one of %(severities)s", severities=" / ".join(
+            label("sev", s) for s in SEVERITIES)))
     if household_id and household(db, evaluation.id, household_id) is None:
-        problems.append(f"household {household_id!r} is not in the roster")
-    for field_name, value in (("description", description), ("responsible_unit", responsible_unit),
-                              ("responsible_person", responsible_person)):
+        problems.append(gettext("household %(household)r is not in the roster",
+                                household=household_id))
+    for field_label, value in ((gettext("Description"), description),
+                               (gettext("Responsible unit"), responsible_unit),
+                               (gettext("Responsible person"), responsible_person)):
         if not value.strip():
-            problems.append(f"{field_name} is required")
+            problems.append(gettext("%(field)s is required", field=field_label))
     for photo in photos:
         message = photo_problem(photo.filename, photo.data, photo.content_type)
         if message:
@@ -443,15 +467,17 @@ def save_judgement(db: Session, user, evaluation: Evaluation, *, indicator: str,
                    reason: str) -> Judgement:
     role = member_role(db, user, evaluation.id)
     if not can_collect(role):
-        raise OperationError("only the evaluation team gives judgement scores", 403)
+        raise OperationError(gettext("only the evaluation team gives judgement scores"), 403)
     rubric = rubric_for(db, evaluation)
     spec = next((i for i in rubric.indicators if i.code == indicator), None)
     if spec is None or spec.method != "judgement":
-        raise OperationError(f"{indicator!r} is not a judgement indicator of this rubric")
+        raise OperationError(gettext("%(indicator)r is not a judgement indicator of this rubric",
+                                     indicator=indicator))
     if not 0 <= score <= spec.scale:
-        raise OperationError(f"the score of {indicator} is between 0 and {spec.scale:g}")
+        raise OperationError(gettext("the score of %(indicator)s is between 0 and %(scale)s",
+                                     indicator=indicator, scale=f"{spec.scale:g}"))
     if not reason.strip():
-        raise OperationError("a judgement needs its written reason")
+        raise OperationError(gettext("a judgement needs its written reason"))
     existing = db.scalar(select(Judgement).where(
         Judgement.evaluation_id == evaluation.id, Judgement.indicator == indicator,
         Judgement.user_id == user.id))

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from evaluator.fieldwork.permissions import ALLOWED_MEMBER_ROLES, can_collect, m
 from evaluator.fieldwork.queries import has_sample, submission_count
 from evaluator.rubrics.models import RubricVersion
 from evaluator.surveys.models import SurveyVersion
+from evaluator.web.i18n import label
 
 # -- evaluations, rosters, members ------------------------------------------------------------
 
@@ -41,22 +43,27 @@ def create_evaluation(db: Session, user, *, key: str, title_zh: str, title_en: s
                       aid_tolerance: float = 0.1) -> Evaluation:
     """A new evaluation with its roster, in one piece; the creator becomes its team lead."""
     if user.role not in ("admin", "lead"):
-        raise OperationError("only administrators and team leads can create evaluations", 403)
+        raise OperationError(gettext("only administrators and team leads can create evaluations"),
+                             403)
     problems = []
     if db.scalar(select(Evaluation.id).where(Evaluation.key == key)) is not None:
-        problems.append(f"an evaluation with the code {key!r} exists already; choose another")
+        problems.append(gettext("an evaluation with the code %(key)r exists already; choose "
+                                "another", key=key))
     if period_end < period_start:
-        problems.append("the period ends before it starts")
+        problems.append(gettext("the period ends before it starts"))
     if count_policy not in COUNT_POLICIES:
-        problems.append(f"unknown count policy {count_policy!r}")
+        problems.append(gettext("unknown count policy %(policy)r", policy=count_policy))
     if rubric.status != "published":
-        problems.append(f"rubric {rubric.key} {rubric.version} is not published")
+        problems.append(gettext("rubric %(key)s %(version)s is not published", key=rubric.key,
+                                version=rubric.version))
     for source, survey_id in (rubric.content.get("sources") or {}).items():
         chosen = surveys.get(source)
         if chosen is None:
-            problems.append(f"the rubric needs a survey for source {source!r}")
+            problems.append(gettext("the rubric needs a survey for source %(source)r",
+                                    source=source))
         elif chosen.key != survey_id:
-            problems.append(f"source {source!r} needs survey {survey_id!r}, not {chosen.key!r}")
+            problems.append(gettext("source %(source)r needs survey %(needed)r, not %(chosen)r",
+                                    source=source, needed=survey_id, chosen=chosen.key))
     if problems:
         raise OperationError("; ".join(problems), 400, problems)
     evaluation = Evaluation(
@@ -96,8 +103,8 @@ def replace_roster(db: Session, user, evaluation: Evaluation, roster: Upload) ->
     """A corrected roster replaces the old one, only until the sample is drawn."""
     require_lead(db, user, evaluation)
     if has_sample(db, evaluation.id):
-        raise OperationError("the sample has been drawn from this roster; the roster can no "
-                             "longer be replaced", 409)
+        raise OperationError(gettext("the sample has been drawn from this roster; the roster can "
+                                     "no longer be replaced"), 409)
     old = {"file": evaluation.roster_file, "sha256": evaluation.roster_sha256}
     db.execute(delete(Household).where(Household.evaluation_id == evaluation.id))
     _store_roster(db, evaluation, roster)
@@ -110,8 +117,10 @@ def add_member(db: Session, user, evaluation: Evaluation, member, role: str) -> 
     require_lead(db, user, evaluation)
     allowed = ALLOWED_MEMBER_ROLES.get(member.role, ())
     if role not in allowed:
-        raise OperationError(f"{member.username} is a {member.role}; in an evaluation they can be "
-                             f"{' or '.join(allowed) or 'nothing'}, not {role}")
+        raise OperationError(gettext(
+            "%(user)s is a %(global_role)s; in an evaluation they can be %(allowed)s, not %(role)s",
+            user=member.username, global_role=label("role", member.role),
+            allowed=" / ".join(label("role", r) for r in allowed) or "–", role=label("role", role)))
     existing = db.scalar(select(Membership).where(Membership.evaluation_id == evaluation.id,
                                                   Membership.user_id == member.id))
     old = existing.role if existing else None
@@ -130,12 +139,14 @@ def remove_member(db: Session, user, evaluation: Evaluation, member) -> None:
     assigned = db.scalar(select(func.count(Assignment.id)).where(
         Assignment.evaluation_id == evaluation.id, Assignment.user_id == member.id))
     if assigned:
-        raise OperationError(f"{member.username} still has {assigned} assignments; assign those "
-                             "households to someone else first", 409)
+        raise OperationError(gettext("%(user)s still has %(n)s assignments; assign those "
+                                     "households to someone else first",
+                                     user=member.username, n=assigned), 409)
     existing = db.scalar(select(Membership).where(Membership.evaluation_id == evaluation.id,
                                                   Membership.user_id == member.id))
     if existing is None:
-        raise OperationError(f"{member.username} is not on this evaluation", 404)
+        raise OperationError(gettext("%(user)s is not on this evaluation", user=member.username),
+                             404)
     audit(db, user, evaluation.id, "member.remove", "user", member.username, existing.role, None)
     db.delete(existing)
     db.flush()
@@ -146,9 +157,9 @@ def update_settings(db: Session, user, evaluation: Evaluation, *, status: str,
                     aid_tolerance: float) -> None:
     require_lead(db, user, evaluation)
     if status not in EVALUATION_STATUSES or count_policy not in COUNT_POLICIES:
-        raise OperationError("unknown status or count policy")
+        raise OperationError(gettext("unknown status or count policy"))
     if min_interview_minutes < 0 or aid_tolerance < 0:
-        raise OperationError("minutes and tolerance cannot be negative")
+        raise OperationError(gettext("minutes and tolerance cannot be negative"))
     old = {"status": evaluation.status, "count_policy": evaluation.count_policy,
            "min_interview_minutes": evaluation.min_interview_minutes,
            "aid_tolerance": evaluation.aid_tolerance}
@@ -177,8 +188,8 @@ def draw_sample(db: Session, user, evaluation: Evaluation, *, seed: int,
 
     require_lead(db, user, evaluation)
     if submission_count(db, evaluation.id):
-        raise OperationError("records have been collected for this sample; it can no longer be "
-                             "redrawn", 409)
+        raise OperationError(gettext("records have been collected for this sample; it can no "
+                                     "longer be redrawn"), 409)
     households = list(db.scalars(select(Household).where(Household.evaluation_id == evaluation.id)
                                  .order_by(Household.row_number)))
     frame = [(h.household_id, h.stratum) for h in households]
@@ -197,7 +208,7 @@ def draw_sample(db: Session, user, evaluation: Evaluation, *, seed: int,
     try:
         plan, draws = sample_households(frame, seed=seed, roster=roster_meta, **rule)
     except ValueError as exc:
-        raise OperationError(f"the sample cannot be drawn: {exc}") from None
+        raise OperationError(gettext("the sample cannot be drawn: %(why)s", why=exc)) from None
     plan["roster_hash"] = roster_hash(frame)
     plan["stratum_column"] = evaluation.stratum_column
     old = evaluation.sampling_plan
@@ -228,17 +239,19 @@ def assign_stratum(db: Session, user, evaluation: Evaluation, *, stratum: str, a
     require_lead(db, user, evaluation)
     sources = list(sources)
     if not sources or any(s not in ASSIGNED_SOURCES for s in sources):
-        raise OperationError(f"choose sources among {', '.join(ASSIGNED_SOURCES)}")
+        raise OperationError(gettext("choose sources among %(sources)s", sources=" / ".join(
+            label("source", s) for s in ASSIGNED_SOURCES)))
     role = member_role(db, assignee, evaluation.id)
     if not can_collect(role) or assignee.role == "admin":
-        raise OperationError(f"{assignee.username} is not an evaluator or lead of this evaluation; "
-                             "add them to the team first")
+        raise OperationError(gettext("%(user)s is not an evaluator or lead of this evaluation; "
+                                     "add them to the team first", user=assignee.username))
     pks = list(db.scalars(select(Household.id).join(SampleDraw,
                                                     SampleDraw.household_pk == Household.id)
                           .where(Household.evaluation_id == evaluation.id,
                                  Household.stratum == stratum, SampleDraw.role.in_(list(roles)))))
     if not pks:
-        raise OperationError(f"no drawn households in stratum {stratum!r}", 404)
+        raise OperationError(gettext("no drawn households in stratum %(stratum)r", stratum=stratum),
+                             404)
     existing = {(a.household_pk, a.source): a for a in db.scalars(
         select(Assignment).where(Assignment.household_pk.in_(pks)))}
     changed = 0

@@ -242,7 +242,8 @@ def members(evaluation_id: int):
         member = db.scalar(select(User).where(User.username == form.username.data.strip()))
         try:
             if member is None or not member.active:
-                raise OperationError(f"no active user {form.username.data.strip()!r}", 404)
+                raise OperationError(gettext("no active user %(name)r",
+                                             name=form.username.data.strip()), 404)
             operations.add_member(db, current_user, evaluation, member, form.role.data)
         except OperationError as error:
             problems = problem_lines(error)
@@ -294,7 +295,9 @@ def sample(evaluation_id: int):
                   "threshold": form.threshold.data}[method]
         try:
             if chosen is None:
-                raise OperationError(f"give a value for {method}")
+                what = {"size": gettext("Fixed size"), "margin": gettext("Margin"),
+                        "threshold": gettext("Threshold")}[method]
+                raise OperationError(gettext("give a value for %(what)s", what=what))
             operations.draw_sample(
                 db, current_user, evaluation, seed=form.seed.data,
                 confidence=form.confidence.data,

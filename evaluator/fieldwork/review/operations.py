@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from evaluator.fieldwork.models import (
     ReviewEvent,
     Submission,
 )
+from evaluator.web.i18n import label
 
 #: Review decisions a lead can make; ``edited`` is set when a record is replaced by an edit.
 REVIEW_DECISIONS = ("received", "hasIssues", "approved", "rejected")
@@ -28,13 +30,15 @@ def review_submission(db: Session, user, submission: Submission, to_state: str,
     evaluation = db.get(Evaluation, submission.evaluation_id)
     require_lead(db, user, evaluation)
     if to_state not in REVIEW_DECISIONS:
-        raise OperationError(f"choose a review state among {', '.join(REVIEW_DECISIONS)}")
+        raise OperationError(gettext("choose a review state among %(states)s",
+                                     states=", ".join(REVIEW_DECISIONS)))
     if not submission.current:
-        raise OperationError("this record was replaced by an edit; review the latest version", 409)
+        raise OperationError(gettext("this record was replaced by an edit; review the latest "
+                                     "version"), 409)
     comment = comment.strip()
     if to_state in ("hasIssues", "rejected") and not comment:
-        raise OperationError("say what the issue is: a comment is required for "
-                             f"{to_state}", 400)
+        raise OperationError(gettext("say what the issue is: a comment is required for "
+                                     "“%(state)s”", state=label("state", to_state)), 400)
     event = ReviewEvent(submission_id=submission.id, user_id=user.id,
                         from_state=submission.review_state, to_state=to_state, comment=comment)
     db.add(event)
@@ -54,7 +58,7 @@ def draw_recheck(db: Session, user, evaluation: Evaluation, *, size: int,
     ``random.Random(seed)`` over instance ids in sorted order: anyone can repeat the draw."""
     require_lead(db, user, evaluation)
     if size < 1:
-        raise OperationError("draw at least one record")
+        raise OperationError(gettext("draw at least one record"))
     drawn = set(db.scalars(select(Recheck.submission_id)
                            .where(Recheck.evaluation_id == evaluation.id)))
     pool = [s for s in db.scalars(select(Submission).where(
@@ -62,7 +66,8 @@ def draw_recheck(db: Session, user, evaluation: Evaluation, *, size: int,
         Submission.current.is_(True), Submission.review_state != "rejected")
         .order_by(Submission.instance_id)) if s.id not in drawn]
     if not pool:
-        raise OperationError("no submitted household records left to draw for a call-back", 409)
+        raise OperationError(gettext("no submitted household records left to draw for a "
+                                     "call-back"), 409)
     chosen = random.Random(seed).sample(pool, min(size, len(pool)))
     for submission in chosen:
         db.add(Recheck(evaluation_id=evaluation.id, submission_id=submission.id, seed=seed,
@@ -78,9 +83,10 @@ def set_recheck_outcome(db: Session, user, recheck: Recheck, outcome: str, note:
     evaluation = db.get(Evaluation, recheck.evaluation_id)
     require_lead(db, user, evaluation)
     if outcome not in RECHECK_OUTCOMES:
-        raise OperationError(f"choose an outcome among {', '.join(RECHECK_OUTCOMES)}")
+        raise OperationError(gettext("choose an outcome among %(outcomes)s",
+                                     outcomes=", ".join(RECHECK_OUTCOMES)))
     if outcome == "differs" and not note.strip():
-        raise OperationError("say what differed at the call-back")
+        raise OperationError(gettext("say what differed at the call-back"))
     audit(db, user, evaluation.id, "recheck.outcome", "recheck", recheck.id,
           {"outcome": recheck.outcome, "note": recheck.note},
           {"outcome": outcome, "note": note.strip()})
