@@ -25,7 +25,7 @@ from evaluator.definitions.problems import Problem
 
 EVALUATION_KEYS = (
     "id", "title", "evaluated_unit", "commissioning_body", "period", "team", "rubric", "surveys",
-    "sampling", "synthetic", "allow_names",
+    "sampling", "synthetic", "allow_names", "finish_reason",
 )
 #: evaluator.sampling's plan keys (docs/sampling.md), plus the bundle's own: roster_hash, and
 #: stratum_column for a plan without a ``roster`` block.
@@ -129,10 +129,12 @@ def parse_evaluation(data: Any, file: str = EVALUATION_FILE) -> tuple[Evaluation
 
     synthetic = flag("synthetic", data.get("synthetic"), required=True)
     allow_names = flag("allow_names", data.get("allow_names"), required=False)
+    finish_reason = text("finish_reason", data.get("finish_reason"), required=False).strip()
     meta = Evaluation(
         id=evaluation_id, title=title, evaluated_unit=unit, commissioning_body=body,
         period_start=start, period_end=end, team=tuple(team), rubric=rubric, surveys=surveys,
         sampling=sampling, synthetic=synthetic, allow_names=allow_names,
+        finish_reason=finish_reason,
     )
     return meta, problems
 

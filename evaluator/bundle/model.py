@@ -156,6 +156,9 @@ class Evaluation:
     sampling: SamplingPlan | None
     synthetic: bool
     allow_names: bool = False  # may reports show head_name? (ID numbers never, whatever this says)
+    #: Why the team lead finished although the finish checks found gaps (unvisited households,
+    #: unreviewed records, undecided indicators); printed in the report. Empty otherwise.
+    finish_reason: str = ""
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -116,6 +116,8 @@ def evaluation_dict(meta: Evaluation) -> dict[str, Any]:
         data["sampling"] = dict(meta.sampling.data)
     data["synthetic"] = meta.synthetic
     data["allow_names"] = meta.allow_names
+    if meta.finish_reason:
+        data["finish_reason"] = meta.finish_reason
     return data
 
 

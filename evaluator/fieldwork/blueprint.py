@@ -20,6 +20,7 @@ RULES = (
     ("/evaluations/new", "evaluation_new", views_manage.evaluation_new, ("GET", "POST")),
     (E, "evaluation", views_manage.evaluation, ("GET",)),
     (E + "/settings", "settings", views_manage.settings, ("POST",)),
+    (E + "/finish", "finish", views_manage.finish, ("GET", "POST")),
     (E + "/roster", "roster", views_manage.roster, ("GET", "POST")),
     (E + "/members", "members", views_manage.members, ("GET", "POST")),
     (E + "/members/remove", "member_remove", views_manage.member_remove, ("POST",)),

@@ -88,6 +88,10 @@ class Evaluation(Base):
     min_interview_minutes: Mapped[int] = mapped_column(Integer, default=10)
     aid_tolerance: Mapped[float] = mapped_column(Float, default=0.1)
     synthetic: Mapped[bool] = mapped_column(default=False)
+    #: IANA time zone the evaluation's times are shown in (fieldwork happens in one place).
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    #: The lead's written reason for finishing although the finish checks found gaps.
+    finish_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The programme (评估项目总体) the evaluation is a unit of, and the unit's region.
@@ -146,6 +150,8 @@ class Household(Base):
     stratum: Mapped[str] = mapped_column(String(120))
     row_number: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict] = mapped_column(JSON)
+    #: The roster's head_name, as a column so the records list can search it (may be empty).
+    head_name: Mapped[str] = mapped_column(String(120), default="")
 
 
 class SampleDraw(Base):
@@ -213,6 +219,7 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
+        Index("ix_submissions_list", "evaluation_id", "current", "received_at"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state_known"),
         CheckConstraint("length(instance_id) = 36", name="instance_id_uuid"),
         CheckConstraint("deprecated_id IS NULL OR deprecated_id <> instance_id",
@@ -251,6 +258,9 @@ class Submission(Base):
     gps_lon: Mapped[float | None] = mapped_column(Float, default=None)
     gps_accuracy: Mapped[float | None] = mapped_column(Float, default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The quality flags (review/quality.py) as " code code " for filtering; NULL when they
+    #: must be computed again (a new record of the household, changed settings or system data).
+    flags: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class ReviewEvent(Base):

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import abort, current_app, g, send_file, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from evaluator.db import utcnow
 from evaluator.definitions.problems import DefinitionError
@@ -55,6 +54,8 @@ def summary(evaluation: Evaluation, role: str) -> dict[str, Any]:
         "role": role,
         "min_interview_minutes": evaluation.min_interview_minutes,
         "aid_tolerance": evaluation.aid_tolerance,
+        "time_zone": evaluation.time_zone,
+        "finish_reason": evaluation.finish_reason,
     }
 
 
@@ -147,7 +148,3 @@ def text_of(mapping: dict[str, str] | None, fallback: str = "") -> str:
     mapping = mapping or {}
     return mapping.get(lang) or mapping.get("zh") or fallback
 
-
-def value_choices(values) -> list[SelectChoice]:
-    """Choices of a page form whose labels are their values (the templates translate them)."""
-    return [SelectChoice(v, v) for v in values]

@@ -19,6 +19,7 @@ from evaluator.reports.formatting import (
 )
 from evaluator.reports.indicators import veto_limit
 from evaluator.reports.inputs import ReportInputs
+from evaluator.reports.summary import finish_note
 from evaluator.reports.words import WORDS
 
 
@@ -92,7 +93,7 @@ def methodology(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
         "id": head["id"],
         "title": head["title"],
         "sections": sections,
-        "sampling": sampling_paragraphs,
+        "sampling": sampling_paragraphs + finish_note(inputs),
         "hashes": hashes,
         "frame": {
             "caption": w("m_frame_caption", n=frame_no),

@@ -90,7 +90,7 @@ def summary(inputs: ReportInputs, counters: Counters) -> dict[str, Any]:
                         best=inputs.grade_word(sheet.grade_range[1]))
     return {
         "figures": figures,
-        "paragraphs": [intro, sample_text, *response_sentences(inputs)],
+        "paragraphs": [intro, sample_text, *response_sentences(inputs), *finish_note(inputs)],
         "result": inputs.sentences(result, provisional, "" if sheet.veto else w("summary_veto_none")),
         "vetoes": vetoes,
         "dimension_table": dimension_table(inputs, caption),
@@ -117,6 +117,13 @@ def response_sentences(inputs: ReportInputs) -> list[str]:
     if family:
         out.append(w("summary_multiplicity", family=family))
     return out
+
+
+def finish_note(inputs: ReportInputs) -> list[str]:
+    """The lead's written reason for finishing with open checks, when there is one (the
+    summary and the methodology print it)."""
+    reason = inputs.scrub(inputs.bundle.meta.finish_reason)
+    return [inputs.w("finish_reason", reason=reason)] if reason else []
 
 
 def dimension_table(inputs: ReportInputs, caption: str) -> dict[str, Any]:

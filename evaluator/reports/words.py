@@ -94,6 +94,10 @@ WORDS: dict[str, str] = dict((
     P_("summary_dimensions_caption", "Table {n}  Scores of the six dimensions"),
     P_("summary_dimensions_caption_generic", "Table {n}  Scores by dimension"),
     P_("summary_key_findings", "Key findings"),
+    P_("finish_reason",
+       "Finished with open checks: the team lead marked this evaluation finished before every "
+       "sampled household was visited, every record reviewed and every indicator decided, and "
+       "gave this reason: {reason}"),
     P_("summary_decidability", "What the sample could and could not decide"),
     P_("rounding_note",
        "Scores are rounded to two decimals; the dimension scores may not add up exactly to "

@@ -12,6 +12,7 @@ never appears as a raw code in the Chinese UI.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
@@ -79,9 +80,18 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "indeterminate": _l("indeterminate"),
         "insufficient": _l("insufficient"),
     },
+    "rule": {
+        "size": _l("Fixed size"),
+        "margin": _l("By margin of error"),
+        "threshold": _l("By threshold"),
+    },
     "action": {
         "assign.stratum": _l("Households assigned"),
         "evaluation.create": _l("Evaluation created"),
+        "evaluation.finish": _l("Evaluation finished"),
+        "finding.edit": _l("Finding changed"),
+        "finding.delete": _l("Finding deleted"),
+        "submission.bulk_review": _l("Records reviewed together"),
         "evaluation.settings": _l("Settings changed"),
         "finding.create": _l("Finding recorded"),
         "judgement.save": _l("Judgement score saved"),
@@ -116,6 +126,7 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "user.role": _l("User role changed"),
         "user.unlock": _l("Sign-in lock cleared"),
         "submission.edit": _l("Record edited"),
+        "submission.keep_both": _l("Record kept beside another for the lead to decide"),
         "submission.review": _l("Record reviewed"),
         "system.upload": _l("System data uploaded"),
     },
@@ -171,7 +182,7 @@ def label(kind: str, code: object) -> str:
     return str(word) if word is not None else str(code)
 
 
-def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, str]]:
+def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, Any]]:
     """WTForms choices of a vocabulary (all codes, or ``codes`` in that order), labels lazy."""
     words = VOCABULARY[kind]
     return [(code, words[code]) for code in (codes if codes is not None else words)]

@@ -333,3 +333,26 @@ def test_an_evaluation_bound_to_a_rubric_version_the_rules_now_refuse_gets_its_r
     text = page.get_data(as_text=True)
     assert "数据尚不能评分" in text and "max_count counted sampled households" in text
     assert client.get(f"{url}/report.pdf").status_code == 409
+
+
+FINISH_REASON = "两户长期外出务工无法入户，已电话核实，委托方同意按现有样本结束评估。"
+
+
+def test_the_reason_is_in_the_pdf_and_on_the_viewers_scores_page(app, client, approved,
+                                                                   sign_in):
+    """Every household visited and approved, but 4 households decide few indicators: the lead
+    finishes with a reason; the viewer's scores page and the PDF (summary and methodology)
+    print it, and the scores page says the grade rests on insufficient indicators."""
+    url = f"/evaluations/{approved.evaluation_id}"
+    page = client.get(f"{url}/finish").get_data(as_text=True)
+    assert "项指标现有数据无法判定" in page
+    assert client.post(f"{url}/finish", data={"confirm": "y", "reason": FINISH_REASON}).status_code == 302
+    sign_in("viewer")
+    scores = client.get(f"{url}/scores").get_data(as_text=True)
+    assert FINISH_REASON in scores and "样本不足" in scores and "所依据的" in scores
+    pdf = client.get(f"{url}/report.pdf")
+    assert pdf.status_code == 200
+    text = squeeze(subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True,
+                                  check=True).stdout.decode())
+    assert text.count(squeeze(FINISH_REASON)) == 2  # the summary and the methodology
+    assert squeeze("结束说明") in text

@@ -52,6 +52,7 @@ MATRIX = {
     "fieldwork.evaluation_new": ("GET", row(302, 200, 403, 200, 403, 403, 403)),
     "fieldwork.evaluation": ("GET", row(302, 200, 404, 200, 200, 200, 302)),
     "fieldwork.settings": ("POST", LEAD_POST),
+    "fieldwork.finish": ("GET", LEAD_PAGE),
     "fieldwork.roster": ("GET", LEAD_PAGE),
     "fieldwork.members": ("GET", LEAD_PAGE),
     "fieldwork.member_remove": ("POST", LEAD_POST),

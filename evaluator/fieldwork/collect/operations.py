@@ -46,6 +46,7 @@ from evaluator.fieldwork.queries import (
     rubric_for,
     survey_of_version,
 )
+from evaluator.fieldwork.review.quality import invalidate_flags
 from evaluator.storage import Storage
 from evaluator.web.i18n import label, request_lang
 
@@ -180,6 +181,8 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         return _stored_before(db, _raced(db, evaluation, record), record)
     if record.keep_both:
         _flag_kept_pair(db, user, submission, replaced)
+    if record.keep_both and submission.household_id:  # two current records: both "duplicate"
+        invalidate_flags(db, evaluation.id, submission.source, submission.household_id)
     photos = []
     for field_name, photo in record.photos.items():
         token = new_token()

@@ -9,12 +9,12 @@ from wtforms import DateField, FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from evaluator.fieldwork.models import SEVERITIES
-from evaluator.fieldwork.views_common import value_choices
+from evaluator.web.i18n import choices
 
 
 class FindingForm(FlaskForm):
     indicator = SelectField(validators=[DataRequired()])
-    severity = SelectField(choices=value_choices(SEVERITIES), default="minor")
+    severity = SelectField(choices=choices("sev", SEVERITIES), default="minor")
     description = TextAreaField(validators=[DataRequired(), Length(max=4000)])
     household_id = StringField(validators=[Optional(), Length(max=80)])
     responsible_unit = StringField(validators=[DataRequired(), Length(max=200)])

@@ -362,6 +362,8 @@ def evaluation_yaml(db: Session, evaluation: Evaluation) -> dict[str, Any]:
         data["sampling"] = evaluation.sampling_plan
     data["synthetic"] = evaluation.synthetic
     data["allow_names"] = False
+    if evaluation.finish_reason:
+        data["finish_reason"] = evaluation.finish_reason
     return data
 
 

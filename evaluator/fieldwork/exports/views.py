@@ -212,6 +212,9 @@ def _sheet_view(sheet: dict) -> dict:
             "veto": [{"code": v["code"], "name": name(v["name"]), "cap": v["cap"],
                       "reason": v["reason"]} for v in sheet.get("veto", [])],
             "dimensions": dimensions,
+            "insufficient": [i["code"] for i in sheet["indicators"]
+                             if i.get("verdict") == "insufficient"],
+            "indicator_count": len(sheet["indicators"]),
             "rubric": f"{sheet['rubric']['id']} {sheet['rubric']['version']}",
             "data_hash": sheet.get("data_hash", ""),
             "provisional": sheet.get("provisional", False),

@@ -28,6 +28,7 @@ from evaluator.fieldwork.models import (
 )
 from evaluator.fieldwork.permissions import ALLOWED_MEMBER_ROLES, can_collect, member_role
 from evaluator.fieldwork.queries import has_sample, submission_count
+from evaluator.fieldwork.review.quality import invalidate_flags
 from evaluator.rubrics.models import RubricVersion
 from evaluator.surveys.models import SurveyVersion
 from evaluator.web.i18n import label
@@ -95,7 +96,8 @@ def _store_roster(db: Session, evaluation: Evaluation, roster: Upload) -> None:
     evaluation.roster_sha256 = roster.sha256
     evaluation.roster_encoding = roster.encoding
     db.add_all(Household(evaluation_id=evaluation.id, household_id=row["household_id"],
-                         stratum=row[evaluation.stratum_column], row_number=n, data=row)
+                         stratum=row[evaluation.stratum_column], row_number=n, data=row,
+                         head_name=str(row.get("head_name") or "")[:120])
                for n, row in roster.rows)
 
 
@@ -167,10 +169,18 @@ def update_settings(db: Session, user, evaluation: Evaluation, *, status: str,
            "min_interview_minutes": min_interview_minutes, "aid_tolerance": aid_tolerance}
     if old == new:
         return
+    if status == "finished" and evaluation.status != "finished":
+        raise OperationError(gettext("an evaluation is finished on its Finish page, which checks "
+                                     "what it still lacks"), 409)
+    if evaluation.status == "finished" and status != "finished" and evaluation.finish_reason:
+        old["finish_reason"] = evaluation.finish_reason  # reopened: the reason no longer holds
+        new["finish_reason"] = ""
+        evaluation.finish_reason = ""
     evaluation.status = status
     evaluation.count_policy = count_policy
     evaluation.min_interview_minutes = min_interview_minutes
     evaluation.aid_tolerance = aid_tolerance
+    invalidate_flags(db, evaluation.id)  # minutes and tolerance decide two of the flags
     audit(db, user, evaluation.id, "evaluation.settings", "evaluation", evaluation.key, old, new)
     db.flush()
 
@@ -281,6 +291,7 @@ def store_system_data(db: Session, user, evaluation: Evaluation, upload: Upload)
     db.execute(delete(SystemRecord).where(SystemRecord.evaluation_id == evaluation.id))
     db.add_all(SystemRecord(evaluation_id=evaluation.id, household_id=row["household_id"],
                             row_number=n, data=row) for n, row in upload.rows)
+    invalidate_flags(db, evaluation.id)  # the aid comparison reads the system rows
     audit(db, user, evaluation.id, "system.upload", "evaluation", evaluation.key,
           {"rows": old}, {"rows": len(upload.rows), "file": upload.filename,
                           "sha256": upload.sha256, "encoding": upload.encoding})

@@ -2,11 +2,13 @@
 members, the roster and system uploads, drawing the sample, assigning.
 
 The questionnaires themselves are generated from survey definitions in fieldwork/forms.py.
-Labels are rendered by the templates with t(...), so these classes carry no display text.
+Labels are rendered by the templates with _(...); choices take their labels from the vocabulary
+(evaluator.web.i18n.choices), so a select never shows a raw code.
 """
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -19,6 +21,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -28,12 +31,12 @@ from evaluator.fieldwork.models import (
     EVALUATION_STATUSES,
     MEMBER_ROLES,
 )
-from evaluator.fieldwork.views_common import value_choices
+from evaluator.web.i18n import choices
 
 
 class EvaluationForm(FlaskForm):
     key = StringField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{2,80}$",
-                      message="2-80 letters, digits, - or _ / 2-80个字母、数字、-或_")])
+                      message=_l("2-80 letters, digits, - or _"))])
     title_zh = StringField(validators=[DataRequired(), Length(max=200)])
     title_en = StringField(validators=[Optional(), Length(max=200)])
     evaluated_unit = StringField(validators=[DataRequired(), Length(max=200)])
@@ -44,7 +47,7 @@ class EvaluationForm(FlaskForm):
     surveys = SelectMultipleField(coerce=int, validators=[DataRequired()])
     stratum_column = StringField(default="township",
                                  validators=[DataRequired(), Length(max=80)])
-    count_policy = SelectField(choices=value_choices(COUNT_POLICIES), default="approved")
+    count_policy = SelectField(choices=choices("policy", COUNT_POLICIES), default="approved")
     synthetic = BooleanField(default=False)
     roster = FileField(validators=[FileRequired()])
 
@@ -54,15 +57,20 @@ class UploadForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    status = SelectField(choices=value_choices(EVALUATION_STATUSES))
-    count_policy = SelectField(choices=value_choices(COUNT_POLICIES))
+    status = SelectField(choices=choices("status", EVALUATION_STATUSES))
+    count_policy = SelectField(choices=choices("policy", COUNT_POLICIES))
     min_interview_minutes = IntegerField(validators=[InputRequired(), NumberRange(0, 600)])
     aid_tolerance = FloatField(validators=[InputRequired(), NumberRange(0, 10)])
 
 
+class FinishForm(FlaskForm):
+    confirm = BooleanField(default=False)
+    reason = TextAreaField(validators=[Optional(), Length(max=2000)])
+
+
 class MemberForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
-    role = SelectField(choices=value_choices(MEMBER_ROLES), default="evaluator")
+    role = SelectField(choices=choices("role", MEMBER_ROLES), default="evaluator")
 
 
 class RemoveMemberForm(FlaskForm):
@@ -70,7 +78,7 @@ class RemoveMemberForm(FlaskForm):
 
 
 class SampleForm(FlaskForm):
-    method = RadioField(choices=value_choices(("size", "margin", "threshold")), default="size")
+    method = RadioField(choices=choices("rule"), default="size")
     size = IntegerField(validators=[Optional(), NumberRange(1, 1_000_000)])
     margin = FloatField(validators=[Optional(), NumberRange(0.001, 0.5)])
     threshold = FloatField(validators=[Optional(), NumberRange(0.001, 0.999)])
@@ -84,7 +92,7 @@ class SampleForm(FlaskForm):
 class AssignForm(FlaskForm):
     stratum = SelectField(validators=[DataRequired()])
     assignee = SelectField(coerce=int, validators=[DataRequired()])
-    sources = SelectMultipleField(choices=value_choices(ASSIGNED_SOURCES),
+    sources = SelectMultipleField(choices=choices("source", ASSIGNED_SOURCES),
                                   default=list(ASSIGNED_SOURCES), validators=[DataRequired()])
     include_reserve = BooleanField(default=False)
     replace = BooleanField(default=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -21,9 +21,11 @@ from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.forms import build_form
 from evaluator.fieldwork.manage import operations
+from evaluator.fieldwork.manage.finish import MIN_REASON, finish_checks, finish_evaluation
 from evaluator.fieldwork.manage.page_forms import (
     AssignForm,
     EvaluationForm,
+    FinishForm,
     MemberForm,
     RemoveMemberForm,
     SampleForm,
@@ -142,6 +144,8 @@ def evaluation(evaluation_id: int):
     if role == "lead":
         stats = _lead_stats(db, evaluation)
         settings = SettingsForm(obj=evaluation)
+        if evaluation.status != "finished":  # finishing goes through the finish page's checks
+            settings.status.choices = [c for c in settings.status.choices if c[0] != "finished"]
     elif role == "evaluator":
         mine = Counter(db.scalars(select(Assignment.status).where(
             Assignment.evaluation_id == evaluation.id, Assignment.user_id == current_user.id)))
@@ -412,3 +416,29 @@ def system_data(evaluation_id: int):
     return render_template("fieldwork/system.html", evaluation=summary(evaluation, role),
                            form=form, problems=problems, count=count,
                            fields=fields), 400 if problems else 200
+
+
+def finish(evaluation_id: int):
+    """The finish dialog: what the evaluation still lacks, and the lead's decision."""
+    evaluation, role = load_evaluation(evaluation_id)
+    db = db_session()
+    checks = finish_checks(db, evaluation, g.get("lang", "zh"))
+    form = FinishForm()
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                finish_evaluation(db, current_user, evaluation, checks,
+                                  confirmed=bool(form.confirm.data), reason=form.reason.data or "")
+            except OperationError as error:
+                problems, status = problem_lines(error), error.status
+            else:
+                flash(gettext("The evaluation is finished"))
+                return redirect(url_for("fieldwork.evaluation", evaluation_id=evaluation.id))
+        else:
+            problems = _form_errors(form)
+    return render_template("fieldwork/finish.html", evaluation=summary(evaluation, role),
+                           checks=checks, form=form, problems=problems,
+                           min_reason=MIN_REASON), status

@@ -9,11 +9,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from evaluator.fieldwork.models import RECHECK_OUTCOMES
 from evaluator.fieldwork.review.operations import REVIEW_DECISIONS
-from evaluator.fieldwork.views_common import value_choices
+from evaluator.web.i18n import choices
 
 
 class ReviewForm(FlaskForm):
-    state = RadioField(choices=value_choices(REVIEW_DECISIONS), validators=[DataRequired()])
+    state = RadioField(choices=choices("state", REVIEW_DECISIONS), validators=[DataRequired()])
     comment = TextAreaField(validators=[Optional(), Length(max=4000)])
 
 
@@ -24,5 +24,5 @@ class RecheckForm(FlaskForm):
 
 
 class RecheckOutcomeForm(FlaskForm):
-    outcome = SelectField(choices=value_choices(RECHECK_OUTCOMES))
+    outcome = SelectField(choices=choices("outcome", RECHECK_OUTCOMES))
     note = TextAreaField(validators=[Optional(), Length(max=4000)])

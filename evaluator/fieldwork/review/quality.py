@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from evaluator.auth.models import User
@@ -63,6 +63,38 @@ def flags_for(evaluation: Evaluation, submission: Submission, system: dict[str, 
     if submission.household_id and answered and answered != submission.household_id:
         flags.append({"code": "household_mismatch", "detail": str(answered)})
     return flags
+
+
+def invalidate_flags(db: Session, evaluation_id: int, source: str | None = None,
+                     household_id: str | None = None) -> None:
+    """Mark stored flags stale (all of an evaluation's, or one household's records of one
+    source); ``ensure_flags`` computes them again when a page needs them."""
+    query = update(Submission).where(Submission.evaluation_id == evaluation_id)
+    if household_id is not None:
+        query = query.where(Submission.source == source, Submission.household_id == household_id)
+    db.execute(query.values(flags=None).execution_options(synchronize_session=False))
+
+
+def ensure_flags(db: Session, evaluation: Evaluation) -> int:
+    """Compute the stored flags (``Submission.flags``, " code code ") of the current records
+    whose flags are stale; returns how many were computed. After a new record only its
+    household's records are stale, after a settings change or a system upload all of them."""
+    stale = list(db.scalars(select(Submission).where(
+        Submission.evaluation_id == evaluation.id, Submission.current.is_(True),
+        Submission.flags.is_(None))))
+    if not stale:
+        return 0
+    system = {r.household_id: r.data for r in db.scalars(
+        select(SystemRecord).where(SystemRecord.evaluation_id == evaluation.id))}
+    duplicates = Counter({(source, household): n for source, household, n in db.execute(
+        select(Submission.source, Submission.household_id, func.count(Submission.id))
+        .where(Submission.evaluation_id == evaluation.id, Submission.current.is_(True))
+        .group_by(Submission.source, Submission.household_id))})
+    for s in stale:
+        codes = [f["code"] for f in flags_for(evaluation, s, system, duplicates)]
+        s.flags = f" {' '.join(codes)} " if codes else " "
+    db.flush()
+    return len(stale)
 
 
 def quality_rows(db: Session, evaluation: Evaluation) -> list[dict[str, Any]]:
