@@ -34,6 +34,7 @@ RULES = (
     (E + "/findings", "findings", views_collect.findings, ("GET", "POST")),
     ("/sw.js", "service_worker", views_collect.service_worker, ("GET",)),
     (E + "/submissions", "submissions", views_review.submissions, ("GET",)),
+    (E + "/submissions/bulk", "submissions_bulk", views_review.submissions_bulk, ("POST",)),
     (E + "/submissions/<instance_id>", "submission", views_review.submission, ("GET", "POST")),
     (E + "/quality", "quality", views_review.quality, ("GET",)),
     (E + "/recheck", "recheck", views_review.recheck, ("POST",)),

@@ -12,12 +12,12 @@ never appears as a raw code in the Chinese UI.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_pgettext
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from evaluator.catalogs import LOCALES, TRANSLATIONS_DIR, ensure_compiled
 
@@ -182,10 +182,10 @@ def label(kind: str, code: object) -> str:
     return str(word) if word is not None else str(code)
 
 
-def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, Any]]:
+def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[SelectChoice]:
     """WTForms choices of a vocabulary (all codes, or ``codes`` in that order), labels lazy."""
     words = VOCABULARY[kind]
-    return [(code, words[code]) for code in (codes if codes is not None else words)]
+    return [SelectChoice(code, words[code]) for code in (codes if codes is not None else words)]
 
 
 def request_lang() -> str:

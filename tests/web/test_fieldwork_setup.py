@@ -283,14 +283,19 @@ def test_the_roster_can_be_replaced_only_before_the_draw(app, client, field, sig
 def test_settings_changes_are_audited(app, client, field, sign_in):
     sign_in("lead")
     response = client.post(f"/evaluations/{field.evaluation_id}/settings", data={
-        "status": "finished", "count_policy": "not_rejected", "min_interview_minutes": "15",
-        "aid_tolerance": "0.2"})
+        "status": "setup", "count_policy": "not_rejected", "min_interview_minutes": "15",
+        "aid_tolerance": "0.2", "time_zone": "Asia/Urumqi"})
     assert response.status_code == 302
     with db_of(app) as db:
         evaluation = db.get(Evaluation, field.evaluation_id)
-        assert (evaluation.status, evaluation.count_policy) == ("finished", "not_rejected")
+        assert (evaluation.status, evaluation.count_policy) == ("setup", "not_rejected")
+        assert evaluation.time_zone == "Asia/Urumqi"
         entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "evaluation.settings"))
         assert entry.old_value["status"] == "fieldwork" and entry.new_value["aid_tolerance"] == 0.2
+    refused = client.post(f"/evaluations/{field.evaluation_id}/settings", data={
+        "status": "setup", "count_policy": "approved", "min_interview_minutes": "15",
+        "aid_tolerance": "0.2", "time_zone": "Mars/Olympus"})
+    assert refused.status_code == 400 and "不是时区名称" in refused.get_data(as_text=True)
 
 
 @pytest.fixture

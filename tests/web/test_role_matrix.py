@@ -66,6 +66,7 @@ MATRIX = {
     "fieldwork.findings": ("GET", TEAM_PAGE),
     "fieldwork.service_worker": ("GET", PUBLIC),
     "fieldwork.submissions": ("GET", LEAD_PAGE),
+    "fieldwork.submissions_bulk": ("POST", LEAD_POST),
     "fieldwork.submission": ("GET", LEAD_PAGE),
     "fieldwork.quality": ("GET", LEAD_PAGE),
     "fieldwork.recheck": ("POST", LEAD_POST),

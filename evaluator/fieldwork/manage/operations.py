@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask_babel import gettext
 from sqlalchemy import delete, func, select
@@ -156,17 +157,22 @@ def remove_member(db: Session, user, evaluation: Evaluation, member) -> None:
 
 def update_settings(db: Session, user, evaluation: Evaluation, *, status: str,
                     count_policy: str, min_interview_minutes: int,
-                    aid_tolerance: float) -> None:
+                    aid_tolerance: float, time_zone: str | None = None) -> None:
     require_lead(db, user, evaluation)
     if status not in EVALUATION_STATUSES or count_policy not in COUNT_POLICIES:
         raise OperationError(gettext("unknown status or count policy"))
     if min_interview_minutes < 0 or aid_tolerance < 0:
         raise OperationError(gettext("minutes and tolerance cannot be negative"))
+    time_zone = time_zone or evaluation.time_zone
+    if time_zone not in available_timezones():
+        raise OperationError(gettext("%(zone)r is not a time zone name such as Asia/Shanghai",
+                                     zone=time_zone))
     old = {"status": evaluation.status, "count_policy": evaluation.count_policy,
            "min_interview_minutes": evaluation.min_interview_minutes,
-           "aid_tolerance": evaluation.aid_tolerance}
+           "aid_tolerance": evaluation.aid_tolerance, "time_zone": evaluation.time_zone}
     new = {"status": status, "count_policy": count_policy,
-           "min_interview_minutes": min_interview_minutes, "aid_tolerance": aid_tolerance}
+           "min_interview_minutes": min_interview_minutes, "aid_tolerance": aid_tolerance,
+           "time_zone": time_zone}
     if old == new:
         return
     if status == "finished" and evaluation.status != "finished":
@@ -180,6 +186,7 @@ def update_settings(db: Session, user, evaluation: Evaluation, *, status: str,
     evaluation.count_policy = count_policy
     evaluation.min_interview_minutes = min_interview_minutes
     evaluation.aid_tolerance = aid_tolerance
+    evaluation.time_zone = time_zone
     invalidate_flags(db, evaluation.id)  # minutes and tolerance decide two of the flags
     audit(db, user, evaluation.id, "evaluation.settings", "evaluation", evaluation.key, old, new)
     db.flush()

@@ -61,6 +61,7 @@ class SettingsForm(FlaskForm):
     count_policy = SelectField(choices=choices("policy", COUNT_POLICIES))
     min_interview_minutes = IntegerField(validators=[InputRequired(), NumberRange(0, 600)])
     aid_tolerance = FloatField(validators=[InputRequired(), NumberRange(0, 10)])
+    time_zone = StringField(validators=[Optional(), Length(max=64)])
 
 
 class FinishForm(FlaskForm):

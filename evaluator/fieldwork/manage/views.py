@@ -145,7 +145,8 @@ def evaluation(evaluation_id: int):
         stats = _lead_stats(db, evaluation)
         settings = SettingsForm(obj=evaluation)
         if evaluation.status != "finished":  # finishing goes through the finish page's checks
-            settings.status.choices = [c for c in settings.status.choices if c[0] != "finished"]
+            settings.status.choices = [c for c in settings.status.choices
+                                       if c.value != "finished"]
     elif role == "evaluator":
         mine = Counter(db.scalars(select(Assignment.status).where(
             Assignment.evaluation_id == evaluation.id, Assignment.user_id == current_user.id)))
@@ -185,7 +186,8 @@ def settings(evaluation_id: int):
         operations.update_settings(db_session(), current_user, evaluation,
                                    status=form.status.data, count_policy=form.count_policy.data,
                                    min_interview_minutes=form.min_interview_minutes.data,
-                                   aid_tolerance=form.aid_tolerance.data)
+                                   aid_tolerance=form.aid_tolerance.data,
+                                   time_zone=(form.time_zone.data or "").strip() or None)
     except OperationError as error:
         return render_template("fieldwork/problems.html",
                                problems=problem_lines(error)), error.status

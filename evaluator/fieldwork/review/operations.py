@@ -25,27 +25,62 @@ REVIEW_DECISIONS = ("received", "hasIssues", "approved", "rejected")
 
 # -- review ------------------------------------------------------------------------------------
 
+#: What a bulk action may set (one comment for all): approve, or mark as having issues.
+BULK_DECISIONS = ("approved", "hasIssues")
+
+
 def review_submission(db: Session, user, submission: Submission, to_state: str,
                       comment: str) -> ReviewEvent:
     evaluation = db.get(Evaluation, submission.evaluation_id)
     require_lead(db, user, evaluation)
-    if to_state not in REVIEW_DECISIONS:
-        raise OperationError(gettext("choose a review state among %(states)s",
-                                     states=", ".join(REVIEW_DECISIONS)))
+    comment = _checked_decision(to_state, comment, REVIEW_DECISIONS)
     if not submission.current:
         raise OperationError(gettext("this record was replaced by an edit; review the latest "
                                      "version"), 409)
+    event = _review(db, user, evaluation, submission, to_state, comment)
+    db.flush()
+    return event
+
+
+def review_many(db: Session, user, evaluation: Evaluation, submissions: list[Submission],
+                to_state: str, comment: str) -> int:
+    """One decision with one comment for many records (the lead's bulk approval): a review
+    event and an audit entry per record, as if each had been reviewed alone. Records already
+    in ``to_state`` are left as they are; returns how many changed."""
+    require_lead(db, user, evaluation)
+    comment = _checked_decision(to_state, comment, BULK_DECISIONS)
+    changed = 0
+    for submission in submissions:
+        if submission.evaluation_id != evaluation.id or not submission.current:
+            raise OperationError(gettext("this record was replaced by an edit; review the "
+                                         "latest version"), 409)
+        if submission.review_state == to_state:
+            continue
+        _review(db, user, evaluation, submission, to_state, comment)
+        changed += 1
+    db.flush()
+    return changed
+
+
+def _checked_decision(to_state: str, comment: str, allowed: tuple[str, ...]) -> str:
+    if to_state not in allowed:
+        raise OperationError(gettext("choose a review state among %(states)s",
+                                     states=", ".join(label("state", s) for s in allowed)))
     comment = comment.strip()
     if to_state in ("hasIssues", "rejected") and not comment:
         raise OperationError(gettext("say what the issue is: a comment is required for "
                                      "“%(state)s”", state=label("state", to_state)), 400)
+    return comment
+
+
+def _review(db: Session, user, evaluation: Evaluation, submission: Submission, to_state: str,
+            comment: str) -> ReviewEvent:
     event = ReviewEvent(submission_id=submission.id, user_id=user.id,
                         from_state=submission.review_state, to_state=to_state, comment=comment)
     db.add(event)
     audit(db, user, evaluation.id, "submission.review", "submission", submission.instance_id,
           submission.review_state, {"state": to_state, "comment": comment})
     submission.review_state = to_state
-    db.flush()
     return event
 
 

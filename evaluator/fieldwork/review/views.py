@@ -20,6 +20,8 @@ from evaluator.fieldwork.models import (
     Attachment,
     AuditEntry,
     Evaluation,
+    Household,
+    Membership,
     Recheck,
     ReviewEvent,
     Submission,
@@ -27,45 +29,94 @@ from evaluator.fieldwork.models import (
 from evaluator.fieldwork.permissions import member_role
 from evaluator.fieldwork.queries import survey_for, survey_versions
 from evaluator.fieldwork.review import operations
-from evaluator.fieldwork.review.page_forms import RecheckForm, RecheckOutcomeForm, ReviewForm
-from evaluator.fieldwork.review.quality import quality_rows
+from evaluator.fieldwork.review.page_forms import (
+    BulkReviewForm,
+    RecheckForm,
+    RecheckOutcomeForm,
+    ReviewForm,
+)
+from evaluator.fieldwork.review.quality import FLAGS, ensure_flags, quality_rows
+from evaluator.fieldwork.review.records import (
+    PAGE_SIZE,
+    SORTS,
+    SOURCES,
+    RecordQuery,
+    matching_ids,
+    record_page,
+)
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.storage import current_storage
 
-PAGE = 200
-
 
 def submissions(evaluation_id: int):
+    """The records list: paged, searched, filtered and sorted in the database (records.py)."""
     evaluation, role = load_evaluation(evaluation_id)
     db = db_session()
-    state = request.args.get("state", "")
-    source = request.args.get("source", "")
-    query = select(Submission, User.username).join(User, User.id == Submission.submitter_id) \
-        .where(Submission.evaluation_id == evaluation.id, Submission.current.is_(True))
-    if state in REVIEW_STATES:
-        query = query.where(Submission.review_state == state)
-    if source:
-        query = query.where(Submission.source == source)
-    rows = [{"instance_id": s.instance_id, "source": s.source,
-             "household_id": s.household_id or s.data.get("forum_id", ""),
-             "submitter": username, "state": s.review_state,
-             "received": s.received_at.strftime("%Y-%m-%d %H:%M"),
-             "edited": bool(s.deprecated_id),
-             "url": url_for("fieldwork.submission", evaluation_id=evaluation.id,
-                            instance_id=s.instance_id)}
-            for s, username in db.execute(query.order_by(Submission.received_at.desc())
-                                          .limit(PAGE))]
+    ensure_flags(db, evaluation)
+    query = RecordQuery.from_args(request.args)
+    rows, total = record_page(db, evaluation.id, query, evaluation.time_zone)
+    for row in rows:
+        row["url"] = url_for("fieldwork.submission", evaluation_id=evaluation.id,
+                             instance_id=row["instance_id"])
+    pages = max(1, -(-total // PAGE_SIZE))
     counts = dict(db.execute(select(Submission.review_state, func.count(Submission.id)).where(
         Submission.evaluation_id == evaluation.id, Submission.current.is_(True))
         .group_by(Submission.review_state)).all())
+    team = db.execute(select(User.id, User.username, User.display_name)
+                      .join(Membership, Membership.user_id == User.id)
+                      .where(Membership.evaluation_id == evaluation.id,
+                             Membership.role.in_(("lead", "evaluator")))
+                      .order_by(User.username)).all()
+    strata = list(db.scalars(select(Household.stratum).where(
+        Household.evaluation_id == evaluation.id).distinct().order_by(Household.stratum)))
     exports = [{"source": s, "csv": url_for("fieldwork.export", evaluation_id=evaluation.id,
                                             source=s, fmt="csv"),
                 "xlsx": url_for("fieldwork.export", evaluation_id=evaluation.id, source=s,
                                 fmt="xlsx")}
                for s in survey_versions(db, evaluation.id) if s != "system"]
-    return render_template("fieldwork/submissions.html", evaluation=summary(evaluation, role),
-                           rows=rows, counts=counts, states=REVIEW_STATES, state=state,
-                           source=source, exports=exports)
+    return render_template(
+        "fieldwork/submissions.html", evaluation=summary(evaluation, role), rows=rows,
+        total=total, query=query, pages=pages, page_size=PAGE_SIZE, counts=counts,
+        states=REVIEW_STATES, sources=SOURCES, flags=FLAGS, sorts=SORTS,
+        team=[{"id": t.id, "name": t.display_name or t.username} for t in team], strata=strata,
+        exports=exports, bulk_form=BulkReviewForm(),
+        link=lambda **changes: url_for("fieldwork.submissions", evaluation_id=evaluation.id,
+                                       **query.args(**changes)))
+
+
+def submissions_bulk(evaluation_id: int):
+    """One decision for the records ticked on the page, or for every record the list's
+    filters match (the lead saw how many: a different count now is refused)."""
+    evaluation, _ = load_evaluation(evaluation_id)
+    db = db_session()
+    form = BulkReviewForm()
+    query = RecordQuery.from_args(request.form)
+    back = url_for("fieldwork.submissions", evaluation_id=evaluation.id, **query.args())
+    if not form.validate_on_submit():
+        return render_template("fieldwork/problems.html", problems=[
+            f"{k}: {', '.join(v)}" for k, v in form.errors.items()]), 400
+    if form.scope.data == "filtered":
+        ids = matching_ids(db, evaluation.id, query, evaluation.time_zone)
+        if len(ids) != form.expected.data:
+            return render_template("fieldwork/problems.html", problems=[gettext(
+                "the list changed: %(now)s records match now, not %(seen)s; look again",
+                now=len(ids), seen=form.expected.data)]), 409
+    else:
+        ids = list(db.scalars(select(Submission.id).where(
+            Submission.evaluation_id == evaluation.id,
+            Submission.instance_id.in_(request.form.getlist("ids")))))
+        if not ids:
+            return render_template("fieldwork/problems.html",
+                                   problems=[gettext("tick the records first")]), 400
+    records = list(db.scalars(select(Submission).where(Submission.id.in_(ids))))
+    try:
+        changed = operations.review_many(db, current_user, evaluation, records,
+                                         form.decision.data, form.comment.data or "")
+    except OperationError as error:
+        return render_template("fieldwork/problems.html",
+                               problems=problem_lines(error)), error.status
+    flash(gettext("%(n)s records reviewed", n=changed))
+    return redirect(back)
 
 
 def _find(db, evaluation: Evaluation, instance_id: str) -> Submission:
@@ -105,12 +156,14 @@ def submission(evaluation_id: int, instance_id: str):
         label = f.label_in(g.lang, survey.default_language) if f else name
         if isinstance(value, list):
             answers.append({"name": name, "label": label, "repeat": [
-                [{"name": k, "label": _label(survey, k), "value": v} for k, v in item.items()]
+                [{"name": k, "label": _label(survey, k), "value": v,
+                  "shown": answer_text(survey, k, v, g.lang)} for k, v in item.items()]
                 for item in value]})
         else:
-            answers.append({"name": name, "label": label, "value": value})
+            answers.append({"name": name, "label": label, "value": value,
+                            "shown": answer_text(survey, name, value, g.lang)})
     users = {u.id: u.username for u in db.scalars(select(User))}
-    events = [{"when": e.created_at.strftime("%Y-%m-%d %H:%M"), "who": users.get(e.user_id),
+    events = [{"when": e.created_at, "who": users.get(e.user_id),
                "from": e.from_state, "to": e.to_state, "comment": e.comment}
               for e in db.scalars(select(ReviewEvent).where(
                   ReviewEvent.submission_id == record.id).order_by(ReviewEvent.id))]
@@ -124,7 +177,7 @@ def submission(evaluation_id: int, instance_id: str):
         if older is None:
             break
         history.append({"instance_id": older.instance_id,
-                        "received": older.received_at.strftime("%Y-%m-%d %H:%M"),
+                        "received": older.received_at,
                         "url": url_for("fieldwork.submission", evaluation_id=evaluation.id,
                                        instance_id=older.instance_id)})
         previous = older.deprecated_id
@@ -133,9 +186,8 @@ def submission(evaluation_id: int, instance_id: str):
     info = {"instance_id": record.instance_id, "source": record.source,
             "household_id": record.household_id, "state": record.review_state,
             "current": record.current, "submitter": users.get(record.submitter_id),
-            "received": record.received_at.strftime("%Y-%m-%d %H:%M"),
-            "started": record.started_at.strftime("%Y-%m-%d %H:%M") if record.started_at else "",
-            "ended": record.ended_at.strftime("%Y-%m-%d %H:%M") if record.ended_at else "",
+            "received": record.received_at, "started": record.started_at,
+            "ended": record.ended_at,
             "device": record.device_id,
             "gps": (f"{record.gps_lat:.5f}, {record.gps_lon:.5f}"
                     + (f" ±{record.gps_accuracy:.0f} m" if record.gps_accuracy else "")
@@ -148,8 +200,21 @@ def submission(evaluation_id: int, instance_id: str):
             if record.current and record.household_id else None}
     return render_template("fieldwork/submission.html", evaluation=summary(evaluation, role),
                            record=info, answers=answers, events=events, photos=photos,
-                           history=history, form=form, problems=problems), \
+                           history=history, form=form, problems=problems,
+                           show_codes=request.args.get("codes") == "1"), \
         status if problems else 200
+
+
+def answer_text(survey, name: str, value, lang: str) -> str:
+    """An answer as the page shows it: choices by their labels in the page's language (a
+    select_multiple's space-separated codes each), anything else as it was entered."""
+    field = survey.fields.get(name) if survey is not None else None
+    if field is None or not field.list_name or value in (None, ""):
+        return "" if value is None else str(value)
+    labels = {c.name: c.label_in(lang, survey.default_language)
+              for c in survey.choices.get(field.list_name, ())}
+    codes = str(value).split() if field.type == "select_multiple" else [str(value)]
+    return gettext(", ").join(labels.get(code, code) for code in codes)
 
 
 def _label(survey, name: str) -> str:
