@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres test-stack typecheck typecheck-baseline system-deps install lint bench clean lock corpus \
-	i18n-extract i18n-update i18n-compile
+	i18n-extract i18n-update i18n-compile vendor-leaflet
 
 DEMO := instance/demo-bundle
 
@@ -99,6 +99,18 @@ i18n-update: i18n-extract
 # (evaluator/catalogs.py says why).
 i18n-compile:
 	$(BIN)/python -m evaluator.catalogs
+
+# Leaflet for the sample map, from its npm package, vendored into static (committed; no npm at
+# install or run time). See evaluator/static/vendor/leaflet/VENDOR.md.
+LEAFLET_VERSION ?= 1.9.4
+vendor-leaflet:
+	@mkdir -p build/leaflet
+	cd build/leaflet && npm pack leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	cp build/leaflet/package/dist/leaflet.js build/leaflet/package/dist/leaflet.css \
+		evaluator/static/vendor/leaflet/
+	cp build/leaflet/package/dist/images/*.png evaluator/static/vendor/leaflet/images/
+	cp build/leaflet/package/LICENSE evaluator/static/vendor/leaflet/LICENSE
+	sha256sum build/leaflet/leaflet-$(LEAFLET_VERSION).tgz
 
 lint: install
 	$(BIN)/ruff check .

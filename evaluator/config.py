@@ -58,12 +58,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_REFRESH_EACH_REQUEST": False,
         "UPLOAD_TIMEOUT_SECONDS": 30,
         "TIME_ZONE": "Asia/Shanghai",
+        # Map tiles (a URL template such as 天地图's); empty: points on a blank base.
+        "MAP_TILES": "",
+        "MAP_ATTRIBUTION": "",
     }
     for key in ("DATABASE_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEFAULT_LANGUAGE",
                 "SESSION_HOURS", "STORAGE_URL", "QUEUE_URL", "QUEUE_THREADS", "REPORT_WAIT",
                 "PROXY_COUNT", "DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW",
                 "SQLITE_BUSY_TIMEOUT", "REQUEST_LOG", "UPLOAD_TIMEOUT_SECONDS",
-                "TIME_ZONE"):
+                "TIME_ZONE", "MAP_TILES", "MAP_ATTRIBUTION"):
         value = os.environ.get(f"EVALUATOR_{key}")
         if value is None:
             continue

@@ -37,6 +37,7 @@ RULES = (
     (E + "/submissions/bulk", "submissions_bulk", views_review.submissions_bulk, ("POST",)),
     (E + "/submissions/<instance_id>", "submission", views_review.submission, ("GET", "POST")),
     (E + "/quality", "quality", views_review.quality, ("GET",)),
+    (E + "/map", "record_map", views_review.record_map, ("GET",)),
     (E + "/recheck", "recheck", views_review.recheck, ("POST",)),
     (E + "/recheck/<int:recheck_id>", "recheck_outcome", views_review.recheck_outcome, ("POST",)),
     (E + "/audit", "audit", views_review.audit, ("GET",)),

@@ -175,3 +175,44 @@ def test_answers_show_their_labels_and_codes_on_request(client, sign_in, field, 
     english = client.get(url + "?lang=en").get_data(as_text=True)
     assert "<td>The worker</td>" in english
     assert re.search(r"202\d年\d+月\d+日", html)  # times by Babel, in the page's locale
+
+
+def map_points_of(html: str) -> list[dict]:
+    import json
+
+    return json.loads(unescape(re.search(r'<script type="application/json" id="map-points">(.*?)'
+                                         r'</script>', html, re.S).group(1)))
+
+
+def test_the_map_draws_located_visits_and_highlights_flagged_ones(app, client, sign_in, many):
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        rows = db.scalars(select(Submission).where(Submission.source == "household")
+                          .order_by(Submission.id)).all()
+        for k, s in enumerate(rows):
+            if k % 10 == 0:
+                continue  # no location at all
+            if k % 2:
+                s.gps_lat, s.gps_lon = 36.0 + k / 1000, 103.8 + k / 1000  # the tablet's GPS
+            else:
+                s.data = {**s.data, "location": f"{35.9 + k / 1000:.6f} 103.7 1560 20"}  # answer
+        db.commit()
+    sign_in("lead")
+    html = client.get(f"/evaluations/{many.evaluation_id}/map").get_data(as_text=True)
+    points = map_points_of(html)
+    assert len(points) == 130 - 13 and "13 条记录没有定位" in html
+    assert {round(p["lat"], 3) for p in points} >= {36.001, 35.902}
+    assert all(p["flags"] for p in points) and all(p["township"] in ("城关镇", "清水河镇")
+                                                   for p in points)
+    assert "vendor/leaflet/leaflet.js" in html and "://" not in html.split("<main>")[1].split(
+        'id="map-points"')[0]  # no outside address: Leaflet is ours, tiles are not configured
+    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+    only = map_points_of(client.get(f"/evaluations/{many.evaluation_id}/map?state=approved")
+                         .get_data(as_text=True))
+    assert 0 < len(only) < len(points) and {p["state"] for p in only} == {"approved"}
+
+
+def test_the_map_uses_configured_tiles(app, client, sign_in, many):
+    app.config["MAP_TILES"] = "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
+    sign_in("lead")
+    html = client.get(f"/evaluations/{many.evaluation_id}/map").get_data(as_text=True)
+    assert 'data-tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&amp;x={x}' in html

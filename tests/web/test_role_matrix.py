@@ -69,6 +69,7 @@ MATRIX = {
     "fieldwork.submissions_bulk": ("POST", LEAD_POST),
     "fieldwork.submission": ("GET", LEAD_PAGE),
     "fieldwork.quality": ("GET", LEAD_PAGE),
+    "fieldwork.record_map": ("GET", LEAD_PAGE),
     "fieldwork.recheck": ("POST", LEAD_POST),
     "fieldwork.recheck_outcome": ("POST", LEAD_POST),
     "fieldwork.audit": ("GET", LEAD_PAGE),

@@ -171,3 +171,44 @@ def matching_ids(db: Session, evaluation_id: int, query: RecordQuery, zone: str)
     """Every record (submission id) the query matches, for a bulk action."""
     stmt = _filtered(evaluation_id, query, zone, (Submission.id,)).order_by(Submission.id)
     return list(db.scalars(stmt))
+
+
+#: Points drawn at most on one map (a unit has hundreds; a province-wide filter might not).
+MAX_POINTS = 20_000
+
+
+def _coordinates(lat: float | None, lon: float | None, location: str | None
+                 ) -> tuple[float, float] | None:
+    """The device's GPS, else the questionnaire's geopoint answer ("lat lon [alt acc]")."""
+    if lat is not None and lon is not None:
+        return lat, lon
+    parts = (location or "").split()
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except (IndexError, ValueError):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def map_points(db: Session, evaluation_id: int, query: RecordQuery, zone: str
+               ) -> tuple[list[dict[str, Any]], int]:
+    """The located records the query matches (household visits unless a source is chosen), as
+    plain values for the map, and how many matching records have no location."""
+    if not query.source:
+        query = replace(query, source="household")
+    columns = (Submission.instance_id, Submission.household_id, Submission.review_state,
+               Submission.flags, Submission.gps_lat, Submission.gps_lon,
+               Submission.data["location"].as_string().label("location"),
+               Household.data["township"].as_string().label("township"), Household.stratum)
+    points, missing = [], 0
+    stmt = _filtered(evaluation_id, query, zone, columns).order_by(Submission.id).limit(MAX_POINTS)
+    for r in db.execute(stmt):
+        at = _coordinates(r.gps_lat, r.gps_lon, r.location)
+        if at is None:
+            missing += 1
+            continue
+        points.append({"id": r.instance_id, "household": r.household_id or "",
+                       "township": r.township or r.stratum or "", "state": r.review_state,
+                       "flags": (r.flags or "").split(), "lat": round(at[0], 6),
+                       "lon": round(at[1], 6)})
+    return points, missing

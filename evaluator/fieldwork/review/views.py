@@ -6,7 +6,17 @@ from __future__ import annotations
 import io
 import secrets
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -41,11 +51,13 @@ from evaluator.fieldwork.review.records import (
     SORTS,
     SOURCES,
     RecordQuery,
+    map_points,
     matching_ids,
     record_page,
 )
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.storage import current_storage
+from evaluator.web.i18n import label
 
 
 def submissions(evaluation_id: int):
@@ -117,6 +129,28 @@ def submissions_bulk(evaluation_id: int):
                                problems=problem_lines(error)), error.status
     flash(gettext("%(n)s records reviewed", n=changed))
     return redirect(back)
+
+
+def record_map(evaluation_id: int):
+    """The sample on a map: each located household visit the list's filters match, flagged
+    records highlighted; tiles if configured (EVALUATOR_MAP_TILES), else a blank base with
+    the townships named."""
+    evaluation, role = load_evaluation(evaluation_id)
+    db = db_session()
+    ensure_flags(db, evaluation)
+    query = RecordQuery.from_args(request.args)
+    points, missing = map_points(db, evaluation.id, query, evaluation.time_zone)
+    for p in points:
+        p["url"] = url_for("fieldwork.submission", evaluation_id=evaluation.id,
+                           instance_id=p["id"])
+        p["state_label"] = label("state", p["state"])
+        p["flag_labels"] = [label("flag", f) for f in p["flags"]]
+    return render_template(
+        "fieldwork/map.html", evaluation=summary(evaluation, role), points=points,
+        missing=missing, flagged=sum(1 for p in points if p["flags"]), query=query,
+        tiles={"url": current_app.config.get("MAP_TILES", ""),
+               "attribution": current_app.config.get("MAP_ATTRIBUTION", "")},
+        list_url=url_for("fieldwork.submissions", evaluation_id=evaluation.id, **query.args()))
 
 
 def _find(db, evaluation: Evaluation, instance_id: str) -> Submission:
