@@ -26,6 +26,7 @@ RULES = (
     (E + "/members/remove", "member_remove", views_manage.member_remove, ("POST",)),
     (E + "/sample", "sample", views_manage.sample, ("GET", "POST")),
     (E + "/assign", "assign", views_manage.assign, ("GET", "POST")),
+    (E + "/assign/households", "assign_households", views_manage.assign_households, ("POST",)),
     (E + "/system", "system_data", views_manage.system_data, ("GET", "POST")),
     ("/assignments", "assignments", views_collect.assignments, ("GET",)),
     (E + "/collect/<source>/<household_id>", "collect", views_collect.collect, ("GET", "POST")),

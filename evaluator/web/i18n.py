@@ -87,6 +87,7 @@ VOCABULARY: dict[str, dict[str, object]] = {
     },
     "action": {
         "assign.stratum": _l("Households assigned"),
+        "assign.households": _l("Households assigned in bulk"),
         "evaluation.create": _l("Evaluation created"),
         "evaluation.finish": _l("Evaluation finished"),
         "finding.edit": _l("Finding changed"),

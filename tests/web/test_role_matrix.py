@@ -58,6 +58,7 @@ MATRIX = {
     "fieldwork.member_remove": ("POST", LEAD_POST),
     "fieldwork.sample": ("GET", LEAD_PAGE),
     "fieldwork.assign": ("GET", LEAD_PAGE),
+    "fieldwork.assign_households": ("POST", LEAD_POST),
     "fieldwork.system_data": ("GET", LEAD_PAGE),
     "fieldwork.assignments": ("GET", SIGNED_IN),
     "fieldwork.collect": ("GET", TEAM_PAGE),

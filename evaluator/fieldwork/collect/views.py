@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from evaluator.extensions import db_session
@@ -44,6 +44,7 @@ from evaluator.fieldwork.models import (
     Finding,
     Household,
     Judgement,
+    Membership,
     Submission,
 )
 from evaluator.fieldwork.permissions import can_open_household
@@ -63,13 +64,22 @@ def assignments():
     """My households, grouped by evaluation: status on the server; the page's script adds what
     is drafted or waiting on this device."""
     db = db_session()
-    rows = db.execute(
-        select(Assignment, Household, Evaluation)
-        .join(Household, Household.id == Assignment.household_pk)
-        .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
-        .where(Assignment.user_id == current_user.id)
-        .order_by(Evaluation.id.desc(), Household.stratum, Household.household_id,
-                  Assignment.source)).all()
+    search = request.args.get("q", "").strip()[:80]
+    status = request.args.get("status", "")
+    stmt = (select(Assignment, Household, Evaluation)
+            .join(Household, Household.id == Assignment.household_pk)
+            .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
+            .where(Assignment.user_id == current_user.id))
+    if status in ("assigned", "submitted"):
+        stmt = stmt.where(Assignment.status == status)
+    if search:
+        text = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Household.household_id.like(f"{text}%", escape="\\"),
+                              Household.head_name.like(f"%{text}%", escape="\\")))
+    rows = db.execute(stmt.order_by(Evaluation.id.desc(), Household.stratum,
+                                    Household.household_id, Assignment.source)).all()
+    leads = set(db.scalars(select(Membership.evaluation_id).where(
+        Membership.user_id == current_user.id, Membership.role == "lead")))
     groups: dict[int, dict] = {}
     states = _review_states(db, [a.evaluation_id for a, _, _ in rows], current_user.id)
     for a, h, e in rows:
@@ -79,9 +89,12 @@ def assignments():
                                          "forum_url": url_for("fieldwork.forum", evaluation_id=e.id),
                                          "findings_url": url_for("fieldwork.findings",
                                                                  evaluation_id=e.id)})
+        phone = str(h.data.get("phone") or h.data.get("mobile") or "")
         group["items"].append({
             "household_id": h.household_id, "stratum": h.stratum,
             "township": h.data.get("township", ""), "category": h.data.get("category", ""),
+            "head_name": h.head_name, "address": str(h.data.get("address") or ""),
+            "phone": phone if e.id in leads else mask_phone(phone),
             "source": a.source, "status": a.status,
             "review_state": states.get((e.id, a.source, h.household_id), ""),
             "url": url_for("fieldwork.collect", evaluation_id=e.id, source=a.source,
@@ -89,7 +102,23 @@ def assignments():
             "key": f"{e.id}/{a.source}/{h.household_id}",
         })
         group["done"] += a.status == "submitted"
-    return render_template("fieldwork/assignments.html", groups=list(groups.values()))
+    return render_template("fieldwork/assignments.html", groups=list(groups.values()),
+                           search=search, status=status)
+
+
+def mask_phone(text: str) -> str:
+    """A phone number for those who only need to recognise it (DESIGN §9): the first 3 and
+    the last 4 digits of a mobile, the last 4 of anything else.
+
+    >>> mask_phone("13812345678"), mask_phone("0931-8812345"), mask_phone("12")
+    ('138****5678', '*******2345', '**')
+    """
+    digits = [c for c in text if c.isdigit()]
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) == 11 and digits[0] == "1":
+        return "".join(digits[:3]) + "****" + "".join(digits[-4:])
+    return "*" * (len(digits) - 4) + "".join(digits[-4:])
 
 
 def _review_states(db, evaluation_ids, user_id) -> dict:

@@ -254,7 +254,52 @@ def assign_stratum(db: Session, user, evaluation: Evaluation, *, stratum: str, a
     """Give every drawn household of ``stratum`` to ``assignee`` for each source; returns how
     many assignments were made or moved. Records already submitted are never moved."""
     require_lead(db, user, evaluation)
-    sources = list(sources)
+    pks = list(db.scalars(select(Household.id).join(SampleDraw,
+                                                    SampleDraw.household_pk == Household.id)
+                          .where(Household.evaluation_id == evaluation.id,
+                                 Household.stratum == stratum, SampleDraw.role.in_(list(roles)))
+                          .order_by(Household.household_id)))
+    if not pks:
+        raise OperationError(gettext("no drawn households in stratum %(stratum)r", stratum=stratum),
+                             404)
+    changed = _assign(db, user, evaluation, pks, assignee, list(sources), replace)
+    audit(db, user, evaluation.id, "assign.stratum", "stratum", stratum, None,
+          {"assignee": assignee.username, "sources": list(sources), "changed": changed})
+    db.flush()
+    return changed
+
+
+def assign_households(db: Session, user, evaluation: Evaluation, household_pks: list[int],
+                      assignees: list, sources: Iterable[str], *, replace: bool = False
+                      ) -> dict[str, int]:
+    """Give many drawn households (several strata, a selection, or all the lead's filter
+    matched) to one evaluator, or evenly across several: each assignee gets about the same
+    number of households, in household order, each household one evaluator for all its
+    sources. ``replace`` moves households not yet submitted (reassignment); submitted ones are
+    never moved. One audit entry per submit. Returns the assignments made or moved per user."""
+    require_lead(db, user, evaluation)
+    if not assignees:
+        raise OperationError(gettext("choose at least one evaluator"))
+    drawn = set(db.scalars(select(SampleDraw.household_pk).where(
+        SampleDraw.evaluation_id == evaluation.id, SampleDraw.household_pk.in_(household_pks))))
+    pks = sorted(pk for pk in set(household_pks) if pk in drawn)
+    if not pks:
+        raise OperationError(gettext("choose drawn households to assign"), 400)
+    counts = {}
+    ordered = sorted(assignees, key=lambda u: u.username)
+    share = [pks[k::len(ordered)] for k in range(len(ordered))]
+    for assignee, mine in zip(ordered, share, strict=True):
+        counts[assignee.username] = _assign(db, user, evaluation, mine, assignee, list(sources),
+                                            replace)
+    audit(db, user, evaluation.id, "assign.households", "evaluation", evaluation.key, None,
+          {"households": len(pks), "sources": list(sources), "replace": replace,
+           "changed": counts})
+    db.flush()
+    return counts
+
+
+def _assign(db: Session, user, evaluation: Evaluation, pks: list[int], assignee,
+            sources: list[str], replace: bool) -> int:
     if not sources or any(s not in ASSIGNED_SOURCES for s in sources):
         raise OperationError(gettext("choose sources among %(sources)s", sources=" / ".join(
             label("source", s) for s in ASSIGNED_SOURCES)))
@@ -262,13 +307,6 @@ def assign_stratum(db: Session, user, evaluation: Evaluation, *, stratum: str, a
     if not can_collect(role) or assignee.role == "admin":
         raise OperationError(gettext("%(user)s is not an evaluator or lead of this evaluation; "
                                      "add them to the team first", user=assignee.username))
-    pks = list(db.scalars(select(Household.id).join(SampleDraw,
-                                                    SampleDraw.household_pk == Household.id)
-                          .where(Household.evaluation_id == evaluation.id,
-                                 Household.stratum == stratum, SampleDraw.role.in_(list(roles)))))
-    if not pks:
-        raise OperationError(gettext("no drawn households in stratum %(stratum)r", stratum=stratum),
-                             404)
     existing = {(a.household_pk, a.source): a for a in db.scalars(
         select(Assignment).where(Assignment.household_pk.in_(pks)))}
     changed = 0
@@ -284,9 +322,6 @@ def assign_stratum(db: Session, user, evaluation: Evaluation, *, stratum: str, a
                 current.assigned_by_id = user.id
                 current.assigned_at = utcnow()
                 changed += 1
-    audit(db, user, evaluation.id, "assign.stratum", "stratum", stratum, None,
-          {"assignee": assignee.username, "sources": sources, "changed": changed})
-    db.flush()
     return changed
 
 

@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from evaluator.fieldwork.models import (
@@ -96,4 +97,16 @@ class AssignForm(FlaskForm):
     sources = SelectMultipleField(choices=choices("source", ASSIGNED_SOURCES),
                                   default=list(ASSIGNED_SOURCES), validators=[DataRequired()])
     include_reserve = BooleanField(default=False)
+    replace = BooleanField(default=False)
+
+
+class AssignHouseholdsForm(FlaskForm):
+    """Many households at once: ticked (``pks``) or all the filters match; to the evaluators
+    ticked (``assignees``), evenly when several."""
+
+    sources = SelectMultipleField(choices=choices("source", ASSIGNED_SOURCES),
+                                  default=list(ASSIGNED_SOURCES), validators=[DataRequired()])
+    scope = RadioField(choices=[SelectChoice("selected"), SelectChoice("filtered")],
+                       default="selected")
+    expected = IntegerField(default=0, validators=[Optional(), NumberRange(0, 10_000_000)])
     replace = BooleanField(default=False)

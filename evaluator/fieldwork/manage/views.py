@@ -22,8 +22,11 @@ from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.forms import build_form
 from evaluator.fieldwork.manage import operations
 from evaluator.fieldwork.manage.finish import MIN_REASON, finish_checks, finish_evaluation
+from evaluator.fieldwork.manage.households import PAGE_SIZE as HOUSEHOLD_PAGE
+from evaluator.fieldwork.manage.households import HouseholdQuery, household_page, matching_pks
 from evaluator.fieldwork.manage.page_forms import (
     AssignForm,
+    AssignHouseholdsForm,
     EvaluationForm,
     FinishForm,
     MemberForm,
@@ -384,9 +387,47 @@ def assign(evaluation_id: int):
         table.append({"stratum": stratum, "sample": draws.get("sample", 0),
                       "reserve": draws.get("reserve", 0),
                       "lines": [{"source": s, "who": w, **v} for (s, w), v in sorted(lines.items())]})
+    query = HouseholdQuery.from_args(request.args)
+    households, total = household_page(db, evaluation.id, query)
     return render_template("fieldwork/assign.html", evaluation=summary(evaluation, role),
                            form=form, table=table, problems=problems,
-                           has_team=bool(team)), 400 if problems else 200
+                           has_team=bool(team), team=team, strata=strata, query=query,
+                           households=households, total=total, page_size=HOUSEHOLD_PAGE,
+                           pages=max(1, -(-total // HOUSEHOLD_PAGE)),
+                           link=lambda **changes: url_for("fieldwork.assign",
+                                                          evaluation_id=evaluation.id,
+                                                          **query.args(**changes)),
+                           bulk_form=AssignHouseholdsForm()), 400 if problems else 200
+
+
+def assign_households(evaluation_id: int):
+    """Assign or reassign many households in one submit: the ticked ones, or every one the
+    filters match (refused if that number changed), to one evaluator or evenly across several."""
+    evaluation, _ = load_evaluation(evaluation_id)
+    db = db_session()
+    form = AssignHouseholdsForm()
+    query = HouseholdQuery.from_args(request.form)
+    back = url_for("fieldwork.assign", evaluation_id=evaluation.id, **query.args())
+    if not form.validate_on_submit():
+        return render_template("fieldwork/problems.html", problems=_form_errors(form)), 400
+    if form.scope.data == "filtered":
+        pks = matching_pks(db, evaluation.id, query)
+        if len(pks) != form.expected.data:
+            return render_template("fieldwork/problems.html", problems=[gettext(
+                "the list changed: %(now)s households match now, not %(seen)s; look again",
+                now=len(pks), seen=form.expected.data)]), 409
+    else:
+        pks = [int(p) for p in request.form.getlist("pks") if p.isdigit()]
+    assignees = [u for u in (db.get(User, int(i)) for i in request.form.getlist("assignees")
+                             if i.isdigit()) if u is not None]
+    try:
+        counts = operations.assign_households(db, current_user, evaluation, pks, assignees,
+                                              form.sources.data, replace=bool(form.replace.data))
+    except OperationError as error:
+        return render_template("fieldwork/problems.html",
+                               problems=problem_lines(error)), error.status
+    flash(gettext("%(n)s assignments made", n=sum(counts.values())))
+    return redirect(back)
 
 
 def system_data(evaluation_id: int):
