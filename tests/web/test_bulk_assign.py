@@ -109,3 +109,34 @@ def test_mask_phone():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0931-8812345") == "*******2345"
     assert mask_phone("") == ""
+
+
+def test_the_lead_edits_and_deletes_findings_audited(app, client, sign_in, field):
+    from datetime import date
+
+    from evaluator.fieldwork.models import Finding
+
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        finding = Finding(evaluation_id=field.evaluation_id, indicator="T1", severity="minor",
+                          description="台账信息不全", responsible_unit="演示县总工会",
+                          responsible_person="张三", deadline=date(2026, 12, 31),
+                          created_by_id=field.users["lead"])
+        db.add(finding)
+        db.commit()
+        finding_id = finding.id
+    url = f"/evaluations/{field.evaluation_id}/findings/{finding_id}"
+    sign_in("evaluator")
+    assert client.get(url).status_code == 403
+    sign_in("lead")
+    form = {"indicator": "T1", "severity": "major", "description": "台账缺少收入核对记录",
+            "household_id": "", "responsible_unit": "演示县总工会", "responsible_person": "李四",
+            "deadline": "2027-01-31"}
+    assert client.post(url, data=form).status_code == 302
+    assert client.post(url + "/delete", data={}).status_code == 400  # not confirmed
+    assert client.post(url + "/delete", data={"confirm": "y"}).status_code == 302
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        assert db.get(Finding, finding_id) is None
+        edit, delete = (db.scalar(select(AuditEntry).where(AuditEntry.action == action))
+                        for action in ("finding.edit", "finding.delete"))
+    assert edit.old_value["severity"] == "minor" and edit.new_value["severity"] == "major"
+    assert delete.old_value["description"] == "台账缺少收入核对记录"

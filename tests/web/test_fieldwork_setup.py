@@ -155,11 +155,17 @@ def test_the_fixture_sample_is_the_seeded_draw(app, field):
 def test_the_lead_draws_and_redraws_until_records_exist(app, client, field, sign_in, api_post,
                                                         household_record):
     sign_in("lead")
-    page = client.get(f"/evaluations/{field.evaluation_id}/sample")
-    assert page.status_code == 200 and "N<sub>h</sub>" in page.get_data(as_text=True)
-    redraw = client.post(f"/evaluations/{field.evaluation_id}/sample", data={
+    page = client.get(f"/evaluations/{field.evaluation_id}/sample").get_data(as_text=True)
+    assert "N<sub>h</sub>" in page
+    assert 'name="seed" type="text" value="7"' in page or 'value="7"' in page  # the drawn seed
+    unconfirmed = client.post(f"/evaluations/{field.evaluation_id}/sample", data={
         "method": "size", "size": "6", "confidence": "0.95", "min_per_stratum": "2",
         "reserve": "0", "seed": "99", "expected_errors": "0"})
+    assert unconfirmed.status_code == 400  # a redraw needs its explicit confirmation
+    assert count(app, SampleDraw, SampleDraw.role == "sample") == 4
+    redraw = client.post(f"/evaluations/{field.evaluation_id}/sample", data={
+        "method": "size", "size": "6", "confidence": "0.95", "min_per_stratum": "2",
+        "reserve": "0", "seed": "99", "expected_errors": "0", "redraw": "y"})
     assert redraw.status_code == 302
     assert count(app, SampleDraw, SampleDraw.role == "sample") == 6
     assert count(app, Assignment) == 0  # a new sample needs new assignments
@@ -175,7 +181,7 @@ def test_the_lead_draws_and_redraws_until_records_exist(app, client, field, sign
     sign_in("lead")
     again = client.post(f"/evaluations/{field.evaluation_id}/sample", data={
         "method": "size", "size": "4", "confidence": "0.95", "min_per_stratum": "2",
-        "reserve": "0", "seed": "1", "expected_errors": "0"})
+        "reserve": "0", "seed": "1", "expected_errors": "0", "redraw": "y"})
     assert again.status_code == 400
     assert "样本不能再重抽" in again.get_data(as_text=True)
     assert count(app, SampleDraw, SampleDraw.role == "sample") == 6
@@ -185,7 +191,7 @@ def test_a_margin_rule_needs_its_value(client, field, sign_in):
     sign_in("lead")
     response = client.post(f"/evaluations/{field.evaluation_id}/sample", data={
         "method": "margin", "confidence": "0.95", "seed": "3", "reserve": "0",
-        "min_per_stratum": "0", "expected_errors": "0"})
+        "min_per_stratum": "0", "expected_errors": "0", "redraw": "y"})
     assert response.status_code == 400
     assert "请填写误差范围" in response.get_data(as_text=True)
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from evaluator.auth.models import User
-from evaluator.fieldwork.models import Attachment, Recheck, Submission
+from evaluator.fieldwork.models import Attachment, Finding, Recheck, Submission
 from evaluator.programmes.operations import create_programme
 from evaluator.rubrics.models import RubricVersion
 
@@ -65,6 +65,8 @@ MATRIX = {
     "fieldwork.forum": ("GET", TEAM_PAGE),
     "fieldwork.judgement": ("POST", TEAM_POST),
     "fieldwork.findings": ("GET", TEAM_PAGE),
+    "fieldwork.finding_edit": ("GET", LEAD_PAGE),
+    "fieldwork.finding_delete": ("POST", LEAD_POST),
     "fieldwork.service_worker": ("GET", PUBLIC),
     "fieldwork.submissions": ("GET", LEAD_PAGE),
     "fieldwork.submissions_bulk": ("POST", LEAD_POST),
@@ -135,11 +137,18 @@ def world(app, client, field, sign_in, api_post, household_record):
         token = db.scalar(select(Attachment.token))
         recheck = db.scalar(select(Recheck.id))
         instance_id = db.scalar(select(Submission.instance_id))
+        finding = Finding(evaluation_id=field.evaluation_id, indicator="T1", severity="minor",
+                          description="台账信息不全", responsible_unit="演示县总工会",
+                          responsible_person="张三", deadline=date(2026, 12, 31),
+                          created_by_id=field.users["lead"])
+        db.add(finding)
+        db.commit()
+        finding_id = finding.id
     return {
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
         "token": token, "fmt": "csv", "filename": "app.css", "job": job,
-        "programme_id": programme_id, "finding_id": 1, "response_id": 1,
+        "programme_id": programme_id, "finding_id": finding_id, "response_id": 1,
     }
 
 

@@ -24,7 +24,7 @@ from evaluator.fieldwork.attachments import (
     sniff,
     write_photo,
 )
-from evaluator.fieldwork.audit import OperationError, audit
+from evaluator.fieldwork.audit import OperationError, audit, require_lead
 from evaluator.fieldwork.forms import build_form
 from evaluator.fieldwork.logic import Problem as AnswerProblem
 from evaluator.fieldwork.models import (
@@ -421,22 +421,8 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
     role = member_role(db, user, evaluation.id)
     if not can_collect(role):
         raise OperationError(gettext("only the evaluation team records findings"), 403)
-    problems = []
-    codes = {i.code for i in rubric_for(db, evaluation).indicators}
-    if indicator not in codes:
-        problems.append(gettext("%(indicator)r is not an indicator of this evaluation's rubric",
-                                indicator=indicator))
-    if severity not in SEVERITIES:
-        problems.append(gettext("severity must be one of %(severities)s", severities=" / ".join(
-            label("sev", s) for s in SEVERITIES)))
-    if household_id and household(db, evaluation.id, household_id) is None:
-        problems.append(gettext("household %(household)r is not in the roster",
-                                household=household_id))
-    for field_label, value in ((gettext("Description"), description),
-                               (gettext("Responsible unit"), responsible_unit),
-                               (gettext("Responsible person"), responsible_person)):
-        if not value.strip():
-            problems.append(gettext("%(field)s is required", field=field_label))
+    problems = _finding_problems(db, evaluation, indicator, severity, description, household_id,
+                                 responsible_unit, responsible_person)
     for photo in photos:
         message = photo_problem(photo.filename, photo.data, photo.content_type)
         if message:
@@ -464,6 +450,67 @@ def add_finding(db: Session, user, evaluation: Evaluation, *, indicator: str, se
            "photos": len(photos)})
     db.flush()
     return finding
+
+
+def _finding_fields(finding: Finding) -> dict[str, Any]:
+    return {"indicator": finding.indicator, "severity": finding.severity,
+            "description": finding.description, "household_id": finding.household_id,
+            "responsible_unit": finding.responsible_unit,
+            "responsible_person": finding.responsible_person,
+            "deadline": finding.deadline.isoformat()}
+
+
+def edit_finding(db: Session, user, evaluation: Evaluation, finding: Finding, *, indicator: str,
+                 severity: str, description: str, household_id: str, responsible_unit: str,
+                 responsible_person: str, deadline: date) -> None:
+    """The lead corrects a finding (its photos stay); the audit keeps the old and new values."""
+    require_lead(db, user, evaluation)
+    problems = _finding_problems(db, evaluation, indicator, severity, description, household_id,
+                                 responsible_unit, responsible_person)
+    if problems:
+        raise OperationError("; ".join(problems), 400, problems)
+    old = _finding_fields(finding)
+    finding.indicator, finding.severity = indicator, severity
+    finding.description, finding.household_id = description.strip(), household_id.strip()
+    finding.responsible_unit = responsible_unit.strip()
+    finding.responsible_person = responsible_person.strip()
+    finding.deadline = deadline
+    new = _finding_fields(finding)
+    if new != old:
+        audit(db, user, evaluation.id, "finding.edit", "finding", finding.id, old, new)
+    db.flush()
+
+
+def delete_finding(db: Session, user, evaluation: Evaluation, finding: Finding) -> None:
+    """The lead deletes a finding; the audit entry keeps everything it said. Its photo files
+    stay on disk (under the evaluation's attachments), only unlinked."""
+    require_lead(db, user, evaluation)
+    audit(db, user, evaluation.id, "finding.delete", "finding", finding.id,
+          _finding_fields(finding), None)
+    db.delete(finding)
+    db.flush()
+
+
+def _finding_problems(db: Session, evaluation: Evaluation, indicator: str, severity: str,
+                      description: str, household_id: str, responsible_unit: str,
+                      responsible_person: str) -> list[str]:
+    problems = []
+    codes = {i.code for i in rubric_for(db, evaluation).indicators}
+    if indicator not in codes:
+        problems.append(gettext("%(indicator)r is not an indicator of this evaluation's rubric",
+                                indicator=indicator))
+    if severity not in SEVERITIES:
+        problems.append(gettext("severity must be one of %(severities)s", severities=" / ".join(
+            label("sev", s) for s in SEVERITIES)))
+    if household_id and household(db, evaluation.id, household_id) is None:
+        problems.append(gettext("household %(household)r is not in the roster",
+                                household=household_id))
+    for field_label, value in ((gettext("Description"), description),
+                               (gettext("Responsible unit"), responsible_unit),
+                               (gettext("Responsible person"), responsible_person)):
+        if not value.strip():
+            problems.append(gettext("%(field)s is required", field=field_label))
+    return problems
 
 
 def save_judgement(db: Session, user, evaluation: Evaluation, *, indicator: str, score: float,

@@ -357,6 +357,55 @@ def findings(evaluation_id: int):
                            problems=problems), 400 if problems else 200
 
 
+def finding_edit(evaluation_id: int, finding_id: int):
+    """The lead corrects a finding (audited)."""
+    evaluation, role = load_evaluation(evaluation_id)
+    db = db_session()
+    finding = db.get(Finding, finding_id)
+    if finding is None or finding.evaluation_id != evaluation.id:
+        abort(404)
+    form = FindingForm(obj=finding)
+    form.indicator.choices = [SelectChoice(i.code, f"{i.code} {text_of(vars(i.name))}")
+                              for i in rubric_for(db, evaluation).indicators]
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            operations.edit_finding(
+                db, current_user, evaluation, finding, indicator=form.indicator.data,
+                severity=form.severity.data, description=form.description.data,
+                household_id=form.household_id.data or "",
+                responsible_unit=form.responsible_unit.data,
+                responsible_person=form.responsible_person.data, deadline=form.deadline.data)
+        except OperationError as error:
+            problems = problem_lines(error)
+        else:
+            flash(gettext("Finding saved"))
+            return redirect(url_for("fieldwork.findings", evaluation_id=evaluation.id))
+    elif request.method == "POST":
+        problems = [f"{k}: {', '.join(v)}" for k, v in form.errors.items()]
+    return render_template("fieldwork/finding_edit.html", evaluation=summary(evaluation, role),
+                           form=form, finding_id=finding.id,
+                           problems=problems), 400 if problems else 200
+
+
+def finding_delete(evaluation_id: int, finding_id: int):
+    evaluation, _ = load_evaluation(evaluation_id)
+    db = db_session()
+    finding = db.get(Finding, finding_id)
+    if finding is None or finding.evaluation_id != evaluation.id:
+        abort(404)
+    if request.form.get("confirm") != "y":
+        return render_template("fieldwork/problems.html", problems=[
+            gettext("tick the confirmation to delete the finding")]), 400
+    try:
+        operations.delete_finding(db, current_user, evaluation, finding)
+    except OperationError as error:
+        return render_template("fieldwork/problems.html",
+                               problems=problem_lines(error)), error.status
+    flash(gettext("Finding deleted"))
+    return redirect(url_for("fieldwork.findings", evaluation_id=evaluation.id))
+
+
 def service_worker():
     """The service worker, served from the site root so its scope covers every page."""
     response = Response(tablet.service_worker_script(), mimetype="application/javascript")

@@ -89,6 +89,7 @@ class SampleForm(FlaskForm):
     min_per_stratum = IntegerField(default=0, validators=[Optional(), NumberRange(0, 10_000)])
     reserve = IntegerField(default=2, validators=[Optional(), NumberRange(0, 10_000)])
     seed = IntegerField(validators=[InputRequired(), NumberRange(0, 2**31 - 1)])
+    redraw = BooleanField(default=False)  # required once a sample is drawn
 
 
 class AssignForm(FlaskForm):

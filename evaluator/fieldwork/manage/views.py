@@ -295,10 +295,17 @@ def sample(evaluation_id: int):
     evaluation, role = load_evaluation(evaluation_id)
     db = db_session()
     form = SampleForm()
+    drawn_before = bool(evaluation.sampling_plan)
     if request.method == "GET" and form.seed.data is None:
-        form.seed.data = secrets.randbelow(900_000) + 100_000
+        # After a draw the form shows the seed that was drawn (a redraw is a decision, never a
+        # side effect of a pre-filled new seed); before it, a fresh random one.
+        form.seed.data = (evaluation.sampling_plan or {}).get("seed") \
+            or secrets.randbelow(900_000) + 100_000
     problems: list[str] = []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and drawn_before and not form.redraw.data:
+        problems = [gettext("the sample is drawn already: tick “replace the drawn sample” to "
+                            "draw it again")]
+    elif form.validate_on_submit():
         method = form.method.data
         chosen = {"size": form.size.data, "margin": form.margin.data,
                   "threshold": form.threshold.data}[method]
