@@ -141,6 +141,8 @@ class Household(Base):
         UniqueConstraint("evaluation_id", "household_id"),
         CheckConstraint("household_id <> ''", name="id_present"),
         CheckConstraint("stratum <> ''", name="stratum_present"),
+        # What the records list and the assign page join and search, without the roster rows.
+        Index("ix_households_list", "evaluation_id", "household_id", "stratum", "head_name"),
         CheckConstraint("row_number >= 2", name="row_after_header"),
     )
 
@@ -219,7 +221,10 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        Index("ix_submissions_list", "evaluation_id", "current", "received_at"),
+        # The records list reads only these columns until it has its page: with all of them in
+        # the index, counting, filtering and sorting never touch the rows (and their answers).
+        Index("ix_submissions_list", "evaluation_id", "current", "received_at", "review_state",
+              "source", "submitter_id", "household_id", "flags", "deprecated_id", "instance_id"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state_known"),
         CheckConstraint("length(instance_id) = 36", name="instance_id_uuid"),
         CheckConstraint("deprecated_id IS NULL OR deprecated_id <> instance_id",

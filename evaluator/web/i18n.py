@@ -179,8 +179,12 @@ def label(kind: str, code: object) -> str:
     as a dash. ``kind`` is a key of ``VOCABULARY``."""
     if code is None or code == "":
         return "–"
-    word = VOCABULARY[kind].get(str(code))
-    return str(word) if word is not None else str(code)
+    memo = g.setdefault("_labels", {}) if g else {}  # a list page asks for the same few often
+    key = (kind, code)
+    if key not in memo:
+        word = VOCABULARY[kind].get(str(code))
+        memo[key] = str(word) if word is not None else str(code)
+    return memo[key]
 
 
 def choices(kind: str, codes: tuple[str, ...] | list[str] | None = None) -> list[SelectChoice]:

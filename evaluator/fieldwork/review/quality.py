@@ -79,11 +79,11 @@ def ensure_flags(db: Session, evaluation: Evaluation) -> int:
     """Compute the stored flags (``Submission.flags``, " code code ") of the current records
     whose flags are stale; returns how many were computed. After a new record only its
     household's records are stale, after a settings change or a system upload all of them."""
-    stale = list(db.scalars(select(Submission).where(
-        Submission.evaluation_id == evaluation.id, Submission.current.is_(True),
-        Submission.flags.is_(None))))
-    if not stale:
-        return 0
+    where = (Submission.evaluation_id == evaluation.id, Submission.current.is_(True),
+             Submission.flags.is_(None))
+    if not db.scalar(select(func.count()).select_from(Submission).where(*where)):
+        return 0  # the usual case, answered from the list index alone
+    stale = list(db.scalars(select(Submission).where(*where)))
     system = {r.household_id: r.data for r in db.scalars(
         select(SystemRecord).where(SystemRecord.evaluation_id == evaluation.id))}
     duplicates = Counter({(source, household): n for source, household, n in db.execute(

@@ -104,13 +104,18 @@ def _day_start_utc(day: date, zone: str) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _filtered(evaluation_id: int, query: RecordQuery, zone: str, columns: tuple) -> Select:
-    stmt = (select(*columns)
-            .select_from(Submission)
-            .join(User, User.id == Submission.submitter_id)
-            .outerjoin(Household, and_(Household.evaluation_id == Submission.evaluation_id,
-                                       Household.household_id == Submission.household_id))
-            .where(Submission.evaluation_id == evaluation_id, Submission.current.is_(True)))
+def _filtered(evaluation_id: int, query: RecordQuery, zone: str, columns: tuple,
+              joined: bool = True) -> Select:
+    """The matching records; ``joined=False`` (a count) joins users and households only when
+    a filter needs them, so counting stays on the submissions index."""
+    stmt = select(*columns).select_from(Submission)
+    if joined or query.q:
+        stmt = stmt.join(User, User.id == Submission.submitter_id)
+    if joined or query.q or query.stratum:
+        stmt = stmt.outerjoin(Household, and_(
+            Household.evaluation_id == Submission.evaluation_id,
+            Household.household_id == Submission.household_id))
+    stmt = stmt.where(Submission.evaluation_id == evaluation_id, Submission.current.is_(True))
     if query.source:
         stmt = stmt.where(Submission.source == query.source)
     if query.state == "open":
@@ -150,7 +155,7 @@ def _order(query: RecordQuery) -> list:
 def record_page(db: Session, evaluation_id: int, query: RecordQuery, zone: str
                 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the records matching ``query`` (plain values) and how many match."""
-    total = db.scalar(_filtered(evaluation_id, query, zone, (func.count(Submission.id),))) or 0
+    total = db.scalar(_filtered(evaluation_id, query, zone, (func.count(),), joined=False)) or 0
     columns = (Submission.instance_id, Submission.source, Submission.household_id,
                Submission.review_state, Submission.received_at, Submission.deprecated_id,
                Submission.flags, User.username, User.display_name, Household.stratum,
@@ -169,7 +174,8 @@ def record_page(db: Session, evaluation_id: int, query: RecordQuery, zone: str
 
 def matching_ids(db: Session, evaluation_id: int, query: RecordQuery, zone: str) -> list[int]:
     """Every record (submission id) the query matches, for a bulk action."""
-    stmt = _filtered(evaluation_id, query, zone, (Submission.id,)).order_by(Submission.id)
+    stmt = _filtered(evaluation_id, query, zone, (Submission.id,), joined=False) \
+        .order_by(Submission.id)
     return list(db.scalars(stmt))
 
 

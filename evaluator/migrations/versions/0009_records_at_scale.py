@@ -27,9 +27,13 @@ def upgrade() -> None:
     with op.batch_alter_table('households') as batch:
         batch.add_column(sa.Column('head_name', sa.String(length=120), nullable=False,
                                    server_default=''))
+        batch.create_index('ix_households_list',
+                           ['evaluation_id', 'household_id', 'stratum', 'head_name'])
     with op.batch_alter_table('submissions') as batch:
         batch.add_column(sa.Column('flags', sa.String(length=200), nullable=True))
-        batch.create_index('ix_submissions_list', ['evaluation_id', 'current', 'received_at'])
+        batch.create_index('ix_submissions_list', [
+            'evaluation_id', 'current', 'received_at', 'review_state', 'source', 'submitter_id',
+            'household_id', 'flags', 'deprecated_id', 'instance_id'])
     households = sa.table('households', sa.column('id', sa.Integer), sa.column('data', sa.JSON),
                           sa.column('head_name', sa.String))
     connection = op.get_bind()
@@ -46,6 +50,7 @@ def downgrade() -> None:
         batch.drop_index('ix_submissions_list')
         batch.drop_column('flags')
     with op.batch_alter_table('households') as batch:
+        batch.drop_index('ix_households_list')
         batch.drop_column('head_name')
     with op.batch_alter_table('evaluations') as batch:
         batch.drop_column('finish_reason')
