@@ -177,7 +177,9 @@ def test_a_finished_preview_is_the_command_line_report_of_the_bundle(app, client
     assert result.exit_code == 0, result.output
     html = client.get(f"{url}/report").get_data(as_text=True)
     assert "初稿" not in html
-    assert html == out.read_text(encoding="utf-8")
+    bar = re.search(r'\n<nav class="app-bar".*?</nav>\n', html, re.S)
+    assert bar and f"{url}/report.pdf" in bar.group(0)  # the app's bar: back, scores, PDF
+    assert html.replace(bar.group(0), "\n", 1) == out.read_text(encoding="utf-8")
 
 
 def test_the_pdf_is_rendered_once_per_data(app, client, approved, renders, monkeypatch):
@@ -295,8 +297,9 @@ def test_a_slow_render_answers_202_with_its_job_then_the_pdf(app, client, approv
     url = f"/evaluations/{approved.evaluation_id}/report.pdf"
     first = client.get(url)
     assert first.status_code == 202 and first.headers["Refresh"] == "5"
-    assert "报告正在生成" in first.get_data(as_text=True)
     status_url = first.headers["Link"].split(">")[0].lstrip("<")
+    page = first.get_data(as_text=True)  # the progress page follows the job's state
+    assert "正在生成报告" in page and f'data-job="{status_url}"' in page
     state = client.get(status_url).get_json()
     assert state["kind"] == "report.pdf" and state["state"] in ("queued", "running")
     assert state["params"] == {"evaluation_id": approved.evaluation_id, "lang": "zh",
@@ -356,3 +359,25 @@ def test_the_reason_is_in_the_pdf_and_on_the_viewers_scores_page(app, client, ap
                                   check=True).stdout.decode())
     assert text.count(squeeze(FINISH_REASON)) == 2  # the summary and the methodology
     assert squeeze("结束说明") in text
+
+
+def test_the_progress_page_follows_the_job_and_offers_the_pdf(app, field, sign_in):
+    """The page a report job's 202 shows (evaluator.jobs: /jobs/<id>): progress, the message,
+    the job's status URL for the poller and the PDF link; it refreshes itself without script."""
+    from types import SimpleNamespace
+
+    from evaluator.fieldwork.exports.views import report_progress_page
+
+    with app.test_request_context(f"/evaluations/{field.evaluation_id}/report.pdf"):
+        from flask import g
+
+        g.lang = "zh"
+        with app.extensions["evaluator.sessionmaker"]() as db:
+            evaluation = db.get(Evaluation, field.evaluation_id)
+            page, status, headers = report_progress_page(
+                evaluation, "lead", "/jobs/abc123",
+                SimpleNamespace(state="running", progress=0.42, message="第 3 章"))
+    assert status == 202 and headers["Refresh"] == "5"
+    assert 'data-job="/jobs/abc123"' in page and 'value="42"' in page and "第 3 章" in page
+    assert f'data-pdf="/evaluations/{field.evaluation_id}/report.pdf"' in page
+    assert "正在生成报告" in page

@@ -8,6 +8,7 @@ import io
 import math
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from flask import Response, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext
@@ -81,6 +82,8 @@ def report_preview(evaluation_id: int):
                            lookback=lookback_for(db_session(), evaluation, scored, date.today()))
     except ReportError as error:
         return _report_failed(evaluation, role, error)
+    bar = render_template("fieldwork/report_bar.html", evaluation=summary(evaluation, role))
+    html = html.replace("<body>", "<body>\n" + bar.strip(), 1)  # the app's navigation, web only
     response = with_inline_styles(Response(html, mimetype="text/html"), html)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -118,7 +121,7 @@ def report_download(evaluation_id: int):
         if state is not None and state.state == "failed":
             return _report_failed(evaluation, role, ReportError(state.error or "failed"))
         if state is None or state.state != "done" or state.result is None:
-            return _report_rendering(evaluation, role, job, state)
+            return report_progress_page(evaluation, role, url_for("jobs.status", job=job), state)
         pdf = storage.get(state.result)
     name = f"{evaluation.key}-report-{lang}{'-draft' if draft else ''}.pdf"
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
@@ -149,13 +152,17 @@ def _report_lang() -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
-def _report_rendering(evaluation: Evaluation, role: str, job: str, state):
-    percent = round(100 * (state.progress if state else 0.0))
-    page, status = _report_refused(evaluation, role,
-                                   gettext("The report is being made; this page refreshes by itself"),
-                                   [f"{percent}% {state.message if state else ''}".strip()], 202)
-    return page, status, {"Refresh": "5", "Cache-Control": "no-store",
-                          "Link": f'<{url_for("jobs.status", job=job)}>; rel="status"'}
+def report_progress_page(evaluation: Evaluation, role: str, job_url: str, state: Any):
+    """202 while a report job runs: the page follows ``job_url`` (the job queue's JSON state:
+    state, progress 0..1, message, error, done) and then downloads the PDF, which the cache
+    answers at once. ``state`` is the job's latest state (None before it started)."""
+    percent = round(100 * (getattr(state, "progress", 0.0) or 0.0))
+    page = render_template("fieldwork/report_progress.html", evaluation=summary(evaluation, role),
+                           job_url=job_url, percent=percent,
+                           message=getattr(state, "message", "") or "",
+                           pdf_url=url_for("fieldwork.report_pdf", evaluation_id=evaluation.id))
+    return page, 202, {"Refresh": "5", "Cache-Control": "no-store",
+                       "Link": f'<{job_url}>; rel="status"'}
 
 
 def _report_failed(evaluation: Evaluation, role: str, error: ReportError):
