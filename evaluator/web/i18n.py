@@ -14,8 +14,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_pgettext
+from flask import Flask, current_app, g, request, session
+from flask_babel import (
+    Babel,
+    format_date,
+    format_decimal,
+    format_time,
+    lazy_pgettext,
+)
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -248,10 +254,9 @@ def _datetime_filter(value: datetime | str | None, zone: str | None = None) -> s
             return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
-    if zone:
-        value = value.astimezone(ZoneInfo(zone))
-        return format_datetime(value.replace(tzinfo=None), "medium", rebase=False)
-    return format_datetime(value, "medium")
+    value = value.astimezone(ZoneInfo(zone or current_app.config.get("TIME_ZONE", "UTC")))
+    local = value.replace(tzinfo=None)  # already in the zone: Babel must not shift it again
+    return f"{format_date(local, 'medium', rebase=False)} {format_time(local, 'short', rebase=False)}"
 
 
 def _date_filter(value: date | str | None) -> str:
