@@ -118,6 +118,8 @@ def build(database: str, folder: Path, *, units=UNITS, seed: int = 2026) -> Prov
             ids.append(evaluation.id)
         for evaluation_id in ids:
             ensure_flags(db, db.get(Evaluation, evaluation_id))
+    with engine.begin() as conn:  # planner statistics, as a database in service has them
+        conn.execute(text("ANALYZE"))
     return Province(app, ids, total, time.perf_counter() - started)
 
 
