@@ -212,7 +212,8 @@ def test_a_refused_record_stays_on_the_tablet_and_says_why(app, field, live_serv
     poll(page, """() => Store.get('3f0b6a0e-8c4b-4a55-9d0e-1b2c3d4e5f60')
         .then(r => r.status === 'invalid')""", what="the record marked invalid")
     kept = page.evaluate("() => Store.get('3f0b6a0e-8c4b-4a55-9d0e-1b2c3d4e5f60')")
-    assert kept["last_error"] == "invalid" and "need attention" in kept["message"]
+    # the reason code, and the server's message in the page's language (Chinese first)
+    assert kept["last_error"] == "invalid" and "需要修改" in kept["message"]
     assert json.dumps(kept["problems"], ensure_ascii=False).count("consent") >= 1
     assert queue_count(page) == "1"
     assert stored(app) == []
