@@ -143,7 +143,7 @@ def test_evaluation_keys(bundle, surveys):
     edit_yaml(bundle / "evaluation.yaml", change)
     assert problems(bundle, surveys) == [
         "evaluation.yaml: colour: unknown key; expected one of id, title, evaluated_unit, commissioning_body, "
-        "period, team, rubric, surveys, sampling, synthetic, allow_names",
+        "period, team, rubric, surveys, sampling, synthetic, allow_names, finish_reason",
         "evaluation.yaml: period.end: '2025/12/31' is not a date YYYY-MM-DD",
         "evaluation.yaml: synthetic: 'yes' is not true or false",
         "evaluation.yaml: team[0].name: required",
