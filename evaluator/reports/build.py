@@ -147,7 +147,7 @@ def _stylesheet() -> str:
     return (REPORT_TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
 
-def _chart_labels(lang: str) -> dict[str, str]:
+def chart_labels(lang: str) -> dict[str, str]:
     """The words the charts draw, from the catalog (``chart_*`` in evaluator.reports.words)."""
     w = Words(lang)
     return {key: w(f"chart_{key}") for key in charts.CHART_LABELS}
@@ -170,7 +170,7 @@ def chart_image(svg: str) -> Markup:
 def report_charts(context: dict[str, Any], *, images: bool = False) -> dict[str, Markup]:
     """The report's SVG charts from the context's plain values (Markup: made by our own chart
     module, which escapes its labels); inline SVG, or with ``images`` as chart_image()."""
-    labels = _chart_labels(context["lang"])
+    labels = chart_labels(context["lang"])
     overview = context["overview"]
     out = {"radar": charts.radar_chart(overview["radar"]["axes"], decimals=2, labels=labels)}
     if overview["strata"]:
@@ -317,7 +317,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def comparison_charts(context: dict[str, Any], *, images: bool = False) -> list[Markup]:
-    labels = _chart_labels(context["lang"])
+    labels = chart_labels(context["lang"])
     svgs = [charts.bar_chart(c["categories"], decimals=2, labels=labels)
             for c in context["dimensions"]["charts"]]
     return [chart_image(svg) if images else Markup(svg) for svg in svgs]

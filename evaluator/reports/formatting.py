@@ -118,7 +118,7 @@ class Words:
             raise ReportError(str(exc)) from None
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self.catalog.pgettext(key, WORDS[key])
+        text = str(self.catalog.pgettext(key, WORDS[key]))
         return text.format(**values) if values else text
 
     def get(self, key: str, default: str) -> str:

@@ -251,7 +251,7 @@ def _datetime_filter(value: datetime | str | None, zone: str | None = None) -> s
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     value = value.astimezone(ZoneInfo(zone or current_app.config.get("TIME_ZONE", "UTC")))
@@ -266,7 +266,7 @@ def _date_filter(value: date | str | None) -> str:
         try:
             value = date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     return format_date(value, "medium")
 
 

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from evaluator.reports import charts
-from evaluator.reports.build import _chart_labels
+from evaluator.reports.build import chart_labels
 
-EN_LABELS = _chart_labels("en")
+EN_LABELS = chart_labels("en")
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROWS = [("T1 Wrongly registered households", 0.06, 0.03, 0.11, 0.03, "lower"),

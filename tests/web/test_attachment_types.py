@@ -40,7 +40,8 @@ def test_a_photo_is_stored_as_its_bytes_say(app, field, sign_in, api_post, house
 
 @pytest.mark.parametrize("declared", ["application/octet-stream", "image/png", ""])
 def test_bytes_that_are_no_photo_are_422_with_nothing_on_disk(app, field, sign_in, api_post,
-                                                             household_record, declared):
+                                                             household_record, declared,
+                                                             english):
     sign_in("evaluator")
     data = b"MZ\x90\x00" + bytes(range(256)) * 4  # an executable's first bytes, then noise
     response = api_post(with_photo(household_record(field.sample[0]), data, declared))

@@ -214,5 +214,20 @@ def test_the_map_draws_located_visits_and_highlights_flagged_ones(app, client, s
 def test_the_map_uses_configured_tiles(app, client, sign_in, many):
     app.config["MAP_TILES"] = "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
     sign_in("lead")
-    html = client.get(f"/evaluations/{many.evaluation_id}/map").get_data(as_text=True)
-    assert 'data-tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&amp;x={x}' in html
+    page = client.get(f"/evaluations/{many.evaluation_id}/map")
+    assert 'data-tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&amp;x={x}' in \
+        page.get_data(as_text=True)
+    # the tile server's images, and nothing more, are allowed on this page only
+    policy = dict(d.strip().split(" ", 1) for d in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["img-src"] == "'self' data: blob: https://*.tianditu.gov.cn"
+    assert policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
+    assert "tianditu" not in client.get(f"/evaluations/{many.evaluation_id}/submissions") \
+        .headers["Content-Security-Policy"]
+
+
+def test_map_tiles_the_policy_cannot_allow_are_left_out(app, client, sign_in, many):
+    app.config["MAP_TILES"] = "javascript:alert(1)//{z}/{x}/{y}"
+    sign_in("lead")
+    page = client.get(f"/evaluations/{many.evaluation_id}/map")
+    assert page.status_code == 200 and 'data-tiles=""' in page.get_data(as_text=True)
+    assert "javascript" not in page.headers["Content-Security-Policy"]

@@ -143,7 +143,6 @@ def test_a_long_problem_list_is_cut_at_200_and_downloadable_whole(app, client, f
     assert download.status_code == 200 and download.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
     assert rows[0] == ["file", "where", "problem"] and len(rows) == 4001
-    assert ["system.csv", "row 2, column household_id",
-            "household '=X00000' is not in this evaluation's roster"] in rows
+    assert ["system.csv", "第 2 行，household_id 列", "户 '=X00000' 不在本评估的台账中"] in rows
     sign_in("evaluator")  # someone else's list does not exist for them
     assert client.get(f"/problems/{link}").status_code == 404

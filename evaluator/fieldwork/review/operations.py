@@ -31,7 +31,7 @@ BULK_DECISIONS = ("approved", "hasIssues")
 
 def review_submission(db: Session, user, submission: Submission, to_state: str,
                       comment: str) -> ReviewEvent:
-    evaluation = db.get(Evaluation, submission.evaluation_id)
+    evaluation = db.get_one(Evaluation, submission.evaluation_id)
     require_lead(db, user, evaluation)
     comment = _checked_decision(to_state, comment, REVIEW_DECISIONS)
     if not submission.current:

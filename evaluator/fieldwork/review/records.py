@@ -69,10 +69,11 @@ class RecordQuery:
             page=max(1, min(int(page), 100_000)) if page.isdigit() else 1,
         )
 
-    def args(self, **changes: Any) -> dict[str, str]:
-        """The query string of this query (with ``changes``), defaults left out."""
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this query (with ``changes``), defaults left out (``Any``: it
+        is spread into ``url_for``'s keyword arguments)."""
         query = replace(self, **changes)
-        out: dict[str, str] = {}
+        out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(query, f.name)
             if f.name in ("date_from", "date_to"):

@@ -11,6 +11,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -57,6 +58,7 @@ from evaluator.fieldwork.review.records import (
 )
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.storage import current_storage
+from evaluator.web.headers import template_origin, with_sources
 from evaluator.web.i18n import label
 
 
@@ -145,12 +147,19 @@ def record_map(evaluation_id: int):
                            instance_id=p["id"])
         p["state_label"] = label("state", p["state"])
         p["flag_labels"] = [label("flag", f) for f in p["flags"]]
-    return render_template(
+    tiles = current_app.config.get("MAP_TILES", "") or ""
+    origin = template_origin(tiles) if tiles else None
+    if tiles and origin is None:
+        current_app.logger.warning("EVALUATOR_MAP_TILES=%r: not an http(s) URL template the "
+                                   "Content-Security-Policy can allow; the map has no tiles",
+                                   tiles)
+        tiles = ""
+    page = make_response(render_template(
         "fieldwork/map.html", evaluation=summary(evaluation, role), points=points,
         missing=missing, flagged=sum(1 for p in points if p["flags"]), query=query,
-        tiles={"url": current_app.config.get("MAP_TILES", ""),
-               "attribution": current_app.config.get("MAP_ATTRIBUTION", "")},
-        list_url=url_for("fieldwork.submissions", evaluation_id=evaluation.id, **query.args()))
+        tiles={"url": tiles, "attribution": current_app.config.get("MAP_ATTRIBUTION", "")},
+        list_url=url_for("fieldwork.submissions", evaluation_id=evaluation.id, **query.args())))
+    return with_sources(page, "img-src", [origin] if origin else [])
 
 
 def _find(db, evaluation: Evaluation, instance_id: str) -> Submission:
