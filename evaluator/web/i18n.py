@@ -165,6 +165,13 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "counts": _l("counts over units"),
         "design": _l("pooled design"),
     },
+    # what a job says it is doing (evaluator.jobs.tasks: progress(fraction, step))
+    "job_step": {
+        "queued": _l("waiting for its turn"),
+        "scoring": _l("scoring the data"),
+        "rendering": _l("making the PDF"),
+        "done": _l("ready"),
+    },
     "object": {
         "evaluation": _l("Evaluation"),
         "programme": _l("Programme"),

@@ -4,10 +4,12 @@ finished; each PDF rendered once per data, rubric, language and version (a rende
 seconds: this file renders one real PDF, the rest use a stand-in)."""
 
 import io
+import json
 import logging
 import re
 import subprocess
 import uuid
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -376,8 +378,13 @@ def test_the_progress_page_follows_the_job_and_offers_the_pdf(app, field, sign_i
             evaluation = db.get(Evaluation, field.evaluation_id)
             page, status, headers = report_progress_page(
                 evaluation, "lead", "/jobs/abc123",
-                SimpleNamespace(state="running", progress=0.42, message="第 3 章"))
+                SimpleNamespace(state="running", progress=0.42, message="rendering"))
     assert status == 202 and headers["Refresh"] == "5"
-    assert 'data-job="/jobs/abc123"' in page and 'value="42"' in page and "第 3 章" in page
+    # the job's step code in words, and every step's words for the poller (a JSON island)
+    assert 'data-job="/jobs/abc123"' in page and 'value="42"' in page
+    assert "<span data-message>正在生成 PDF</span>" in page
+    steps = json.loads(unescape(page.split('id="job-steps">', 1)[1].split("</script>", 1)[0]))
+    assert steps == {"queued": "排队等待中", "scoring": "正在计算评分", "rendering": "正在生成 PDF",
+                     "done": "已完成"}
     assert f'data-pdf="/evaluations/{field.evaluation_id}/report.pdf"' in page
     assert "正在生成报告" in page

@@ -28,7 +28,7 @@ from evaluator.jobs import current_queue
 from evaluator.reports import ReportError
 from evaluator.storage import current_storage
 from evaluator.web.headers import with_inline_styles
-from evaluator.web.i18n import LANGUAGES
+from evaluator.web.i18n import LANGUAGES, VOCABULARY, label
 
 
 def export(evaluation_id: int, source: str, fmt: str):
@@ -159,7 +159,9 @@ def report_progress_page(evaluation: Evaluation, role: str, job_url: str, state:
     percent = round(100 * (getattr(state, "progress", 0.0) or 0.0))
     page = render_template("fieldwork/report_progress.html", evaluation=summary(evaluation, role),
                            job_url=job_url, percent=percent,
-                           message=getattr(state, "message", "") or "",
+                           step=getattr(state, "message", "") or "queued",
+                           steps={code: label("job_step", code)
+                                  for code in VOCABULARY["job_step"]},
                            pdf_url=url_for("fieldwork.report_pdf", evaluation_id=evaluation.id))
     return page, 202, {"Refresh": "5", "Cache-Control": "no-store",
                        "Link": f'<{job_url}>; rel="status"'}

@@ -7,6 +7,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const bar = box.querySelector("[data-progress]");
   const percent = box.querySelector("[data-percent]");
   const message = box.querySelector("[data-message]");
+  const stepsIsland = document.getElementById("job-steps");  // the job's step codes, in words
+  const steps = stepsIsland ? JSON.parse(stepsIsland.textContent) : {};
   let delay = 1000;
   const poll = async () => {
     let state;
@@ -22,7 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const value = Math.round(100 * (state.progress || 0));
     bar.value = value;
     percent.textContent = value + "%";
-    if (state.message) message.textContent = state.message;
+    if (state.message) message.textContent = steps[state.message] || state.message;
     if (state.state === "failed") {
       box.querySelector("[data-failed]").hidden = false;
       box.querySelector("[data-error]").textContent = state.error || "";
@@ -31,6 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (state.done) {
       bar.value = 100;
       percent.textContent = "100%";
+      message.textContent = steps.done || "";
       box.querySelector("[data-ready]").hidden = false;
       window.location.assign(box.dataset.pdf);
       return;
