@@ -71,7 +71,7 @@ def test_each_new_type_is_checked_on_the_server(widget_record, sign_in, api_post
     assert problems[0]["message_zh"]
 
 
-def test_a_recording_is_checked_by_its_content(widget_record, sign_in, api_post):
+def test_a_recording_is_checked_by_its_content(widget_record, sign_in, api_post, english):
     sign_in("evaluator")
     record = widget_record()
     record["attachments"] = recording(b"\xff\xd8\xff" + bytes(20), "audio/wav")  # a JPEG
