@@ -1,14 +1,16 @@
-"""The feedback and rectification pages' forms (labels come from the templates' t(...))."""
+"""The feedback and rectification pages' forms; options labelled from the vocabulary
+(``evaluator.web.i18n.choices``), field labels written by the templates."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from evaluator.fieldwork.models import SEVERITIES
-from evaluator.fieldwork.views_common import value_choices
+from evaluator.web.i18n import choices
 
 
 class PublishForm(FlaskForm):
@@ -16,22 +18,22 @@ class PublishForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField(choices=value_choices(("accepted", "contested")),
+    answer = RadioField(choices=choices("answer", ("accepted", "contested")),
                         validators=[DataRequired()])
     reason = TextAreaField(validators=[Optional(), Length(max=4000)])
     photos = MultipleFileField()
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField(choices=value_choices(("upheld", "rejected")), validators=[DataRequired()])
-    change = RadioField(choices=value_choices(("withdrawn", "changed")), validators=[Optional()])
-    severity = SelectField(choices=value_choices(("", *SEVERITIES)), validators=[Optional()])
+    outcome = RadioField(choices=choices("outcome", ("upheld", "rejected")), validators=[DataRequired()])
+    change = RadioField(choices=choices("change", ("withdrawn", "changed")), validators=[Optional()])
+    severity = SelectField(choices=[SelectChoice("", "–"), *choices("sev", SEVERITIES)], validators=[Optional()])
     description = TextAreaField(validators=[Optional(), Length(max=4000)])
     reason = TextAreaField(validators=[Optional(), Length(max=4000)])
 
 
 class RectifyForm(FlaskForm):
-    to_state = SelectField(choices=value_choices(("in_progress", "submitted", "verified")),
+    to_state = SelectField(choices=choices("rect", ("in_progress", "submitted", "verified")),
                            validators=[DataRequired()])
     note = TextAreaField(validators=[Optional(), Length(max=4000)])
     photos = MultipleFileField()
