@@ -207,7 +207,7 @@ def test_a_unit_user_is_a_unit_and_nothing_else(app, field, world):
         evaluation = db.get(Evaluation, field.evaluation_id)
         unit2 = db.scalar(select(User).where(User.username == "f-unit2"))
         for role in ("lead", "evaluator", "viewer"):
-            with pytest.raises(OperationError, match="they can be unit"):
+            with pytest.raises(OperationError, match="they can be Evaluated unit, not"):
                 manage.add_member(db, lead, evaluation, unit2, role)
-        with pytest.raises(OperationError, match="can be lead or evaluator or viewer, not unit"):
+        with pytest.raises(OperationError, match="can be Team lead / Evaluator / Report recipient, not Evaluated unit"):
             manage.add_member(db, lead, evaluation, db.get(User, field.users["lead"]), "unit")
