@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from evaluator.auth.models import User
-from evaluator.fieldwork.models import AuditEntry, EvaluationSurvey, ReviewEvent, Submission
+from evaluator.fieldwork.models import (
+    AuditEntry,
+    EvaluationSurvey,
+    Household,
+    ReviewEvent,
+    Submission,
+)
 from evaluator.fieldwork.review.records import PAGE_SIZE
 
 #: 2026-11-02 16:30 UTC is 2026-11-03 00:30 in Shanghai: the first record of the 3rd, locally.
@@ -20,26 +26,44 @@ STATES = ("received", "approved", "hasIssues")
 
 @pytest.fixture
 def many(app, field):
-    """130 household records over the fixture's 8 households (so duplicates), 3 states, one
-    submitter, received an hour apart from START; plus 2 file checks."""
+    """130 household records, one current record per household as the database allows (the
+    roster's 8 households, then 122 more added to it, "CG001-009" in CG001's stratum, township
+    and head name pattern), 3 states, one submitter, received an hour apart from START; plus 2
+    file checks of the first household."""
     with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
         survey = {s.source: s.survey_version_id for s in db.scalars(select(EvaluationSurvey))}
         evaluator_id = db.scalar(select(User.id).where(User.username == field.username("evaluator")))
         households = sorted(h for hs in field.strata.values() for h in hs)
+        rows = {h.household_id: h for h in db.scalars(select(Household).where(
+            Household.evaluation_id == field.evaluation_id))}
         for k in range(130):
+            base = households[k % len(households)]
+            code = household_of(k, households)
+            if code != base:
+                db.add(Household(evaluation_id=field.evaluation_id, household_id=code,
+                                 stratum=rows[base].stratum, row_number=1000 + k,
+                                 data={**rows[base].data, "household_id": code,
+                                       "head_name": f"演示户{code}"},
+                                 head_name=f"演示户{code}"))
             db.add(Submission(
                 instance_id=str(uuid.uuid4()), evaluation_id=field.evaluation_id,
                 source="household", survey_version_id=survey["household"],
-                household_id=households[k % len(households)], submitter_id=evaluator_id,
-                data={"household_id": households[k % len(households)]}, body_hash="0" * 64,
+                household_id=code, submitter_id=evaluator_id,
+                data={"household_id": code}, body_hash="0" * 64,
                 review_state=STATES[k % 3], received_at=START + timedelta(hours=k)))
         for k in range(2):
             db.add(Submission(
                 instance_id=str(uuid.uuid4()), evaluation_id=field.evaluation_id,
                 source="file_check", survey_version_id=survey["file_check"],
-                household_id=households[0], submitter_id=evaluator_id, data={},
+                household_id=households[k], submitter_id=evaluator_id, data={},
                 body_hash="0" * 64, received_at=START + timedelta(days=30, hours=k)))
     return field
+
+
+def household_of(k: int, households: list[str]) -> str:
+    """The household of the k-th record: the roster's own for the first 8, then new ones."""
+    base = households[k % len(households)]
+    return base if k < len(households) else f"{base}-{k:03d}"
 
 
 def listing(client, field, **args):
@@ -73,8 +97,8 @@ def test_filters_and_search(client, sign_in, many):
     in_stratum = sum(1 for k in range(130) if everyone[k % len(everyone)] in households)
     assert listing(client, many, stratum=stratum, source="household")[0] == in_stratum
     first = everyone[0]
-    assert listing(client, many, q=first)[0] == sum(
-        1 for k in range(130) if everyone[k % len(everyone)] == first) + 2  # + 2 file checks
+    assert listing(client, many, q=first)[0] == sum(  # household codes start with the query
+        1 for k in range(130) if everyone[k % len(everyone)] == first) + 1  # + its file check
     town = sum(1 for k in range(130) if everyone[k % len(everyone)].startswith("CG"))
     assert listing(client, many, q="演示户CG")[0] == town + 2  # head names (file checks too)
     assert listing(client, many, q="f-eval")[0] == 132  # the evaluator's username
@@ -91,9 +115,10 @@ def test_the_date_range_is_in_the_evaluations_time_zone(client, sign_in, many):
 
 def test_flags_and_sort(client, sign_in, many):
     sign_in("lead")
-    total, _, html = listing(client, many, flag="duplicate")
-    assert total == 132  # every household has several current records of each source
-    assert "同户重复" in html
+    total, _, html = listing(client, many, flag="no_gps")
+    assert total == 130  # every household visit, none with a location; file checks have none
+    assert "缺少定位" in html
+    assert listing(client, many, flag="duplicate")[0] == 0  # one current record per household
     _, ids, html = listing(client, many, sort="household", order="asc", source="household")
     households = re.findall(r'<td><a href="[^"]+">(CG\d+)</a>', html)
     assert households == sorted(households)
@@ -188,7 +213,11 @@ def test_the_map_draws_located_visits_and_highlights_flagged_ones(app, client, s
     with app.extensions["evaluator.sessionmaker"]() as db:
         rows = db.scalars(select(Submission).where(Submission.source == "household")
                           .order_by(Submission.id)).all()
+        short = set()
         for k, s in enumerate(rows):
+            if k % 3 == 0:  # a 5-minute interview: flagged "short"
+                s.started_at, s.ended_at = s.received_at - timedelta(minutes=5), s.received_at
+                short.add(s.household_id)
             if k % 10 == 0:
                 continue  # no location at all
             if k % 2:
@@ -201,8 +230,9 @@ def test_the_map_draws_located_visits_and_highlights_flagged_ones(app, client, s
     points = map_points_of(html)
     assert len(points) == 130 - 13 and "13 条记录没有定位" in html
     assert {round(p["lat"], 3) for p in points} >= {36.001, 35.902}
-    assert all(p["flags"] for p in points) and all(p["township"] in ("城关镇", "清水河镇")
-                                                   for p in points)
+    located = {p["household"] for p in points}
+    assert {p["household"] for p in points if p["flags"]} == short & located
+    assert all(p["township"] in ("城关镇", "清水河镇") for p in points)
     assert "vendor/leaflet/leaflet.js" in html and "://" not in html.split("<main>")[1].split(
         'id="map-points"')[0]  # no outside address: Leaflet is ours, tiles are not configured
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
