@@ -113,7 +113,9 @@ def register_blueprints(app: Flask) -> None:
     from evaluator.fieldwork.blueprint import bp as fieldwork_bp
     from evaluator.fieldwork.collect.api import bp as api_bp
     from evaluator.jobs.views import bp as jobs_bp
+    from evaluator.people.views import bp as people_bp
     from evaluator.programmes.views import bp as programmes_bp
+    from evaluator.studio.blueprint import bp as studio_bp
     from evaluator.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
@@ -123,3 +125,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(programmes_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(studio_bp)
+    app.register_blueprint(people_bp)

@@ -284,10 +284,10 @@ def search_users(db: Session, query: str, limit: int = 20) -> list[User]:
     query = (query or "").strip()[:80]
     if not query:
         return []
-    pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    needle = query.lower()
     return list(db.scalars(select(User).where(
-        User.active, or_(func.lower(User.username).like(pattern, escape="\\"),
-                         func.lower(User.display_name).like(pattern, escape="\\")))
+        User.active, or_(func.lower(User.username).contains(needle, autoescape=True),
+                         func.lower(User.display_name).contains(needle, autoescape=True)))
         .order_by(User.username).limit(limit)))
 
 

@@ -22,7 +22,8 @@ def compare(base: Mapping[str, Any] | None, draft: Mapping[str, Any]) -> dict[st
     head = {
         key: {"base": base.get(key), "draft": draft.get(key),
               "changed": bool(base) and base.get(key) != draft.get(key)}
-        for key in ("total", "max", "grade", "grade_en", "uncapped_grade")
+        for key in ("total", "max", "grade", "grade_en", "uncapped_grade", "provisional",
+                    "grade_range", "grade_range_en")
     }
     vetoes: dict[str, Any] = {"base": [v.get("code") for v in base.get("veto", [])],
               "draft": [v.get("code") for v in draft.get("veto", [])]}

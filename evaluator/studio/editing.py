@@ -31,6 +31,7 @@ from evaluator.rubrics.method_table import (
     MISSING,
     PARAMETERS,
     SEVERITIES,
+    VETO_TRIGGERS,
 )
 
 #: The input for each indicator parameter the form edits; a parameter of the method table
@@ -58,7 +59,8 @@ WIDGETS: dict[str, str] = {
     "scale": "number",
     "max_spread": "number",
     "cap": "cap",
-    "max_count": "number",
+    "trigger": "choice",
+    "verdict_at": "number",
     "findings": "findings",
 }
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -66,11 +68,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "missing": MISSING,
     "direction": DIRECTIONS,
     "severity": SEVERITIES,
+    "trigger": VETO_TRIGGERS,
 }
 TEXT_KEYS = frozenset({"title", "description", "name", "why"})
 NUMBER_KEYS = frozenset({
     "total", "min", "points", "target", "floor", "at", "min_n", "scale", "max_spread",
-    "max_count", "minor", "major", "critical", "absolute", "relative",
+    "verdict_at", "minor", "major", "critical", "absolute", "relative",
 })
 LIST_KEYS = frozenset({"items", "fields"})
 TOP_KEYS = ("id", "version", "title", "description", "total", "bands", "sources", "dimensions")
@@ -507,4 +510,81 @@ def ordered(content: Mapping[str, Any]) -> dict[str, Any]:
                         for i in dimension["indicators"]]
             dims.append(dimension)
         out["dimensions"] = dims
+    return out
+
+
+# --------------------------------------------------------------------------- problems by place
+
+
+_QUOTED = re.compile(r"'([a-z_]+)'")
+
+
+def problem_place(where: str, message: str, places: set[str]) -> str:
+    """The input (or block) a problem is shown beside: its own place when the page has an
+    input there; else, when the message names a parameter of that block (``method rate needs
+    'condition'``, ``target 0.5 must be ...``), that parameter's input; else the nearest
+    enclosing block ("" for the rubric as a whole). ``static/js/studio.js`` does the same."""
+    path = parse_path(where) if where else ()
+    while path is not None:
+        here = place(path)
+        if here in places:
+            named = [m for m in _QUOTED.findall(message)]
+            first = message.split(" ", 1)[0]
+            for key in (*named, first):
+                if f"{here}.{key}" in places:
+                    return f"{here}.{key}"
+            return here
+        if not path:
+            return ""
+        path = path[:-1]
+    return ""
+
+
+def field_options(surveys: Mapping[str, Any], sources: Any, lang: str,
+                  roster_columns: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+    """source name -> the fields an author may pick: the source's survey fields (name, label
+    in ``lang``, type), then the roster's columns."""
+    out: dict[str, list[dict[str, str]]] = {}
+    roster = [{"name": c, "label": "", "type": "roster"} for c in roster_columns]
+    for source, survey_id in (sources.items() if isinstance(sources, Mapping) else ()):
+        survey = surveys.get(survey_id) if isinstance(survey_id, str) else None
+        found = []
+        for name, spec in (survey.fields.items() if survey is not None else ()):
+            if getattr(spec, "type", "") == "note":
+                continue
+            label = spec.label_in(lang, "zh") if hasattr(spec, "label_in") else name
+            found.append({"name": name, "label": label if label != name else "",
+                          "type": str(getattr(spec, "type", ""))})
+        out[str(source)] = found + roster
+    return out
+
+
+def view_places(view: Mapping[str, Any]) -> set[str]:
+    """Every place the editor page shows an input or a block for (``data-where``)."""
+    found = {"", "id", "version", "title", "description", "total", "bands", "sources",
+             "dimensions", OTHER}
+    for band in view["bands"]:
+        found.update(f"{band['where']}{s}" for s in ("", ".grade", ".en", ".min"))
+    found.update(s["where"] for s in view["sources"])
+    for dimension in view["dimensions"]:
+        w = dimension["where"]
+        found.update(f"{w}{s}" for s in ("", ".code", ".name", ".why", ".points", ".indicators",
+                                         f".{OTHER}"))
+        for indicator in dimension["indicators"]:
+            w = indicator["where"]
+            found.update(f"{w}{s}" for s in ("", ".code", ".name", ".why", ".points", ".method",
+                                             f".{OTHER}"))
+            for row in indicator["params"]:
+                found.add(row["where"])
+                found.update(step["where"] for step in row.get("steps", ()))
+    return found
+
+
+def placed_problems(problems: Iterable[Mapping[str, str]], places: set[str]
+                    ) -> dict[str, list[str]]:
+    """place -> the messages shown beside it (see ``problem_place``)."""
+    out: dict[str, list[str]] = {}
+    for problem in problems:
+        spot = problem_place(problem["where"], problem["message"], places)
+        out.setdefault(spot, []).append(problem["message"])
     return out

@@ -22,6 +22,7 @@ from evaluator.auth.models import User
 from evaluator.fieldwork.models import Attachment, Finding, Recheck, Submission
 from evaluator.programmes.operations import create_programme
 from evaluator.rubrics.models import RubricVersion
+from evaluator.studio import operations as studio
 
 ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer", "unit")
 PNG = base64.b64decode(
@@ -38,6 +39,10 @@ LEAD_PAGE = row(302, 200, 404, 200, 403, 403, 403)
 LEAD_POST = row(302, 400, 404, 400, 403, 403, 403)
 TEAM_PAGE = row(302, 200, 404, 200, 200, 403, 403)
 TEAM_POST = row(302, 400, 404, 400, 400, 403, 403)
+AUTHOR_PAGE = row(302, 200, 200, 403, 403, 403, 403)
+AUTHOR_POST = row(302, 400, 400, 403, 403, 403, 403)
+ADMIN_PAGE = row(302, 200, 403, 403, 403, 403, 403)
+ADMIN_POST = row(302, 400, 403, 403, 403, 403, 403)
 
 # (method, expected statuses by role) per endpoint.
 MATRIX = {
@@ -108,6 +113,30 @@ MATRIX = {
     "programmes.programme_zip": ("GET", row(302, 200, 404, 200, 404, 404, 404)),
     # no unit is scored yet: the page says so (409)
     "programmes.report_pdf": ("GET", row(302, 409, 404, 409, 404, 404, 404)),
+    "studio.index": ("GET", AUTHOR_PAGE),
+    "studio.start": ("POST", AUTHOR_POST),
+    "studio.import_rubric": ("POST", AUTHOR_POST),
+    "studio.editor": ("GET", AUTHOR_PAGE),
+    "studio.autosave": ("POST", row(302, 409, 409, 403, 403, 403, 403)),  # no lock version: stale
+    "studio.check": ("GET", AUTHOR_PAGE),
+    "studio.publish": ("POST", AUTHOR_POST),
+    "studio.what_if": ("GET", AUTHOR_PAGE),
+    "studio.what_if_json": ("GET", AUTHOR_PAGE),
+    "studio.draft_yaml": ("GET", AUTHOR_PAGE),
+    "studio.version": ("GET", AUTHOR_PAGE),
+    "studio.version_yaml": ("GET", AUTHOR_PAGE),
+    "studio.diff": ("GET", AUTHOR_PAGE),
+    "studio.move_evaluation": ("POST", LEAD_POST),
+    "people.users": ("GET", ADMIN_PAGE),
+    "people.user_page": ("GET", ADMIN_PAGE),
+    "people.set_role": ("POST", ADMIN_POST),
+    "people.set_active": ("POST", ADMIN_POST),
+    "people.reset": ("POST", ADMIN_POST),
+    "people.unlock": ("POST", row(302, 303, 403, 403, 403, 403, 403)),  # nothing to fill in
+    "people.own_password": ("GET", SIGNED_IN),
+    "people.welcome": ("GET", row(404, 404, 404, 404, 404, 404, 404)),  # no such link
+    "people.team_search": ("GET", LEAD_PAGE),
+    "people.invite": ("POST", LEAD_POST),
 }
 
 
@@ -133,7 +162,7 @@ def world(app, client, field, sign_in, api_post, household_record):
             commissioning_body="省总工会", period_start=date(2026, 1, 1),
             period_end=date(2026, 10, 31), rubric=db.scalar(select(RubricVersion)))
         programme_id = programme.id
-    with app.extensions["evaluator.sessionmaker"]() as db:
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db, db.begin():
         token = db.scalar(select(Attachment.token))
         recheck = db.scalar(select(Recheck.id))
         instance_id = db.scalar(select(Submission.instance_id))
@@ -142,13 +171,19 @@ def world(app, client, field, sign_in, api_post, household_record):
                           responsible_person="张三", deadline=date(2026, 12, 31),
                           created_by_id=field.users["lead"])
         db.add(finding)
-        db.commit()
-        finding_id = finding.id
+        author = db.scalar(select(User).where(User.username == field.username("author")))
+        draft = studio.start_draft(db, author, "shipped", shipped="union-hardship.yaml")
+        version_id = draft.base_version_id
+        extra = User(username="f-extra", role="evaluator", display_name="", password_hash="x")
+        db.add(extra)
+        db.flush()
+        draft_id, user_id, finding_id = draft.id, extra.id, finding.id
     return {
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
         "token": token, "fmt": "csv", "filename": "app.css", "job": job,
         "programme_id": programme_id, "finding_id": finding_id, "response_id": 1,
+        "draft_id": draft_id, "version_id": version_id, "user_id": user_id,
     }
 
 
