@@ -10,54 +10,14 @@ resolves to. Asynchronous checks go through ``poll`` (``page.evaluate`` awaits t
 
 import json
 import os
-import time
 
 import pytest
 from sqlalchemy import func, select
+from tablet_steps import HOUSEHOLD, poll
 
 from evaluator.fieldwork.models import Submission
 
 pytestmark = pytest.mark.browser
-
-
-def poll(page, expression, arg=None, timeout=20.0, what=""):
-    """Evaluate an (async) expression until it yields a truthy value; its value is returned."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = page.evaluate(expression, arg)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s: {what or expression} (last {value!r})")
-
-HOUSEHOLD = [
-    ("radio", "consent", "yes"),
-    ("radio", "respondent_relation", "self"),
-    ("add", "members", None),
-    ("radio", "members-0-member_relation", "self"),
-    ("text", "members-0-member_age", "45"),
-    ("radio", "members-0-member_work", "employed"),
-    ("radio", "members-0-member_health", "healthy"),
-    ("text", "income_wage", "30000"),
-    ("text", "income_pension", "0"),
-    ("text", "income_benefit", "2400"),
-    ("text", "income_other", "0"),
-    ("text", "expense_medical", "3000"),
-    ("text", "expense_education", "0"),
-    ("check", "hardship_cause", "illness"),
-    ("check", "needs", "medical"),
-    ("radio", "aid_received", "no"),
-    ("radio", "knows_helper", "no"),
-    ("radio", "plan_known", "yes"),
-    ("radio", "food_secure", "yes"),
-    ("radio", "clothing_secure", "yes"),
-    ("radio", "medical_insured", "yes"),
-    ("radio", "education_secure", "na"),
-    ("radio", "housing_secure", "yes"),
-    ("radio", "exit_told", "no"),
-    ("radio", "satisfaction", "4"),
-]
 
 
 def answer(page, kind, name, value):
