@@ -12,6 +12,7 @@ import wave
 
 import pytest
 from sqlalchemy import select
+from tablet_steps import poll
 
 from evaluator.fieldwork.models import Attachment, Submission
 
@@ -54,8 +55,12 @@ def test_new_widgets_filled_offline_then_synced(app, widget_survey, field, live_
     sign_in_browser(page, live_server, field.username("evaluator"), field.password)
     household = field.sample[0]
     page.goto(live_server + "/assignments")
-    page.wait_for_function("""url => caches.open('evaluator-pages').then(c => c.keys())
-        .then(keys => keys.some(k => k.url.endsWith(url)))""", arg=form_url(field, household))
+    # poll, not wait_for_function (which takes the returned Promise itself for true); the
+    # service worker keeps pages under a versioned cache name, so every cache is searched.
+    poll(page, """url => caches.keys().then(names => Promise.all(names.map(n =>
+        caches.open(n).then(c => c.keys())))).then(lists => [].concat(...lists)
+        .some(k => k.url.endsWith(url)))""", form_url(field, household), timeout=60.0,
+         what="the form precached")
     page.goto(live_server + form_url(field, household))
     page.tap('input[name="consent"][value="yes"]')
     context.set_offline(True)
