@@ -56,14 +56,21 @@ class S3Storage(Storage):
             raise StorageError(f"{self.description}{key}: {exc}") from exc
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        name = self._name(key)  # a bad key is the caller's error, not the storage's
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=name)
+        except Exception as exc:
+            raise StorageError(f"{self.description}{key}: {exc}") from exc
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            for item in page.get("Contents", ()):
-                yield StoredFile(item["Key"][len(self.prefix):], int(item["Size"]),
-                                 item["LastModified"].replace(tzinfo=None))
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", ()):
+                    yield StoredFile(item["Key"][len(self.prefix):], int(item["Size"]),
+                                     item["LastModified"].replace(tzinfo=None))
+        except Exception as exc:
+            raise StorageError(f"{self.description}{prefix}: {exc}") from exc
 
     def check(self) -> None:
         try:

@@ -9,12 +9,10 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
-
 from evaluator.db import utcnow
 from evaluator.fieldwork import views_common
 
-BUCKET = "evaluator-test"
+BUCKET = "evaluator-test"  # made by the s3 fixture (tests/ops/conftest.py)
 
 
 def refused_upload(client, field, bad_rows: int = 300) -> str:
@@ -60,22 +58,6 @@ def test_a_problem_list_is_kept_in_the_storage_for_its_user_and_a_day(
     newer = refused_upload(client, field)  # storing a list deletes the expired ones
     assert [f.key for f in storage.list("problem-lists/")] == [
         f"problem-lists/{field.users['lead']}/{newer}.csv"]
-
-
-@pytest.fixture
-def s3(monkeypatch):
-    """moto's S3 in this process, with one bucket."""
-    moto = pytest.importorskip("moto")
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with moto.mock_aws():
-        import boto3
-
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
-        yield boto3.client("s3")
 
 
 def test_a_problem_list_in_s3_is_served_by_another_app_machine(

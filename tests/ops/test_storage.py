@@ -112,3 +112,28 @@ def test_the_sweep_removes_only_old_files_no_row_names(app, field, sign_in, api_
         token = db.scalar(select(Attachment.token))
     assert swept == [f"attachments/{field.evaluation_id}/orphan-from-a-killed-process"]
     assert storage.exists(f"attachments/{field.evaluation_id}/{token}")
+
+
+def test_s3_storage_errors_are_storage_errors_on_every_call(s3):
+    """A missing bucket (or any other S3 failure) reaches callers as StorageError naming the
+    bucket, so the sweep and the pages handle it as they handle a local disk's failure; a file
+    that is not there is FileNotFoundError / False / no error, as for the local folder."""
+    from evaluator.storage import StorageError
+    from evaluator.storage.s3 import S3Storage
+
+    there = S3Storage("evaluator-test", "files")
+    there.put("a/b.txt", b"x", "text/plain")
+    assert [f.key for f in there.list("a/")] == ["a/b.txt"]
+    there.delete("a/b.txt")
+    there.delete("a/b.txt")  # deleting what is gone is no error
+    assert not there.exists("a/b.txt")
+    with pytest.raises(FileNotFoundError):
+        there.get("a/b.txt")
+
+    missing = S3Storage("no-such-bucket")
+    calls = {"put": lambda: missing.put("a", b"x"), "get": lambda: missing.get("a"),
+             "exists": lambda: missing.exists("a"), "delete": lambda: missing.delete("a"),
+             "list": lambda: list(missing.list("")), "check": missing.check}
+    for call in calls.values():
+        with pytest.raises(StorageError, match="no-such-bucket"):
+            call()
