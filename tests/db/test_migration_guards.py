@@ -43,3 +43,24 @@ def test_0008_refuses_two_current_records_of_one_household_and_source(
 def count(engine, table: str) -> int:
     with engine.connect() as connection:
         return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_an_upgrade_through_every_rebuilt_table_keeps_every_row(
+        app, field, sign_in, api_post, household_record):
+    """0005-0009 rebuild users, rubric versions, evaluations, findings and attachments on
+    SQLite (copy, drop, rename). With foreign keys on, dropping a parent either failed the
+    upgrade ("FOREIGN KEY constraint failed" on DROP TABLE users) or emptied its children by
+    cascade; an existing instance upgrades with every row kept."""
+    sign_in("evaluator")
+    assert api_post(household_record(field.sample[0])).status_code == 201
+    engine = app.extensions["evaluator.engine"]
+    with engine.begin() as connection:  # 0007 brought the unit role; older schemas refuse it
+        connection.execute(text("DELETE FROM memberships WHERE role = 'unit'"))
+        connection.execute(text("DELETE FROM users WHERE role = 'unit'"))
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    before = {table: count(engine, table) for table in tables}
+    downgrade(engine, "0004")
+    upgrade(engine)
+    assert current_revision(engine) == "0009"
+    assert {table: count(engine, table) for table in tables} == before
+    assert before["submissions"] == 1 and before["households"] == 8 and before["users"] >= 4
