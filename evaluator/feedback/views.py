@@ -296,38 +296,27 @@ def _finding(evaluation: Evaluation, finding_id: int) -> Finding:
     return found
 
 
-STATUS_WORDS: dict[str, dict[str, Any]] = {
-    "zh": {"title": "整改情况一览", "summary": "共{count}项：未整改{open}项，整改中{in_progress}项，已提交待核验"
-           "{submitted}项，已核验销号{verified}项；逾期未销号{overdue}项（红色）。截至{today}。",
-           "columns": ["序号", "指标", "问题", "责任单位", "负责人", "完成时限", "状态", "最近进展"]},
-    "en": {"title": "Rectification status", "summary": "{count} items: {open} open, {in_progress} in "
-           "progress, {submitted} submitted, {verified} verified closed; {overdue} overdue (red). "
-           "As of {today}.",
-           "columns": ["No.", "Indicator", "Problem", "Responsible unit", "Person", "Deadline",
-                       "State", "Latest step"]},
-}
-
-
 @bp.route(E + "/rectification.pdf", methods=["GET"])
 def rectification_pdf(evaluation_id: int):
     """The one-page rectification status report (整改情况一览), overdue items in red; personal
     numbers masked whoever asks (a file that leaves the app: evaluator.privacy)."""
+    from evaluator.reports.formatting import Words
     from evaluator.reports.pdf import render_pdf, report_environment
 
     evaluation, role = load_evaluation(evaluation_id, allow=("lead", "unit"))
     lang = "en" if g.get("lang") == "en" else "zh"
-    words = STATUS_WORDS[lang]
+    words = Words(lang)  # the report words prefixed rect_status_ (reports/words_parts.py)
     today = date.today()
     rows = rectification_rows(db_session(), evaluation, "viewer", today)  # masked in files
     counts = {state: sum(r["rectification"] == state for r in rows)
               for state in ("open", "in_progress", "submitted", "verified")}
     html = report_environment().get_template("report/rectification_status.html").render(
         html_lang="en" if lang == "en" else "zh-CN",
-        title=f"{words['title']} · {evaluation.title_en if lang == 'en' and evaluation.title_en else evaluation.title_zh}",
+        title=f"{words('rect_status_title')} · {evaluation.title_en if lang == 'en' and evaluation.title_en else evaluation.title_zh}",
         subtitle=f"{evaluation.evaluated_unit} · {evaluation.key}",
-        summary=words["summary"].format(count=len(rows), overdue=sum(r["overdue"] for r in rows),
+        summary=words("rect_status_summary", count=len(rows), overdue=sum(r["overdue"] for r in rows),
                                         today=today.isoformat(), **counts),
-        columns=words["columns"],
+        columns=words.sentences("rect_status_columns"),
         rows=[{"overdue": r["overdue"], "cells": [
             str(k), r["indicator"], r["description"], r["unit"], r["person"], r["deadline"],
             label("rect", r["rectification"])

@@ -6,8 +6,8 @@ Made from plain values only: the programme's result (evaluator.programmes.result
 ``/programmes/N/result.json`` and ``evaluator programme score``) and each unit's score sheet as
 a dict (``ScoreSheet.to_dict()``) — so the web app (sheets kept in the database) and the
 command line (``evaluator report --programme DIR``) give the same PDF for the same data. Its
-words are in ``PROGRAMME_WORDS``; the shared ones (chapter and appendix numbering) are the
-report's.
+words are the report words prefixed ``prog_`` (evaluator.reports.words_parts, Chinese in the
+catalog); the shared ones (chapter and appendix numbering) are the report's.
 """
 
 from __future__ import annotations
@@ -24,114 +24,6 @@ PROGRAMME_TEMPLATE = "report/programme.html"
 SHARE_METHODS = ("rate", "checklist", "consistency", "completeness")
 VERDICTS = ("meets", "fails", "indeterminate", "insufficient")
 
-PROGRAMME_WORDS: dict[str, dict[str, Any]] = {
-    "zh": {
-        "kicker": "评估项目总体报告",
-        "period": "评估期",
-        "units": "{count}个被评估单位",
-        "teams": "各单位评估组",
-        "ch_summary": "总体情况",
-        "ch_ranking": "排名与梯队",
-        "ch_pooled": "全省（项目总体）指标估计",
-        "ch_cross": "跨单位问题",
-        "app_profiles": "各单位概况",
-        "app_data": "数据与可复现信息",
-        "summary": "本项目按同一评估方案（{id} {version}）评估{units}个单位，台账共{frame}户，"
-                   "抽样调查{sampled}户。{pairs}对单位中，数据能够区分高低的有{distinguished}对"
-                   "（Holm 校正，总体错误率{alpha}%），据此分为{tiers}个梯队。",
-        "summary_pooled": "全省层面{estimated}项可估计指标中，达标{meets}项、未达标{fails}项、"
-                          "无法判定{indeterminate}项、样本不足{insufficient}项（见第三章）。",
-        "ranking_intro": "总分相近的单位样本无法区分，本报告不给出确切名次：每个单位给出总分的95%置信区间"
-                         "（各单位样本的重标度自助法），两两比较经 Holm 校正；名次区间是数据支持的最好和最差名次；"
-                         "同一梯队内的单位与该梯队第一个单位无显著差异。",
-        "ranking_caption": "表{n}　排名与梯队",
-        "ranking_columns": ["梯队", "名次区间", "被评估单位", "地区", "总分", "95%置信区间", "等级"],
-        "pooled_intro": "各单位的样本合并为一个分层抽样设计：各单位的层作为全省的层，按台账户数加权，"
-                        "因此全省估计值是对全省总体的设计估计，区间包含每个单位的抽样误差。"
-                        "评议、扣分和否决类指标无法这样合并，表中注明其合并方式。",
-        "pooled_caption": "表{n}　全省指标估计",
-        "pooled_columns": ["指标", "估计值", "95%置信区间", "样本量", "单位数", "结论"],
-        "pooling_weighted_mean": "各单位按户数加权平均",
-        "pooling_counts": "各单位计数",
-        "cross_intro": "下表按未达标单位数从多到少列出各项指标在各单位的判定，以及扣分类指标的问题数（按严重程度）。",
-        "cross_caption": "表{n}　各指标在各单位的判定（单位数）",
-        "cross_columns": ["指标", "达标", "未达标", "无法判定", "样本不足", "问题（一般/较重/严重）"],
-        "profile_facts": "总分{total}（95%置信区间{interval}），等级{grade}，第{tier}梯队，名次区间{ranks}。",
-        "profile_unscored": "未能评分。",
-        "profile_caption": "表{n}　{unit}分方面得分",
-        "profile_columns": ["评估方面", "得分", "满分"],
-        "profile_indicators_caption": "表{n}　{unit}各指标",
-        "profile_indicator_columns": ["指标", "估计值", "95%置信区间", "结论"],
-        "profile_fails": "未达标指标：{codes}。",
-        "profile_no_fails": "无未达标指标。",
-        "data_intro": "每个单位的数字都可由其数据包和评估方案重新计算（evaluator programme score 目录）。",
-        "data_caption": "表{n}　各单位数据指纹",
-        "data_columns": ["评估编号", "被评估单位", "数据包指纹"],
-        "rubric_hash": "评估方案内容指纹：{hash}",
-        "synthetic_notice": "模拟数据：本项目的单位、人员和家庭均为模拟生成，仅用于演示和测试。",
-        "verdict_meets": "达标", "verdict_fails": "未达标", "verdict_indeterminate": "无法判定",
-        "verdict_insufficient": "样本不足",
-    },
-    "en": {
-        "kicker": "Programme report",
-        "period": "Evaluation period",
-        "units": "{count} evaluated units",
-        "teams": "the units' evaluation teams",
-        "ch_summary": "Summary",
-        "ch_ranking": "Ranking and tiers",
-        "ch_pooled": "Programme-level indicators",
-        "ch_cross": "Findings across units",
-        "app_profiles": "The units",
-        "app_data": "Data and reproducibility",
-        "summary": "{units} units were evaluated with the same rubric ({id} {version}); their "
-                   "rosters hold {frame} households, of which {sampled} were sampled. Of {pairs} pairs of "
-                   "units, the data tell {distinguished} apart (Holm-corrected, {alpha} % familywise), "
-                   "which gives {tiers} tiers.",
-        "summary_pooled": "Of {estimated} indicators estimated for the whole programme, {meets} meet their "
-                          "target, {fails} fail, {indeterminate} are undecided and {insufficient} have too "
-                          "few data (chapter 3).",
-        "ranking_intro": "Units whose samples cannot tell them apart get no exact place: each unit's total "
-                         "has a 95 % interval (a rescaled bootstrap of its sample), every pair is tested "
-                         "under Holm's correction, the possible ranks are the best and worst the data "
-                         "allow, and units in one tier are not shown to differ from the tier's first.",
-        "ranking_caption": "Table {n}  Ranking and tiers",
-        "ranking_columns": ["Tier", "Ranks", "Unit", "Region", "Total", "95 % interval", "Grade"],
-        "pooled_intro": "The units' samples are pooled into one stratified design: each unit's strata are "
-                        "strata of the programme, weighted by their rosters, so a programme figure is a "
-                        "design-based estimate of the whole and its interval carries every unit's "
-                        "sampling error. Judgement, deduction and veto indicators cannot be pooled so; "
-                        "the table says how they are combined.",
-        "pooled_caption": "Table {n}  Programme-level indicators",
-        "pooled_columns": ["Indicator", "Estimate", "95 % interval", "n", "Units", "Verdict"],
-        "pooling_weighted_mean": "frame-weighted mean of units",
-        "pooling_counts": "counts over units",
-        "cross_intro": "For each indicator, the number of units by verdict (most failing first), and for "
-                       "deduction indicators the findings by severity.",
-        "cross_caption": "Table {n}  Verdicts by indicator across units",
-        "cross_columns": ["Indicator", "Meets", "Fails", "Undecided", "Too few",
-                          "Findings (minor/major/critical)"],
-        "profile_facts": "Total {total} (95 % interval {interval}), grade {grade}, tier {tier}, possible "
-                         "ranks {ranks}.",
-        "profile_unscored": "Not scored.",
-        "profile_caption": "Table {n}  {unit}: dimension scores",
-        "profile_columns": ["Dimension", "Score", "Out of"],
-        "profile_indicators_caption": "Table {n}  {unit}: indicators",
-        "profile_indicator_columns": ["Indicator", "Estimate", "95 % interval", "Verdict"],
-        "profile_fails": "Indicators failing: {codes}.",
-        "profile_no_fails": "No indicator fails.",
-        "data_intro": "Every unit's figures can be recomputed from its bundle and the rubric "
-                      "(evaluator programme score FOLDER).",
-        "data_caption": "Table {n}  Data fingerprints",
-        "data_columns": ["Evaluation", "Unit", "Bundle fingerprint"],
-        "rubric_hash": "Rubric content fingerprint: {hash}",
-        "synthetic_notice": "SYNTHETIC DATA: the programme's units, people and households are generated "
-                            "for demonstration and testing.",
-        "verdict_meets": "meets", "verdict_fails": "fails", "verdict_indeterminate": "undecided",
-        "verdict_insufficient": "too few data",
-    },
-}
-
-
 def build_programme_context(result: Mapping[str, Any], sheets: Mapping[str, Mapping[str, Any]],
                             *, lang: str = "zh", software_version: str = "",
                             report_date: date | None = None) -> dict[str, Any]:
@@ -146,7 +38,6 @@ class _Programme:
         self.sheets = sheets
         self.lang = "en" if lang == "en" else "zh"
         self.w = Words(self.lang)
-        self.p = PROGRAMME_WORDS[self.lang]
         self.version = software_version
         self.meta = result["programme"]
         period = self.meta.get("period") or {}
@@ -158,8 +49,10 @@ class _Programme:
         self.units = {u["evaluation"]: u for u in self.meta.get("units", [])}
 
     def pw(self, key: str, **values: Any) -> Any:
-        text = self.p[key]
-        return text.format(**values) if values else text
+        """A ``prog_`` word; a list entry (``*_columns``) as its list."""
+        if key.endswith("_columns"):
+            return self.w.sentences("prog_" + key)
+        return self.w("prog_" + key, **values)
 
     def text(self, mapping: Mapping[str, str] | None) -> str:
         mapping = mapping or {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from evaluator.catalogs import P_
 from evaluator.reports.words_extra import EXTRA_WORDS
+from evaluator.reports.words_parts import PART_WORDS
 
 WORDS: dict[str, str] = dict((
     P_("kicker", "Third-party evaluation report"),
@@ -571,6 +572,8 @@ WORDS: dict[str, str] = dict((
 ))
 # the comparison report's, the charts', the roster columns' and the rule expressions' words
 WORDS.update(EXTRA_WORDS)
+# the programme report's, the appeals appendix's and the rectification status's
+WORDS.update(PART_WORDS)
 
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
