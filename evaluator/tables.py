@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, Problem, coded
 from evaluator.sheets import restore
 
 
@@ -47,9 +47,8 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise DefinitionError([Problem(path, f"byte {exc.start + 3}", (
-                "starts as UTF-8 (a byte-order mark) but is not UTF-8 text; save it as CSV UTF-8"))]
-            ) from None
+            raise DefinitionError([coded(path, f"byte {exc.start + 3}", "problem_bom_not_utf8")]
+                                  ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -58,7 +57,7 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError as exc:
         raise DefinitionError(
-            [Problem(path, f"byte {exc.start}", "not UTF-8 or GBK text; save it as CSV UTF-8")]
+            [coded(path, f"byte {exc.start}", "problem_not_text")]
         ) from None
 
 
@@ -89,13 +88,12 @@ def read_table(path: str | Path, *, sheet: str | None = None, limits: Limits | N
     if suffix in (".csv", ".txt", ""):
         text, encoding = decode(path.read_bytes(), name)
         return parse_csv(text, name, encoding, limits=limits)
-    raise DefinitionError([Problem(name, "", f"unsupported file type {suffix!r}; use .csv or .xlsx")])
+    raise DefinitionError([coded(name, "", "problem_file_type", suffix=suffix)])
 
 
 def _too_many(name: str, what: str, limits: Limits) -> DefinitionError:
     most = limits.rows if what == "rows" else limits.columns
-    return DefinitionError([Problem(name, "", f"more than {most} {what}; split the file "
-                                    f"(at most {most} {what} per upload)")])
+    return DefinitionError([coded(name, "", f"problem_too_many_{what}", most=most)])
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*[0-9]*(?::([A-Z]+)([0-9]+))?\"")
@@ -110,15 +108,14 @@ def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise DefinitionError([Problem(name, "", f"not a readable .xlsx workbook ({exc})")]) from None
+        raise DefinitionError([coded(name, "", "problem_workbook_unreadable", error=exc)]) from None
     with book:
         for info in book.infolist():
             if info.file_size > limits.part_bytes or (
                     info.file_size > 1024 * 1024 and
                     info.file_size > limits.ratio * max(info.compress_size, 1)):
-                raise DefinitionError([Problem(name, info.filename, (
-                    f"expands to {info.file_size} bytes from {info.compress_size}; not a "
-                    "workbook this app reads (save it again, or as CSV)"))])
+                raise DefinitionError([coded(name, info.filename, "problem_workbook_expands",
+                                             size=info.file_size, compressed=info.compress_size)])
         part = _sheet_part(book, sheet)
         if part is None:
             return  # openpyxl names what is missing
@@ -209,9 +206,9 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise DefinitionError([Problem(name, "row 1", "the file is empty; expected a header row")]) from None
+        raise DefinitionError([coded(name, "row 1", "problem_file_empty")]) from None
     except csv.Error as exc:
-        raise DefinitionError([Problem(name, "row 1", f"unreadable CSV: {exc}")]) from None
+        raise DefinitionError([coded(name, "row 1", "problem_unreadable_csv", error=exc)]) from None
     if limits is not None and len(header) > limits.columns:
         raise _too_many(name, "columns", limits)
     most = limits.rows if limits is not None else None
@@ -225,10 +222,8 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
             if not any(cell.strip() for cell in line):
                 continue
             if len(line) > len(header):
-                problems.append(
-                    Problem(name, f"row {row}",
-                            f"{len(line)} cells but the header has {len(header)} columns")
-                )
+                problems.append(coded(name, f"row {row}", "problem_too_many_cells",
+                                      cells=len(line), columns=len(header)))
                 continue
             line = line + [""] * (len(header) - len(line))
             rows.append(dict(zip(header, line, strict=True)))
@@ -236,7 +231,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
             if limits is not None and most is not None and len(rows) > most:
                 raise _too_many(name, "rows", limits)
     except csv.Error as exc:
-        problems.append(Problem(name, f"row {row + 1}", f"unreadable CSV: {exc}"))
+        problems.append(coded(name, f"row {row + 1}", "problem_unreadable_csv", error=exc))
     if problems:
         raise DefinitionError(problems)
     return Table(name, header, rows, encoding, tuple(numbers))
@@ -249,16 +244,16 @@ def _read_xlsx(path: Path, sheet: str | None, limits: Limits | None = None) -> T
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DefinitionError([Problem(name, "", f"not a readable .xlsx workbook ({exc})")]) from None
+        raise DefinitionError([coded(name, "", "problem_workbook_unreadable", error=exc)]) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise DefinitionError([Problem(name, f"sheet {sheet}", "sheet not found")])
+            raise DefinitionError([coded(name, f"sheet {sheet}", "problem_sheet_not_found")])
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         values = ws.iter_rows(values_only=True)
         try:
             header = [_cell_text(v).strip() for v in next(values)]
         except StopIteration:
-            raise DefinitionError([Problem(name, "row 1", "the sheet is empty; expected a header row")]) from None
+            raise DefinitionError([coded(name, "row 1", "problem_sheet_empty")]) from None
         while header and not header[-1]:
             header.pop()
         if limits is not None and len(header) > limits.columns:
@@ -304,8 +299,8 @@ def header_problems(header: list[str], name: str) -> list[Problem]:
     seen: set[str] = set()
     for col, title in enumerate(header, start=1):
         if not title:
-            problems.append(Problem(name, f"row 1, column {col}", "empty column name in the header"))
+            problems.append(coded(name, f"row 1, column {col}", "problem_empty_column_name"))
         elif title in seen:
-            problems.append(Problem(name, f"row 1, column {title}", "column appears twice in the header"))
+            problems.append(coded(name, f"row 1, column {title}", "problem_column_twice"))
         seen.add(title)
     return problems

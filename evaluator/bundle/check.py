@@ -35,7 +35,7 @@ from evaluator.bundle.parsing import where
 from evaluator.bundle.reader import build_bundle, read_files, shipped_surveys
 from evaluator.bundle.source_files import SourceSpec, source_spec
 from evaluator.definitions.expressions import ExpressionError, parse, references
-from evaluator.definitions.problems import Problem
+from evaluator.definitions.problems import Problem, coded
 
 
 def bundle_problems(
@@ -177,7 +177,7 @@ def _rubric_problems(bundle: Bundle, rubric: Any, specs: Mapping[str, SourceSpec
     for source, survey_id in dict(getattr(rubric, "sources", {}) or {}).items():
         ref = meta.surveys.get(source)
         if ref is None:
-            problems.append(Problem(EVALUATION_FILE, "surveys", f"the rubric reads source {source!r}, which evaluation.yaml does not list"))
+            problems.append(coded(EVALUATION_FILE, "surveys", "problem_source_not_listed", source=source))
         elif ref.id and ref.id != survey_id:
             problems.append(Problem(EVALUATION_FILE, f"surveys.{source}", f"the rubric expects survey {survey_id!r}, not {ref.id!r}"))
     # Every column an indicator reads must be in its source's file (or the roster).
@@ -199,8 +199,8 @@ def _rubric_problems(bundle: Bundle, rubric: Any, specs: Mapping[str, SourceSpec
                 continue
             have = set(data.fields) | set(bundle.roster_columns)
             for name in sorted(names - have):
-                problems.append(Problem(data.file, "row 1",
-                                        f"missing column {name!r}, which rubric indicator {indicator.code} reads"))
+                problems.append(coded(data.file, "row 1", "problem_rubric_column_missing", name=name,
+                                      indicator=indicator.code))
     return problems
 
 
@@ -220,9 +220,11 @@ def _finding_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
     rubric_id = rubric.id if rubric is not None else ""
     for f in bundle.findings:
         if codes is not None and f.indicator and f.indicator not in codes:
-            problems.append(Problem(FINDINGS_FILE, where(f.row, "indicator"), f"{f.indicator!r} is not an indicator of rubric {rubric_id}"))
+            problems.append(coded(FINDINGS_FILE, where(f.row, "indicator"), "problem_not_an_indicator",
+                                  indicator=f.indicator, rubric=rubric_id))
         if f.household_id and bundle.roster_columns and f.household_id not in bundle.roster_positions:
-            problems.append(Problem(FINDINGS_FILE, where(f.row, HOUSEHOLD_KEY), f"household {f.household_id!r} is not in roster.csv"))
+            problems.append(coded(FINDINGS_FILE, where(f.row, HOUSEHOLD_KEY), "problem_household_not_in_roster",
+                                  household=f.household_id))
     return problems
 
 
@@ -240,15 +242,18 @@ def _judgement_problems(bundle: Bundle, rubric: Any | None) -> list[Problem]:
             else:
                 seen[key] = j.row
         if j.score is not None and j.score < 0:
-            problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "score"), f"{j.score:g} is negative"))
+            problems.append(coded(JUDGEMENTS_FILE, where(j.row, "score"), "problem_score_negative",
+                                  score=f"{j.score:g}"))
         if indicators is None or not j.indicator:
             continue
         indicator = indicators.get(j.indicator)
         if indicator is None:
-            problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "indicator"), f"{j.indicator!r} is not an indicator of rubric {rubric_id}"))
+            problems.append(coded(JUDGEMENTS_FILE, where(j.row, "indicator"), "problem_not_an_indicator",
+                                  indicator=j.indicator, rubric=rubric_id))
         elif indicator.method != "judgement":
             problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "indicator"),
                                     f"{j.indicator} is scored by method {indicator.method}, not by judgement"))
         elif j.score is not None and indicator.scale is not None and j.score > indicator.scale:
-            problems.append(Problem(JUDGEMENTS_FILE, where(j.row, "score"), f"{j.score:g} is above the scale maximum {indicator.scale:g}"))
+            problems.append(coded(JUDGEMENTS_FILE, where(j.row, "score"), "problem_score_above_scale",
+                                  score=f"{j.score:g}", scale=f"{indicator.scale:g}"))
     return problems

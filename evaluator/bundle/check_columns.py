@@ -46,7 +46,7 @@ from evaluator.definitions.expressions import (
     parse,
     references,
 )
-from evaluator.definitions.problems import Problem
+from evaluator.definitions.problems import Problem, coded
 
 #: XLSForm metadata types: the device fills them, they are never "missing".
 METADATA_TYPES = frozenset({
@@ -280,6 +280,11 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
         for i in np.flatnonzero(mask).tolist():
             problems.append(Problem(field.file, where(field.numbers[i], field.column), message(values[i])))
 
+    def report_coded(mask: Mask, code: str, **params: Any) -> None:
+        for i in np.flatnonzero(mask).tolist():  # (a pattern without {value} ignores it)
+            problems.append(coded(field.file, where(field.numbers[i], field.column), code,
+                                  value=values[i], **params))
+
     if spec.type not in METADATA_TYPES and spec.type != "calculate":
         missing = judged & empty & relevant
         if spec.required is not True and missing.any():
@@ -288,17 +293,21 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
             else:
                 ok, result = _evaluate(compiled.required, answers, frame, missing, today)
                 missing &= ok & _truth(result, size)
-        because = f" (relevant: {spec.relevant})" if spec.relevant else ""
-        report(missing, lambda _: f"required answer missing{because}")
+        if spec.relevant:
+            report_coded(missing, "problem_required_missing_relevant", relevant=spec.relevant)
+        else:
+            report_coded(missing, "problem_required_missing")
     answered = judged & ~empty
-    report(answered & ~relevant, lambda v: f"answered ({v!r}) although not relevant: {spec.relevant} is false")
+    report_coded(answered & ~relevant, "problem_answered_not_relevant",
+                 relevant=spec.relevant)
     answered &= relevant
     report(answered & field.typed.bad, field.typed.messages.__getitem__)
     answered &= ~field.typed.bad
     if compiled.constraint is not None and answered.any():
         ok, result = _evaluate(compiled.constraint, answers, frame.with_current(values), answered,
                                today, values)
-        report(answered & ok & ~_truth(result, size), lambda v: f"{v!r} violates the constraint {spec.constraint}")
+        report_coded(answered & ok & ~_truth(result, size), "problem_constraint",
+                     constraint=spec.constraint)
     if compiled.calculation is not None and answered.any():
         for name in compiled.calculation.refs:
             answered &= answers.present(name)

@@ -40,7 +40,7 @@ from evaluator.bundle.parsing import where
 from evaluator.bundle.rows import Rows
 from evaluator.bundle.source_files import SourceSpec, instance_key
 from evaluator.definitions.expr_columns import Frame
-from evaluator.definitions.problems import Problem
+from evaluator.definitions.problems import Problem, coded
 
 
 def source_problems(
@@ -133,12 +133,11 @@ def _record_problems(
     positions = list(map(bundle.roster_positions.get, ids, itertools.repeat(-1, size)))
     at = where_of(header_of.get(HOUSEHOLD_KEY, HOUSEHOLD_KEY))
     if bundle.roster_columns:
-        problems.extend(Problem(file, at(numbers[i]), f"household {ids[i]!r} is not in roster.csv")
+        problems.extend(coded(file, at(numbers[i]), "problem_household_not_in_roster", household=ids[i])
                         for i in np.flatnonzero(np.asarray(positions) < 0).tolist() if ids[i])
     if source not in UNSAMPLED_SOURCES and bundle.sample:
         sampled = {s.household_id for s in bundle.sample}
-        problems.extend(Problem(file, at(numbers[i]),
-                                f"household {ids[i]!r} is not in sample.csv (neither sample nor reserve)")
+        problems.extend(coded(file, at(numbers[i]), "problem_household_not_in_sample", household=ids[i])
                         for i, (hid, found) in enumerate(zip(ids, positions, strict=True))
                         if found >= 0 and hid not in sampled)
     return positions

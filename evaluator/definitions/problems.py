@@ -7,7 +7,8 @@ batches, so every checker collects ``Problem`` values and the CLI prints them al
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -16,15 +17,36 @@ class Problem:
 
     ``where`` is a path into the file that a person can follow: ``dimensions[2].indicators[0]``
     in YAML, ``row 14, column income`` in a CSV, ``sheet survey, row 7, column type`` in XLSX.
+
+    A problem the web app shows (``coded``) also carries ``code`` and ``params``: the message
+    is ``PROBLEM_WORDS[code]`` (English, for the command line) filled with ``params``, and the
+    web layer fills the same pattern in the page's language (evaluator.web.problems).
     """
 
     file: str
     where: str
     message: str
+    code: str = field(default="", compare=False)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         location = f"{self.file}: {self.where}" if self.where else self.file
         return f"{location}: {self.message}"
+
+
+def coded(file: str, where: str, code: str, **params: Any) -> Problem:
+    """The problem ``code`` (a key of ``PROBLEM_WORDS``) with its English message."""
+    from evaluator.definitions.problem_words import PROBLEM_WORDS
+
+    return Problem(file, where, PROBLEM_WORDS[code].format(**params), code,
+                   tuple(sorted(params.items())))
+
+
+def relocated(problem: Problem, file: str, where: str | None = None) -> Problem:
+    """``problem`` under another file name (an upload named as the user called it), its code
+    kept."""
+    return Problem(file, problem.where if where is None else where, problem.message, problem.code,
+                   problem.params)
 
 
 class DefinitionError(ValueError):

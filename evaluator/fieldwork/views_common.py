@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, g, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from evaluator.db import utcnow
@@ -20,6 +21,7 @@ from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import evaluation_and_role
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
+from evaluator.web.problems import message_text, place_text
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,10 @@ def problem_lines(error: Exception) -> list[str]:
     """The problems of ``error`` as lines for a page; more than PROBLEMS_SHOWN are cut there,
     counted, and stored whole as a CSV the signed-in user may download (100,000 bad rows made
     a 22 MB page before)."""
+    lang = g.get("lang", "zh")
     if isinstance(error, DefinitionError):  # in reading order: row 9 before row 10
-        rows = sorted(([p.file, p.where, p.message] for p in error.problems), key=_natural)
+        rows = [[p.file, place_text(p.where, lang), message_text(p, lang)] for p in
+                sorted(error.problems, key=lambda p: _natural([p.file, p.where, p.message]))]
     elif isinstance(error, OperationError):
         rows = [["", "", str(p)] for p in error.problems] or [["", "", error.message]]
     else:
@@ -120,7 +124,8 @@ def _store_problem_list(rows: list[list[str]]) -> str:
         log.exception("could not delete expired problem lists")
     token = secrets.token_urlsafe(18)
     storage.put(_problem_key(current_user.id, token),
-                csv_bytes(["file", "where", "problem"], rows), "text/csv")
+                csv_bytes([gettext("file"), gettext("where"), gettext("problem")], rows),
+                "text/csv")
     return token
 
 

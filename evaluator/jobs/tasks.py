@@ -14,22 +14,30 @@ from evaluator.jobs.base import JobFailed, Progress
 def evaluation_report(app, params: dict[str, Any], progress: Progress) -> str:
     """An evaluation's report PDF, scored from its rows now, kept in the report cache
     (evaluator.fieldwork.exports.report). params: evaluation_id, lang, draft."""
+    from evaluator.catalogs import translations
     from evaluator.feedback.report import appeals_for, lookback_for
     from evaluator.fieldwork.exports.report import pdf_key, report_pdf
     from evaluator.fieldwork.exports.scores import score_evaluation
     from evaluator.fieldwork.models import Evaluation
     from evaluator.fieldwork.queries import rubric_version
     from evaluator.reports import ReportError
+    from evaluator.web.problems import problems_text
 
     storage = app.extensions["evaluator.storage"]
+    lang = "en" if params.get("lang") == "en" else "zh"
+    words = translations(lang)  # failures are said in the job's language
     with app.extensions["evaluator.sessionmaker"]() as db:
         evaluation = db.get(Evaluation, int(params["evaluation_id"]))
         if evaluation is None:
-            raise JobFailed(f"evaluation {params['evaluation_id']} no longer exists")
+            raise JobFailed(words.gettext("evaluation %(id)s no longer exists")
+                            % {"id": params["evaluation_id"]})
         progress(0.05, "scoring")
         scored = score_evaluation(db, evaluation)
         if scored.sheet is None:
-            raise JobFailed("the data cannot be scored: " + "; ".join(scored.problems[:5]))
+            shown = (problems_text(scored.found[:5], lang) if scored.found
+                     else scored.problems[:5])
+            raise JobFailed(words.gettext("the data cannot be scored: %(problems)s")
+                            % {"problems": "; ".join(shown)})
         rubric_hash = rubric_version(db, evaluation).content_hash
         appeals = appeals_for(db, evaluation)
         lookback = lookback_for(db, evaluation, scored, date.today())
@@ -52,6 +60,7 @@ def bundle_report(app, params: dict[str, Any], progress: Progress) -> str:
     from evaluator.definitions.problems import DefinitionError
     from evaluator.reports import ReportError
     from evaluator.reports.build import build_report
+    from evaluator.web.problems import problems_text
 
     storage = app.extensions["evaluator.storage"]
     key = params["out"]
@@ -63,7 +72,8 @@ def bundle_report(app, params: dict[str, Any], progress: Progress) -> str:
         try:
             build_report(params["bundle"], target, lang=params.get("lang", "zh"))
         except DefinitionError as exc:
-            raise JobFailed("; ".join(str(p) for p in exc.problems[:5])) from exc
+            lang = "en" if params.get("lang") == "en" else "zh"
+            raise JobFailed("; ".join(problems_text(exc.problems[:5], lang))) from exc
         except (ReportError, ValueError, OSError) as exc:
             raise JobFailed(str(exc)) from exc
         storage.put(key, target.read_bytes(), "application/pdf")

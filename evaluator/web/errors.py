@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 
-def _explanations() -> dict[int, tuple[str, str]]:
+def explanations() -> dict[int, tuple[str, str]]:
     return {
         400: (gettext("Bad request"),
               gettext("The page sent something the server could not use. Go back and try again.")),
@@ -46,7 +46,7 @@ def _back_url() -> str | None:
 
 def error_page(exc: HTTPException):
     code = exc.code or 500
-    title, text = _explanations().get(code, (exc.name, exc.description or ""))
+    title, text = explanations().get(code, (exc.name, exc.description or ""))
     try:
         body = render_template("error.html", code=code, title=title, text=text,
                                back_url=_back_url(), home_url=url_for("web.home"))

@@ -41,7 +41,7 @@ def test_a_problem_list_is_kept_in_the_storage_for_its_user_and_a_day(
     key = f"problem-lists/{field.users['lead']}/{token}.csv"
     assert [f.key for f in storage.list("problem-lists/")] == [key]
     rows = downloaded_rows(client, token)
-    assert rows[0] == ["file", "where", "problem"] and len(rows) == 1 + 4 * 300
+    assert rows[0] == ["文件", "位置", "问题"] and len(rows) == 1 + 4 * 300  # the page's language
     assert storage.get(key).decode("utf-8-sig").count("\n") == len(rows)
     for bad in ("..%2Fx", "a.b", "é" * 3, "x" * 65, "nosuch"):
         assert client.get(f"/problems/{bad}.csv").status_code == 404, bad

@@ -196,7 +196,7 @@ def test_signed_out_is_401_first_and_a_missing_csrf_token_a_json_400(app, field,
     anonymous = client.post("/api/v1/submissions", json=household_record(field.sample[0]))
     assert anonymous.status_code == 401  # not 400 csrf: the tablet must hear "sign in"
     assert anonymous.get_json()["error"] == "unauthorized"
-    assert "sign in" in anonymous.get_json()["message"]
+    assert "请重新登录" in anonymous.get_json()["message"]  # the page's language (zh)
     login = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
     client.post("/auth/login", data={"username": "f-evaluator", "password": field.password,

@@ -115,14 +115,14 @@ def test_anonymous_api_calls_are_401_with_a_json_message(app, client, field, met
     response = getattr(client, method)(path, json={})
     assert response.status_code == 401
     assert response.get_json()["error"] == "unauthorized"
-    assert "sign in" in response.get_json()["message"]
+    assert "请重新登录" in response.get_json()["message"]  # the page's language (zh)
 
 
 def test_a_wrong_method_says_which_are_allowed(client, field, sign_in):
     sign_in("evaluator")
     response = client.delete("/api/v1/submissions")
     assert response.status_code == 405 and response.headers["Allow"] == "OPTIONS, POST"
-    assert "use OPTIONS, POST" in response.get_json()["message"]
+    assert "请使用 OPTIONS, POST" in response.get_json()["message"]
     page = client.put(f"/evaluations/{field.evaluation_id}/scores")
     assert page.status_code == 405 and "GET" in page.headers["Allow"]
 

@@ -258,7 +258,8 @@ def test_data_that_cannot_be_scored_gets_its_problems(app, client, field, sign_i
         page = client.get(f"/evaluations/{field.evaluation_id}/report{suffix}")
         assert page.status_code == 409 and page.mimetype == "text/html"
         text = page.get_data(as_text=True)
-        assert "数据尚不能评分" in text and "the sample has not been drawn yet" in text
+        assert "数据尚不能评分" in text and "尚未抽取样本" in text  # the page's language
+        assert "the sample has not been drawn yet" not in text
     assert calls == []
 
 

@@ -4,8 +4,9 @@
 - a different record under a stored instance id is refused (409) with what to do instead;
 - an edit is a new record naming the one it replaces in ``deprecated_id`` (as ODK does).
 
-Errors are JSON ``{"error": code, "message": sentence, "problems": [...]}``; the message says
-what to change. The API is described by /api/v1/openapi.json. Requests use the signed-in
+Errors are JSON ``{"error": code, "message": sentence, "problems": [...]}``: the code is stable
+(the tablet says its own words by it), the message says what to change in the request's language
+(the page's: zh by default, ``?lang=en`` remembered in the session). The API is described by /api/v1/openapi.json. Requests use the signed-in
 session and its CSRF token (header ``X-CSRFToken``), like the pages they come from; a request
 without a session gets 401 before anything else is looked at (the CSRF check comes after it,
 so a signed-out tablet hears "sign in", not "reload"). Bodies are bounded before they are used
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
@@ -39,7 +41,7 @@ from evaluator.fieldwork.models import Attachment, Submission
 from evaluator.fieldwork.permissions import evaluation_and_role, member_role
 from evaluator.fieldwork.queries import record_photos
 from evaluator.storage import current_storage
-from evaluator.web.errors import error_page
+from evaluator.web.errors import error_page, explanations
 from evaluator.web.limits import MAX_ID, JsonRefused, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,19 +83,26 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(exc: CSRFError):
-    return error(400, "csrf", "the page's security token is missing or expired: reload the page "
-                 "(signed in) and the queued records will be sent again")
+    return error(400, "csrf", gettext("the page's security token is missing or expired: reload "
+                                      "the page (signed in) and the queued records will be sent "
+                                      "again"))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    return error(413, "too_large", "the record with its photos is too large; take photos at a "
-                 "lower resolution")
+    return error(413, "too_large", gettext("the record with its photos is too large; take photos "
+                                           "at a lower resolution"))
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return error(exc.code or 500, _CODES.get(exc.code or 500, "error"), exc.description or "")
+    code = exc.code or 500
+    return error(code, _CODES.get(code, "error"), _explanation(code) or exc.description or "")
+
+
+def _explanation(code: int) -> str:
+    """The styled error page's sentence for ``code`` (evaluator.web.errors), translated."""
+    return explanations().get(code, ("", ""))[1]
 
 
 @bp.app_errorhandler(404)
@@ -102,9 +111,11 @@ def routing_error(exc: HTTPException):
     """Unknown API paths and methods answer in JSON too; other pages get the styled page."""
     if request.path.startswith(bp.url_prefix + "/"):
         allowed = exc.valid_methods if hasattr(exc, "valid_methods") else None
-        message = (f"{request.method} is not allowed here; use {', '.join(sorted(allowed))}"
+        message = (gettext("%(method)s is not allowed here; use %(allowed)s",
+                           method=request.method, allowed=", ".join(sorted(allowed)))
                    if exc.code == 405 and allowed else
-                   f"no API at {request.path}; see {bp.url_prefix}/openapi.json")
+                   gettext("no API at %(path)s; see %(openapi)s", path=request.path,
+                           openapi=f"{bp.url_prefix}/openapi.json"))
         response, status = error(exc.code, _CODES[exc.code], message)
         if exc.code == 405 and allowed:
             response.headers["Allow"] = ", ".join(sorted(allowed))
@@ -118,8 +129,9 @@ def signed_in_first():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        return error(401, "unauthorized", "sign in again: the session has ended; queued "
-                     "records stay on this device and are sent after signing in")
+        return error(401, "unauthorized", gettext("sign in again: the session has ended; queued "
+                                                  "records stay on this device and are sent after "
+                                                  "signing in"))
     if request.method not in ("GET", "HEAD", "OPTIONS") and \
             current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
@@ -293,7 +305,8 @@ def create_submission():
     db = db_session()
     evaluation, role = evaluation_and_role(db, current_user, evaluation_id)
     if evaluation is None or role is None:
-        return error(404, "not_found", f"no evaluation {evaluation_id} that you work on")
+        return error(404, "not_found", gettext("no evaluation %(id)s that you work on",
+                                               id=evaluation_id))
     try:
         stored = store_submission(db, current_user, evaluation, record, role=role,
                                   storage=current_storage(), today=date.today())
@@ -318,7 +331,7 @@ def get_submission(instance_id: str):
     role = member_role(db, current_user, submission.evaluation_id) if submission else None
     if submission is None or role is None or (
             role != "lead" and submission.submitter_id != current_user.id):
-        return error(404, "not_found", f"no record {key} that you can read")
+        return error(404, "not_found", gettext("no record %(id)s that you can read", id=key))
     return jsonify(record_json(db, submission, record_photos(db, submission.id)))
 
 

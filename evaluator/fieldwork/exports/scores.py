@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evaluator.definitions.problems import DefinitionError
+from evaluator.definitions.problems import DefinitionError, Problem, coded
 from evaluator.fieldwork.exports.files import BundleContent, bundle_content
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.queries import rubric_for, rubric_version, survey_versions, surveys_by_id
@@ -44,11 +44,17 @@ class Scored:
     from: the bundle, the rubric and the surveys (all None when the data cannot be scored)."""
 
     sheet: Any | None  # evaluator.scoring.ScoreSheet, or None when the data cannot be scored
-    problems: list[str]
+    problems: list[str]  # as the command line says them (English)
     data_hash: str
     bundle: Any | None = None  # evaluator.bundle.model.Bundle
     rubric: Any | None = None  # evaluator.rubrics.definition.Rubric
     surveys: Mapping[str, Any] | None = None  # survey id -> Survey
+    #: The same problems as ``Problem`` values, for a page in its language (evaluator.web.problems).
+    found: tuple[Problem, ...] = ()
+
+
+def _unscored(problem: Problem, data_hash: str = "") -> Scored:
+    return Scored(None, [problem.message], data_hash, found=(problem,))
 
 
 #: Score sheets kept per process (each with its bundle, for the report of the same numbers).
@@ -62,7 +68,7 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
     from evaluator.bundle.reader import build_bundle, bundle_from_tables, cyclic_gc_paused
 
     if not evaluation.sampling_plan:
-        return Scored(None, ["the sample has not been drawn yet"], "")
+        return _unscored(coded("", "", "problem_sample_not_drawn"))
     with cyclic_gc_paused():
         content = bundle_content(db, evaluation)
         rubric_row = rubric_version(db, evaluation)
@@ -87,8 +93,7 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
             except DefinitionError as exc:
                 # A version stored before its rules were tightened (e.g. union-hardship 2026.1's
                 # veto on a raw sample count): say why, never a 500; the data stay as they are.
-                return Scored(None, ["the evaluation's rubric version no longer passes the rubric "
-                                     f"rules, so it cannot be scored: {exc}"], key[-1])
+                return _unscored(coded("", "", "problem_rubric_refused", detail=exc), key[-1])
             found = _keep(key, _checked_and_scored(bundle, problems, content, surveys, rubric))
         return found
 
@@ -102,7 +107,8 @@ def _checked_and_scored(bundle: Any, problems: list[Any], content: BundleContent
         problems += check_bundle(bundle, surveys, rubric, files=BundleFiles(content))
     problems = ordered(problems)
     if problems or bundle is None:
-        return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "")
+        return Scored(None, [str(p) for p in problems], bundle.data_hash if bundle else "",
+                      found=tuple(problems))
     return Scored(score(rubric, bundle), [], bundle.data_hash, bundle, rubric, surveys)
 
 

@@ -29,6 +29,7 @@ from evaluator.reports import ReportError
 from evaluator.storage import current_storage
 from evaluator.web.headers import with_inline_styles
 from evaluator.web.i18n import LANGUAGES, VOCABULARY, label
+from evaluator.web.problems import problems_text
 
 
 def export(evaluation_id: int, source: str, fmt: str):
@@ -64,7 +65,7 @@ def scores(evaluation_id: int):
     sheet = scored.sheet.to_dict() if scored.sheet is not None else None
     view = _sheet_view(sheet) if sheet else None
     return render_template("fieldwork/scores.html", evaluation=summary(evaluation, role),
-                           sheet=view, **_shown(scored.problems), data_hash=scored.data_hash)
+                           sheet=view, **_shown(scored_problems(scored)), data_hash=scored.data_hash)
 
 
 def report_preview(evaluation_id: int):
@@ -75,7 +76,7 @@ def report_preview(evaluation_id: int):
     evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
         return _report_refused(evaluation, role, gettext("The data cannot be scored yet:"),
-                               scored.problems, 409)
+                               scored_problems(scored), 409)
     try:
         html = report_html(scored, _report_lang(), draft=evaluation.status != "finished",
                            appeals=appeals_for(db_session(), evaluation),
@@ -105,7 +106,7 @@ def report_download(evaluation_id: int):
     evaluation, role, scored = _scored(evaluation_id)
     if scored.sheet is None:
         return _report_refused(evaluation, role, gettext("The data cannot be scored yet:"),
-                               scored.problems, 409)
+                               scored_problems(scored), 409)
     lang = _report_lang()
     draft = evaluation.status != "finished"
     storage = current_storage()
@@ -132,6 +133,11 @@ def report_download(evaluation_id: int):
 
 #: Problems listed on a page; the rest are counted.
 PROBLEMS_SHOWN = 200
+
+
+def scored_problems(scored: Any) -> list[str]:
+    """Why ``scored`` has no sheet, in the page's language."""
+    return problems_text(scored.found, _report_lang()) if scored.found else list(scored.problems)
 
 
 def _shown(problems: list[str]) -> dict:

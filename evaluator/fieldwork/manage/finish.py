@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from evaluator.fieldwork.audit import OperationError, audit, require_lead
 from evaluator.fieldwork.exports.scores import score_evaluation
 from evaluator.fieldwork.models import Evaluation, Household, SampleDraw, Submission
+from evaluator.web.problems import problems_text
 
 #: Review states that still wait for the lead's decision.
 OPEN_STATES = ("received", "hasIssues", "edited")
@@ -55,7 +56,8 @@ def finish_checks(db: Session, evaluation: Evaluation, lang: str = "zh") -> Fini
         Submission.review_state.in_(OPEN_STATES))) or 0
     scored = score_evaluation(db, evaluation)
     if scored.sheet is None:
-        checks.scoring_problems = list(scored.problems)
+        checks.scoring_problems = (problems_text(scored.found, lang) if scored.found
+                                   else list(scored.problems))
         return checks
     checks.indicators = len(scored.sheet.indicators)
     checks.undecided = [

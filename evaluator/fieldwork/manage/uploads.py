@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask_babel import gettext
 
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, Problem, relocated
 from evaluator.fieldwork.logic import FormModel
 from evaluator.privacy import column_kind, mask_id_number
 from evaluator.tables import Limits, Table, read_table
@@ -88,8 +88,7 @@ def read_upload(filename: str, data: bytes) -> Table:
         try:
             table = read_table(path, limits=UPLOAD_LIMITS)
         except DefinitionError as error:
-            raise DefinitionError([Problem(name, p.where, p.message)
-                                   for p in error.problems]) from None
+            raise DefinitionError([relocated(p, name) for p in error.problems]) from None
     return Table(name, table.header, [{k: v.strip() for k, v in r.items()} for r in table.rows],
                  table.encoding, table.numbers)
 

@@ -1,0 +1,54 @@
+"""The problems the web app shows from the pure core (the finish and report-refused pages, the
+roster and system-data uploads), by code: English ``str.format`` patterns with the code as
+msgctxt, the Chinese in the catalog. ``problems.coded(file, where, code, **params)`` makes the
+English message the command line prints; evaluator.web.problems shows the same problem in the
+page's language. A problem without a code is shown as its English message.
+"""
+
+from __future__ import annotations
+
+from evaluator.catalogs import P_
+
+PROBLEM_WORDS: dict[str, str] = dict((
+    # why an evaluation in the web app cannot be scored (evaluator.fieldwork.exports.scores)
+    P_("problem_sample_not_drawn", "the sample has not been drawn yet"),
+    P_("problem_rubric_refused",
+       "the evaluation's rubric version no longer passes the rubric rules, so it cannot be "
+       "scored: {detail}"),
+    # the bundle checks (evaluator.bundle.check, check_records, check_columns)
+    P_("problem_source_not_listed",
+       "the rubric reads source {source!r}, which evaluation.yaml does not list"),
+    P_("problem_rubric_column_missing",
+       "missing column {name!r}, which rubric indicator {indicator} reads"),
+    P_("problem_not_an_indicator", "{indicator!r} is not an indicator of rubric {rubric}"),
+    P_("problem_household_not_in_roster", "household {household!r} is not in roster.csv"),
+    P_("problem_household_not_in_sample",
+       "household {household!r} is not in sample.csv (neither sample nor reserve)"),
+    P_("problem_score_negative", "{score} is negative"),
+    P_("problem_score_above_scale", "{score} is above the scale maximum {scale}"),
+    P_("problem_required_missing", "required answer missing"),
+    P_("problem_required_missing_relevant", "required answer missing (relevant: {relevant})"),
+    P_("problem_answered_not_relevant",
+       "answered ({value!r}) although not relevant: {relevant} is false"),
+    P_("problem_constraint", "{value!r} violates the constraint {constraint}"),
+    # uploads: size limits and unreadable files (evaluator.tables)
+    P_("problem_too_many_rows",
+       "more than {most} rows; split the file (at most {most} rows per upload)"),
+    P_("problem_too_many_columns",
+       "more than {most} columns; split the file (at most {most} columns per upload)"),
+    P_("problem_workbook_expands",
+       "expands to {size} bytes from {compressed}; not a workbook this app reads (save it "
+       "again, or as CSV)"),
+    P_("problem_workbook_unreadable", "not a readable .xlsx workbook ({error})"),
+    P_("problem_bom_not_utf8",
+       "starts as UTF-8 (a byte-order mark) but is not UTF-8 text; save it as CSV UTF-8"),
+    P_("problem_not_text", "not UTF-8 or GBK text; save it as CSV UTF-8"),
+    P_("problem_file_type", "unsupported file type {suffix!r}; use .csv or .xlsx"),
+    P_("problem_file_empty", "the file is empty; expected a header row"),
+    P_("problem_sheet_empty", "the sheet is empty; expected a header row"),
+    P_("problem_sheet_not_found", "sheet not found"),
+    P_("problem_unreadable_csv", "unreadable CSV: {error}"),
+    P_("problem_too_many_cells", "{cells} cells but the header has {columns} columns"),
+    P_("problem_empty_column_name", "empty column name in the header"),
+    P_("problem_column_twice", "column appears twice in the header"),
+))

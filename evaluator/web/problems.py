@@ -1,0 +1,59 @@
+"""The pure core's problems in a page's language.
+
+A ``Problem`` with a code (evaluator.definitions.problem_words) is said again from its pattern in
+the catalog of ``lang``, and its place (``row 14, column income``, ``byte 7``, ``sheet x``) in
+that language's words; one without a code keeps its English message. The command line prints
+``str(problem)``, unchanged. No Flask here: a job (evaluator.jobs.tasks) uses it too, with the
+job's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from evaluator.catalogs import translations
+from evaluator.definitions.problem_words import PROBLEM_WORDS
+from evaluator.definitions.problems import Problem
+
+_ROW = re.compile(r"row (\d+)(?:, column (.+))?")
+_BYTE = re.compile(r"byte (\d+)")
+_SHEET = re.compile(r"sheet (.+)")
+
+
+def place_text(where: str, lang: str) -> str:
+    """A problem's ``where`` in ``lang``: the spreadsheet places translated, others as they are."""
+    t = translations(lang)
+    if match := _ROW.fullmatch(where):
+        row, column = match.groups()
+        if column is None:
+            return t.gettext("row %(row)s") % {"row": row}
+        return t.gettext("row %(row)s, column %(column)s") % {"row": row, "column": column}
+    if match := _BYTE.fullmatch(where):
+        return t.gettext("byte %(n)s") % {"n": match.group(1)}
+    if match := _SHEET.fullmatch(where):
+        return t.gettext("sheet %(name)s") % {"name": match.group(1)}
+    return where
+
+
+def message_text(problem: Problem, lang: str) -> str:
+    """What is wrong, in ``lang`` when the problem has a code."""
+    if not problem.code or problem.code not in PROBLEM_WORDS:
+        return problem.message
+    pattern = translations(lang).pgettext(problem.code, PROBLEM_WORDS[problem.code])
+    try:
+        return str(pattern).format(**dict(problem.params))
+    except (KeyError, IndexError, ValueError):  # a broken translation: the English stands
+        return problem.message
+
+
+def problem_text(problem: Problem | str, lang: str) -> str:
+    """One problem as a line for a page: file, place and message in ``lang``."""
+    if isinstance(problem, str):
+        return problem
+    return ": ".join(filter(None, (problem.file, place_text(problem.where, lang),
+                                   message_text(problem, lang))))
+
+
+def problems_text(problems: Iterable[Problem | str], lang: str) -> list[str]:
+    return [problem_text(p, lang) for p in problems]
