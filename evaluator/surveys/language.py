@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError, localedata
 
 from evaluator.surveys.subset import LANGUAGE_RE
 
@@ -38,18 +38,45 @@ def _names() -> dict[str, str]:
 
 
 def language_code(text: str) -> str | None:
-    """``Chinese (zh)`` -> ``zh``; ``zh`` -> ``zh``; ``English`` / ``english`` -> ``en``."""
+    """``Chinese (zh)`` -> ``zh``; ``zh`` -> ``zh``; ``English`` / ``english`` -> ``en``.
+    A code in brackets nobody knows gives way to a name that is known: KoboToolbox's own
+    documentation writes ``Nepali (np)``, which is ``ne``; ``np`` alone would not come back
+    as the same language after an export."""
     text = text.strip()
     found = _CODE_IN_PARENS_RE.search(text)
     if found:
         code = found.group(1).strip()
-        return code if LANGUAGE_RE.fullmatch(code) else None
+        if not LANGUAGE_RE.fullmatch(code):
+            return None
+        name = text[:found.start()].strip().lower()
+        return code if _known(code) or name not in _names() else _names()[name]
     if text.lower() in _names():
         return _names()[text.lower()]
-    if LANGUAGE_RE.fullmatch(text) and text.lower().split("-")[0].split("_")[0] in Locale(
-            "en").languages:
+    if LANGUAGE_RE.fullmatch(text) and _known(text):
         return text
-    return None
+    return _native_names().get(text.lower())
+
+
+@lru_cache(maxsize=1)
+def _native_names() -> dict[str, str]:
+    """A language's name for itself (``Français``, ``Español``, ``中文``) -> code, as forms
+    written by their speakers name them. Loaded only when an English name does not match (it
+    reads every locale Babel ships, ~2 s)."""
+    found: dict[str, str] = {}
+    for ident in localedata.locale_identifiers():
+        if "_" in ident:
+            continue
+        try:
+            name = Locale.parse(ident).get_display_name(ident)
+        except (ValueError, UnknownLocaleError):
+            continue
+        if name:
+            found.setdefault(name.lower(), ident)
+    return found
+
+
+def _known(code: str) -> bool:
+    return code.lower().split("-")[0].split("_")[0] in Locale("en").languages
 
 
 def script_language(texts: list[str]) -> str | None:

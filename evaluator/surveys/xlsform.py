@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import shutil
+import tempfile
 import unicodedata
 import warnings as python_warnings
 import zipfile
@@ -47,6 +49,7 @@ from evaluator.surveys.subset import (
 )
 from evaluator.surveys.tables import FileError, read_attachment
 from evaluator.surveys.validation import Locator, check_survey
+from evaluator.surveys.workbook_file import format_by_content, header_place
 from evaluator.surveys.xlsform_export import export_xlsform
 
 __all__ = ["Imported", "export_xlsform", "import_xlsform", "read_xlsform"]
@@ -131,8 +134,19 @@ def read_xlsform(path: str | Path, *, language: str | None = None,
         raise DefinitionError([Problem(file, "", "no such file")])
     if path.stat().st_size > MAX_WORKBOOK_BYTES:
         raise DefinitionError([Problem(file, "", f"larger than {MAX_WORKBOOK_BYTES} bytes")])
-    book = _pyxform_verdict(path, file)
-    return _Importer(file, book, path, language, attachments or []).run()
+    actual = format_by_content(path)
+    if actual is None:
+        book = _pyxform_verdict(path, file)
+    else:  # pyxform picks its reader by the name; give it a name that matches the bytes
+        with tempfile.TemporaryDirectory() as folder:
+            renamed = Path(folder) / f"{path.stem}{actual}"
+            shutil.copyfile(path, renamed)
+            book = _pyxform_verdict(renamed, file)
+    imported = _Importer(file, book, path, language, attachments or []).run()
+    if actual is not None:
+        imported.notes.append(f"the workbook is an {actual} file named {path.suffix}: "
+                              f"read as {actual}")
+    return imported
 
 
 def _pyxform_verdict(path: Path, file: str) -> Any:
@@ -142,6 +156,14 @@ def _pyxform_verdict(path: Path, file: str) -> Any:
         with python_warnings.catch_warnings():
             python_warnings.simplefilter("ignore")  # openpyxl's notes on styles and validation
             book = get_xlsform(str(path))
+    except PyXFormError as error:
+        duplicate = re.fullmatch(r"Duplicate column header: (.*)", str(error).strip())
+        if duplicate is None:
+            raise DefinitionError([Problem(file, "", "cannot read the workbook: "
+                                           + _one_line(str(error)))]) from None
+        raise DefinitionError([Problem(file, header_place(path, duplicate.group(1)),
+                                       "pyxform refuses the form: " + _one_line(str(error)))]
+                              ) from None
     except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
         raise DefinitionError([Problem(file, "", f"cannot read the workbook: "
                                        f"{_one_line(str(error))}")]) from None
@@ -153,7 +175,7 @@ def _pyxform_verdict(path: Path, file: str) -> Any:
                                          warnings=[])
             create_survey_element_from_dict(converted).to_xml(validate=False, warnings=[])
     except PyXFormError as error:
-        raise DefinitionError([Problem(file, _pyxform_place(str(error)),
+        raise DefinitionError([Problem(file, _pyxform_place(str(error), mine),
                                        "pyxform refuses the form: " + _one_line(str(error)))]
                               ) from None
     except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
@@ -163,9 +185,27 @@ def _pyxform_verdict(path: Path, file: str) -> Any:
     return mine
 
 
-def _pyxform_place(message: str) -> str:
+def _pyxform_place(message: str, book: Any) -> str:
+    """The row pyxform's message points at: its ``[row : N]``, else the survey row holding
+    the name or type it quotes (``The survey element named 'ice.creams' has no label``)."""
     found = re.search(r"\[row : (\d+)\]", message)
-    return f"sheet survey, row {found.group(1)}" if found else ""
+    if found:
+        return f"sheet survey, row {found.group(1)}"
+    quoted = re.search(r"(element named|question type) '([^']+)'", message)
+    if not quoted or not book.survey:
+        return ""
+    column = "name" if quoted.group(1) == "element named" else "type"
+    try:
+        rows = dealias_and_group_headers(
+            sheet_name="survey", sheet_data=book.survey, sheet_header=book.survey_header,
+            header_aliases=aliases.survey_header,
+            header_columns=set(MultipleChoiceQuestion.get_slot_names()), add_row_number=True)
+    except PyXFormError:
+        return ""
+    for row in rows.data:
+        if str(row.get(column, "")).strip() == quoted.group(2):
+            return f"sheet survey, row {row['__row']}, column {column}"
+    return ""
 
 
 def _one_line(text: str) -> str:

@@ -188,7 +188,11 @@ def test_export_refuses_an_invalid_survey(tmp_path):
 @pytest.mark.parametrize(("text", "code"), [("Chinese (zh)", "zh"), ("English (en)", "en"),
                                             ("zh", "zh"), (" 中文 (zh-Hans) ", "zh-Hans"),
                                             ("Chinese", "zh"), ("english", "en"),
-                                            ("English (English)", None), ("Klingonese", None)])
+                                            ("English (English)", None), ("Klingonese", None),
+                                            # KoboToolbox's docs: a code nobody knows, a
+                                            # known name; a language's name for itself
+                                            ("Nepali (np)", "ne"), ("Français", "fr"),
+                                            ("Español (es)", "es")])
 def test_language_code(text, code):
     assert language_code(text) == code
 
@@ -384,12 +388,38 @@ def test_blank_rows_do_not_shift_row_numbers(kobo_spec, tmp_path):
 def test_xls_workbooks_import(tmp_path):
     """An .xls (the old binary format, 54 % of the forms in the wild) reads like an .xlsx."""
     corpus = Path(__file__).resolve().parents[1] / "corpus" / "cache"
-    forms = sorted(corpus.rglob("tutorial.xls"))
+    forms = sorted((corpus / "pyxform-1.3.4").rglob("tutorial.xls"))
     if not forms:
         pytest.skip("no corpus: run `make corpus`")
     data = read_xlsform(forms[0]).data
     assert data["id"] == "tutorial"
     assert len(data["survey"]) == 12 and "name" in [r.get("name") for r in data["survey"]]
+
+
+def test_a_workbook_named_for_the_other_format_is_read_by_its_content(tmp_path):
+    """ODK's own preview fixtures hold an .xls workbook named .xlsx: pyxform picks its reader
+    by the name and refuses it; the bytes say which it is, and the summary says so."""
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "cache" / "pyxform-1.3.4"
+    forms = sorted(corpus.rglob("tutorial.xls"))
+    if not forms:
+        pytest.skip("no corpus: run `make corpus`")
+    misnamed = tmp_path / "tutorial.xlsx"
+    misnamed.write_bytes(forms[0].read_bytes())
+    imported = read_xlsform(misnamed)
+    assert imported.data == read_xlsform(forms[0]).data
+    assert "the workbook is an .xls file named .xlsx: read as .xls" in imported.notes
+    spec = {"survey": [["type", "name", "label"], ["integer", "age", "Age"]]}
+    other = write_workbook(spec, tmp_path / "ages.xlsx").rename(tmp_path / "ages.xls")
+    imported = read_xlsform(other)
+    assert imported.data["survey"][0]["name"] == "age"
+    assert "the workbook is an .xlsx file named .xls: read as .xlsx" in imported.notes
+
+
+def test_a_header_written_twice_is_refused_at_its_sheet_and_column(tmp_path):
+    """pyxform names the header only; a KoboToolbox test form writes ``label`` three times."""
+    spec = {"survey": [["type", "name", "label", "label"], ["integer", "age", "Age", "Âge"]]}
+    assert refused(spec, tmp_path) == [
+        "sheet survey, column D: pyxform refuses the form: Duplicate column header: label"]
 
 
 def test_not_a_workbook(tmp_path):
