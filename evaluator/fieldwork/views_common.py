@@ -21,7 +21,7 @@ from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import evaluation_and_role
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
-from evaluator.web.problems import message_text, place_text
+from evaluator.web.problems import message_text, problem_place
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def problem_lines(error: Exception) -> list[str]:
     a 22 MB page before)."""
     lang = g.get("lang", "zh")
     if isinstance(error, DefinitionError):  # in reading order: row 9 before row 10
-        rows = [[p.file, place_text(p.where, lang), message_text(p, lang)] for p in
+        rows = [[p.file, problem_place(p, lang), message_text(p, lang)] for p in
                 sorted(error.problems, key=lambda p: _natural([p.file, p.where, p.message]))]
     elif isinstance(error, OperationError):
         rows = [["", "", str(p)] for p in error.problems] or [["", "", error.message]]

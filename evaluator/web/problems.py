@@ -2,7 +2,7 @@
 
 A ``Problem`` with a code (evaluator.definitions.problem_words) is said again from its pattern in
 the catalog of ``lang``, and its place (``row 14, column income``, ``byte 7``, ``sheet x``) in
-that language's words; one without a code keeps its English message. The command line prints
+that language's words; one without a code is shown as it is (message and place). The command line prints
 ``str(problem)``, unchanged. No Flask here: a job (evaluator.jobs.tasks) uses it too, with the
 job's language.
 """
@@ -51,8 +51,13 @@ def problem_text(problem: Problem | str, lang: str) -> str:
     """One problem as a line for a page: file, place and message in ``lang``."""
     if isinstance(problem, str):
         return problem
-    return ": ".join(filter(None, (problem.file, place_text(problem.where, lang),
+    return ": ".join(filter(None, (problem.file, problem_place(problem, lang),
                                    message_text(problem, lang))))
+
+
+def problem_place(problem: Problem, lang: str) -> str:
+    """Where the problem is, in ``lang`` for a coded problem (as it is otherwise)."""
+    return place_text(problem.where, lang) if problem.code else problem.where
 
 
 def problems_text(problems: Iterable[Problem | str], lang: str) -> list[str]:
