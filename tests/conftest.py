@@ -338,10 +338,9 @@ def widget_content(content: dict) -> dict:
     return data
 
 
-@pytest.fixture
-def widget_survey(app, definitions):
-    """The household survey with a group of the new question types, stored as a new version
-    (the field fixture then builds its evaluation on it: request this fixture first)."""
+def store_household_version(app, change) -> dict:
+    """The shipped household survey changed by ``change(content) -> content`` and stored as a
+    new version (the field fixture then builds its evaluation on it: store it first)."""
     from sqlalchemy import select
 
     from evaluator.rubrics.definition import content_hash
@@ -349,8 +348,35 @@ def widget_survey(app, definitions):
 
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db, db.begin():
         shipped = db.scalar(select(SurveyVersion).where(SurveyVersion.source == "household"))
-        data = widget_content(shipped.content)
+        data = change(shipped.content)
         db.add(SurveyVersion(key=shipped.key, version=data["version"], source=shipped.source,
                              title_zh=shipped.title_zh, title_en=shipped.title_en,
                              content_hash=content_hash(data), content=data))
     return data
+
+
+@pytest.fixture
+def widget_survey(app, definitions):
+    """The household survey with a group of the new question types, stored as a new version
+    (the field fixture then builds its evaluation on it: request this fixture first)."""
+    return store_household_version(app, widget_content)
+
+
+def paged_content(content: dict) -> dict:
+    """The household survey asked one group per page (settings ``style: pages``, Enketo's)."""
+    import copy
+
+    from evaluator.surveys.validation import survey_problems
+
+    data = copy.deepcopy(content)
+    data["version"] = "2026.2-pages"
+    data["settings"] = {**data.get("settings", {}), "style": "pages"}
+    assert survey_problems(data, "paged") == []
+    return data
+
+
+@pytest.fixture
+def paged_survey(app, definitions):
+    """The household survey with ``settings: {style: pages}``, stored as a new version
+    (request it before ``field``)."""
+    return store_household_version(app, paged_content)

@@ -232,6 +232,31 @@ def layout(form: SurveyForm, lang: str) -> list[dict[str, Any]]:
     return root
 
 
+def paged(survey: Survey) -> bool:
+    """The survey asks for one page at a time: its settings' ``style`` names ``pages`` (Enketo's
+    pages style, written in an XLSForm's settings sheet; e.g. ``pages`` or ``pages theme-grid``)."""
+    settings = survey.content.get("settings") or {}
+    return "pages" in str(settings.get("style", "")).split()
+
+
+def pages(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The layout cut into pages (static/js/pages.js turns them): each top-level group or repeat
+    is a page of its own; the questions and notes between them share one."""
+    found: list[list[dict[str, Any]]] = []
+    loose: list[dict[str, Any]] = []
+    for item in items:
+        if item["kind"] in ("group", "repeat"):
+            if loose:
+                found.append(loose)
+                loose = []
+            found.append([item])
+        else:
+            loose.append(item)
+    if loose:
+        found.append(loose)
+    return found
+
+
 def _walk(items: list[dict]):
     for item in items:
         yield item

@@ -194,9 +194,13 @@ class _Checker:
             return
         allowed = str(settings.get("allow_choice_duplicates", "")).strip().lower()
         self.allow_duplicate_choices = allowed in ("yes", "true", "true()")
-        if settings.get("style", "").strip():
-            self.warn(self.at.top("style"), f"style '{settings['style'].strip()}' is kept "
-                      "for export; the tablet shows one question under another")
+        # "pages" (Enketo's pages style) turns the tablet's questionnaire into one page per
+        # group (static/js/pages.js); the other styles are kept for export only.
+        others = [s for s in settings.get("style", "").split() if s != "pages"]
+        if others:
+            self.warn(self.at.top("style"), f"style '{' '.join(others)}' is kept for export; "
+                      "the tablet shows one question under another (or one group per page "
+                      "with the style 'pages')")
 
     # choices
 

@@ -284,6 +284,18 @@ def test_a_style_setting_is_kept_with_a_warning():
     assert "style 'theme-grid' is kept for export" in warning.message
 
 
+def test_the_pages_style_is_shown_not_warned_of():
+    """Enketo's ``pages`` style pages the tablet's questionnaire by group (static/js/pages.js);
+    with another style beside it, only the other is kept for export with a warning."""
+    data = minimal()
+    data["settings"] = {"style": "pages"}
+    assert warnings_of(data) == []
+    data["settings"] = {"style": "pages theme-grid"}
+    (warning,) = warnings_of(data)
+    assert "style 'theme-grid' is kept for export" in warning.message
+    assert "pages" not in warning.message.split(";")[0]
+
+
 def test_language_must_be_a_code_in_yaml():
     data = minimal()
     data["survey"][0]["label::Chinese (zh)"] = data["survey"][0].pop("label::zh")

@@ -223,7 +223,7 @@ def test_without_default_language_a_single_language_form_speaks_it(tmp_path):
 
 # The one warning of the Kobo download as it is: its grid layout is kept, not shown.
 KOBO_STYLE = ("sheet settings, column style: style 'theme-grid' is kept for export; the tablet "
-              "shows one question under another")
+              "shows one question under another (or one group per page with the style 'pages')")
 
 
 def imported_warnings(spec: dict, tmp_path: Path, name: str = "form.xlsx") -> list[str]:

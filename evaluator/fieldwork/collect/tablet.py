@@ -37,7 +37,7 @@ from evaluator.paths import PACKAGE_DIR
 
 #: The offline scripts, in the order pages load them.
 STATIC_JS = ("js/expr.js", "js/store.js", "js/queue.js", "js/sync.js", "js/widgets.js", "js/form.js",
-             "js/record.js")
+             "js/pages.js", "js/record.js")
 STYLES = ("app.css", "fieldwork.css")
 #: Pages every signed-in tablet keeps offline besides its forms.
 SHELL_PAGES = ("web.home", "fieldwork.assignments")

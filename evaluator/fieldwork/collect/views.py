@@ -35,7 +35,7 @@ from evaluator.fieldwork.collect import operations, tablet
 from evaluator.fieldwork.collect.api import canonical_hash
 from evaluator.fieldwork.collect.operations import SubmissionIn
 from evaluator.fieldwork.collect.page_forms import FindingForm, JudgementForm
-from evaluator.fieldwork.forms import build_form, formdata_from_answers, layout
+from evaluator.fieldwork.forms import build_form, formdata_from_answers, layout, paged, pages
 from evaluator.fieldwork.models import (
     ASSIGNED_SOURCES,
     Assignment,
@@ -162,8 +162,10 @@ def _form_page(evaluation: Evaluation, role: str, source: str, target: Household
                                           edit=existing.instance_id)}
                      if existing is not None and target is not None else None),
     }
+    items = layout(form, g.lang)
     return render_template(
-        "fieldwork/collect.html", page=page, items=layout(form, g.lang),
+        "fieldwork/collect.html", page=page, items=items,
+        pages=pages(items) if paged(survey) else None,
         model=form.model.client_model(), context=context, problems=problems,
         assets=tablet.asset_urls(), forum=forum, judgement_form=JudgementForm()), status
 

@@ -15,8 +15,9 @@
   // The XLSForm widgets of widgets.js: asked like the others, checked by Widgets.problem().
   ['time', 'datetime', 'range', 'rank', 'barcode', 'audio', 'video', 'file', 'acknowledge',
     'geotrace', 'geoshape', 'phonenumber', 'email'].forEach(function (t) { QUESTION[t] = 1; });
-  var state = { photos: {}, gps: null, touched: {}, submitted: false, locked: false };
-  var listeners = { change: [], submit: [] };
+  // revealed: inputs whose problems show before the form is completed (a page's Next, pages.js)
+  var state = { photos: {}, gps: null, touched: {}, revealed: {}, submitted: false, locked: false };
+  var listeners = { change: [], submit: [], invalid: [], reset: [] };
 
   function msg(m) { return (m && (m[lang] || m.zh)) || ''; }
   function fields() { return model.fields; }
@@ -242,7 +243,8 @@
       el.hidden = !on;
       var err = el.querySelector('[data-err]');
       var problem = result.problems[input];
-      var shown = problem && (state.submitted || (state.touched[input] && problem.code !== 'required'));
+      var shown = problem && (state.submitted || state.revealed[input] ||
+        (state.touched[input] && problem.code !== 'required'));
       if (err) { err.textContent = shown ? problem.message : ''; }
       el.classList.toggle('bad', !!shown);
     });
@@ -401,10 +403,12 @@
     });
     state.photos = photos || {};
     state.gps = gps || null;
+    state.revealed = {};
     form.querySelectorAll('[data-preview]').forEach(function (img) {
       showPhoto(img.getAttribute('data-preview'), state.photos[img.getAttribute('data-preview')]);
     });
     render(check());
+    emit('reset', {});
   }
 
   function clear() {
@@ -415,17 +419,20 @@
     state.photos = {};
     state.gps = null;
     state.touched = {};
+    state.revealed = {};
     state.submitted = false;
     form.querySelectorAll('[data-preview]').forEach(function (img) { showPhoto(img.getAttribute('data-preview'), null); });
     render(check());
+    emit('reset', { fresh: true });
   }
 
-  /* A locked form cannot change: every input and button is disabled, not just hidden. */
+  /* A locked form cannot change: every input and button is disabled, not just hidden (the
+   * pages' Back and Next, data-nav, still turn the pages of a sent record). */
   function setLocked(locked) {
     state.locked = !!locked;
     form.classList.toggle('locked', state.locked);
     form.querySelectorAll('input, textarea, button, select').forEach(function (e) {
-      if (e.type !== 'hidden') { e.disabled = state.locked; }
+      if (e.type !== 'hidden' && !e.hasAttribute('data-nav')) { e.disabled = state.locked; }
     });
   }
 
@@ -471,6 +478,7 @@
     var summary = form.querySelector('[data-summary]');
     if (bad.length) {
       summary.textContent = text.fix + ' (' + bad.length + ')';
+      emit('invalid', bad[0]);  // a paged form turns to the page of the first (pages.js)
       var first = form.querySelector('.q.bad');
       if (first) { first.scrollIntoView({ block: 'center' }); }
       return null;
@@ -487,7 +495,11 @@
     complete: complete, setLocked: setLocked, locked: function () { return state.locked; },
     photos: function () { return state.photos; }, gps: function () { return state.gps; },
     showAllProblems: function () { state.submitted = true; render(check()); },
+    /* Show the problems of these inputs now (a page's Next), before the form is completed. */
+    reveal: function (inputs) { inputs.forEach(function (i) { state.revealed[i] = true; }); render(check()); },
     onChange: function (fn) { listeners.change.push(fn); },
+    onInvalid: function (fn) { listeners.invalid.push(fn); },
+    onReset: function (fn) { listeners.reset.push(fn); },
     widget: function (type, impl) { WIDGETS[type] = impl; },
     attach: attach
   };
