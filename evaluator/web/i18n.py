@@ -61,7 +61,6 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "short": _l("short interview"),
         "no_gps": _l("no GPS"),
         "aid_mismatch": _l("aid differs from system"),
-        "duplicate": _l("duplicate household"),
         "household_mismatch": _l("household code differs"),
     },
     "outcome": {

@@ -4,13 +4,14 @@
 - ``no_gps``: a household record with neither device GPS nor a location answer;
 - ``aid_mismatch``: the aid amount the household reports differs from the system export by
   more than the evaluation's relative tolerance (资金核对);
-- ``duplicate``: more than one current record for the same household and source;
 - ``household_mismatch``: the household code answered differs from the household visited.
+
+(There is no "duplicate household" flag: a household has one current record per source, which
+the database holds to — ix_submissions_current_record — so a second one is always an edit.)
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from evaluator.auth.models import User
 from evaluator.fieldwork.models import Evaluation, Submission, SystemRecord
 
-FLAGS = ("short", "no_gps", "aid_mismatch", "duplicate", "household_mismatch")
+FLAGS = ("short", "no_gps", "aid_mismatch", "household_mismatch")
 
 
 def _number(value: Any) -> float | None:
@@ -35,8 +36,8 @@ def aid_differs(reported: float, recorded: float, tolerance: float) -> bool:
     return larger > 0 and abs(reported - recorded) > tolerance * larger
 
 
-def flags_for(evaluation: Evaluation, submission: Submission, system: dict[str, dict],
-              duplicates: Counter) -> list[dict[str, str]]:
+def flags_for(evaluation: Evaluation, submission: Submission, system: dict[str, dict]
+              ) -> list[dict[str, str]]:
     flags: list[dict[str, str]] = []
     data = submission.data
     if submission.started_at and submission.ended_at:
@@ -56,9 +57,6 @@ def flags_for(evaluation: Evaluation, submission: Submission, system: dict[str, 
                     reported, recorded, evaluation.aid_tolerance):
                 flags.append({"code": "aid_mismatch",
                               "detail": f"{reported:g} / {recorded:g}"})
-    if duplicates[(submission.source, submission.household_id)] > 1 and submission.household_id:
-        flags.append({"code": "duplicate", "detail": str(
-            duplicates[(submission.source, submission.household_id)])})
     answered = data.get("household_id")
     if submission.household_id and answered and answered != submission.household_id:
         flags.append({"code": "household_mismatch", "detail": str(answered)})
@@ -86,12 +84,8 @@ def ensure_flags(db: Session, evaluation: Evaluation) -> int:
     stale = list(db.scalars(select(Submission).where(*where)))
     system = {r.household_id: r.data for r in db.scalars(
         select(SystemRecord).where(SystemRecord.evaluation_id == evaluation.id))}
-    duplicates = Counter({(source, household): n for source, household, n in db.execute(
-        select(Submission.source, Submission.household_id, func.count(Submission.id))
-        .where(Submission.evaluation_id == evaluation.id, Submission.current.is_(True))
-        .group_by(Submission.source, Submission.household_id))})
     for s in stale:
-        codes = [f["code"] for f in flags_for(evaluation, s, system, duplicates)]
+        codes = [f["code"] for f in flags_for(evaluation, s, system)]
         s.flags = f" {' '.join(codes)} " if codes else " "
     db.flush()
     return len(stale)
@@ -104,12 +98,11 @@ def quality_rows(db: Session, evaluation: Evaluation) -> list[dict[str, Any]]:
         .order_by(Submission.received_at)))
     system = {r.household_id: r.data for r in db.scalars(
         select(SystemRecord).where(SystemRecord.evaluation_id == evaluation.id))}
-    duplicates = Counter((s.source, s.household_id) for s in submissions)
     users = {u.id: u.username for u in db.scalars(select(User).where(
         User.id.in_({s.submitter_id for s in submissions})))} if submissions else {}
     rows = []
     for s in submissions:
-        flags = flags_for(evaluation, s, system, duplicates)
+        flags = flags_for(evaluation, s, system)
         minutes = None
         if s.started_at and s.ended_at:
             minutes = round((s.ended_at - s.started_at).total_seconds() / 60, 1)
