@@ -59,6 +59,11 @@ for rule, endpoint, view, methods in RULES:
     bp.add_url_rule(rule, endpoint, view, methods=list(methods))
 
 
+@bp.app_errorhandler(views_common.RefusedRubric)
+def refused_rubric(refused: views_common.RefusedRubric):
+    return views_common.refused_rubric_page(refused)
+
+
 @bp.app_context_processor
 def fieldwork_assets():
     """Versioned URLs of the offline scripts and styles, for every page (the queue badge), and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from evaluator.definitions.problems import Problem
+from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.forms import cached_survey, survey_of
 from evaluator.fieldwork.models import (
     Assignment,
@@ -140,13 +143,42 @@ def rubric_version(db: Session, evaluation: Evaluation) -> RubricVersion:
     return db.get(RubricVersion, evaluation.rubric_version_id)
 
 
+class RefusedRubric(OperationError):
+    """The evaluation's stored rubric version fails today's rubric rules (union-hardship 2026.1,
+    stored before issue 13, has a veto on a raw sample count): nothing that needs the rubric
+    can run until the lead re-binds the evaluation to a version that passes (its records
+    stay). Every page answers it with a 409 naming the version and the rules, never a 500."""
+
+    def __init__(self, evaluation_id: int, label: str, found: Sequence[Problem]):
+        super().__init__(f"rubric {label} is refused by today's rubric rules", 409,
+                         [str(p) for p in found], reason="rubric_refused")
+        self.evaluation_id = evaluation_id
+        self.label = label
+        #: The rules' problems, for a page to say in its language (evaluator.web.problems).
+        self.found = tuple(found)
+
+
 def rubric_for(db: Session, evaluation: Evaluation):
-    """The evaluation's rubric as ``evaluator.rubrics.definition.Rubric``."""
+    """The evaluation's rubric as ``evaluator.rubrics.definition.Rubric``; ``RefusedRubric``
+    when its stored version no longer passes the rubric rules."""
+    from evaluator.definitions.problems import DefinitionError
     from evaluator.rubrics.definition import rubric_from_data
 
     version = rubric_version(db, evaluation)
-    return rubric_from_data(version.content, f"{version.key} {version.version}",
-                            surveys_by_id(db, evaluation.id))
+    label = f"{version.key} {version.version}"
+    try:
+        return rubric_from_data(version.content, label, surveys_by_id(db, evaluation.id))
+    except DefinitionError as error:
+        raise RefusedRubric(evaluation.id, label, error.problems) from None
+
+
+def rubric_refusal(db: Session, evaluation: Evaluation) -> RefusedRubric | None:
+    """Why the evaluation's rubric version is refused, or None when it passes."""
+    try:
+        rubric_for(db, evaluation)
+    except RefusedRubric as refused:
+        return refused
+    return None
 
 
 def household(db: Session, evaluation_id: int, household_id: str) -> Household | None:

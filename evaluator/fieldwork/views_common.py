@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, g, send_file, url_for
+from flask import abort, current_app, g, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -19,6 +19,7 @@ from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Evaluation
 from evaluator.fieldwork.permissions import evaluation_and_role
+from evaluator.fieldwork.queries import RefusedRubric
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
 from evaluator.web.problems import message_text, problem_place
@@ -153,3 +154,16 @@ def text_of(mapping: dict[str, str] | None, fallback: str = "") -> str:
     mapping = mapping or {}
     return mapping.get(lang) or mapping.get("zh") or fallback
 
+
+
+def refused_rubric_page(refused: RefusedRubric):
+    """Any page that needs the rubric of an evaluation whose stored version today's rubric
+    rules refuse: a 409 naming the version and each rule it fails, with the lead's re-bind
+    form (studio/_move_evaluation.html); the API answers the same in JSON."""
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "conflict", "message": refused.message,
+                        "problems": refused.problems, "reason": refused.reason}), 409
+    evaluation, role = evaluation_and_role(db_session(), current_user, refused.evaluation_id)
+    if evaluation is None or role is None:
+        abort(404)
+    return render_template("fieldwork/refused_rubric.html", evaluation=summary(evaluation, role)), 409

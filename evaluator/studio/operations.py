@@ -22,8 +22,8 @@ from evaluator.db import utcnow
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.fieldwork.audit import OperationError, audit, require_lead
 from evaluator.fieldwork.forms import survey_of
-from evaluator.fieldwork.models import Evaluation
-from evaluator.fieldwork.queries import surveys_by_id
+from evaluator.fieldwork.models import Evaluation, Finding, Judgement
+from evaluator.fieldwork.queries import rubric_refusal, surveys_by_id
 from evaluator.paths import RUBRICS_DIR
 from evaluator.rubrics.definition import content_hash, parse_yaml, rubric_from_data
 from evaluator.rubrics.models import RubricVersion
@@ -301,26 +301,63 @@ def newer_versions(db: Session, evaluation: Evaluation) -> list[RubricVersion]:
         RubricVersion.id > current.id).order_by(RubricVersion.id.desc())))
 
 
+def rebind_targets(db: Session, evaluation: Evaluation) -> list[RubricVersion]:
+    """For an evaluation whose version today's rubric rules refuse: the other published
+    versions of its rubric that pass those rules with the evaluation's surveys, newest first."""
+    current = db.get(RubricVersion, evaluation.rubric_version_id)
+    if current is None:
+        return []
+    surveys = surveys_by_id(db, evaluation.id)
+    found = []
+    for version in db.scalars(select(RubricVersion).where(
+            RubricVersion.key == current.key, RubricVersion.status == "published",
+            RubricVersion.id != current.id).order_by(RubricVersion.id.desc())):
+        try:
+            rubric_from_data(version.content, f"{version.key} {version.version}", surveys)
+        except DefinitionError:
+            continue
+        found.append(version)
+    return found
+
+
 def move_evaluation(db: Session, user: Any, evaluation: Evaluation,
                     version: RubricVersion) -> None:
     """Move an evaluation still being set up to a newer version of its rubric; the new
-    version must fit the evaluation's surveys. Audited with both versions."""
+    version must fit the evaluation's surveys. An evaluation whose version the rubric rules
+    now refuse is re-bound in any state (fieldwork, finished) to a version that passes: its
+    records, findings and judgements stay as they are and are scored on the new version.
+    Audited with both versions (and, for a re-bind, the rules that refused the old one)."""
     require_lead(db, user, evaluation)
-    if evaluation.status != "setup":
+    current = db.get(RubricVersion, evaluation.rubric_version_id)
+    refused = rubric_refusal(db, evaluation)
+    if refused is not None:
+        if version.id not in {v.id for v in rebind_targets(db, evaluation)}:
+            raise OperationError(f"rubric: {version.key} {version.version} is not a published "
+                                 f"version of {current.key if current else 'this rubric'} that "
+                                 "passes today's rubric rules with this evaluation's surveys", 400)
+    elif evaluation.status != "setup":
         raise OperationError("only an evaluation being set up may change its rubric version; "
                              "once fieldwork starts, the version it was created with stays", 409)
-    current = db.get(RubricVersion, evaluation.rubric_version_id)
-    if version.id not in {v.id for v in newer_versions(db, evaluation)}:
+    elif version.id not in {v.id for v in newer_versions(db, evaluation)}:
         raise OperationError(f"rubric: {version.key} {version.version} is not a newer published "
                              f"version of {current.key if current else 'this rubric'}", 400)
     try:
-        rubric_from_data(version.content, f"{version.key} {version.version}",
-                         surveys_by_id(db, evaluation.id))
+        new_rubric = rubric_from_data(version.content, f"{version.key} {version.version}",
+                                      surveys_by_id(db, evaluation.id))
     except DefinitionError as error:
         raise OperationError(f"{version.key} {version.version} does not fit this evaluation's "
                              "surveys", 400, error.problems) from None
-    old = f"{current.key} {current.version}" if current else None
+    old: dict[str, Any] = {"rubric": f"{current.key} {current.version}" if current else None}
+    new: dict[str, Any] = {"rubric": f"{version.key} {version.version}"}
+    if refused is not None:
+        old["refused_by"] = refused.problems
+        new["status"] = evaluation.status
+        codes = {i.code for i in new_rubric.indicators}
+        named = set(db.scalars(select(Finding.indicator).where(
+            Finding.evaluation_id == evaluation.id))) | set(db.scalars(select(
+                Judgement.indicator).where(Judgement.evaluation_id == evaluation.id)))
+        if named - codes:  # kept, and named by the bundle check until the lead edits them
+            new["indicators_not_in_version"] = sorted(named - codes)
     evaluation.rubric_version_id = version.id
     db.flush()
-    audit(db, user, evaluation.id, "evaluation.rubric", "evaluation", evaluation.id,
-          {"rubric": old}, {"rubric": f"{version.key} {version.version}"})
+    audit(db, user, evaluation.id, "evaluation.rubric", "evaluation", evaluation.id, old, new)

@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     make_response,
@@ -40,6 +41,7 @@ from evaluator.studio.forms import EditorForm, ImportForm, MoveForm, PublishForm
 from evaluator.studio.models import RubricDraft
 from evaluator.studio.words import METHOD_WORDS, PARAM_WORDS
 from evaluator.surveys.models import SurveyVersion
+from evaluator.web.problems import problems_text
 
 
 def _author() -> None:
@@ -417,24 +419,39 @@ def move_evaluation(evaluation_id: int):
         operations.move_evaluation(db, current_user, evaluation, version)
     except OperationError as error:
         return _problems(problem_lines(error), error.status)
+    flash(gettext("The evaluation now uses rubric %(version)s.",
+                  version=f"{version.key} {version.version}"))
     return redirect(url_for("fieldwork.evaluation", evaluation_id=evaluation.id), 303)
 
 
 def rubric_updates(evaluation_id: int) -> dict[str, Any] | None:
-    """For the evaluation page (a template global): the newer published versions of its rubric
-    a lead may move it to while it is being set up; None when there is nothing to offer."""
+    """For the evaluation page (a template global) and the refused-rubric page: why the
+    evaluation's rubric version is refused (for everyone on the evaluation), and the versions
+    a lead may move it to — newer ones while it is being set up, or, when its version is
+    refused, any published version that passes, in any state. None: nothing to say."""
     from evaluator.fieldwork.models import Evaluation
     from evaluator.fieldwork.permissions import member_role
+    from evaluator.fieldwork.queries import rubric_refusal
 
     db = db_session()
     evaluation = db.get(Evaluation, evaluation_id)
-    if evaluation is None or evaluation.status != "setup" or \
-            member_role(db, current_user, evaluation.id) != "lead":
+    if evaluation is None:
         return None
-    newer = operations.newer_versions(db, evaluation)
-    if not newer:
+    role = member_role(db, current_user, evaluation.id)
+    refused = rubric_refusal(db, evaluation) if role else None
+    if refused is None and (evaluation.status != "setup" or role != "lead"):
+        return None
+    if role != "lead":
+        targets = []
+    elif refused is not None:
+        targets = operations.rebind_targets(db, evaluation)
+    else:
+        targets = operations.newer_versions(db, evaluation)
+    if refused is None and not targets:
         return None
     current = db.get_one(RubricVersion, evaluation.rubric_version_id)
     return {"current": f"{current.key} {current.version}",
+            "refused": problems_text(refused.found, g.get("lang", "zh")) if refused else [],
+            "lead": role == "lead",
             "newer": [{"id": v.id, "label": f"{v.key} {v.version}", "note": v.change_note}
-                      for v in newer], "form": MoveForm()}
+                      for v in targets], "form": MoveForm()}

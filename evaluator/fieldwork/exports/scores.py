@@ -32,10 +32,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evaluator.definitions.problems import DefinitionError, Problem, coded
+from evaluator.definitions.problems import Problem, coded
 from evaluator.fieldwork.exports.files import BundleContent, bundle_content
 from evaluator.fieldwork.models import Evaluation
-from evaluator.fieldwork.queries import rubric_for, rubric_version, survey_versions, surveys_by_id
+from evaluator.fieldwork.queries import (
+    RefusedRubric,
+    rubric_for,
+    rubric_version,
+    survey_versions,
+    surveys_by_id,
+)
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,11 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
         if found is None:
             try:
                 rubric = rubric_for(db, evaluation)
-            except DefinitionError as exc:
+            except RefusedRubric as refused:
                 # A version stored before its rules were tightened (e.g. union-hardship 2026.1's
                 # veto on a raw sample count): say why, never a 500; the data stay as they are.
-                return _unscored(coded("", "", "problem_rubric_refused", detail=exc), key[-1])
+                return _unscored(coded("", "", "problem_rubric_refused",
+                                       detail="\n".join(refused.problems)), key[-1])
             found = _keep(key, _checked_and_scored(bundle, problems, content, surveys, rubric))
         return found
 
