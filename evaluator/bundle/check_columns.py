@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -230,16 +231,42 @@ class Typed:
 
 
 def typed(spec: FieldSpec, values: Sequence[str]) -> Typed:
-    """Type and choice-list check of a column, once per distinct value."""
+    """Type and choice-list check of a column, once per distinct value (and not at all for the
+    values ``_suspects`` clears)."""
     messages = {}
-    for value in set(values):
-        if value:
-            message = type_problem(spec, value)
-            if message:
-                messages[value] = message
+    distinct = set(values)
+    distinct.discard("")
+    for value in _suspects(spec, distinct):
+        message = type_problem(spec, value)
+        if message:
+            messages[value] = message
     if not messages:
         return Typed(np.zeros(len(values), dtype=bool), messages)
     return Typed(np.fromiter(map(messages.__contains__, values), bool, len(values)), messages)
+
+
+#: The types ``type_problem`` checks; it finds nothing wrong with any value of another type.
+CHECKED_TYPES = frozenset({"integer", "decimal", "date", "select_one", "select_multiple", "geopoint"})
+#: INTEGER_RE and DECIMAL_RE over distinct values joined by line breaks, in one match.
+_ALL_NUMBERS = {"integer": re.compile(rf"(?:(?:{INTEGER_RE.pattern})\n)*(?:{INTEGER_RE.pattern})"),
+                "decimal": re.compile(rf"(?:(?:{DECIMAL_RE.pattern})\n)*(?:{DECIMAL_RE.pattern})")}
+
+
+def _suspects(spec: FieldSpec, distinct: set[str]) -> Iterable[str]:
+    """The distinct non-empty values ``type_problem`` may find wrong; the others it surely
+    clears: any value of a type it does not check, every value of a number column that one
+    match finds all well-formed, a choice of a select_one's list."""
+    kind = spec.type
+    if kind not in CHECKED_TYPES or not distinct:
+        return ()
+    if kind in _ALL_NUMBERS:
+        joined = "\n".join(distinct)
+        if joined.count("\n") == len(distinct) - 1 and _ALL_NUMBERS[kind].fullmatch(joined):
+            return ()  # (no value held a line break of its own)
+        return distinct
+    if kind == "select_one":
+        return distinct.difference(spec.choices) if spec.choices else ()
+    return distinct
 
 
 @dataclass
@@ -323,11 +350,32 @@ def _calculation_problems(field: FieldColumn, answers: Answers, frame: Frame, ro
     ok, result = _evaluate(expression, answers, frame, rows, today)
     computed = as_values(result, answers.size) if isinstance(result, Col) else result
     problems = []
-    for i in np.flatnonzero(rows & ok).tolist():
+    rows = rows & ok
+    if isinstance(result, Col) and result.kind == NUM and not result.constant:
+        rows &= ~_agreeing(field.values, result.data)
+    for i in np.flatnonzero(rows).tolist():
         message = _calculation_message(field.values[i], computed[i], expression.text)
         if message:
             problems.append(Problem(field.file, where(field.numbers[i], field.column), message))
     return problems
+
+
+def _agreeing(values: Sequence[str], computed: np.ndarray) -> Mask:
+    """Where ``_calculation_message`` surely finds nothing to say about a number computed for
+    a stated value (the computed number is not finite, or both are numbers within the
+    tolerance), by the same float arithmetic over whole columns; every other row is left to it."""
+    distinct = dict.fromkeys(values)
+    distinct.pop("", None)
+    try:  # float reads what parse_number reads (it strips the same white space)
+        parsed = dict(zip(distinct, map(float, distinct), strict=True))
+    except ValueError:
+        parsed = {value: math.nan if (number := parse_number(value)) is None else number
+                  for value in distinct}
+    parsed[""] = math.nan
+    stated = np.fromiter(map(parsed.__getitem__, values), float, len(values))
+    with np.errstate(invalid="ignore"):
+        close = np.abs(stated - computed) <= CALCULATION_TOLERANCE + 1e-9 * np.abs(computed)
+    return ~np.isfinite(computed) | (np.isfinite(stated) & close)
 
 
 def _calculation_message(value: str, result: Any, text: str) -> str | None:

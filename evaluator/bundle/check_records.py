@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -38,7 +38,7 @@ from evaluator.bundle.model import (
 )
 from evaluator.bundle.parsing import where
 from evaluator.bundle.rows import Rows
-from evaluator.bundle.source_files import SourceSpec, instance_key
+from evaluator.bundle.source_files import SourceSpec, instance_keys
 from evaluator.definitions.expr_columns import Frame
 from evaluator.definitions.problems import Problem, coded
 
@@ -75,7 +75,7 @@ def source_problems(
                 problems.append(Problem(file, "row 1", f"missing column {f.name!r} ({why} of survey {spec.survey_id})"))
 
     members = _repeat_answers(data, spec, problems, gather=check_answers)
-    instances = list(map(instance_key, _column(data.paradata, "instance_id")))
+    instances = instance_keys(_column(data.paradata, "instance_id"))
     positions = _record_problems(bundle, source, data, key, header_of, instances, problems)
     if check_answers:
         member_columns = None
@@ -84,7 +84,7 @@ def source_problems(
             member_columns = {name: [b[name] for b in buckets] for name in members[""]}
         answers = RecordAnswers(data.rows, data.fields, bundle, positions, member_columns)
         frame = Frame(answers.size, answers.column)
-        numbers = [data.row_number(i) for i in range(answers.size)]
+        numbers = data.row_numbers or range(2, answers.size + 2)
         columns = []
         for compiled in checked:
             values = answers.own(compiled.spec.name)
@@ -202,7 +202,7 @@ def _repeat_answers(
         return None
     if not all(name in data.repeats for name in spec.repeats):
         return None
-    instances = set(map(instance_key, _column(data.paradata, "instance_id"))) - {""}
+    instances = set(instance_keys(_column(data.paradata, "instance_id"))) - {""}
     empty: dict[str, list[str]] = {f: [] for fields in spec.repeats.values() for f in fields}
     out: dict[str, dict[str, list[str]]] = {"": empty}
     for name, repeat in data.repeats.items():
@@ -210,19 +210,23 @@ def _repeat_answers(
             if c.kind == "unknown":
                 problems.append(Problem(repeat.file, f"row 1, column {c.header}", f"unknown column: not a field of repeat {name!r}"))
         fields = spec.repeats.get(name, {})
+        keys = instance_keys(repeat.parent_keys)
+        rows_of: dict[str, list[int]] = {}  # instance -> its repeat rows, in file order
+        for i, key in enumerate(keys):
+            if key in instances:
+                rows_of.setdefault(key, []).append(i)
+            else:
+                problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"),
+                                        f"{repeat.parent_keys[i]!r} matches no record in {data.file}"))
+        if not gather:
+            continue
         values = [_column(repeat.rows, f) for f in fields]
-        for i, parent in enumerate(repeat.parent_keys):
-            key = instance_key(parent)
-            if key not in instances:
-                problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"), f"{parent!r} matches no record in {data.file}"))
-                continue
-            if not gather:
-                continue
+        for key, rows in rows_of.items():
             bucket = out.get(key)
             if bucket is None:
                 bucket = out[key] = {f: [] for f in empty}
             for field_name, column in zip(fields, values, strict=True):
-                bucket[field_name].append(column[i])
+                bucket[field_name].extend(map(column.__getitem__, rows))
     return out
 
 
@@ -238,19 +242,43 @@ def _repeat_row_problems(
         compiled = [CompiledField(f, spec.file, problems) for f in fields.values() if f.name in repeat.fields]
         kept = []
         parents = []
-        for i, parent in enumerate(repeat.parent_keys):
-            record = record_of.get(instance_key(parent))
+        for i, record in enumerate(map(record_of.get, instance_keys(repeat.parent_keys))):
             if record is not None:  # otherwise reported: matches no record
                 kept.append(i)
                 parents.append(record)
         if not compiled or not kept:
             continue
         rows = _subset(repeat.rows, kept)
-        numbers = [repeat.row_number(i) for i in kept]
+        numbers = (list(map(repeat.row_numbers.__getitem__, kept)) if repeat.row_numbers
+                   else [i + 2 for i in kept])
         repeat_answers = RepeatAnswers(rows, repeat.fields, answers, parents)
         frame = Frame(repeat_answers.size, repeat_answers.column)
-        of_record = {field: mask[parents] for field, mask in invalid.items()}
+        of_record = _RecordMasks(invalid, np.asarray(parents, dtype=np.int64))
         for c in compiled:
             values = _column(rows, c.spec.name)
             column = FieldColumn(c, values, typed(c.spec, values), repeat.file, numbers, c.spec.name)
             problems += field_problems(column, repeat_answers, frame, of_record, today)
+
+
+class _RecordMasks(Mapping[str, np.ndarray]):
+    """``{field: mask[parents]}`` of the record masks, each made when a relevance reads it."""
+
+    def __init__(self, masks: Mapping[str, np.ndarray], parents: np.ndarray):
+        self._masks = masks
+        self._parents = parents
+        self._made: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = self._masks[name][self._parents]
+        return made
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._masks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._masks)
+
+    def __len__(self) -> int:
+        return len(self._masks)

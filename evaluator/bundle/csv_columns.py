@@ -144,9 +144,8 @@ class _Columns:
         for column, part, pool in zip(self.columns, parts, self.pools, strict=True):
             if pool is None:
                 column.extend(part)
-            else:
-                pool.update((cell, cell) for cell in set(part).difference(pool))
-                column.extend(map(pool.__getitem__, part))
+            else:  # the pool's cell for each cell, the cell itself when it is new
+                column.extend(map(pool.setdefault, part, part))
 
     def rows(self, header: list[str]) -> Rows:
         return Rows(dict(zip(header, self.columns, strict=True)), size=len(self.numbers))

@@ -9,8 +9,9 @@ a survey that this mapping and the checker share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from evaluator.bundle.model import Column, Ref, RepeatData, SourceData
@@ -278,6 +279,20 @@ def instance_key(value: str) -> str:
     PARENT_KEY 'uuid:abc/members[2]' (nested repeats) all give 'abc'."""
     value = value.strip().split("/", 1)[0]
     return value[5:] if value.startswith("uuid:") else value
+
+
+def instance_keys(values: Iterable[str]) -> list[str]:
+    """``instance_key`` of each value, a column at a time: the common columns (every id
+    'uuid:...' or none, no '/') take no Python step per value."""
+    keys = list(map(str.strip, values))
+    if "/" in "".join(keys):
+        keys = [key.split("/", 1)[0] for key in keys]
+    prefixed = list(map(methodcaller("startswith", "uuid:"), keys))
+    if all(prefixed):
+        return list(map(itemgetter(slice(5, None)), keys))
+    if not any(prefixed):
+        return keys
+    return [key[5:] if uuid else key for key, uuid in zip(keys, prefixed, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,8 @@ def _call(node: Call, frame: Frame, today: str) -> Col:
     if name == "not" and args[0].kind != OBJ:
         value = _to_boolean(args[0], size)
         return Col(BOOL, (not value) if args[0].constant else ~value, args[0].constant)
+    if name == "number" and len(args) == 1 and args[0].kind == STR and not args[0].constant:
+        return Col(NUM, _to_number(args[0], size))  # number(text) is to_number(text)
     impl = FUNCTIONS[name].impl
     if impl is None:  # a lazy function has no column form: the caller evaluates row by row
         raise TypeError(f"{name}() has no column form")
@@ -239,8 +241,28 @@ def _to_number(col: Col, size: int) -> Any:
         return col.data.astype(float)
     numbers = col.cache.get("number")
     if numbers is None:  # a field used as a number by several indicators is converted once
-        numbers = col.cache["number"] = np.asarray(_memo_map(xv.to_number, col.data), dtype=float)
+        plain = _plain_numbers(col.data) if col.kind == STR else None
+        numbers = col.cache["number"] = (
+            plain if plain is not None else np.asarray(_memo_map(xv.to_number, col.data), dtype=float))
     return numbers
+
+
+#: expr_values' plain number (no spaces, no exponent) over distinct values joined by line breaks.
+_ALL_PLAIN_NUMBERS = re.compile(rf"(?:(?:{xv._NUMBER_RE.pattern})\n)*(?:{xv._NUMBER_RE.pattern})")
+
+
+def _plain_numbers(texts: np.ndarray) -> np.ndarray | None:
+    """``to_number`` of a column of text whose every value is '' or a plain number (what a
+    number field exports), without a Python step per value: '' is NaN, a number ``float`` of its
+    text, as ``to_number`` reads both. None for any other column (it is read value by value)."""
+    distinct = dict.fromkeys(texts.tolist())
+    distinct.pop("", None)
+    joined = "\n".join(distinct)
+    if not distinct or joined.count("\n") != len(distinct) - 1 or not _ALL_PLAIN_NUMBERS.fullmatch(joined):
+        return None
+    numbers = dict(zip(distinct, map(float, distinct), strict=True))
+    numbers[""] = math.nan
+    return np.fromiter(map(numbers.__getitem__, texts.tolist()), float, len(texts))
 
 
 def _to_boolean(col: Col, size: int) -> Any:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -102,7 +103,40 @@ def draw(
 
 
 def group_frame(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """``{stratum: sorted household ids}``; ``ValueError`` naming every duplicated or empty id."""
+    """``{stratum: sorted household ids}``; ``ValueError`` naming every duplicated or empty id.
+
+    Strata in the order they first appear. A frame of (str, str) tuples without a blank or a
+    repeated id (every frame a checked roster gives: 200,000 households for a province) is
+    checked a column at a time, without the loop that names each bad entry of any other."""
+    pairs = frame if isinstance(frame, list | tuple) else list(frame)
+    grouped = _group_clean(pairs)
+    return grouped if grouped is not None else _group_checked(pairs)
+
+
+def _group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | None:
+    """``group_frame`` of a frame in which ``_group_checked`` finds nothing to name; None for
+    any other (an entry not a tuple of two str, a blank id or stratum, a repeated id)."""
+    if not pairs:
+        return {}
+    if set(map(type, pairs)) != {tuple} or set(map(len, pairs)) != {2}:
+        return None
+    ids = list(map(itemgetter(0), pairs))
+    strata = list(map(itemgetter(1), pairs))
+    if set(map(type, ids)) != {str} or set(map(type, strata)) != {str}:
+        return None
+    if not (all(map(str.strip, ids)) and all(map(str.strip, strata))) or len(set(ids)) != len(ids):
+        return None
+    groups: dict[str, list[str]] = {name: [] for name in dict.fromkeys(strata)}
+    append = {name: ids_of.append for name, ids_of in groups.items()}
+    for household_id, stratum in zip(ids, strata, strict=True):
+        append[stratum](household_id)
+    for ids_of in groups.values():
+        ids_of.sort()
+    return groups
+
+
+def _group_checked(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """``group_frame`` entry by entry: ``ValueError`` naming every bad entry."""
     strata: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
     bad = []

@@ -19,7 +19,10 @@ import io
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import evaluator.bundle.check as check_module
 from evaluator.bundle.check import check_files
@@ -190,3 +193,54 @@ def test_boundaries_of_tolerance_and_constraints(surveys, rubric, monkeypatch):
     assert len(total) == 1 and total[0].startswith("household.csv: row 3, column income_total: ")
     age = [p for p in columns if "member_age" in p]
     assert age == ["household-members.csv: row 3, column member_age: '121' violates the constraint . >= 0 and . <= 120"]
+
+
+# -- the column-wise short cuts against the per-value functions they stand in for ----------------
+
+_TYPES = ("integer", "decimal", "date", "select_one", "select_multiple", "geopoint", "text", "calculate")
+_CELL = st.one_of(
+    st.sampled_from(JUNK + ["12", "-3", "0.5", ".5", "5.", "1\n2", "2\n", "-", "1e3", "1_000", "١٢", "nan",
+                            "inf", "2026-02-30", "36.0 103.9", "91 200 3 4 5", "a b a", "a", "b", "c"]),
+    st.integers(-10**6, 10**6).map(str),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda x: f"{x:.3f}"),
+    st.text(alphabet="0123456789.-\n ab", max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_TYPES), st.sampled_from([(), ("a", "b", "12")]), st.lists(_CELL, max_size=30))
+def test_typed_finds_what_type_problem_finds_value_by_value(kind, choices, values):
+    from evaluator.bundle.check_columns import type_problem, typed
+    from evaluator.bundle.source_files import FieldSpec
+
+    spec = FieldSpec(name="f", type=kind, list_name="l" if choices else "", choices=choices)
+    expected = {v: m for v in set(values) if v and (m := type_problem(spec, v))}
+    result = typed(spec, values)
+    assert dict(result.messages) == expected
+    assert result.bad.tolist() == [v in expected for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_CELL, st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10**6, 10**6).map(float),
+    st.sampled_from([0.5, -0.5, 1e9 + 0.5, 1e9 + 1.5, 1e300]))), max_size=30))
+def test_calculations_cleared_column_wise_would_have_no_message(pairs):
+    """_agreeing clears a row only where _calculation_message has nothing to say."""
+    from evaluator.bundle.check_columns import _agreeing, _calculation_message
+
+    values = [v for v, _ in pairs]
+    computed = np.array([c for _, c in pairs], dtype=float)
+    cleared = _agreeing(values, computed)
+    for value, number, clear in zip(values, computed.tolist(), cleared.tolist(), strict=True):
+        if clear:
+            assert _calculation_message(value, number, "${a} + ${b}") is None, (value, number)
+
+
+@given(st.lists(st.one_of(st.sampled_from(["uuid:abc", " uuid:abc/members[2] ", "abc", "uuid:", "uuid:x/y/z",
+                                           "UUID:abc", " ", "", "a/b", "/uuid:q"]),
+                          st.text(alphabet="uuid:/ab ", max_size=12)), max_size=20))
+def test_instance_keys_are_instance_key_of_each(values):
+    from evaluator.bundle.source_files import instance_key, instance_keys
+
+    assert instance_keys(values) == [instance_key(v) for v in values]

@@ -134,3 +134,19 @@ def test_short_circuit_skips_a_failing_right_side():
     rows = [{"p": "("}]
     assert _check("false() and regex('a', ${p})", rows) == 1
     assert _check("true() or regex('a', ${p})", rows) == 1
+
+
+PLAIN_NUMBERS = st.one_of(st.sampled_from(["", "", "0", "-0", "007", ".5", "5.", "-.25", "1" * 400, "12000.50"]),
+                          st.integers(-10**12, 10**12).map(str),
+                          st.floats(-1e9, 1e9).map(lambda x: f"{x:.4f}"))
+SOMETIMES_NOT = st.one_of(PLAIN_NUMBERS, st.sampled_from([" 5", "5 ", "1e3", "+1", "-", ".", "2026-01-05", "1\n2", "x"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"a": PLAIN_NUMBERS, "b": SOMETIMES_NOT}), min_size=1, max_size=15))
+def test_columns_of_plain_numbers_read_as_the_row_evaluator_reads_them(rows):
+    """A column of '' and plain numbers is read in one match (expr_columns._plain_numbers);
+    a column with anything else value by value: both as the row evaluator reads them."""
+    for text in ("${a} + 1", "number(${a})", "number(${b})", "${a} > ${b}", "${a} = ${b}", "-${b}",
+                 "${a} div ${b}", "int(${a})", "coalesce(${a}, 7) * 2"):
+        _check(text, rows)

@@ -165,3 +165,36 @@ def test_sample_plan_rejects_bad_rules(kwargs):
     kwargs = {"seed": 1, **kwargs}
     with pytest.raises(ValueError):
         sample_plan({"A": 10}, **kwargs)
+
+
+_FRAME_TEXT = st.sampled_from(["H1", "H2", "H10", "h2", "", " ", "A", "B", "甲", "乙", "\t", "b "])
+_ENTRY = st.one_of(st.tuples(_FRAME_TEXT, _FRAME_TEXT), st.lists(_FRAME_TEXT, min_size=2, max_size=2),
+                   st.tuples(_FRAME_TEXT), st.tuples(st.integers(0, 3), _FRAME_TEXT))
+
+
+def _grouped_or_refusal(group, frame):
+    try:
+        return list(group(frame).items())  # the strata's order counts too
+    except ValueError as exc:
+        return str(exc)
+
+
+@settings(max_examples=400)
+@given(st.lists(_ENTRY, max_size=12), st.booleans())
+def test_the_frame_is_grouped_as_entry_by_entry(frame, as_tuple):
+    """group_frame's one-sort path gives what the entry-by-entry loop gives (the same groups,
+    strata in the same order, or the same refusal), on clean frames and frames with blank,
+    repeated, non-text or ill-shaped entries."""
+    from evaluator.sampling.draw import _group_checked, group_frame
+
+    given_frame = tuple(frame) if as_tuple else iter(frame)
+    assert _grouped_or_refusal(group_frame, given_frame) == _grouped_or_refusal(_group_checked, list(frame))
+
+
+def test_a_large_clean_frame_takes_the_one_sort_path():
+    from evaluator.sampling.draw import _group_checked, _group_clean
+
+    rng = random.Random(5)
+    frame = [(f"H{i:06d}", rng.choice(["北塔街道", "南关", "东城", "西郊"])) for i in rng.sample(range(10**6), 5000)]
+    grouped = _group_clean(frame)
+    assert grouped is not None and list(grouped.items()) == list(_group_checked(frame).items())
