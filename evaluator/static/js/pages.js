@@ -57,6 +57,7 @@
     back.disabled = step(current, -1) < 0;
     var last = step(current, 1) < 0;
     next.hidden = last;
+    nav.classList.toggle('last', last);
     if (submitbar) { submitbar.hidden = !last; }
   }
 
