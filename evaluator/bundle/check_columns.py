@@ -193,31 +193,39 @@ class RepeatAnswers:
         return {**self._record.row(int(self._parents[index])), **self._rows[index]}
 
 
-def type_problem(spec: FieldSpec, value: str) -> str | None:
+#: Why a value is not an answer of its type: a code of evaluator.definitions.problem_words and
+#: its params (the message is said from them, in English or in a page's language).
+TypeProblem = tuple[str, dict[str, str]]
+
+
+def type_problem(spec: FieldSpec, value: str) -> TypeProblem | None:
     """Why ``value`` is not a valid answer of ``spec``'s type and choice list, or None."""
     kind = spec.type
     if kind == "integer" and not INTEGER_RE.fullmatch(value):
-        return f"{value!r} is not a whole number"
+        return "problem_not_integer", {"value": value}
     if kind == "decimal" and not DECIMAL_RE.fullmatch(value):
-        return f"{value!r} is not a number (digits and '.', no thousands separators)"
+        return "problem_not_decimal", {"value": value}
     if kind == "date" and parse_date(value) is None:
-        return f"{value!r} is not a date YYYY-MM-DD"
+        return "problem_not_date", {"value": value}
     if kind == "select_one" and spec.choices and value not in spec.choices:
-        return f"{value!r} is not in choice list {spec.list_name} ({' '.join(spec.choices)})"
+        return "problem_not_a_choice", {"value": value, "list": str(spec.list_name),
+                                        "choices": " ".join(spec.choices)}
     if kind == "select_multiple" and spec.choices:
         chosen = value.split()
         bad = [v for v in chosen if v not in spec.choices]
         if bad:
-            return f"{' '.join(repr(b) for b in bad)} not in choice list {spec.list_name} ({' '.join(spec.choices)})"
+            return "problem_not_choices", {"values": " ".join(repr(b) for b in bad),
+                                           "list": str(spec.list_name),
+                                           "choices": " ".join(spec.choices)}
         if len(set(chosen)) != len(chosen):
-            return f"{value!r} names a choice twice"
+            return "problem_choice_twice", {"value": value}
     if kind == "geopoint":
         parts = value.split()
         numbers = [parse_number(p) for p in parts]
         if not 2 <= len(parts) <= 4 or any(x is None for x in numbers):
-            return f"{value!r} is not a geopoint 'latitude longitude [altitude accuracy]'"
+            return "problem_not_geopoint", {"value": value}
         if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):  # type: ignore[operator]
-            return f"{value!r} is not a valid latitude/longitude"
+            return "problem_bad_latlon", {"value": value}
     return None
 
 
@@ -227,7 +235,7 @@ class Typed:
     problem, ``messages`` says why, per distinct value."""
 
     bad: Mask
-    messages: Mapping[str, str]
+    messages: Mapping[str, TypeProblem]
 
 
 def typed(spec: FieldSpec, values: Sequence[str]) -> Typed:
@@ -303,10 +311,6 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
         relevant = _truth(result, size)
     problems: list[Problem] = []
 
-    def report(mask: Mask, message: Callable[[str], str]) -> None:
-        for i in np.flatnonzero(mask).tolist():
-            problems.append(Problem(field.file, where(field.numbers[i], field.column), message(values[i])))
-
     def report_coded(mask: Mask, code: str, **params: Any) -> None:
         for i in np.flatnonzero(mask).tolist():  # (a pattern without {value} ignores it)
             problems.append(coded(field.file, where(field.numbers[i], field.column), code,
@@ -328,7 +332,9 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
     report_coded(answered & ~relevant, "problem_answered_not_relevant",
                  relevant=spec.relevant)
     answered &= relevant
-    report(answered & field.typed.bad, field.typed.messages.__getitem__)
+    for i in np.flatnonzero(answered & field.typed.bad).tolist():
+        code, params = field.typed.messages[values[i]]
+        problems.append(coded(field.file, where(field.numbers[i], field.column), code, **params))
     answered &= ~field.typed.bad
     if compiled.constraint is not None and answered.any():
         ok, result = _evaluate(compiled.constraint, answers, frame.with_current(values), answered,
