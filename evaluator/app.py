@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from evaluator.people.views import bp as people_bp
     from evaluator.programmes.views import bp as programmes_bp
     from evaluator.studio.blueprint import bp as studio_bp
+    from evaluator.surveys_web.blueprint import bp as surveys_bp
     from evaluator.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
@@ -126,4 +127,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(programmes_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(people_bp)

@@ -24,6 +24,7 @@ from evaluator.programmes.models import EvaluationScore, Programme
 from evaluator.rubrics.models import RubricVersion
 from evaluator.studio.models import RubricDraft
 from evaluator.surveys.models import SurveyVersion
+from evaluator.surveys_web.models import SurveyUpload
 
 __all__ = [
     "Assignment",
@@ -49,6 +50,7 @@ __all__ = [
     "SampleDraw",
     "SignInLink",
     "Submission",
+    "SurveyUpload",
     "SurveyVersion",
     "SystemRecord",
     "User",

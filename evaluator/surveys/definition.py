@@ -190,7 +190,10 @@ def build_survey(data: Mapping[str, Any], path: str = "",
         if kind == "note":
             continue
         if kind.endswith("_from_file") and list_name is not None:
-            choices[list_name] = _file_choices(files.get(list_name, []), row, default_language)
+            if list_name in files:
+                choices[list_name] = _file_choices(files[list_name], row, default_language)
+            else:  # not attached: asked as text, as the import's warning says
+                kind, list_name = "text", None
         if has_or_other(row["type"]) and list_name in choices and "other" not in [
                 c.name for c in choices[list_name]]:
             choices[list_name] = [*choices[list_name], Choice("other", {"en": "Other",

@@ -56,6 +56,9 @@ __all__ = ["Imported", "export_xlsform", "import_xlsform", "read_xlsform"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+# An .xlsx is a zip: what it unpacks to is bounded before openpyxl reads it.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 10_000
 KOBO_VERSION_ROW = "__version__"
 # Settings the model holds in its own keys; every other settings cell goes to ``settings``.
 OWN_SETTINGS = {"title", "id_string", "version", "default_language", "source"}
@@ -134,6 +137,7 @@ def read_xlsform(path: str | Path, *, language: str | None = None,
         raise DefinitionError([Problem(file, "", "no such file")])
     if path.stat().st_size > MAX_WORKBOOK_BYTES:
         raise DefinitionError([Problem(file, "", f"larger than {MAX_WORKBOOK_BYTES} bytes")])
+    _check_archive(path, file)
     actual = format_by_content(path)
     if actual is None:
         book = _pyxform_verdict(path, file)
@@ -147,6 +151,24 @@ def read_xlsform(path: str | Path, *, language: str | None = None,
         imported.notes.append(f"the workbook is an {actual} file named {path.suffix}: "
                               f"read as {actual}")
     return imported
+
+
+def _check_archive(path: Path, file: str) -> None:
+    """A zipped workbook (.xlsx, .xlsm) that would unpack to more than MAX_UNPACKED_BYTES or
+    hold more than MAX_ARCHIVE_MEMBERS parts is refused unread (a zip bomb); an .xls or a
+    broken zip is left to the reader, which says what is wrong."""
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return
+    unpacked = sum(part.file_size for part in parts)
+    if len(parts) > MAX_ARCHIVE_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise DefinitionError([Problem(file, "", f"the workbook unpacks to {unpacked} bytes in "
+                                       f"{len(parts)} parts; at most {MAX_UNPACKED_BYTES} bytes "
+                                       f"in {MAX_ARCHIVE_MEMBERS} parts")])
 
 
 def _pyxform_verdict(path: Path, file: str) -> Any:
@@ -191,6 +213,9 @@ def _pyxform_place(message: str, book: Any) -> str:
     found = re.search(r"\[row : (\d+)\]", message)
     if found:
         return f"sheet survey, row {found.group(1)}"
+    headers = re.search(r"Invalid headers provided for sheet: '(\w+)'", message)
+    if headers:  # two headers that mean the same column: the header row
+        return f"sheet {headers.group(1)}, row 1"
     quoted = re.search(r"(element named|question type) '([^']+)'", message)
     if not quoted or not book.survey:
         return ""

@@ -190,11 +190,12 @@ def csrf_app(tmp_path, server_database):
 
 
 def test_every_new_form_needs_its_csrf_token(csrf_app):
-    """With CSRF on (as in production), every POST of the studio and people pages without the
-    token is refused before anything is done."""
+    """With CSRF on (as in production), every POST of the studio, survey and people pages
+    without the token is refused before anything is done."""
     posts = [r for r in csrf_app.url_map.iter_rules()
-             if r.endpoint.split(".")[0] in ("studio", "people") and "POST" in r.methods]
-    assert len(posts) >= 14
+             if r.endpoint.split(".")[0] in ("studio", "surveys", "people")
+             and "POST" in r.methods]
+    assert len(posts) >= 16
     client = csrf_app.test_client()
     bad_request = translations("zh").gettext("Bad request")  # the check runs before the language
     for rule in posts:

@@ -23,6 +23,8 @@ from evaluator.fieldwork.models import Attachment, Finding, Recheck, Submission
 from evaluator.programmes.operations import create_programme
 from evaluator.rubrics.models import RubricVersion
 from evaluator.studio import operations as studio
+from evaluator.surveys.models import SurveyVersion
+from evaluator.surveys_web.models import SurveyUpload
 
 ROLES = ("anonymous", "admin", "author", "lead", "evaluator", "viewer", "unit")
 PNG = base64.b64decode(
@@ -127,6 +129,15 @@ MATRIX = {
     "studio.version_yaml": ("GET", AUTHOR_PAGE),
     "studio.diff": ("GET", AUTHOR_PAGE),
     "studio.move_evaluation": ("POST", LEAD_POST),
+    "surveys.index": ("GET", AUTHOR_PAGE),
+    "surveys.upload": ("POST", AUTHOR_POST),
+    "surveys.upload_page": ("GET", AUTHOR_PAGE),
+    "surveys.upload_preview": ("GET", AUTHOR_PAGE),
+    "surveys.publish": ("POST", AUTHOR_POST),
+    "surveys.version_page": ("GET", AUTHOR_PAGE),
+    "surveys.version_preview": ("GET", AUTHOR_PAGE),
+    "surveys.version_xlsform": ("GET", AUTHOR_PAGE),
+    "surveys.version_yaml": ("GET", AUTHOR_PAGE),
     "people.users": ("GET", ADMIN_PAGE),
     "people.user_page": ("GET", ADMIN_PAGE),
     "people.set_role": ("POST", ADMIN_POST),
@@ -174,16 +185,22 @@ def world(app, client, field, sign_in, api_post, household_record):
         author = db.scalar(select(User).where(User.username == field.username("author")))
         draft = studio.start_draft(db, author, "shipped", shipped="union-hardship.yaml")
         version_id = draft.base_version_id
+        survey = db.scalar(select(SurveyVersion).where(SurveyVersion.key == "household"))
+        upload = SurveyUpload(key="household", version="matrix", filename="household.xlsx",
+                              content={**survey.content, "version": "matrix"},
+                              uploaded_by_id=author.id)
+        db.add(upload)
         extra = User(username="f-extra", role="evaluator", display_name="", password_hash="x")
         db.add(extra)
         db.flush()
-        draft_id, user_id, finding_id = draft.id, extra.id, finding.id
+        draft_id, user_id, finding_id, upload_id = draft.id, extra.id, finding.id, upload.id
     return {
         "evaluation_id": field.evaluation_id, "source": "household",
         "household_id": field.sample[0], "instance_id": instance_id, "recheck_id": recheck,
         "token": token, "fmt": "csv", "filename": "app.css", "job": job,
         "programme_id": programme_id, "finding_id": finding_id, "response_id": 1,
         "draft_id": draft_id, "version_id": version_id, "user_id": user_id,
+        "upload_id": upload_id,
     }
 
 
