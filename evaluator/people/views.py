@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -29,7 +30,7 @@ from evaluator.auth.models import ROLES, User
 from evaluator.auth.views import start_session
 from evaluator.extensions import db_session, login_manager
 from evaluator.fieldwork.audit import OperationError
-from evaluator.fieldwork.models import AuditEntry, Membership
+from evaluator.fieldwork.models import AuditEntry, Evaluation, Membership
 from evaluator.fieldwork.permissions import ALLOWED_MEMBER_ROLES
 from evaluator.fieldwork.views_common import load_evaluation, summary
 from evaluator.people import operations as ops
@@ -153,15 +154,20 @@ def users():
 def user_page(user_id: int):
     user = _user(user_id)
     db = db_session()
-    memberships = db.execute(select(Membership.evaluation_id, Membership.role)
-                             .where(Membership.user_id == user.id)).all()
+    memberships = db.execute(select(Membership.evaluation_id, Membership.role,
+                                    Evaluation.title_zh, Evaluation.title_en)
+                             .join(Evaluation, Evaluation.id == Membership.evaluation_id)
+                             .where(Membership.user_id == user.id)
+                             .order_by(Membership.evaluation_id)).all()
     return render_template(
         "people/user.html",
         user={"id": user.id, "username": user.username, "name": user.display_name,
               "role": user.role, "active": user.active, "must_change": user.must_change_password,
               "created_at": user.created_at,
               "waits_until": ops.throttled(db).get(user.username.lower())},
-        memberships=[{"evaluation_id": e, "role": r} for e, r in memberships],
+        memberships=[{"evaluation_id": e, "role": r,
+                      "title": title_en if g.get("lang") == "en" and title_en else title_zh}
+                     for e, r, title_zh, title_en in memberships],
         allowed=ALLOWED_MEMBER_ROLES, roles=ROLES,
         role_form=RoleForm(role=user.role), active_form=ActiveForm(), reset_form=ResetForm(),
         unlock_form=UnlockForm(),

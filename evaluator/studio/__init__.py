@@ -1,4 +1,4 @@
-"""The rubric studio (评估方案设计): authors start, edit, check, try and publish rubric versions
+"""The rubric studio (指标体系编辑): authors start, edit, check, try and publish rubric versions
 in the browser, and upload and preview surveys.
 
 The pure parts (``editing``, ``diff``, ``comparison``) import neither Flask nor SQLAlchemy: the

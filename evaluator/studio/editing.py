@@ -60,6 +60,7 @@ WIDGETS: dict[str, str] = {
     "max_spread": "number",
     "cap": "cap",
     "trigger": "choice",
+    "limit": "limit",
     "verdict_at": "number",
     "findings": "findings",
 }
@@ -73,7 +74,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 TEXT_KEYS = frozenset({"title", "description", "name", "why"})
 NUMBER_KEYS = frozenset({
     "total", "min", "points", "target", "floor", "at", "min_n", "scale", "max_spread",
-    "verdict_at", "minor", "major", "critical", "absolute", "relative",
+    "verdict_at", "minor", "major", "critical", "absolute", "relative", "share", "households",
 })
 LIST_KEYS = frozenset({"items", "fields"})
 TOP_KEYS = ("id", "version", "title", "description", "total", "bands", "sources", "dimensions")
@@ -331,7 +332,7 @@ def _indicator_view(where: str, indicator: Mapping[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {
             "key": key, "widget": WIDGETS[key], "where": f"{where}.{key}",
             "methods": methods_taking(key), "value": _show(value) if WIDGETS[key] not in (
-                "right", "tolerance", "range", "steps", "severities", "findings") else "",
+                "right", "tolerance", "limit", "range", "steps", "severities", "findings") else "",
             "choices": CHOICES.get(key, ()),
             "shown": method in methods_taking(key) or key in indicator,
         }
@@ -340,6 +341,8 @@ def _indicator_view(where: str, indicator: Mapping[str, Any]) -> dict[str, Any]:
             row["source"], row["expression"] = _show(sub.get("source")), _show(sub.get("value"))
         elif key == "tolerance":
             row["absolute"], row["relative"] = _show(sub.get("absolute")), _show(sub.get("relative"))
+        elif key == "limit":
+            row["share"], row["households"] = _show(sub.get("share")), _show(sub.get("households"))
         elif key == "per_severity":
             row["levels"] = [(s, _show(sub.get(s))) for s in SEVERITIES]
         elif key == "findings":

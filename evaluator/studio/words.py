@@ -42,4 +42,6 @@ PARAM_WORDS = {
     "verdict_at": _l("the verdict tests the estimate against"),
     "trigger": _l("fires on the lower bound or on the estimate"),
     "findings": _l("findings that trigger it"),
+    "limit": _l("still tolerated: a share of the applicable households, or a number of "
+                "roster households (fill one)"),
 }

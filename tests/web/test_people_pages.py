@@ -105,6 +105,22 @@ def test_role_changes_follow_the_rule_and_name_it(app, admin, field):
     assert bad.status_code == 400
 
 
+def test_the_author_roles_name_is_the_studios_pill():
+    """Chinese pages call the author 指标体系编辑, as the pill to their studio says."""
+    zh = translations("zh")
+    assert zh.gettext("Rubric author") == zh.gettext("Rubric studio") == "指标体系编辑"
+
+
+def test_the_role_hint_names_each_evaluation_by_its_title(app, admin, field):
+    uid = user_id(app, "f-lead")
+    hint = re.search(r'<p class="hint">(.*?)</p>', admin.get(f"/people/{uid}").text, re.S)
+    text = re.sub(r"<[^>]+>", "", hint.group(1))
+    assert "测试评估: 评估组长" in text and "评估 1" not in text
+    admin.get("/?lang=en")
+    hint = re.search(r'<p class="hint">(.*?)</p>', admin.get(f"/people/{uid}").text, re.S)
+    assert "Test evaluation: " in re.sub(r"<[^>]+>", "", hint.group(1))
+
+
 def test_unlock_from_the_user_page(app, admin, field):
     keys = throttle.keys_for("f-lead", "127.0.0.1")
     for _ in range(5):

@@ -289,3 +289,26 @@ def test_a_lead_moves_an_evaluation_in_setup_to_the_newer_version(app, client, f
     sign_in("evaluator")
     assert client.post(f"/evaluations/{field.evaluation_id}/rubric",
                        data={"version_id": newer}).status_code == 403
+
+
+def test_a_vetos_limit_has_inputs_of_its_own(app, author):
+    """O4 (数字脱困一票否决) tolerates a share of 1 %: its limit is two inputs (a share, or a
+    number of households), not a line in the other keys box; the rules judge what is typed."""
+    url = start(author)
+    page = author.get(url).text
+    o4 = "dimensions[5].indicators[3]"
+    fields = inputs(page)
+    assert (f"{o4}.limit.share", "0.01") in fields
+    assert (f"{o4}.limit.households", "") in fields
+    assert dict(fields)[f"{o4}._other"] == ""
+    answer = autosave(author, url, with_values(fields, **{f"{o4}.limit.share": "",
+                                                          f"{o4}.limit.households": "20"}))
+    assert answer.status_code == 200 and answer.get_json()["problems"] == []
+    assert draft_of(app, url)["content"]["dimensions"][5]["indicators"][3]["limit"] == {
+        "households": 20}
+    fields = inputs(author.get(url).text)
+    answer = autosave(author, url, with_values(fields, **{f"{o4}.limit.share": "0.02"}),
+                      lock=answer.get_json()["lock_version"]).get_json()
+    assert {"where": f"{o4}.limit",
+            "message": "limit must be {share: S} or {households: K} (one of them)"
+            } in answer["problems"]
