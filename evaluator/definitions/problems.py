@@ -20,7 +20,10 @@ class Problem:
 
     A problem the web app shows (``coded``) also carries ``code`` and ``params``: the message
     is ``PROBLEM_WORDS[code]`` (English, for the command line) filled with ``params``, and the
-    web layer fills the same pattern in the page's language (evaluator.web.problems).
+    web layer fills the same pattern in the page's language (evaluator.web.problems). A rubric
+    rule reports through its own message template instead (``template``: English, ``{name}``
+    fields, marked ``N_`` for the catalogs, the template itself the msgid) with ``params``.
+    None of these take part in comparisons.
     """
 
     file: str
@@ -28,6 +31,7 @@ class Problem:
     message: str
     code: str = field(default="", compare=False)
     params: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
+    template: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         location = f"{self.file}: {self.where}" if self.where else self.file
@@ -46,7 +50,7 @@ def relocated(problem: Problem, file: str, where: str | None = None) -> Problem:
     """``problem`` under another file name (an upload named as the user called it), its code
     kept."""
     return Problem(file, problem.where if where is None else where, problem.message, problem.code,
-                   problem.params)
+                   problem.params, problem.template)
 
 
 class DefinitionError(ValueError):

@@ -42,6 +42,12 @@ def join(where: str, key: str | int) -> str:
     return f"{where}.{key}" if where else key
 
 
+def N_(template: str) -> str:  # noqa: N802 - gettext's name for a deferred message
+    """Marks a rule's message template for the catalogs (``make i18n-extract``); the text
+    stays English here: the command line prints it, a page translates it (``Problem.template``)."""
+    return template
+
+
 class Collector:
     """Gathers problems for one file."""
 
@@ -49,20 +55,29 @@ class Collector:
         self.file = file
         self.problems: list[Problem] = []
 
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(self.file, where, message))
+    def add(self, where: str, template: str, /, **params: Any) -> None:
+        """A problem at ``where``: ``template`` (English, ``{name}`` fields, literal braces
+        doubled) filled from ``params`` is its message; both travel with it for the pages."""
+        self.problems.append(
+            Problem(self.file, where, template.format(**params),
+                    params=tuple(params.items()), template=template)
+        )
 
     def keys(
         self, where: str, data: Mapping, required: Iterable[str], optional: Iterable[str], what: str
     ) -> None:
         for key in required:
             if key not in data:
-                self.add(where, f"{what} needs '{key}'")
+                self.add(where, N_("{what} needs '{key}'"), what=what, key=key)
         allowed = set(required) | set(optional)
         for key in data:
             if key not in allowed:
                 self.add(
-                    where, f"unknown key '{key}' in {what}; allowed: {', '.join(sorted(allowed))}"
+                    where,
+                    N_("unknown key '{key}' in {what}; allowed: {joins}"),
+                    key=key,
+                    what=what,
+                    joins=", ".join(sorted(allowed)),
                 )
 
     def text(self, where: str, value: Any, *, one_line: bool = False) -> None:
@@ -73,26 +88,29 @@ class Collector:
             texts = dict(value)
             for key in value:
                 if key not in ("zh", "en"):
-                    self.add(where, f"unknown language '{key}'; use zh and en")
+                    self.add(where, N_("unknown language '{key}'; use zh and en"), key=key)
             if "zh" not in value:
-                self.add(where, "needs 'zh' (the Chinese text)")
+                self.add(where, N_("needs 'zh' (the Chinese text)"))
         else:
-            self.add(where, f"must be a text or {{zh: ..., en: ...}}, not {fmt(value)!r}")
+            self.add(
+                where, N_("must be a text or {{zh: ..., en: ...}}, not {value!r}"), value=fmt(value)
+            )
             return
         for language, text in texts.items():
             if language not in ("zh", "en"):
                 continue
             if not isinstance(text, str) or (language == "zh" and not text.strip()):
-                self.add(where, f"{language} must be a non-empty text")
+                self.add(where, N_("{language} must be a non-empty text"), language=language)
             elif one_line and "\n" in text.strip():
-                self.add(where, f"{language} must be one line")
+                self.add(where, N_("{language} must be one line"), language=language)
 
     def code(self, where: str, value: Any) -> str | None:
         """``value`` when it is a valid code; otherwise None, and the problem is added."""
         if not isinstance(value, str) or not CODE_PATTERN.match(value):
             self.add(
                 where,
-                f"code {value!r} must start with a letter and use only letters, digits, _ . -",
+                N_("code {value!r} must start with a letter and use only letters, digits, _ . -"),
+                value=value,
             )
             return None
         return value

@@ -24,7 +24,7 @@ from evaluator.definitions.expressions import (
     references,
 )
 from evaluator.rubrics.method_table import EXPRESSION_KEYS
-from evaluator.rubrics.problem_collector import Collector, join
+from evaluator.rubrics.problem_collector import N_, Collector, join
 from evaluator.surveys.subset import SELECT_TYPES
 
 # Columns of the bundle's roster.csv (建档立卡台账, the sampling frame). Every rubric expression,
@@ -81,7 +81,10 @@ def survey_reference_problems(
             if isinstance(feeds, str) and feeds and feeds != name:
                 out.add(
                     join("sources", str(name)),
-                    f"survey '{survey_id}' feeds source '{feeds}', not '{name}'",
+                    N_("survey '{survey_id}' feeds source '{feeds}', not '{name}'"),
+                    survey_id=survey_id,
+                    feeds=feeds,
+                    name=name,
                 )
         elif survey_id not in unchecked:
             known = (
@@ -89,7 +92,12 @@ def survey_reference_problems(
                 if surveys
                 else "no surveys were checked; give their files or folder too"
             )
-            out.add(join("sources", str(name)), f"survey '{survey_id}' was not found ({known})")
+            out.add(
+                join("sources", str(name)),
+                N_("survey '{survey_id}' was not found ({known})"),
+                survey_id=survey_id,
+                known=known,
+            )
 
     response = data.get("response")
     if isinstance(response, Mapping):
@@ -110,7 +118,10 @@ def survey_reference_problems(
                     for name in names:
                         if isinstance(name, str) and name not in used.fields:
                             out.add(
-                                join(where, key), f"{name} is not a field of survey '{used.id}'"
+                                join(where, key),
+                                N_("{name} is not a field of survey '{id}'"),
+                                name=name,
+                                id=used.id,
                             )
             if indicator.get("method") == "checklist":
                 _checklist_answer_problems(out, where, indicator, used)
@@ -131,20 +142,36 @@ def _field_reference_problems(out: Collector, where: str, text: str, survey: Sur
     for name in sorted(references(node)):
         if name not in survey.fields and name not in ROSTER_COLUMNS:
             out.add(
-                where, f"${{{name}}} is neither a field of survey '{survey.id}' nor a roster column"
+                where,
+                N_("${{{name}}} is neither a field of survey '{id}' nor a roster column"),
+                name=name,
+                id=survey.id,
             )
     for name, literal in time_literals(node):
         kind = str(getattr(survey.fields.get(name), "type", ""))
         shape = _TIME_SHAPES.get(kind)
         if shape is not None and literal and not shape[0].match(literal):
-            out.add(where, f"'{literal}' is not a {kind} ({shape[1]}) to compare {name} with")
+            out.add(
+                where,
+                N_("'{literal}' is not a {kind} ({shape}) to compare {name} with"),
+                literal=literal,
+                kind=kind,
+                shape=shape[1],
+                name=name,
+            )
     for name, literal in choice_literals(node):
         field_ = survey.fields.get(name)
         choices = _choice_names(survey, field_)
-        if field_ is not None and choices is not None and literal and literal not in choices:  # '' tests for blank
+        if (
+            field_ is not None and choices is not None and literal and literal not in choices
+        ):  # '' tests for blank
             out.add(
                 where,
-                f"'{literal}' is not a choice of {name} (list {field_.list_name}: {', '.join(choices)})",
+                N_("'{literal}' is not a choice of {name} (list {list_name}: {joins})"),
+                literal=literal,
+                name=name,
+                list_name=field_.list_name,
+                joins=", ".join(choices),
             )
 
 
@@ -175,7 +202,10 @@ def _checklist_answer_problems(
             if choices is not None and answer not in choices:
                 out.add(
                     join(where, key),
-                    f"'{answer}' is not a choice of item {item} ({', '.join(choices)})",
+                    N_("'{answer}' is not a choice of item {item} ({joins})"),
+                    answer=answer,
+                    item=item,
+                    joins=", ".join(choices),
                 )
 
 
@@ -183,8 +213,10 @@ def _checklist_answer_problems(
 _TIME_SHAPES = {
     "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "YYYY-MM-DD"),
     "time": (re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?"), "HH:MM or HH:MM:SS"),
-    "datetime": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}|$)"),
-                 "YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
+    "datetime": (
+        re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}|$)"),
+        "YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    ),
 }
 
 

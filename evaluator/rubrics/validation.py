@@ -29,7 +29,7 @@ from evaluator.rubrics.parameter_rules import (
     method_value_problems,
     parameter_problems,
 )
-from evaluator.rubrics.problem_collector import EPSILON, Collector, fmt, is_number, join
+from evaluator.rubrics.problem_collector import EPSILON, N_, Collector, fmt, is_number, join
 from evaluator.rubrics.survey_references import SurveyLike, survey_reference_problems
 
 TOP_REQUIRED: tuple[str, ...] = (
@@ -67,14 +67,18 @@ def rubric_problems(
     """
     out = Collector(file)
     if not isinstance(data, Mapping):
-        out.add("", "a rubric is a YAML mapping with " + ", ".join(TOP_REQUIRED))
+        out.add("", N_("a rubric is a YAML mapping with {joins}"), joins=", ".join(TOP_REQUIRED))
         return out.problems
-    out.keys("", data, TOP_REQUIRED, TOP_OPTIONAL, "the rubric")
+    out.keys("", data, TOP_REQUIRED, TOP_OPTIONAL, N_("the rubric"))
 
     if "id" in data:
         out.code("id", data["id"])
     if "version" in data and not (isinstance(data["version"], str) and data["version"].strip()):
-        out.add("version", f'version must be text; quote it: "{fmt(data["version"])}"')
+        out.add(
+            "version",
+            N_('version must be text; quote it: "{version}"'),
+            version=fmt(data["version"]),
+        )
     if "title" in data:
         out.text("title", data["title"])
     if "description" in data:
@@ -82,22 +86,28 @@ def rubric_problems(
 
     total = data.get("total")
     if "total" in data and not (is_number(total) and total > 0):
-        out.add("total", f"total must be a positive number, not {total!r}")
+        out.add("total", N_("total must be a positive number, not {total!r}"), total=total)
         total = None
 
     grades = _band_problems(out, data.get("bands"), total) if "bands" in data else []
     sources = _source_problems(out, data.get("sources")) if "sources" in data else {}
     if "insufficient" in data and data["insufficient"] not in INSUFFICIENT_RULES:
-        out.add("insufficient", "insufficient must be zero (an indicator without enough data "
-                "earns no points) or pro_rata (its dimension is scored from the others), "
-                f"not {data['insufficient']!r}")
+        out.add(
+            "insufficient",
+            N_(
+                "insufficient must be zero (an indicator without enough data "
+                "earns no points) or pro_rata (its dimension is scored from the "
+                "others), not {insufficient!r}"
+            ),
+            insufficient=data["insufficient"],
+        )
     if "response" in data:
         _response_problems(out, data["response"], sources)
 
     dimensions = data.get("dimensions")
     if "dimensions" in data:
         if not isinstance(dimensions, list) or not dimensions:
-            out.add("dimensions", "dimensions must be a non-empty list")
+            out.add("dimensions", N_("dimensions must be a non-empty list"))
             dimensions = []
         _dimension_problems(out, dimensions, total, grades, sources)
 
@@ -110,7 +120,8 @@ def _band_problems(out: Collector, bands: Any, total: float | None) -> list[str]
     """Bands are listed best first; each starts at ``min`` and runs up to the next band's min."""
     if not isinstance(bands, list) or not bands:
         out.add(
-            "bands", "bands must be a non-empty list, best grade first: [{grade, en, min}, ...]"
+            "bands",
+            N_("bands must be a non-empty list, best grade first: [{{grade, en, min}}, ...]"),
         )
         return []
     grades: list[str] = []
@@ -119,40 +130,49 @@ def _band_problems(out: Collector, bands: Any, total: float | None) -> list[str]
     for i, band in enumerate(bands):
         where = join("bands", i)
         if not isinstance(band, Mapping):
-            out.add(where, "a band is {grade, en, min}")
+            out.add(where, N_("a band is {{grade, en, min}}"))
             continue
-        out.keys(where, band, BAND_REQUIRED, BAND_OPTIONAL, "a band")
+        out.keys(where, band, BAND_REQUIRED, BAND_OPTIONAL, N_("a band"))
         grade = band.get("grade")
         if "grade" in band:
             if not isinstance(grade, str) or not grade.strip():
-                out.add(where, "grade must be a non-empty text")
+                out.add(where, N_("grade must be a non-empty text"))
             elif grade in grades:
-                out.add(where, f"grade '{grade}' appears twice")
+                out.add(where, N_("grade '{grade}' appears twice"), grade=grade)
             else:
                 grades.append(grade)
         if "en" in band and not isinstance(band["en"], str):
-            out.add(where, "en must be a text")
+            out.add(where, N_("en must be a text"))
         low = band.get("min")
         if "min" not in band:
             continue
         if not is_number(low) or low < 0:
-            out.add(where, f"min must be a number of points, 0 or more, not {low!r}")
+            out.add(where, N_("min must be a number of points, 0 or more, not {low!r}"), low=low)
             continue
         if total is not None and low > total + EPSILON:
-            out.add(where, f"min {fmt(low)} is above the total {fmt(total)}")
+            out.add(
+                where, N_("min {low} is above the total {total}"), low=fmt(low), total=fmt(total)
+            )
         if previous is not None and low >= previous - EPSILON:
             out.add(
                 where,
-                f"min {fmt(low)} must be below the previous band's {fmt(previous)} "
-                "(bands go from the best grade down)",
+                N_(
+                    "min {low} must be below the previous band's {previous} (bands go "
+                    "from the best grade down)"
+                ),
+                low=fmt(low),
+                previous=fmt(previous),
             )
         previous = low
         mins.append(low)
     if mins and len(mins) == len(bands) and abs(mins[-1]) > EPSILON:
         out.add(
             join("bands", len(bands) - 1),
-            f"the lowest band starts at {fmt(mins[-1])}, so scores below it have no grade; "
-            "it must start at 0",
+            N_(
+                "the lowest band starts at {mins}, so scores below it have no "
+                "grade; it must start at 0"
+            ),
+            mins=fmt(mins[-1]),
         )
     return grades
 
@@ -161,7 +181,7 @@ def _source_problems(out: Collector, sources: Any) -> dict[str, str]:
     if not isinstance(sources, Mapping) or not sources:
         out.add(
             "sources",
-            "sources must map each evidence source to a survey id, e.g. household: household",
+            N_("sources must map each evidence source to a survey id, e.g. household: household"),
         )
         return {}
     result: dict[str, str] = {}
@@ -170,7 +190,7 @@ def _source_problems(out: Collector, sources: Any) -> dict[str, str]:
         if not out.code(where, name):
             continue
         if not isinstance(survey_id, str) or not survey_id.strip():
-            out.add(where, f"must name a survey id, not {survey_id!r}")
+            out.add(where, N_("must name a survey id, not {survey_id!r}"), survey_id=survey_id)
             continue
         result[name] = survey_id
     return result
@@ -179,13 +199,24 @@ def _source_problems(out: Collector, sources: Any) -> dict[str, str]:
 def _response_problems(out: Collector, response: Any, sources: dict) -> None:
     """``response``: source -> expression true for a household that answered (non-response else)."""
     if not isinstance(response, Mapping) or not response:
-        out.add("response", "response must map an evidence source to the expression that is true "
-                "for a household that took part, e.g. household: \"${consent} = 'yes'\"")
+        out.add(
+            "response",
+            N_(
+                "response must map an evidence source to the expression that is "
+                "true for a household that took part, e.g. household: "
+                "\"${{consent}} = 'yes'\""
+            ),
+        )
         return
     for name, text in response.items():
         where = join("response", str(name))
         if sources and name not in sources:
-            out.add(where, f"source {name!r} is not declared under sources ({', '.join(sources)})")
+            out.add(
+                where,
+                N_("source {name!r} is not declared under sources ({joins})"),
+                name=name,
+                joins=", ".join(sources),
+            )
         expression_problem(out, where, text)
 
 
@@ -207,15 +238,18 @@ def _dimension_problems(
     for d, dimension in enumerate(dimensions):
         where = join("dimensions", d)
         if not isinstance(dimension, Mapping):
-            out.add(where, "a dimension is {code, name, points, indicators}")
+            out.add(where, N_("a dimension is {{code, name, points, indicators}}"))
             sum_known = False
             continue
-        out.keys(where, dimension, DIMENSION_REQUIRED, DIMENSION_OPTIONAL, "a dimension")
+        out.keys(where, dimension, DIMENSION_REQUIRED, DIMENSION_OPTIONAL, N_("a dimension"))
         code = dimension.get("code")
         if "code" in dimension and (code := out.code(where, code)):
             if code in seen.dimensions:
                 out.add(
-                    where, f"dimension code '{code}' is already used by {seen.dimensions[code]}"
+                    where,
+                    N_("dimension code '{code}' is already used by {dimensions}"),
+                    code=code,
+                    dimensions=seen.dimensions[code],
                 )
             else:
                 seen.dimensions[code] = where
@@ -226,7 +260,9 @@ def _dimension_problems(
         points = dimension.get("points")
         if not (is_number(points) and points > 0):
             if "points" in dimension:
-                out.add(where, f"points must be a positive number, not {points!r}")
+                out.add(
+                    where, N_("points must be a positive number, not {points!r}"), points=points
+                )
             points = None
             sum_known = False
         else:
@@ -236,7 +272,7 @@ def _dimension_problems(
         if "indicators" not in dimension:
             continue
         if not isinstance(indicators, list) or not indicators:
-            out.add(where, "indicators must be a non-empty list")
+            out.add(where, N_("indicators must be a non-empty list"))
             continue
         indicator_sum = 0.0
         indicator_sum_known = True
@@ -250,13 +286,17 @@ def _dimension_problems(
         if points is not None and indicator_sum_known and abs(indicator_sum - points) > EPSILON:
             out.add(
                 where,
-                f"indicator points add up to {fmt(indicator_sum)}, not the dimension's {fmt(points)}",
+                N_("indicator points add up to {indicator_sum}, not the dimension's {points}"),
+                indicator_sum=fmt(indicator_sum),
+                points=fmt(points),
             )
 
     if total is not None and sum_known and abs(dimension_sum - total) > EPSILON:
         out.add(
             "dimensions",
-            f"dimension points add up to {fmt(dimension_sum)}, not the total {fmt(total)}",
+            N_("dimension points add up to {dimension_sum}, not the total {total}"),
+            dimension_sum=fmt(dimension_sum),
+            total=fmt(total),
         )
 
     for where, indicator in seen.vetoes:
@@ -273,16 +313,21 @@ def _indicator_problems(
 ) -> float | None:
     """Check one indicator; return its points when they are a usable number."""
     if not isinstance(indicator, Mapping):
-        out.add(where, "an indicator is a mapping: {code, name, why, points, method, ...}")
+        out.add(where, N_("an indicator is a mapping: {{code, name, why, points, method, ...}}"))
         return None
     for key in INDICATOR_KEYS:
         if key not in indicator:
-            out.add(where, f"an indicator needs '{key}'")
+            out.add(where, N_("an indicator needs '{key}'"), key=key)
 
     code = indicator.get("code")
     if "code" in indicator and (code := out.code(where, code)):
         if code in seen.indicators:
-            out.add(where, f"indicator code '{code}' is already used by {seen.indicators[code]}")
+            out.add(
+                where,
+                N_("indicator code '{code}' is already used by {indicators}"),
+                code=code,
+                indicators=seen.indicators[code],
+            )
         else:
             seen.indicators[code] = where
     if "name" in indicator:
@@ -293,23 +338,34 @@ def _indicator_problems(
     method = indicator.get("method")
     spec = METHODS.get(method) if isinstance(method, str) else None
     if "method" in indicator and spec is None:
-        out.add(where, f"unknown method {method!r}; known: {', '.join(METHODS)}")
+        out.add(
+            where,
+            N_("unknown method {method!r}; known: {joins}"),
+            method=method,
+            joins=", ".join(METHODS),
+        )
 
     points = indicator.get("points")
     usable: float | None = None
     if "points" in indicator:
         if method == "veto":
             if not (is_number(points) and points == 0):
-                out.add(where, f"a veto scores no points: write points: 0, not {points!r}")
+                out.add(
+                    where,
+                    N_("a veto scores no points: write points: 0, not {points!r}"),
+                    points=points,
+                )
             usable = 0.0
         elif not (is_number(points) and points > 0):
-            out.add(where, f"points must be a positive number, not {points!r}")
+            out.add(where, N_("points must be a positive number, not {points!r}"), points=points)
         else:
             usable = float(points)
             if dimension_points is not None and points > dimension_points + EPSILON:
                 out.add(
                     where,
-                    f"points {fmt(points)} exceed the dimension's {fmt(dimension_points)}",
+                    N_("points {points} exceed the dimension's {dimension_points}"),
+                    points=fmt(points),
+                    dimension_points=fmt(dimension_points),
                 )
     if spec is None or not isinstance(method, str):  # a known method is a str
         return usable
@@ -332,14 +388,21 @@ def _source_reference_problems(
     if "source" in indicator:
         source = indicator["source"]
         if not isinstance(source, str) or source not in sources:
-            out.add(where, f"source {source!r} is not declared under sources ({declared})")
+            out.add(
+                where,
+                N_("source {source!r} is not declared under sources ({declared})"),
+                source=source,
+                declared=declared,
+            )
     right = indicator.get("right")
     if isinstance(right, Mapping) and "source" in right:
         source = right["source"]
         if not isinstance(source, str) or source not in sources:
             out.add(
                 join(where, "right"),
-                f"source {source!r} is not declared under sources ({declared})",
+                N_("source {source!r} is not declared under sources ({declared})"),
+                source=source,
+                declared=declared,
             )
 
 
@@ -348,9 +411,15 @@ def _veto_reference_problems(
 ) -> None:
     cap = indicator.get("cap")
     if "cap" in indicator and grades and cap not in grades:
-        out.add(where, f"cap {cap!r} is not a band; bands: {', '.join(grades)}")
+        out.add(
+            where, N_("cap {cap!r} is not a band; bands: {joins}"), cap=cap, joins=", ".join(grades)
+        )
     elif grades and cap == grades[0]:
-        out.add(where, f"cap {cap!r} is the best band, so the veto could never lower a grade")
+        out.add(
+            where,
+            N_("cap {cap!r} is the best band, so the veto could never lower a grade"),
+            cap=cap,
+        )
     findings = indicator.get("findings")
     if not isinstance(findings, Mapping):
         return
@@ -361,17 +430,22 @@ def _veto_reference_problems(
     ):
         out.add(
             fwhere,
-            f"dimension {findings['dimension']!r} is not a dimension code; codes: "
-            + ", ".join(seen.dimensions),
+            N_("dimension {dimension!r} is not a dimension code; codes: {joins}"),
+            dimension=findings["dimension"],
+            joins=", ".join(seen.dimensions),
         )
     if "indicators" in findings:
         codes = findings["indicators"]
         if not isinstance(codes, list) or not codes:
-            out.add(fwhere, "indicators must be a non-empty list of indicator codes")
+            out.add(fwhere, N_("indicators must be a non-empty list of indicator codes"))
             return
         for code in codes:
             if not (isinstance(code, str) and code in seen.indicators):
-                out.add(fwhere, f"indicator {code!r} is not an indicator code of this rubric")
+                out.add(
+                    fwhere,
+                    N_("indicator {code!r} is not an indicator code of this rubric"),
+                    code=code,
+                )
 
 
 # --------------------------------------------------------------------------- against the surveys

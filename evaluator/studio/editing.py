@@ -585,9 +585,10 @@ def view_places(view: Mapping[str, Any]) -> set[str]:
 
 def placed_problems(problems: Iterable[Mapping[str, str]], places: set[str]
                     ) -> dict[str, list[str]]:
-    """place -> the messages shown beside it (see ``problem_place``)."""
+    """place -> the messages shown beside it (see ``problem_place``): placed by the English
+    ``message``, shown in the page's language (``text``) where there is one."""
     out: dict[str, list[str]] = {}
     for problem in problems:
         spot = problem_place(problem["where"], problem["message"], places)
-        out.setdefault(spot, []).append(problem["message"])
+        out.setdefault(spot, []).append(problem.get("text") or problem["message"])
     return out

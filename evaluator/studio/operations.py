@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -52,7 +53,7 @@ def can_author(user: Any) -> bool:
 
 def require_author(user: Any) -> None:
     if not can_author(user):
-        raise OperationError("only rubric authors and administrators can do this", 403)
+        raise OperationError(gettext("only rubric authors and administrators can do this"), 403)
 
 
 # --------------------------------------------------------------------------- starting
@@ -82,7 +83,7 @@ def next_version(db: Session, key: str, version: str) -> str:
             candidate = f"{candidate}.1"
         if candidate not in taken:
             return candidate
-    raise OperationError(f"no free version after {version}", 409)
+    raise OperationError(gettext("no free version after %(version)s", version=version), 409)
 
 
 def start_draft(db: Session, user: Any, origin: str, *, version: RubricVersion | None = None,
@@ -94,12 +95,12 @@ def start_draft(db: Session, user: Any, origin: str, *, version: RubricVersion |
     base: RubricVersion | None = None
     if origin == "version":
         if version is None:
-            raise OperationError("choose the stored version to start from", 400)
+            raise OperationError(gettext("choose the stored version to start from"), 400)
         base, data = version, copy.deepcopy(version.content)
     elif origin == "shipped":
         files = shipped_rubrics()
         if shipped not in files:
-            raise OperationError(f"no shipped rubric {shipped!r}", 404)
+            raise OperationError(gettext("no shipped rubric %(name)r", name=shipped), 404)
         data = files[shipped][1]
         base = _stored(db, data.get("id"), data.get("version"))
     elif origin == "blank":
@@ -108,7 +109,7 @@ def start_draft(db: Session, user: Any, origin: str, *, version: RubricVersion |
         data = blank_rubric()
     elif origin == "import":
         if not isinstance(content, Mapping):  # the rules say what a rubric is
-            raise OperationError("this is not a rubric", 400,
+            raise OperationError(gettext("this is not a rubric"), 400,
                                  rubric_problems(content, "rubric.yaml"))
         data = copy.deepcopy(dict(content))
         key = data.get("id")
@@ -116,7 +117,7 @@ def start_draft(db: Session, user: Any, origin: str, *, version: RubricVersion |
             base = db.scalar(select(RubricVersion).where(RubricVersion.key == key)
                              .order_by(RubricVersion.id.desc()).limit(1))
     else:
-        raise OperationError(f"unknown start {origin!r}", 400)
+        raise OperationError(gettext("unknown start %(origin)r", origin=origin), 400)
     if origin in ("version", "shipped") and isinstance(data.get("id"), str):
         data["version"] = next_version(db, data["id"], str(data.get("version") or "1"))
     draft = RubricDraft(content=data, origin=origin, base_version_id=base.id if base else None,
@@ -136,14 +137,15 @@ def import_yaml(db: Session, user: Any, filename: str, raw: bytes) -> RubricDraf
     require_author(user)
     name = Path(filename or "rubric.yaml").name[-120:] or "rubric.yaml"
     if len(raw) > MAX_IMPORT_BYTES:
-        raise OperationError(f"{name}: larger than {MAX_IMPORT_BYTES // 1024} kB; a rubric is "
-                             "a few dozen kB", 413)
+        raise OperationError(gettext("%(name)s: larger than %(kb)d kB; a rubric is a few dozen "
+                                     "kB", name=name, kb=MAX_IMPORT_BYTES // 1024), 413)
     if not raw.strip():
-        raise OperationError(f"{name}: the file is empty", 400)
+        raise OperationError(gettext("%(name)s: the file is empty", name=name), 400)
     try:
         data = parse_yaml(raw, name)
     except DefinitionError as error:
-        raise OperationError(f"{name} is not a rubric YAML file", 400, error.problems) from None
+        raise OperationError(gettext("%(name)s is not a rubric YAML file", name=name), 400,
+                             error.problems) from None
     return start_draft(db, user, "import", content=data)
 
 
@@ -179,8 +181,8 @@ def _mirror(draft: RubricDraft, content: Mapping[str, Any]) -> None:
 
 def require_editable(draft: RubricDraft) -> None:
     if draft.status != "editing":
-        raise OperationError("this draft was published and never changes; start a new draft "
-                             "from its version to change it", 409)
+        raise OperationError(gettext("this draft was published and never changes; start a new "
+                                     "draft from its version to change it"), 409)
 
 
 def save_draft(db: Session, user: Any, draft: RubricDraft, content: Mapping[str, Any],
@@ -189,8 +191,9 @@ def save_draft(db: Session, user: Any, draft: RubricDraft, content: Mapping[str,
     require_author(user)
     require_editable(draft)
     if lock_version != draft.lock_version:
-        raise ConflictError("someone else saved this draft since you opened it; reload to see "
-                            "their version (your changes were not saved)", draft.lock_version)
+        raise ConflictError(gettext("someone else saved this draft since you opened it; reload "
+                                    "to see their version (your changes were not saved)"),
+                            draft.lock_version)
     chosen = dict(surveys) if surveys is not None else dict(draft.survey_version_ids or {})
     chosen.update({k: v for k, v in _default_surveys(db, content).items() if k not in chosen})
     # one UPDATE per save: the lock version moves by one
@@ -203,8 +206,8 @@ def save_draft(db: Session, user: Any, draft: RubricDraft, content: Mapping[str,
     try:
         db.flush()
     except StaleDataError:
-        raise ConflictError("someone else saved this draft at the same moment; reload to see "
-                            "their version", None) from None
+        raise ConflictError(gettext("someone else saved this draft at the same moment; reload "
+                                    "to see their version"), None) from None
 
 
 # --------------------------------------------------------------------------- checking
@@ -252,23 +255,25 @@ def publish_draft(db: Session, user: Any, draft: RubricDraft, change_note: str,
     require_author(user)
     require_editable(draft)
     if lock_version != draft.lock_version:
-        raise ConflictError("someone else saved this draft since you opened it; reload and "
-                            "check their version before publishing", draft.lock_version)
+        raise ConflictError(gettext("someone else saved this draft since you opened it; reload "
+                                    "and check their version before publishing"),
+                            draft.lock_version)
     note = (change_note or "").strip()
     if not note:
-        raise OperationError("change_note: say what changed and why (it is printed beside "
-                             "the version)", 400)
+        raise OperationError(gettext("change_note: say what changed and why (it is shown "
+                                     "beside the version)"), 400)
     if len(note) > MAX_NOTE:
-        raise OperationError(f"change_note: at most {MAX_NOTE} characters", 400)
+        raise OperationError(gettext("change_note: at most %(n)d characters", n=MAX_NOTE), 400)
     problems = check_draft(db, draft)
     if problems:
-        raise OperationError(f"{len(problems)} problem(s): a rubric with problems cannot be "
-                             "published", 400, problems)
+        raise OperationError(gettext("%(n)d problem(s): a rubric with problems cannot be "
+                                     "published", n=len(problems)), 400, problems)
     content = copy.deepcopy(draft.content)
     key, version = content["id"], str(content["version"])
     if _stored(db, key, version) is not None:
-        raise OperationError(f"version: {key} {version} is published already; published "
-                             "versions never change, so give this one a new version", 409)
+        raise OperationError("version: " + gettext(
+            "%(key)s version %(version)s is published already; published versions never "
+            "change, so give this one a new version", key=key, version=version), 409)
     title = content.get("title")
     title = title if isinstance(title, Mapping) else {"zh": title}
     stored = RubricVersion(key=key, version=version, title_zh=str(title.get("zh", ""))[:200],
@@ -332,21 +337,26 @@ def move_evaluation(db: Session, user: Any, evaluation: Evaluation,
     refused = rubric_refusal(db, evaluation)
     if refused is not None:
         if version.id not in {v.id for v in rebind_targets(db, evaluation)}:
-            raise OperationError(f"rubric: {version.key} {version.version} is not a published "
-                                 f"version of {current.key if current else 'this rubric'} that "
-                                 "passes today's rubric rules with this evaluation's surveys", 400)
+            raise OperationError(gettext(
+                "rubric: %(version)s is not a published version of %(current)s that passes "
+                "today's rubric rules with this evaluation's surveys",
+                version=f"{version.key} {version.version}",
+                current=current.key if current else "–"), 400)
     elif evaluation.status != "setup":
-        raise OperationError("only an evaluation being set up may change its rubric version; "
-                             "once fieldwork starts, the version it was created with stays", 409)
+        raise OperationError(gettext("only an evaluation being set up may change its rubric "
+                                     "version; once fieldwork starts, the version it was "
+                                     "created with stays"), 409)
     elif version.id not in {v.id for v in newer_versions(db, evaluation)}:
-        raise OperationError(f"rubric: {version.key} {version.version} is not a newer published "
-                             f"version of {current.key if current else 'this rubric'}", 400)
+        raise OperationError(gettext("rubric: %(version)s is not a newer published version of "
+                                     "%(current)s", version=f"{version.key} {version.version}",
+                                     current=current.key if current else "–"), 400)
     try:
         new_rubric = rubric_from_data(version.content, f"{version.key} {version.version}",
                                       surveys_by_id(db, evaluation.id))
     except DefinitionError as error:
-        raise OperationError(f"{version.key} {version.version} does not fit this evaluation's "
-                             "surveys", 400, error.problems) from None
+        raise OperationError(gettext("%(version)s does not fit this evaluation's surveys",
+                                     version=f"{version.key} {version.version}"), 400,
+                             error.problems) from None
     old: dict[str, Any] = {"rubric": f"{current.key} {current.version}" if current else None}
     new: dict[str, Any] = {"rubric": f"{version.key} {version.version}"}
     if refused is not None:

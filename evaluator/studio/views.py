@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from evaluator.auth.models import User
+from evaluator.definitions.problems import Problem
 from evaluator.extensions import db_session, login_manager
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines
@@ -39,7 +40,7 @@ from evaluator.studio import editing, operations, whatif
 from evaluator.studio.diff import diff
 from evaluator.studio.forms import EditorForm, ImportForm, MoveForm, PublishForm, StartForm
 from evaluator.studio.models import RubricDraft
-from evaluator.studio.words import METHOD_WORDS, PARAM_WORDS
+from evaluator.studio.words import METHOD_WORDS, PARAM_WORDS, said
 from evaluator.surveys.models import SurveyVersion
 from evaluator.web.problems import problems_text
 
@@ -122,7 +123,7 @@ def start():
         draft = operations.start_draft(db, current_user, form.origin.data, version=version,
                                        shipped=form.shipped.data or None)
     except OperationError as error:
-        return _problems(problem_lines(error), error.status)
+        return _problems(_lines(error), error.status)
     return redirect(url_for("studio.editor", draft_id=draft.id), 303)
 
 
@@ -137,8 +138,16 @@ def import_rubric():
     try:
         draft = operations.import_yaml(db_session(), current_user, upload.filename or "", raw)
     except OperationError as error:
-        return _problems(problem_lines(error), error.status)
+        return _problems(_lines(error), error.status)
     return redirect(url_for("studio.editor", draft_id=draft.id), 303)
+
+
+def _lines(error: OperationError) -> list[str]:
+    """The refusal's problems as lines, each rule's problem in the page's language."""
+    if error.problems and all(isinstance(p, Problem) for p in error.problems):
+        return [": ".join(part for part in (p.file, p.where, said(p)) if part)
+                for p in sorted(error.problems)]
+    return problem_lines(error)
 
 
 def _problems(lines: list[str], status: int = 400):
@@ -167,9 +176,11 @@ def _survey_choices(db, draft: RubricDraft) -> list[dict[str, Any]]:
 
 
 def check_result(db, draft: RubricDraft) -> dict[str, Any]:
-    """Problems (where, message) and totals of the draft as saved."""
+    """Problems (where, ``message`` as ``evaluator check`` prints it, ``text`` in the page's
+    language) and totals of the draft as saved."""
     problems = operations.check_draft(db, draft)
-    return {"problems": [{"where": p.where, "message": p.message} for p in problems],
+    return {"problems": [{"where": p.where, "message": p.message, "text": said(p)}
+                         for p in problems],
             "totals": editing.totals(draft.content)}
 
 
@@ -245,7 +256,7 @@ def editor(draft_id: int):
         draft = db_session().get_one(RubricDraft, draft_id)
         return _editor_page(draft, status=409, conflict=error.message, unsaved=unsaved)
     except OperationError as error:
-        return _problems(problem_lines(error), error.status)
+        return _problems(_lines(error), error.status)
     if errors:  # the rest is saved; the box that is no YAML says why beside it
         return _editor_page(draft, field_errors=errors)
     anchor = action.partition(":")[2] if action else ""
@@ -297,7 +308,7 @@ def publish(draft_id: int):
         version = operations.publish_draft(db_session(), current_user, draft,
                                            form.change_note.data, form.lock_version.data)
     except OperationError as error:
-        return _problems(problem_lines(error), error.status)
+        return _problems(_lines(error), error.status)
     return redirect(url_for("studio.version", version_id=version.id), 303)
 
 
@@ -418,7 +429,7 @@ def move_evaluation(evaluation_id: int):
     try:
         operations.move_evaluation(db, current_user, evaluation, version)
     except OperationError as error:
-        return _problems(problem_lines(error), error.status)
+        return _problems(_lines(error), error.status)
     flash(gettext("The evaluation now uses rubric %(version)s.",
                   version=f"{version.key} {version.version}"))
     return redirect(url_for("fieldwork.evaluation", evaluation_id=evaluation.id), 303)

@@ -1,9 +1,14 @@
 """The studio's words for methods and parameters (the rubric format's own names stay beside
-them on the page, as authors read them in the YAML and in docs/rubric.md)."""
+them on the page, as authors read them in the YAML and in docs/rubric.md), and the rules'
+problems in the page's language."""
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
+
+from evaluator.definitions.problems import Problem
+from evaluator.web.problems import message_text
 
 METHOD_WORDS = {
     "rate": _l("Share of applicable units for which the condition holds."),
@@ -45,3 +50,9 @@ PARAM_WORDS = {
     "limit": _l("still tolerated: a share of the applicable households, or a number of "
                 "roster households (fill one)"),
 }
+
+
+def said(problem: Problem) -> str:
+    """The problem's message in the page's language (evaluator.web.problems: a rule's
+    template from the catalog, filled with the same values; else the English message)."""
+    return message_text(problem, g.get("lang", "zh"))

@@ -37,7 +37,16 @@ def place_text(where: str, lang: str) -> str:
 
 
 def message_text(problem: Problem, lang: str) -> str:
-    """What is wrong, in ``lang`` when the problem has a code."""
+    """What is wrong, in ``lang`` when the problem has a code or a rule's template."""
+    if problem.template:  # a rubric rule's (evaluator.rubrics.problem_collector)
+        t = translations(lang)
+        # ``what`` names the part of the rubric: an N_-marked noun such as "a band"
+        values = {k: t.gettext(v) if k == "what" and isinstance(v, str) else v
+                  for k, v in problem.params}
+        try:
+            return t.gettext(problem.template).format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the English stands
+            return problem.message
     if not problem.code or problem.code not in PROBLEM_WORDS:
         return problem.message
     pattern = translations(lang).pgettext(problem.code, PROBLEM_WORDS[problem.code])

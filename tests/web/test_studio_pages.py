@@ -75,6 +75,11 @@ def inputs(html: str) -> list[tuple[str, str]]:
     return parser.pairs
 
 
+def english(problems):
+    """The problems as ``evaluator check`` words them (the page's own words are ``text``)."""
+    return [{"where": p["where"], "message": p["message"]} for p in problems]
+
+
 def with_values(pairs, **changes):
     changes = {k.replace("__", "."): v for k, v in changes.items()}
     return [(name, changes.get(name, value)) for name, value in pairs]
@@ -126,16 +131,17 @@ def test_studio_create_edit_check_what_if_publish_immutable_diff(app, author, tm
     # edit: the first step of 错退率 (O1, lower is better) beyond the second: a problem
     broken = with_values(fields, **{f"{O1}.steps[0].at": "0.5"})
     answer = autosave(author, url, broken).get_json()
-    assert answer["problems"] == [{
+    assert english(answer["problems"]) == [{
         "where": f"{O1}.steps[1]",
         "message": "at 0.05 must be above the previous step's 0.5 (direction lower: best first)"}]
+    assert answer["problems"][0]["text"] == "at 0.05 必须高于上一档的 0.5（方向 lower：最好的一档在前）"
     page = author.get(url).text
     assert re.search(r'data-problems-for="dimensions\[5\]\.indicators\[0\]\.steps\[1\]"><li>'
-                     r"at 0.05 must be above", page), "the problem is shown beside its step"
+                     r"at 0.05 必须高于上一档的 0.5", page), "the problem is shown beside its step"
     # publishing is impossible while a rule fails
     refused = author.post(url + "/publish", data={"change_note": "try",
                                                   "lock_version": answer["lock_version"]})
-    assert refused.status_code == 400 and "must be above the previous step" in refused.text
+    assert refused.status_code == 400 and "at 0.05 必须高于上一档的 0.5" in refused.text
     # fixed: 错退率 up to 50 % earns the full 8 points
     fixed = with_values(fields, **{f"{O1}.steps[0].at": "0.5", f"{O1}.steps[1].at": "0.6"})
     answer = autosave(author, url, fixed, lock=answer["lock_version"]).get_json()
@@ -199,7 +205,7 @@ def test_a_save_from_an_old_page_is_a_conflict_and_keeps_the_authors_work(app, a
     conflict = autosave(author, url, mine, lock=opened)
     assert conflict.status_code == 409
     body = conflict.get_json()
-    assert "someone else saved" in body["message"] and "甲改的标题" in body["unsaved"]
+    assert body["message"].startswith("您打开这份草稿后，另一位同事保存过它") and "甲改的标题" in body["unsaved"]
     full = author.post(url, data=MultiDict([*mine, ("do", "")]))  # the form's own lock_version is old
     assert full.status_code == 409 and "甲改的标题" in full.text and "乙改的标题" in full.text
     assert draft_of(app, url)["content"]["title"]["zh"] == "乙改的标题"
@@ -222,7 +228,7 @@ def test_structure_buttons_add_move_and_remove(app, author):
     author.post(url, data=MultiDict([*fields, ("do", f"add:{O1}.steps")]))
     steps = draft_of(app, url)["content"]["dimensions"][5]["indicators"][0]["steps"]
     assert steps[-1] == {} and len(steps) == 3
-    problems = author.get(url + "/check.json").get_json()["problems"]
+    problems = english(author.get(url + "/check.json").get_json()["problems"])
     assert {"where": f"{O1}.steps[2]", "message": "a step needs 'at'"} in problems
     fields = inputs(author.get(url).text)
     author.post(url, data=MultiDict([*fields, ("do", f"remove:{O1}.steps[2]")]))
@@ -246,7 +252,7 @@ def test_method_parameters_and_other_keys(app, author):
     assert {"where": "dimensions[0].indicators[0]",
             "message": "'note' is not a parameter of method rate; it takes source, condition, "
                        "direction, min_n, target, floor, steps, applies, verdict_at"
-            } in answer["problems"]
+            } in english(answer["problems"])
     bad = with_values(fields, **{"_other": "a: [1,"})
     answer = autosave(author, url, bad, lock=lock).get_json()
     assert any(p["where"] == "_other" and p["message"].startswith("not YAML")
@@ -311,4 +317,4 @@ def test_a_vetos_limit_has_inputs_of_its_own(app, author):
                       lock=answer.get_json()["lock_version"]).get_json()
     assert {"where": f"{o4}.limit",
             "message": "limit must be {share: S} or {households: K} (one of them)"
-            } in answer["problems"]
+            } in english(answer["problems"])

@@ -5,6 +5,7 @@ YAML file with the shipped surveys); together the mutations reach every rubric r
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import sys
@@ -26,9 +27,12 @@ RUBRICS = Path(problem_collector.__file__).parent
 
 @pytest.fixture
 def author(client, definitions, make_user):
+    """An author reading the studio in English: word for word what ``evaluator check`` says
+    (test_the_problems_in_chinese reads the same problems in Chinese)."""
     make_user("author1", "author")
     assert client.post("/auth/login", data={"username": "author1",
                                             "password": "secret-pass"}).status_code == 302
+    client.get("/?lang=en")
     return client
 
 
@@ -66,10 +70,10 @@ def test_every_rule_gives_the_same_problem_in_the_studio_and_evaluator_check(
     reached: set[tuple[str, int]] = set()
     add = problem_collector.Collector.add
 
-    def counting(self, where, message):
+    def counting(self, where, template, /, **params):
         caller = sys._getframe(1)
         reached.add((Path(caller.f_code.co_filename).stem, caller.f_lineno))
-        return add(self, where, message)
+        return add(self, where, template, **params)
 
     differ = []
     for name in corpus.MUTATIONS:
@@ -108,3 +112,28 @@ def test_the_command_prints_those_problems(author, tmp_path):
     assert result.exit_code == 1
     for where, message in studio:
         assert f"{path}: {where}: {message}" in result.output
+
+
+def test_the_problems_in_chinese(author, tmp_path):
+    """On a Chinese page every rule's problem is said in Chinese, at the same place, with the
+    values the English message names; the English stays in check.json's ``message`` (the
+    command's words, used to place it)."""
+    author.get("/?lang=zh")
+    seen = 0
+    for name in corpus.MUTATIONS:
+        content = corpus.broken(name)
+        raw = yaml.safe_dump(content, allow_unicode=True, sort_keys=False).encode("utf-8")
+        response = author.post("/studio/import", data={"file": (io.BytesIO(raw), "broken.yaml")},
+                               content_type="multipart/form-data")
+        if response.status_code != 303:
+            continue
+        found = author.get(response.headers["Location"] + "/check.json").get_json()["problems"]
+        cli = cli_problems(tmp_path, content)
+        assert {(p["where"], p["message"]) for p in found} == cli, name
+        for p in found:
+            assert re.search(r"[\u4e00-\u9fff]", p["text"]), (name, p)
+            assert p["text"] != p["message"]
+            seen += 1
+    assert seen >= 80
+    page = author.get(response.headers["Location"]).text  # the editor shows them in Chinese
+    assert found[-1]["text"] in html.unescape(page)

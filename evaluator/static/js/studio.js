@@ -77,7 +77,7 @@
       });
       if (!list) list = document.querySelector('[data-problems-for=""]');
       var li = document.createElement("li");
-      li.textContent = p.message;
+      li.textContent = p.text || p.message;
       list.appendChild(li);
       document.querySelectorAll("[data-where]").forEach(function (el) {
         if (el.getAttribute("data-where") === spot && el.classList.contains("field")) el.classList.add("has-problem");
