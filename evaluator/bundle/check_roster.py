@@ -142,6 +142,7 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
     has_strata = column in bundle.roster_columns
     seen: dict[str, int] = {}
     orders: dict[tuple[str, str, int], int] = {}
+    drawn_strata = {s.household_id: s.stratum for s in bundle.sample}
     for s in bundle.sample:
         if s.household_id in seen:
             problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY),
@@ -154,6 +155,9 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
         elif position is not None and has_strata and strata[position] != s.stratum:
             problems.append(Problem(file, where(s.row, "stratum"),
                                     f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {strata[position]!r}"))
+        if s.replaces and (s.replaces not in drawn_strata or drawn_strata[s.replaces] != s.stratum):
+            problems.append(Problem(file, where(s.row, "replaces"),
+                                    f"{s.replaces!r} is not a drawn household of stratum {s.stratum}"))
         key = (s.stratum, s.role, s.order)
         if s.order and key in orders:
             problems.append(Problem(file, where(s.row, "order"),

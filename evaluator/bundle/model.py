@@ -50,6 +50,9 @@ EXTERNAL_METHOD = "external"
 #: leave out: personal data, which the evaluation does not need to score.
 ROSTER_PERSONAL = ("head_name", "id_number")
 SAMPLE_COLUMNS = ("household_id", "stratum", "role", "order")
+#: Optional sample.csv columns the web app writes once fieldwork records non-response.
+SAMPLE_OPTIONAL = ("outcome", "replaces")
+OUTCOMES = ("refused", "unreached")
 FINDING_COLUMNS = (
     "indicator", "severity", "description", "household_id", "responsible_unit",
     "responsible_person", "deadline",
@@ -180,6 +183,10 @@ class SampleRow:
     role: str  # sample | reserve
     order: int  # draw order within the stratum and role; reserves are used in this order
     row: int  # spreadsheet row number in sample.csv
+    #: Non-response the team recorded for the household (refused | unreached), '' for none.
+    outcome: str = ""
+    #: For a reserve taken into the sample: the household it replaces ('' for none).
+    replaces: str = ""
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,14 @@ from evaluator.bundle.model import (
     JUDGEMENT_COLUMNS,
     JUDGEMENTS_FILE,
     OPTIONAL_SOURCES,
+    OUTCOMES,
     README_FILE,
     REQUIRED_FILES,
     ROLES,
     ROSTER_FILE,
     SAMPLE_COLUMNS,
     SAMPLE_FILE,
+    SAMPLE_OPTIONAL,
     SEVERITIES,
     Bundle,
     Evaluation,
@@ -277,9 +279,11 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
     if missing:
         problems += missing
         return ()
-    columns = [_cells(table, c) for c in ("household_id", "stratum", "role", "order")]
+    columns = [_cells(table, c) if c in table.header else [""] * len(table.rows)
+               for c in (*SAMPLE_COLUMNS, *SAMPLE_OPTIONAL)]
     rows = []
-    for i, (household_id, stratum, role, order_text) in enumerate(zip(*columns, strict=True)):
+    for i, (household_id, stratum, role, order_text, outcome, replaces) in enumerate(
+            zip(*columns, strict=True)):
         row = table.row_number(i)
         role = role.strip()
         if role not in ROLES:
@@ -292,7 +296,14 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
         for column, value in (("household_id", household_id), ("stratum", stratum)):
             if not value:
                 problems.append(Problem(table.path, where(row, column), "empty"))
-        rows.append(SampleRow(household_id, stratum, role, order, row))
+        outcome, replaces = outcome.strip(), replaces.strip()
+        if outcome and outcome not in OUTCOMES:
+            problems.append(Problem(table.path, where(row, "outcome"),
+                                    f"{outcome!r} is not refused or unreached"))
+        if replaces and role != "reserve":
+            problems.append(Problem(table.path, where(row, "replaces"),
+                                    "only a reserve replaces a household"))
+        rows.append(SampleRow(household_id, stratum, role, order, row, outcome, replaces))
     return tuple(rows)
 
 

@@ -31,6 +31,7 @@ from evaluator.bundle.model import (
     ROSTER_FILE,
     SAMPLE_COLUMNS,
     SAMPLE_FILE,
+    SAMPLE_OPTIONAL,
     Bundle,
     Evaluation,
     Finding,
@@ -121,9 +122,18 @@ def evaluation_dict(meta: Evaluation) -> dict[str, Any]:
     return data
 
 
+def sample_columns(sample: Iterable[SampleRow]) -> tuple[str, ...]:
+    """sample.csv's columns: the optional outcome and replaces only when a row fills them (a
+    bundle without recorded non-response keeps the four columns and its data hash)."""
+    if any(s.outcome or s.replaces for s in sample):
+        return (*SAMPLE_COLUMNS, *SAMPLE_OPTIONAL)
+    return SAMPLE_COLUMNS
+
+
 def sample_rows(sample: Iterable[SampleRow]) -> list[dict[str, str]]:
     return [
-        {"household_id": s.household_id, "stratum": s.stratum, "role": s.role, "order": str(s.order)}
+        {"household_id": s.household_id, "stratum": s.stratum, "role": s.role, "order": str(s.order),
+         "outcome": s.outcome, "replaces": s.replaces}
         for s in sample
     ]
 
@@ -179,7 +189,7 @@ def bundle_files(bundle: Bundle, readme: str | None = None, *, raw: bool = False
     files = {
         EVALUATION_FILE: yaml_bytes(evaluation_dict(bundle.meta)),
         ROSTER_FILE: csv_bytes(bundle.roster_columns, bundle.roster, raw=raw),
-        SAMPLE_FILE: csv_bytes(SAMPLE_COLUMNS, sample_rows(bundle.sample), raw=raw),
+        SAMPLE_FILE: csv_bytes(sample_columns(bundle.sample), sample_rows(bundle.sample), raw=raw),
         FINDINGS_FILE: csv_bytes(FINDING_COLUMNS, finding_rows(bundle.findings), raw=raw),
         JUDGEMENTS_FILE: csv_bytes(JUDGEMENT_COLUMNS, judgement_rows(bundle.judgements), raw=raw),
     }

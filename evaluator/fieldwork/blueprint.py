@@ -9,6 +9,7 @@ from evaluator.fieldwork import views_common
 from evaluator.fieldwork.collect import tablet
 from evaluator.fieldwork.collect import views as views_collect
 from evaluator.fieldwork.exports import views as views_exports
+from evaluator.fieldwork.manage import reserve_views
 from evaluator.fieldwork.manage import views as views_manage
 from evaluator.fieldwork.review import views as views_review
 
@@ -28,6 +29,10 @@ RULES = (
     (E + "/assign", "assign", views_manage.assign, ("GET", "POST")),
     (E + "/assign/households", "assign_households", views_manage.assign_households, ("POST",)),
     (E + "/system", "system_data", views_manage.system_data, ("GET", "POST")),
+    (E + "/reserves", "reserves", reserve_views.reserves, ("GET", "POST")),
+    (E + "/reserves/undo", "reserves_undo", reserve_views.reserves_undo, ("POST",)),
+    (E + "/households/<household_id>/nonresponse", "nonresponse", reserve_views.nonresponse,
+     ("GET", "POST")),
     ("/assignments", "assignments", views_collect.assignments, ("GET",)),
     (E + "/collect/<source>/<household_id>", "collect", views_collect.collect, ("GET", "POST")),
     (E + "/forum", "forum", views_collect.forum, ("GET", "POST")),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +39,8 @@ REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 #: Sources collected per household by an assigned evaluator (forum records are per meeting).
 ASSIGNED_SOURCES = ("household", "file_check")
 DRAW_ROLES = ("sample", "reserve")
+#: Why a drawn household gave no interview, as the team recorded it (无应答).
+NONRESPONSE_OUTCOMES = ("refused", "unreached")
 ASSIGNMENT_STATUSES = ("assigned", "submitted")
 SEVERITIES = ("minor", "major", "critical")
 RECHECK_OUTCOMES = ("pending", "confirmed", "differs")
@@ -157,12 +160,20 @@ class Household(Base):
 
 
 class SampleDraw(Base):
-    """A household drawn into the sample or onto the reserve list, in draw order."""
+    """A household drawn into the sample or onto the reserve list, in draw order.
+
+    ``outcome`` is the non-response the team recorded (无应答登记: refused, or not reached);
+    a reserve is ``released`` into the sample in list order when one is needed (manage/reserves.py),
+    ``replaces_pk`` naming the household it replaces."""
 
     __tablename__ = "sample_draws"
     __table_args__ = (
         CheckConstraint(_in("role", DRAW_ROLES), name="role_known"),
         CheckConstraint("draw_order >= 1", name="order_positive"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', NONRESPONSE_OUTCOMES)}",
+                        name="outcome_known"),
+        CheckConstraint("role = 'reserve' OR (NOT released AND replaces_pk IS NULL)",
+                        name="only_reserves_released"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +183,9 @@ class SampleDraw(Base):
                                               unique=True)
     role: Mapped[str] = mapped_column(String(10))
     draw_order: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    released: Mapped[bool] = mapped_column(default=False, server_default=false())
+    replaces_pk: Mapped[int | None] = mapped_column(ForeignKey("households.id"), default=None)
 
 
 class Assignment(Base):

@@ -138,6 +138,10 @@ def response_table(inputs: ReportInputs, counters: Counters) -> dict[str, Any] |
                     w("col_response_rate")],
         "rows": [row(inputs.scrub(k), r) for k, r in table["strata"].items()],
         "total": row(w("total_row"), table["total"]),
+        "out_of_order": w("m_reserve_order", cases=w("list_sep").join(
+            w("m_reserve_order_case", stratum=inputs.scrub(p["stratum"]), order=p["order"],
+              household=p["household_id"], skipped=w("list_sep").join(p["skipped"]))
+            for p in table["out_of_order"])) if table.get("out_of_order") else "",
     }
 
 

@@ -105,4 +105,10 @@ EXTRA_WORDS: dict[str, str] = dict((
     P_("expr_quote", "\"{x}\""),
     P_("expr_literal", "'{x}'"),
     P_("expr_args", ", "),
+    # the methodology's response table: reserves used out of their list's order
+    P_("m_reserve_order",
+       "Reserves are to replace non-respondents in the order of their stratum's reserve list; "
+       "here they were not: {cases}. The estimates still treat each stratum's respondents as a "
+       "random sample of it, which a team choosing whom to visit can bias."),
+    P_("m_reserve_order_case", "{stratum}: reserve {order} ({household}) before {skipped}"),
 ))

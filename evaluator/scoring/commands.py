@@ -171,6 +171,9 @@ def format_table(sheet: ScoreSheet) -> str:
         lines.append(f"Response ({source}): {_est(total['rate'], True)} overall "
                      f"({total['responded']} responded, {total['refused']} refused, "
                      f"{total['not_reached']} not reached, {total['reserves_used']} reserves used); {rates}")
+        for p in table.get("out_of_order", []):
+            lines.append(f"WARNING: {p['stratum']}: reserve {p['order']} ({p['household_id']}) used before "
+                         f"{', '.join(p['skipped'])}; reserves replace non-respondents in their list's order")
     m = sheet.multiplicity
     if m.get("verdicts"):
         lines.append(f"Verdicts: {m['verdicts']} tested; `fails` by Holm's procedure, so the chance of any "

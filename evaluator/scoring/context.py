@@ -30,7 +30,10 @@ class Context:
         self.roster, counted = data.index()
         self._counted = counted
         self.strata = sorted(set(data.frame_sizes) | set(counted))
-        self.sampled = {s.household_id for s in data.sample if s.role == "sample"}
+        # attempted: every sampled household and each reserve taken into the sample or
+        # recorded as a non-respondent (one with a record is counted by its record)
+        self.sampled = {s.household_id for s in data.sample
+                        if s.role == "sample" or s.outcome or s.replaces}
         # today() in a rubric expression is the evaluation's end date; the clock only without one.
         self.today = (data.today or date.today()).isoformat()
         self.pass_share = pass_share(rubric)
@@ -85,7 +88,7 @@ class Context:
         return found
 
     def unsampled(self, units: SourceUnits) -> int:
-        """Drawn households (role sample) without a record in this source: missing."""
+        """Attempted households (sampled, or reserves taken) without a record in this source."""
         found = self._unsampled.get(units.source)
         if found is None:
             found = self._unsampled[units.source] = len(self.sampled - units.index.keys())

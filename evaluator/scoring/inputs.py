@@ -35,7 +35,8 @@ def from_bundle(bundle: Any) -> ScoringData:
     data = scoring_data(
         roster=bundle.roster,
         sources=sources,
-        sample=[SampleUnit(s.household_id, s.stratum, s.role) for s in bundle.sample],
+        sample=[SampleUnit(s.household_id, s.stratum, s.role, s.order, s.outcome, s.replaces)
+                for s in bundle.sample],
         findings=[
             FindingRecord(f.indicator, f.severity, f.household_id, f.description) for f in bundle.findings
         ],

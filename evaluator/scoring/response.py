@@ -4,10 +4,12 @@ A household that refused (its record says so through the rubric's ``response`` e
 the source, e.g. ``${consent} = 'yes'``) or that was drawn for the sample and never reached (no
 record: not at home, moved) is a non-respondent, not "not applicable": it leaves the estimate
 entirely, and the stratum's respondents stand for the stratum (the weighting-class adjustment,
-classes = strata). Reserves (备选户) replace non-respondents in their stratum, in order; a
-reserve with a record counts as used. The response rate is respondents over households
-attempted (respondents + refusals + not reached), AAPOR's RR1 with substitutes counted as
-attempts, per stratum and over the whole sample.
+classes = strata). Reserves (备选户) replace non-respondents in their stratum, in the list's
+order; a reserve counts as used when it has a record, replaces a household (sample.csv's
+``replaces``) or was itself recorded as a non-respondent (``outcome``), and used reserves that
+skip an earlier one of their list are reported (``out_of_order``), not refused. The response
+rate is respondents over households attempted (respondents + refusals + not reached), AAPOR's
+RR1 with substitutes counted as attempts, per stratum and over the whole sample.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.sampling.reserves import Reserve, order_problems
+
 
 def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
-    """``{source: {"strata": {name: counts}, "total": counts}}`` for sources with ``response``."""
+    """``{source: {"strata": {name: counts}, "total": counts}}`` for sources with ``response``,
+    plus ``"out_of_order"`` when a stratum used a reserve before an earlier one of its list."""
     out: dict[str, dict[str, Any]] = {}
     drawn = {s.household_id: s for s in ctx.data.sample}
     for source in sorted(getattr(ctx.rubric, "response", {}) or {}):
@@ -33,16 +38,31 @@ def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
             unit = drawn.get(household)
             if unit is not None and unit.role == "reserve":
                 counts["reserves_used"] += 1
+        reserves: dict[str, list[Reserve]] = {}
         for household, unit in drawn.items():
+            recorded = household in units.index
+            # a reserve is used once it has a record, replaces a household or was itself
+            # recorded as a non-respondent; every sampled household is attempted
+            used = unit.role == "sample" or recorded or bool(unit.outcome or unit.replaces)
+            counts = strata.setdefault(unit.stratum, Counter())
             if unit.role == "sample":
-                strata.setdefault(unit.stratum, Counter())["drawn"] += 1
-                if household not in units.index:
-                    strata[unit.stratum]["not_reached"] += 1
+                counts["drawn"] += 1
+            else:
+                reserves.setdefault(unit.stratum, []).append(
+                    Reserve(household, unit.order, used))
+                if used and not recorded:
+                    counts["reserves_used"] += 1
+            if used and not recorded:  # the team's record of why there is no interview
+                counts["refused" if unit.outcome == "refused" else "not_reached"] += 1
         rows = {name: _row(c) for name, c in sorted(strata.items()) if sum(c.values())}
         total: Counter[str] = Counter()
         for c in strata.values():
             total.update(c)
         out[source] = {"strata": rows, "total": _row(total)}
+        skipped = [p.as_dict() for name in sorted(reserves)
+                   for p in order_problems(name, reserves[name])]
+        if skipped:
+            out[source]["out_of_order"] = skipped
     return out
 
 

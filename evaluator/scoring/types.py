@@ -32,11 +32,16 @@ HOUSEHOLD_KEY = "household_id"
 
 @dataclass(frozen=True)
 class SampleUnit:
-    """A drawn household (sample.csv): ``role`` is ``sample`` or ``reserve``."""
+    """A drawn household (sample.csv): ``role`` is ``sample`` or ``reserve``, ``order`` its
+    place in its stratum's list; ``outcome`` the non-response the team recorded (refused |
+    unreached | ''), ``replaces`` for a reserve taken into the sample the household it replaces."""
 
     household_id: str
     stratum: str
     role: str = "sample"
+    order: int = 0
+    outcome: str = ""
+    replaces: str = ""
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,11 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "aid_mismatch": _l("aid differs from system"),
         "household_mismatch": _l("household code differs"),
     },
+    # a drawn household that gave no interview (fieldwork/manage/reserves.py)
+    "nonresponse": {
+        "refused": _l("refused"),
+        "unreached": _l("not reached"),
+    },
     "outcome": {
         "pending": _l("pending"),
         "confirmed": _l("confirmed"),
@@ -107,6 +112,8 @@ VOCABULARY: dict[str, dict[str, object]] = {
         "recheck.outcome": _l("Call-back outcome recorded"),
         "roster.replace": _l("Roster replaced"),
         "sample.draw": _l("Sample drawn"),
+        "sample.nonresponse": _l("Non-response recorded, next reserve taken"),
+        "sample.nonresponse_undo": _l("Non-response taken back"),
         "submission.create": _l("Record received"),
         "appeal.accepted": _l("Finding accepted by the unit"),
         "appeal.contested": _l("Finding contested by the unit"),

@@ -85,7 +85,7 @@ def test_the_pages_name_the_version_and_rule_and_posts_are_refused_without_chang
                                                     "reason": "座谈评议"})
     assert judged.status_code == 409 and RULE in judged.text
     english = client.get(f"{url}/forum?lang=en")
-    assert english.status_code == 409 and "which today’s rubric rules refuse" in english.text
+    assert english.status_code == 409 and "which the current rubric rules refuse" in english.text
     sign_in("lead")
     page = client.get(f"{url}/findings")
     assert page.status_code == 409 and 'name="version_id"' in page.text

@@ -45,6 +45,7 @@ from evaluator.fieldwork.models import (
     Household,
     Judgement,
     Membership,
+    SampleDraw,
     Submission,
 )
 from evaluator.fieldwork.permissions import can_open_household
@@ -66,9 +67,10 @@ def assignments():
     db = db_session()
     search = request.args.get("q", "").strip()[:80]
     status = request.args.get("status", "")
-    stmt = (select(Assignment, Household, Evaluation)
+    stmt = (select(Assignment, Household, Evaluation, SampleDraw.outcome)
             .join(Household, Household.id == Assignment.household_pk)
             .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
+            .outerjoin(SampleDraw, SampleDraw.household_pk == Household.id)
             .where(Assignment.user_id == current_user.id))
     if status in ("assigned", "submitted"):
         stmt = stmt.where(Assignment.status == status)
@@ -81,8 +83,8 @@ def assignments():
     leads = set(db.scalars(select(Membership.evaluation_id).where(
         Membership.user_id == current_user.id, Membership.role == "lead")))
     groups: dict[int, dict] = {}
-    states = _review_states(db, [a.evaluation_id for a, _, _ in rows], current_user.id)
-    for a, h, e in rows:
+    states = _review_states(db, [a.evaluation_id for a, _, _, _ in rows], current_user.id)
+    for a, h, e, outcome in rows:
         group = groups.setdefault(e.id, {"id": e.id, "title": e.title_zh if g.lang != "en"
                                          or not e.title_en else e.title_en,
                                          "status": e.status, "items": [], "done": 0,
@@ -100,6 +102,10 @@ def assignments():
             "url": url_for("fieldwork.collect", evaluation_id=e.id, source=a.source,
                            household_id=h.household_id),
             "key": f"{e.id}/{a.source}/{h.household_id}",
+            "outcome": outcome or "",  # recorded as refused or not reached (reserves)
+            "nonresponse_url": url_for("fieldwork.nonresponse", evaluation_id=e.id,
+                                       household_id=h.household_id)
+            if a.source == "household" and a.status != "submitted" and not outcome else "",
         })
         group["done"] += a.status == "submitted"
     return render_template("fieldwork/assignments.html", groups=list(groups.values()),

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from evaluator.auth.models import User
 from evaluator.bundle.model import (
@@ -35,6 +35,7 @@ from evaluator.bundle.model import (
     ROSTER_PERSONAL,
     SAMPLE_COLUMNS,
     SAMPLE_FILE,
+    SAMPLE_OPTIONAL,
 )
 from evaluator.bundle.writer import (
     cells_csv_bytes,
@@ -378,14 +379,21 @@ def bundle_content(db: Session, evaluation: Evaluation) -> BundleContent:
     if own:  # the roster's own columns (a phone, an address): personal numbers masked
         households = (masked_row(h, own) for h in households)
     tables[ROSTER_FILE] = _cells(columns, households)
+    replaced = aliased(Household)
     draws = db.execute(select(Household.household_id, Household.stratum, SampleDraw.role,
-                              SampleDraw.draw_order)
+                              SampleDraw.draw_order, SampleDraw.outcome,
+                              replaced.household_id)
                        .join(SampleDraw, SampleDraw.household_pk == Household.id)
+                       .outerjoin(replaced, replaced.id == SampleDraw.replaces_pk)
                        .where(Household.evaluation_id == evaluation.id)
                        .order_by(Household.stratum, SampleDraw.role.desc(),
                                  SampleDraw.draw_order)).all()
-    tables[SAMPLE_FILE] = _cells(list(SAMPLE_COLUMNS), (
-        {"household_id": h, "stratum": s, "role": r, "order": str(o)} for h, s, r, o in draws))
+    # outcome and replaces (recorded non-response, reserves taken) only once there are any
+    header = [*SAMPLE_COLUMNS, *SAMPLE_OPTIONAL] if any(d[4] or d[5] for d in draws) \
+        else list(SAMPLE_COLUMNS)
+    tables[SAMPLE_FILE] = _cells(header, (
+        {"household_id": h, "stratum": s, "role": r, "order": str(o), "outcome": out or "",
+         "replaces": rep or ""} for h, s, r, o, out, rep in draws))
     for source in survey_versions(db, evaluation.id):
         _, survey = survey_for(db, evaluation.id, source)
         if source == "system":

@@ -249,4 +249,9 @@ def _response_view(table: dict | None) -> dict | None:
     return {"rate": f"{total['rate'] * 100:.1f}%", "responded": total["responded"],
             "refused": total["refused"], "not_reached": total["not_reached"],
             "reserves": total["reserves_used"], "lowest": f"{min(rates) * 100:.1f}%",
-            "highest": f"{max(rates) * 100:.1f}%"}
+            "highest": f"{max(rates) * 100:.1f}%",
+            "out_of_order": [gettext("%(stratum)s: reserve %(order)s (%(household)s) before "
+                                     "%(skipped)s", stratum=p["stratum"], order=p["order"],
+                                     household=p["household_id"],
+                                     skipped=", ".join(p["skipped"]))
+                             for p in table.get("out_of_order", [])]}

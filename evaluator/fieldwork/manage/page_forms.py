@@ -31,6 +31,7 @@ from evaluator.fieldwork.models import (
     COUNT_POLICIES,
     EVALUATION_STATUSES,
     MEMBER_ROLES,
+    NONRESPONSE_OUTCOMES,
 )
 from evaluator.web.i18n import choices
 
@@ -111,3 +112,19 @@ class AssignHouseholdsForm(FlaskForm):
                        default="selected")
     expected = IntegerField(default=0, validators=[Optional(), NumberRange(0, 10_000_000)])
     replace = BooleanField(default=False)
+
+
+class NonResponseForm(FlaskForm):
+    """A drawn household that could not be interviewed: the next reserve takes its place. The
+    lead may name the reserve (refused unless it is the next) and its evaluator (0: whoever
+    had the household)."""
+
+    household_id = StringField(validators=[DataRequired(), Length(max=80)])
+    outcome = RadioField(choices=choices("nonresponse", NONRESPONSE_OUTCOMES),
+                         validators=[DataRequired()])
+    reserve_id = StringField(validators=[Optional(), Length(max=80)])
+    assignee = SelectField(coerce=int, default=0, validators=[Optional()])
+
+
+class UndoNonResponseForm(FlaskForm):
+    household_id = StringField(validators=[DataRequired(), Length(max=80)])
