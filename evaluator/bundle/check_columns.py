@@ -358,16 +358,16 @@ def _calculation_problems(field: FieldColumn, answers: Answers, frame: Frame, ro
     problems = []
     rows = rows & ok
     if isinstance(result, Col) and result.kind == NUM and not result.constant:
-        rows &= ~_agreeing(field.values, result.data)
+        rows &= ~agreeing(field.values, result.data)
     for i in np.flatnonzero(rows).tolist():
-        message = _calculation_message(field.values[i], computed[i], expression.text)
+        message = calculation_message(field.values[i], computed[i], expression.text)
         if message:
             problems.append(Problem(field.file, where(field.numbers[i], field.column), message))
     return problems
 
 
-def _agreeing(values: Sequence[str], computed: np.ndarray) -> Mask:
-    """Where ``_calculation_message`` surely finds nothing to say about a number computed for
+def agreeing(values: Sequence[str], computed: np.ndarray) -> Mask:
+    """Where ``calculation_message`` surely finds nothing to say about a number computed for
     a stated value (the computed number is not finite, or both are numbers within the
     tolerance), by the same float arithmetic over whole columns; every other row is left to it."""
     distinct = dict.fromkeys(values)
@@ -384,7 +384,7 @@ def _agreeing(values: Sequence[str], computed: np.ndarray) -> Mask:
     return ~np.isfinite(computed) | (np.isfinite(stated) & close)
 
 
-def _calculation_message(value: str, result: Any, text: str) -> str | None:
+def calculation_message(value: str, result: Any, text: str) -> str | None:
     if result is None:
         return None
     if isinstance(result, bool) or not isinstance(result, int | float):

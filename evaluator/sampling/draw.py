@@ -109,12 +109,12 @@ def group_frame(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     repeated id (every frame a checked roster gives: 200,000 households for a province) is
     checked a column at a time, without the loop that names each bad entry of any other."""
     pairs = frame if isinstance(frame, list | tuple) else list(frame)
-    grouped = _group_clean(pairs)
-    return grouped if grouped is not None else _group_checked(pairs)
+    grouped = group_clean(pairs)
+    return grouped if grouped is not None else group_checked(pairs)
 
 
-def _group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | None:
-    """``group_frame`` of a frame in which ``_group_checked`` finds nothing to name; None for
+def group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | None:
+    """``group_frame`` of a frame in which ``group_checked`` finds nothing to name; None for
     any other (an entry not a tuple of two str, a blank id or stratum, a repeated id)."""
     if not pairs:
         return {}
@@ -135,7 +135,7 @@ def _group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | Non
     return groups
 
 
-def _group_checked(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def group_checked(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """``group_frame`` entry by entry: ``ValueError`` naming every bad entry."""
     strata: dict[str, list[str]] = {}
     seen: dict[str, int] = {}

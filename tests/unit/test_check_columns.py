@@ -226,15 +226,15 @@ def test_typed_finds_what_type_problem_finds_value_by_value(kind, choices, value
     st.integers(-10**6, 10**6).map(float),
     st.sampled_from([0.5, -0.5, 1e9 + 0.5, 1e9 + 1.5, 1e300]))), max_size=30))
 def test_calculations_cleared_column_wise_would_have_no_message(pairs):
-    """_agreeing clears a row only where _calculation_message has nothing to say."""
-    from evaluator.bundle.check_columns import _agreeing, _calculation_message
+    """agreeing clears a row only where calculation_message has nothing to say."""
+    from evaluator.bundle.check_columns import agreeing, calculation_message
 
     values = [v for v, _ in pairs]
     computed = np.array([c for _, c in pairs], dtype=float)
-    cleared = _agreeing(values, computed)
+    cleared = agreeing(values, computed)
     for value, number, clear in zip(values, computed.tolist(), cleared.tolist(), strict=True):
         if clear:
-            assert _calculation_message(value, number, "${a} + ${b}") is None, (value, number)
+            assert calculation_message(value, number, "${a} + ${b}") is None, (value, number)
 
 
 @given(st.lists(st.one_of(st.sampled_from(["uuid:abc", " uuid:abc/members[2] ", "abc", "uuid:", "uuid:x/y/z",

@@ -185,16 +185,16 @@ def test_the_frame_is_grouped_as_entry_by_entry(frame, as_tuple):
     """group_frame's one-sort path gives what the entry-by-entry loop gives (the same groups,
     strata in the same order, or the same refusal), on clean frames and frames with blank,
     repeated, non-text or ill-shaped entries."""
-    from evaluator.sampling.draw import _group_checked, group_frame
+    from evaluator.sampling.draw import group_checked, group_frame
 
     given_frame = tuple(frame) if as_tuple else iter(frame)
-    assert _grouped_or_refusal(group_frame, given_frame) == _grouped_or_refusal(_group_checked, list(frame))
+    assert _grouped_or_refusal(group_frame, given_frame) == _grouped_or_refusal(group_checked, list(frame))
 
 
 def test_a_large_clean_frame_takes_the_one_sort_path():
-    from evaluator.sampling.draw import _group_checked, _group_clean
+    from evaluator.sampling.draw import group_checked, group_clean
 
     rng = random.Random(5)
     frame = [(f"H{i:06d}", rng.choice(["北塔街道", "南关", "东城", "西郊"])) for i in rng.sample(range(10**6), 5000)]
-    grouped = _group_clean(frame)
-    assert grouped is not None and list(grouped.items()) == list(_group_checked(frame).items())
+    grouped = group_clean(frame)
+    assert grouped is not None and list(grouped.items()) == list(group_checked(frame).items())
