@@ -6,6 +6,8 @@ evaluation (evaluator.reports.lookback)."""
 from __future__ import annotations
 
 import json
+import math
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -69,3 +71,28 @@ def lookback_for(db: Session, evaluation: Evaluation, scored: Any, today: date
                       .order_by(Finding.id)))
     return LookBackInputs(f"{previous.key} · {previous.title_zh}",
                           json.loads(json.dumps(comparison.to_dict(), default=str)), items)
+
+
+#: Columns of the rectification status table (整改情况一览), per cent of the line: number,
+#: indicator, problem, responsible unit, person, deadline, state, latest step.
+STATUS_WIDTHS = (5, 6, 31, 11, 7, 9, 12, 19)
+#: Its line on A4 landscape (297 mm less 12 mm margins), a 9 pt line 1.45 high, the rows'
+#: padding, and the lines a page holds under the repeated headings.
+_LINE_MM, _CHAR_MM, _PADDING_MM, _PAGE_LINES = 273.0, 3.175, 3.0, 34
+
+
+def tall_row(cells: list[str], widths: tuple[int, ...] = STATUS_WIDTHS) -> bool:
+    """Whether a row of the status table may take more than half a page: such a row may split
+    across pages (the others are kept whole). WeasyPrint 70 splits a row taller than a page
+    even when told not to, and then leaves the repeated headings out of the pages it fills, so
+    a row that may be that tall is allowed to split from the start. Estimated from its text:
+    a wide (CJK) character is one em, any other about half of one."""
+    most = 0
+    for cell, width in zip(cells, widths, strict=True):
+        room = max(_LINE_MM * width / 100 - _PADDING_MM, _CHAR_MM)
+        lines = 0
+        for paragraph in str(cell).splitlines() or [""]:
+            ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in paragraph)
+            lines += max(1, math.ceil(ems * _CHAR_MM / room))
+        most = max(most, lines)
+    return most > _PAGE_LINES // 2

@@ -26,6 +26,7 @@ from evaluator.feedback.forms import (
     RectifyForm,
 )
 from evaluator.feedback.models import FindingResponse, RectificationUpdate
+from evaluator.feedback.report import STATUS_WIDTHS, tall_row
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Attachment, Evaluation, Finding
@@ -298,8 +299,9 @@ def _finding(evaluation: Evaluation, finding_id: int) -> Finding:
 
 @bp.route(E + "/rectification.pdf", methods=["GET"])
 def rectification_pdf(evaluation_id: int):
-    """The one-page rectification status report (整改情况一览), overdue items in red; personal
-    numbers masked whoever asks (a file that leaves the app: evaluator.privacy)."""
+    """The rectification status report (整改情况一览), overdue items in red, as many pages as
+    the items need (headings repeated, pages numbered); personal numbers masked whoever asks
+    (a file that leaves the app: evaluator.privacy)."""
     from evaluator.reports.formatting import Words
     from evaluator.reports.pdf import render_pdf, report_environment
 
@@ -310,19 +312,20 @@ def rectification_pdf(evaluation_id: int):
     rows = rectification_rows(db_session(), evaluation, "viewer", today)  # masked in files
     counts = {state: sum(r["rectification"] == state for r in rows)
               for state in ("open", "in_progress", "submitted", "verified")}
+    table = [[str(k), r["indicator"], r["description"], r["unit"], r["person"], r["deadline"],
+              label("rect", r["rectification"])
+              + (f" · {gettext('overdue')}" if r["overdue"] else ""),
+              f"{r['steps'][-1]['when']} {r['steps'][-1]['note']}".strip() if r["steps"] else ""]
+             for k, r in enumerate(rows, 1)]
     html = report_environment().get_template("report/rectification_status.html").render(
-        html_lang="en" if lang == "en" else "zh-CN",
+        html_lang="en" if lang == "en" else "zh-CN", lang=lang, widths=STATUS_WIDTHS,
         title=f"{words('rect_status_title')} · {evaluation.title_en if lang == 'en' and evaluation.title_en else evaluation.title_zh}",
         subtitle=f"{evaluation.evaluated_unit} · {evaluation.key}",
         summary=words("rect_status_summary", count=len(rows), overdue=sum(r["overdue"] for r in rows),
                                         today=today.isoformat(), **counts),
         columns=words.sentences("rect_status_columns"),
-        rows=[{"overdue": r["overdue"], "cells": [
-            str(k), r["indicator"], r["description"], r["unit"], r["person"], r["deadline"],
-            label("rect", r["rectification"])
-            + (f" · {gettext('overdue')}" if r["overdue"] else ""),
-            f"{r['steps'][-1]['when']} {r['steps'][-1]['note']}".strip() if r["steps"] else ""]}
-            for k, r in enumerate(rows, 1)])
+        rows=[{"overdue": r["overdue"], "tall": tall_row(cells), "cells": cells}
+              for r, cells in zip(rows, table, strict=True)])
     pdf = render_pdf(html, created=today)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{evaluation.key}-rectification.pdf"',

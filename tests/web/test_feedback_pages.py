@@ -170,6 +170,53 @@ def test_rectification_items_move_and_overdue_ones_stand_out(app, client, field,
     assert "13812345678" not in text
 
 
+def pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext, form feeds between pages)."""
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def test_the_rectification_status_report_pages_through_hundreds_of_items(app, client, field,
+                                                                          tmp_path):
+    """500 items (a large unit's list): as many pages as they need, each numbered of the total
+    and headed with the columns, every item on some page, a row longer than a page whole."""
+    storage = app.extensions["evaluator.storage"]
+    longest = "".join(f"第{k}段整改说明未完成。" for k in range(1, 301))  # ~3,600 characters
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        lead = db.get(User, field.users["lead"])
+        evaluation = db.get(Evaluation, field.evaluation_id)
+        for k in range(1, 501):
+            text = f"Q{k:04d} 台账与系统数据不一致" + ("，慰问金发放无签字" * (k % 4))
+            add_finding(db, lead, evaluation, indicator="F3", severity="minor",
+                        description=longest if k == 250 else text, household_id="",
+                        responsible_unit="县总工会", responsible_person="张三",
+                        deadline=date.today() + timedelta(30 if k % 9 else -1), photos=[],
+                        storage=storage)
+    sign_in(client, "f-lead")
+    pdf = client.get(f"/evaluations/{field.evaluation_id}/rectification.pdf")
+    assert pdf.status_code == 200
+    pages = pdf_pages(pdf.data, tmp_path)
+    assert len(pages) > 12  # ~40 rows a page at most
+    for number, page in enumerate(pages, 1):
+        assert f"第 {number} 页 / 共 {len(pages)} 页" in page, number
+        assert "完成时限" in page and "最近进展" in page, number  # the headings repeat
+    text = "".join(pages)
+    assert "共500项" in text and "逾期未销号55项" in text
+    missing = [k for k in range(1, 501) if k != 250 and f"Q{k:04d}" not in text]
+    assert missing == []
+    # the one row longer than a page: split, not clipped (every sentence, in order)
+    # (a page's footer and running head may fall inside a sentence: its numbers, in order)
+    flat = re.sub(r"\s+", "", text)
+    assert [int(k) for k in re.findall(r"第(\d+)段整改", flat)] == list(range(1, 301))
+    english = pdf_pages(client.get(f"/evaluations/{field.evaluation_id}/rectification.pdf"
+                                   "?lang=en").data, tmp_path)
+    assert len(english) > 12 and f"Page {len(english)} of {len(english)}" in english[-1]
+    assert all("Deadline" in page for page in english)
+
+
 def test_a_unit_never_sees_another_units_evaluation(app, client, field, findings, make_user):
     """f-unit2 is the unit of a second evaluation: the first one's pages, findings, evidence
     and exports do not exist for it."""
