@@ -93,9 +93,10 @@ MATRIX = {
     "fieldwork.report_pdf": ("GET", row(302, 200, 404, 200, 403, 403, 403)),
     "fieldwork.attachment": ("GET", row(302, 200, 404, 200, 200, 404, 404)),
     "fieldwork.problem_list": ("GET", row(302, 404, 404, 404, 404, 404, 404)),
-    "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400, 400)),
+    # the evaluated unit collects nothing: no records to send, no forms to keep offline
+    "api.create_submission": ("POST", row(401, 400, 400, 400, 400, 400, 403)),
     "api.get_submission": ("GET", row(401, 200, 404, 200, 200, 404, 404)),
-    "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
+    "api.assignments": ("GET", row(401, 200, 200, 200, 200, 200, 403)),
     "api.session_info": ("GET", row(401, 200, 200, 200, 200, 200, 200)),
     "api.openapi": ("GET", PUBLIC),
     # feedback and rectification: the lead and the evaluated unit, each its own steps

@@ -134,6 +134,20 @@ def test_only_an_evaluator_s_assignments_are_listed_for_prefetch(client, field, 
         assert client.get("/api/v1/assignments").get_json()["forms"] == [], role
 
 
+def test_the_evaluated_unit_has_no_forms_and_sends_no_records(app, client, field, sign_in,
+                                                              api_post, household_record):
+    """The unit (被评估单位) of this very evaluation: refused, not an empty list, and a complete
+    record of a sampled household is refused before anything is stored."""
+    sign_in("unit")
+    listed = client.get("/api/v1/assignments")
+    assert listed.status_code == 403 and listed.get_json()["error"] == "forbidden"
+    assert "整改跟踪" in listed.get_json()["message"]  # in the session's language
+    sent = api_post(household_record(field.sample[0]))
+    assert sent.status_code == 403 and sent.get_json()["error"] == "forbidden"
+    assert rows(app) == []
+    assert client.get("/api/v1/session").status_code == 200  # the page's queue still asks
+
+
 def test_the_form_list_is_conditional_and_changes_only_for_changed_forms(
         client, field, sign_in, api_post, household_record):
     sign_in("evaluator")

@@ -55,6 +55,9 @@ PAYLOAD_KEYS = ("instance_id", "evaluation_id", "source", "household_id", "depre
 #: Longest texts, as the database columns hold them.
 MAX_LENGTHS = {"source": 40, "household_id": 80, "device_id": 120}
 PUBLIC_ENDPOINTS = ("api.openapi",)
+#: What the evaluated unit (被评估单位, role ``unit``) may not ask: it collects nothing, so it
+#: has no forms to keep offline and no records to send.
+COLLECTING_ENDPOINTS = ("api.assignments", "api.create_submission")
 
 
 class PayloadError(ValueError):
@@ -125,13 +128,18 @@ def routing_error(exc: HTTPException):
 
 @bp.before_request
 def signed_in_first():
-    """401 (JSON) for a request without a live session, then the CSRF token for writes."""
+    """401 (JSON) for a request without a live session, 403 for the evaluated unit on the
+    collecting endpoints, then the CSRF token for writes."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return error(401, "unauthorized", gettext("sign in again: the session has ended; queued "
                                                   "records stay on this device and are sent after "
                                                   "signing in"))
+    if current_user.role == "unit" and request.endpoint in COLLECTING_ENDPOINTS:
+        return error(403, "forbidden", gettext("the evaluated unit collects no records: its steps "
+                                               "are the feedback and rectification pages of its "
+                                               "evaluation"))
     if request.method not in ("GET", "HEAD", "OPTIONS") and \
             current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
@@ -470,7 +478,8 @@ def openapi_document() -> dict[str, Any]:
                                     "a bad UUID, unknown keys) or a missing or expired CSRF "
                                     "token (error csrf)", error_schema),
                     "401": response("not signed in", error_schema),
-                    "403": response("not assigned to you", error_schema),
+                    "403": response("not assigned to you, or the evaluated unit (role unit), "
+                                           "which collects nothing", error_schema),
                     "404": response("no such evaluation that you work on", error_schema),
                     "409": response("a different record already has this instance_id, the "
                                     "record it edits was replaced, or the evaluation is "
@@ -496,7 +505,9 @@ def openapi_document() -> dict[str, Any]:
                                "viewers get no forms. Send If-None-Match with the ETag.",
                 "responses": {"200": response("the forms", {"type": "object"}),
                               "304": response("unchanged since the ETag sent"),
-                              "401": response("not signed in", error_schema)}}},
+                              "401": response("not signed in", error_schema),
+                              "403": response("the evaluated unit (role unit) collects "
+                                              "nothing", error_schema)}}},
             "/session": {"get": {
                 "summary": "Who is signed in, and this session's CSRF token",
                 "responses": {"200": response("{user: {username, display_name, role}, "
