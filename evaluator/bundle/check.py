@@ -20,6 +20,7 @@ from typing import Any
 from evaluator.bundle.check_records import source_problems
 from evaluator.bundle.check_roster import roster_problems, sampling_problems
 from evaluator.bundle.model import (
+    APPENDIX_FILES,
     EVALUATION_FILE,
     FINDINGS_FILE,
     HOUSEHOLD_KEY,
@@ -130,7 +131,7 @@ def check_bundle(
 
 
 def _file_problems(bundle: Bundle, file_names: list[str]) -> list[Problem]:
-    known = set(REQUIRED_FILES) | {README_FILE}
+    known = set(REQUIRED_FILES) | {README_FILE, *APPENDIX_FILES}
     sources = set(bundle.meta.surveys)
     known |= {source_file(s) for s in sources}
     problems = []

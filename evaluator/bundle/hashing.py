@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from evaluator.bundle.archive import DATA_SUFFIXES
-from evaluator.bundle.model import README_FILE
+from evaluator.bundle.model import APPENDIX_FILES, README_FILE
 from evaluator.bundle.rows import Rows
 from evaluator.definitions.problems import DefinitionError
 from evaluator.tables import Table, decode, parse_csv
@@ -108,8 +108,9 @@ def plain_body(raw: bytes, table: Table) -> PlainBody | None:
 
 
 def hashed(name: str) -> bool:
-    """Does the file ``name`` count in the data hash? (Data files do; README.txt does not.)"""
-    return name != README_FILE and name.endswith(DATA_SUFFIXES)
+    """Does the file ``name`` count in the data hash? (Data files do; README.txt and the
+    report appendices, which nothing is scored from, do not.)"""
+    return name != README_FILE and name not in APPENDIX_FILES and name.endswith(DATA_SUFFIXES)
 
 
 def file_entry(name: str, raw: bytes) -> dict[str, Any]:

@@ -29,6 +29,11 @@ SAMPLE_FILE = "sample.csv"
 FINDINGS_FILE = "findings.csv"
 JUDGEMENTS_FILE = "judgements.csv"
 README_FILE = "README.txt"
+#: Report appendices the web app adds to its bundle.zip (docs/bundle.md): the feedback round
+#: and the look-back at the previous evaluation. Not data: not scored, not in the data hash.
+APPEALS_FILE = "appeals.yaml"
+LOOKBACK_FILE = "lookback.yaml"
+APPENDIX_FILES = (APPEALS_FILE, LOOKBACK_FILE)
 
 #: Evidence sources shipped with the default rubric; a bundle may carry more (``<source>.csv``
 #: for every source named under ``surveys`` in evaluation.yaml).

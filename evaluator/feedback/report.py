@@ -73,6 +73,19 @@ def lookback_for(db: Session, evaluation: Evaluation, scored: Any, today: date
                           json.loads(json.dumps(comparison.to_dict(), default=str)), items)
 
 
+def appendix_bundle_files(db: Session, evaluation: Evaluation, today: date) -> dict[str, bytes]:
+    """The report appendices' files for the evaluation's bundle.zip (appeals.yaml once the
+    findings were published, lookback.yaml once a previous evaluation is named: what the web
+    report adds), so ``evaluator report`` of the bundle gives the web's report."""
+    from evaluator.fieldwork.exports.scores import score_evaluation
+    from evaluator.reports.appendix_files import appendix_files
+
+    lookback = None
+    if evaluation.previous_id is not None:
+        lookback = lookback_for(db, evaluation, score_evaluation(db, evaluation), today)
+    return appendix_files(appeals_for(db, evaluation), lookback)
+
+
 #: Columns of the rectification status table (整改情况一览), per cent of the line: number,
 #: indicator, problem, responsible unit, person, deadline, state, latest step.
 STATUS_WIDTHS = (5, 6, 31, 11, 7, 9, 12, 19)

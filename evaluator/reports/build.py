@@ -33,6 +33,7 @@ from markupsafe import Markup
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.reports import GC_THRESHOLDS, STYLESHEET_LINK, ReportError, charts, proof
+from evaluator.reports.appendix_files import read_appendices, with_appendices
 from evaluator.reports.comparison import build_comparison_context
 from evaluator.reports.context import build_context
 from evaluator.reports.formatting import Words
@@ -288,22 +289,32 @@ def build_report(
     timings: MutableMapping[str, float] | None = None,
     embed_bundle: bool = False,
 ) -> Path:
-    """Check, score and render one bundle to ``out_path`` (PDF, or standalone HTML). A PDF
-    carries its score sheet, rubric and manifest, and with ``embed_bundle`` the masked bundle."""
+    """Check, score and render one bundle to ``out_path`` (PDF, or standalone HTML), with the
+    appendices its appendix files carry. A PDF carries its score sheet, rubric and manifest,
+    and with ``embed_bundle`` the masked bundle."""
     target = Path(out_path)
     if not target.parent.is_dir():
         raise ReportError(f"cannot write {target}: folder {target.parent} does not exist")
     scored = load_scored(bundle_path, rubric_path=rubric_path, surveys_dir=surveys_dir)
     if timings is not None:
         timings.update(scored.timings)
+    # The appendices the web app's bundle.zip carries (appeals, look-back), as the web adds them.
+    started = time.perf_counter()
+    appeals, lookback = read_appendices(scored.files)
+    context = with_appendices(report_context(scored.sheet, scored.bundle, scored.rubric, lang,
+                                             surveys=scored.surveys, report_date=report_date),
+                              scored.bundle, scored.sheet, appeals, lookback)
+    contexted = time.perf_counter()
     if html:
         text = render_report_html(scored.sheet, scored.bundle, scored.rubric, lang,
-                                  surveys=scored.surveys, report_date=report_date)
+                                  context=context)
         _write_text(target, text)
     else:
-        render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang, surveys=scored.surveys,
-                          out_path=target, report_date=report_date, timings=timings,
+        render_report_pdf(scored.sheet, scored.bundle, scored.rubric, lang, context=context,
+                          out_path=target, timings=timings,
                           proof=proof.report_proof(scored, embed_bundle=embed_bundle))
+    if timings is not None:
+        timings["context"] = contexted - started  # made here, before render_report_pdf
     return target
 
 

@@ -26,6 +26,7 @@ import subprocess
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +128,33 @@ def _mask_csv(data: bytes) -> bytes:
     return ("\ufeff" if data.startswith(b"\xef\xbb\xbf") else "").encode("utf-8") + buffer.getvalue().encode("utf-8")
 
 
+@lru_cache(maxsize=1)
+def _shipped_rubric_files() -> dict[str, bytes]:
+    """The shipped rubric files (rubrics/*.yaml) by their content hash, read once a process."""
+    from evaluator.definitions.problems import DefinitionError
+    from evaluator.paths import RUBRICS_DIR
+    from evaluator.rubrics.definition import content_hash
+
+    found: dict[str, bytes] = {}
+    for path in sorted(Path(RUBRICS_DIR).glob("*.yaml")):
+        raw = path.read_bytes()
+        try:
+            found.setdefault(content_hash(raw), raw)
+        except DefinitionError:
+            continue  # not a rubric this process can read: nothing to match
+    return found
+
+
 def rubric_source(rubric: Any) -> bytes:
-    """The rubric as its author wrote it (the YAML file), else its content as canonical JSON
-    (which is YAML too); both give the same content hash."""
+    """The rubric as its author wrote it (the YAML file; for a stored version with a shipped
+    rubric's content, that file, as ``evaluator report`` of its bundle embeds it), else its
+    content as canonical JSON (which is YAML too); all give the same content hash."""
     path = Path(getattr(rubric, "file", "") or "")
     if path.is_file():
         return path.read_bytes()
+    shipped = _shipped_rubric_files().get(getattr(rubric, "content_hash", "") or "")
+    if shipped is not None:
+        return shipped
     content = getattr(rubric, "source", None)
     if content is None:
         raise ReportError(f"the rubric {rubric.id} {rubric.version} has no source to embed")

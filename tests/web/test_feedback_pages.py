@@ -11,13 +11,17 @@ import csv
 import io
 import re
 import subprocess
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from evaluator.auth.models import User
+from evaluator.bundle.hashing import data_hash
+from evaluator.cli import main
 from evaluator.feedback.models import FindingResponse
 from evaluator.fieldwork.collect.operations import add_finding
 from evaluator.fieldwork.manage import operations as manage
@@ -329,3 +333,78 @@ def test_set_previous_refuses_another_unit_or_a_cycle(app, field):
             set_previous(db, lead, this, last)
         with pytest.raises(OperationError, match="team lead"):
             set_previous(db, db.get(User, field.users["evaluator"]), this, None)
+
+
+def test_the_bundle_carries_the_appendices_and_the_command_line_prints_the_web_report(
+        app, client, field, findings, tmp_path):
+    """Appeals decided and a look-back named: bundle.zip carries appeals.yaml and lookback.yaml
+    (masked, outside the data hash), and `evaluator report` of the downloaded bundle writes the
+    web's PDF byte for byte, both appendices included, in both languages."""
+    previous = previous_evaluation(app, field)
+    base = f"/evaluations/{field.evaluation_id}"
+    sign_in(client, "f-lead")
+    assert client.post(base + "/feedback/publish", data={
+        "deadline": (date.today() + timedelta(7)).isoformat()}).status_code == 302
+    assert client.post(base + "/lookback", data={"previous": previous}).status_code == 302
+    sign_in(client, "f-unit")
+    for finding, answer in ((findings[0], {"answer": "contested", "reason": "已补录"}),
+                            (findings[1], {"answer": "contested",
+                                           "reason": "请致电13912345678核实"}),
+                            (findings[2], {"answer": "accepted"})):
+        assert client.post(f"{base}/feedback/{finding}/answer", data=answer).status_code == 302
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        responses = {r.finding_id: r.id for r in db.scalars(select(FindingResponse))}
+    sign_in(client, "f-lead")
+    assert client.post(f"{base}/feedback/appeals/{responses[findings[0]]}", data={
+        "outcome": "upheld", "change": "withdrawn", "reason": "补录属实"}).status_code == 302
+    assert client.post(f"{base}/feedback/appeals/{responses[findings[1]]}", data={
+        "outcome": "rejected", "reason": "核查属实"}).status_code == 302
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        db.get(Evaluation, field.evaluation_id).status = "finished"
+
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(client.get(base + "/bundle.zip").data)
+    with zipfile.ZipFile(archive) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    assert {"appeals.yaml", "lookback.yaml"} <= set(files)
+    appeals = files["appeals.yaml"].decode("utf-8")
+    assert "139****5678" in appeals and "13912345678" not in appeals  # masked as the rest
+    assert "慰问金发放无签字" in files["lookback.yaml"].decode("utf-8")
+    # not data: the data hash is the one of the bundle without them (the scores page's)
+    plain = {n: b for n, b in files.items() if n not in ("appeals.yaml", "lookback.yaml")}
+    assert data_hash(files) == data_hash(plain)
+    checked = CliRunner().invoke(main, ["bundle", "check", str(archive)])
+    assert checked.exit_code == 0, checked.output
+
+    for lang, titles in (("zh", ("反馈与申诉处理情况", "回头看")),
+                         ("en", ("Feedback and appeals", "Looking back"))):
+        web = client.get(f"{base}/report.pdf?lang={lang}")
+        assert web.status_code == 200 and web.data.startswith(b"%PDF")
+        out = tmp_path / f"cli-{lang}.pdf"
+        result = CliRunner().invoke(main, ["report", str(archive), "--out", str(out),
+                                           "--lang", lang])
+        assert result.exit_code == 0, result.output
+        text = "".join(pdf_pages(out.read_bytes(), tmp_path))
+        assert all(title in text for title in titles), lang
+        assert "13912345678" not in text
+        assert out.read_bytes() == web.data, lang
+
+
+def test_a_malformed_appendix_file_is_named_not_a_traceback(app, client, field, findings,
+                                                           tmp_path):
+    sign_in(client, "f-lead")
+    base = f"/evaluations/{field.evaluation_id}"
+    assert client.post(base + "/feedback/publish", data={
+        "deadline": (date.today() + timedelta(7)).isoformat()}).status_code == 302
+    with zipfile.ZipFile(io.BytesIO(client.get(base + "/bundle.zip").data)) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    files["appeals.yaml"] = files["appeals.yaml"].replace(b"published_findings: 3",
+                                                          b"published_findings: three")
+    archive = tmp_path / "broken.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    result = CliRunner().invoke(main, ["report", str(archive), "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 1
+    assert "appeals.yaml: published_findings: expected a whole number, found 'three'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "r.pdf").exists()

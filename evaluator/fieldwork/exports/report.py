@@ -43,21 +43,17 @@ def report_context(scored: Scored, lang: str, *, draft: bool, day: date | None =
     """The report's plain values; a draft says so on its cover and in every page's running
     head (the place the report template gives a notice, as for synthetic data). With
     ``appeals`` and ``lookback`` (evaluator.feedback.report), the appendices of the feedback
-    round and of the look-back at the previous evaluation are added."""
-    from evaluator.privacy import Scrubber
-    from evaluator.reports.appeals import with_appeals
+    round and of the look-back at the previous evaluation are added, as ``evaluator report``
+    adds them from the bundle's appendix files (evaluator.reports.appendix_files)."""
+    from evaluator.reports.appendix_files import with_appendices
     from evaluator.reports.build import report_context as build_context
     from evaluator.reports.cover import running_title
     from evaluator.reports.formatting import Words
-    from evaluator.reports.lookback import with_lookback
 
     context = build_context(scored.sheet, scored.bundle, scored.rubric, lang,
                             surveys=scored.surveys, report_date=day or report_date(scored))
-    if (appeals is not None or lookback is not None) and scored.bundle is not None:
-        names = () if getattr(scored.bundle.meta, "allow_names", False) else tuple(
-            r.get("head_name", "") for r in scored.bundle.roster)
-        context = with_lookback(context, lookback, Scrubber(names))
-        context = with_appeals(context, appeals, scored.sheet, Scrubber(names))
+    if scored.bundle is not None:
+        context = with_appendices(context, scored.bundle, scored.sheet, appeals, lookback)
     if draft:
         w = Words(lang)
         cover = context["report"]

@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from evaluator.bundle.writer import zip_bytes
 from evaluator.extensions import db_session
-from evaluator.feedback.report import appeals_for, lookback_for
+from evaluator.feedback.report import appeals_for, appendix_bundle_files, lookback_for
 from evaluator.fieldwork.exports.files import bundle_files as evaluation_bundle
 from evaluator.fieldwork.exports.files import odk_csv, odk_xlsx
 from evaluator.fieldwork.exports.report import pdf_key, report_html
@@ -51,11 +51,14 @@ def export(evaluation_id: int, source: str, fmt: str):
 
 
 def export_bundle(evaluation_id: int):
-    """The bundle.zip; ``?raw=1`` writes formula-like values verbatim for another tool's import
+    """The bundle.zip, with the report appendices' files (appeals, look-back) when the report
+    has them; ``?raw=1`` writes formula-like values verbatim for another tool's import
     (``evaluator score`` reads either: it reverses the neutralising apostrophe)."""
     evaluation, _ = load_evaluation(evaluation_id)
     raw = request.args.get("raw") == "1"
-    data = zip_bytes(evaluation_bundle(db_session(), evaluation, raw=raw))
+    files = evaluation_bundle(db_session(), evaluation, raw=raw)
+    files.update(appendix_bundle_files(db_session(), evaluation, date.today()))
+    data = zip_bytes(files)
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{evaluation.key}-bundle.zip"'})
 
