@@ -69,6 +69,10 @@ class Evaluation(Base):
         CheckConstraint("min_interview_minutes >= 0", name="min_minutes_positive"),
         CheckConstraint("aid_tolerance >= 0", name="aid_tolerance_positive"),
         CheckConstraint("key <> ''", name="key_present"),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
+                        name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
+                        name="longitude_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +105,10 @@ class Evaluation(Base):
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True,
                                                      default=None)
     region: Mapped[str] = mapped_column(String(120), default="")
+    #: Where the unit is, for the programme's map (from the units sheet); without it the map
+    #: places the unit at the centre of its located household visits.
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
     #: Last year's evaluation of the same unit, which this one looks back at (回头看).
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"), default=None)
 

@@ -31,7 +31,8 @@ from evaluator.surveys.models import SurveyVersion
 
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 #: Columns of a units spreadsheet (单位清单); ``unit`` and ``roster`` are required.
-UNIT_COLUMNS = ("unit", "region", "roster", "lead", "evaluators", "unit_user", "key")
+UNIT_COLUMNS = ("unit", "region", "roster", "lead", "evaluators", "unit_user", "key", "lat",
+                "lon")
 RULE_KEYS = ("seed", "size", "margin", "threshold", "confidence", "expected_errors",
              "min_per_stratum", "reserve")
 
@@ -103,6 +104,8 @@ class UnitRow:
     evaluators: tuple[User, ...]
     unit_user: User | None
     key: str
+    #: (latitude, longitude) of the unit for the programme's map, when the sheet gives it.
+    location: tuple[float, float] | None = None
 
 
 def add_unit(db: Session, user, programme: Programme, unit: UnitRow) -> Evaluation:
@@ -120,6 +123,8 @@ def add_unit(db: Session, user, programme: Programme, unit: UnitRow) -> Evaluati
         stratum_column=programme.stratum_column, synthetic=programme.synthetic)
     evaluation.programme_id = programme.id
     evaluation.region = unit.region
+    if unit.location is not None:
+        evaluation.latitude, evaluation.longitude = unit.location
     if unit.lead is not None and unit.lead.id != user.id:
         manage.add_member(db, user, evaluation, unit.lead, "lead")
     leads = {user.id} | ({unit.lead.id} if unit.lead is not None else set())
@@ -222,14 +227,43 @@ def read_units(db: Session, programme: Programme, filename: str, data: bytes,
                 roster = check_roster(roster_name, rosters[roster_name], programme.stratum_column)
             except DefinitionError as error:
                 problems += error.problems
+        location = _location(row, name, where, problems)
         if roster is not None:
             units.append(UnitRow(unit, row.get("region", "").strip(), roster, team["lead"],
-                                 tuple(evaluators), team["unit_user"], key))
+                                 tuple(evaluators), team["unit_user"], key, location))
     if not table.rows:
         problems.append(Problem(name, "", "the sheet lists no units"))
     if problems:
         raise DefinitionError(problems)
     return units
+
+
+def _location(row: Mapping[str, str], name: str, where: str, problems: list[Problem]
+              ) -> tuple[float, float] | None:
+    """The unit's (lat, lon) from its optional columns: both or neither, decimal degrees
+    (WGS84, as a tablet's GPS gives them), within range; a problem names the column."""
+    cells = {c: (row.get(c) or "").strip() for c in ("lat", "lon")}
+    if not any(cells.values()):
+        return None
+    values: dict[str, float] = {}
+    for column, limit in (("lat", 90.0), ("lon", 180.0)):
+        text = cells[column]
+        if not text:
+            other = "lon" if column == "lat" else "lat"
+            problems.append(Problem(name, f"{where}, column {column}",
+                                    f"give both lat and lon, or neither ({other} is given)"))
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not re.fullmatch(r"-?\d{1,3}(\.\d+)?", text) or not -limit <= value <= limit:
+            problems.append(Problem(name, f"{where}, column {column}",
+                                    f"{text!r} is not decimal degrees between {-limit:g} and "
+                                    f"{limit:g}"))
+            continue
+        values[column] = value
+    return (values["lat"], values["lon"]) if len(values) == 2 else None
 
 
 def import_units(db: Session, user, programme: Programme, units: Sequence[UnitRow]

@@ -9,6 +9,7 @@ unit's name (（模拟）); nobody could take it for a real province.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -60,9 +61,22 @@ def seed_unit(db: Session, programme: Programme, number: int, *, households: int
         raise ValueError(f"evaluation {unit_key(programme, number)} was not created")
     evaluation.programme_id = programme.id
     evaluation.region = REGIONS[(number - 1) % len(REGIONS)]
+    evaluation.latitude, evaluation.longitude = unit_location(number)
     evaluation.synthetic = True
     db.flush()
     return evaluation
+
+
+def unit_location(number: int) -> tuple[float, float]:
+    """A made-up location for unit ``number``: its region's centre on a 4 x 2 grid, the unit
+    around it on a golden-angle spiral (no two units on one spot). Not a real place: the map
+    draws it on a blank base, as every synthetic thing here is marked."""
+    region = (number - 1) % len(REGIONS)
+    turn = (number - 1) // len(REGIONS)
+    radius = 0.08 + 0.035 * turn
+    angle = turn * 2.399963
+    return (round(31.0 + 1.4 * (region // 4) + radius * math.sin(angle), 5),
+            round(115.0 + 1.6 * (region % 4) + radius * math.cos(angle), 5))
 
 
 def _user(db: Session, user_id: int) -> User:

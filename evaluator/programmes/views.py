@@ -17,6 +17,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -36,8 +37,10 @@ from evaluator.programmes import operations, service
 from evaluator.programmes.forms import ProgrammeForm, ScoreForm, UnitsForm
 from evaluator.programmes.models import Programme
 from evaluator.programmes.result import result_json
+from evaluator.programmes.unit_map import unit_locations, unit_points
 from evaluator.rubrics.models import RubricVersion
 from evaluator.storage import current_storage
+from evaluator.web.headers import map_tiles, with_sources
 
 bp = Blueprint("programmes", __name__)
 
@@ -141,17 +144,47 @@ def _dashboard(programme: Programme, problems: list[str] | None = None,
     if state is not None and state.params.get("programme_id") == programme.id:
         running = {"state": state.state, "percent": round(100 * state.progress),
                    "message": state.message, "error": state.error or ""}
+    points, legend = _unit_map(db, programme, rows)
+    tiles, origins = map_tiles()
     page = render_template(
         "programmes/dashboard.html", programme=info(programme), units=rows, running=running,
-        regions=service.region_table(rows), result=result,
+        regions=service.region_table(rows), result=result, points=points, legend=legend,
+        tiles=tiles, unplaced=len(rows) - len(points),
         current=bool(found and found[0] == stamp), units_form=units_form or UnitsForm(),
         score_form=ScoreForm(), problems=problems or [],
         totals={k: sum(r[k] for r in rows) for k in ("sampled", "visited", "records",
                                                       "reviewed", "findings", "overdue",
                                                       "appeals_pending")})
+    response = with_sources(make_response(page, status), "img-src", origins)
     if running and running["state"] in ("queued", "running"):
-        return page, status, {"Refresh": "5"}
-    return page, status
+        response.headers["Refresh"] = "5"
+    return response
+
+
+#: The map's words (evaluator.programmes.unit_map), from the catalog.
+MAP_WORDS = {
+    "tier": lambda **v: gettext("Tier %(tier)s", **v),
+    "tier_on": lambda **v: gettext("Tier %(tier)s or lower", **v),
+    "tier_ranks": lambda **v: gettext("Tier %(tier)s, possible ranks %(ranks)s", **v),
+    "total": lambda **v: gettext("Total %(total)s (%(grade)s)", **v),
+    "progress": lambda **v: gettext("%(visited)s of %(sampled)s sampled households visited", **v),
+    "centre": lambda **v: gettext("Placed at the centre of its located visits"),
+    "unscored": lambda **v: gettext("Not scored"),
+    "overdue": lambda **v: gettext("%(n)s rectification items overdue", **v),
+}
+
+
+def _unit_map(db, programme: Programme, rows: list[dict[str, Any]]
+              ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The map of units: markers at the units' locations, coloured by tier or grade."""
+    rubric = db.get(RubricVersion, programme.rubric_version_id)
+    english = g.get("lang") == "en"
+    bands = [(str(b.get("grade", "")), str(b.get("en") or b.get("grade", "")) if english
+              else str(b.get("grade", ""))) for b in (rubric.content.get("bands") or [])
+             ] if rubric else []
+    return unit_points(rows, unit_locations(db, programme), bands,
+                       lambda unit: url_for("fieldwork.evaluation", evaluation_id=unit),
+                       lambda key, **values: MAP_WORDS[key](**values))
 
 
 def _fmt(value: float | None, places: int = 2) -> str:

@@ -91,6 +91,23 @@ def template_origin(url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
+def map_tiles() -> tuple[dict[str, str], list[str]]:
+    """The map pages' tiles (EVALUATOR_MAP_TILES, EVALUATOR_MAP_ATTRIBUTION; none by default:
+    the maps work on a blank base) and the origins their ``img-src`` must allow. A URL the
+    policy cannot express is left out, with a warning."""
+    from flask import current_app
+
+    tiles = current_app.config.get("MAP_TILES", "") or ""
+    origin = template_origin(tiles) if tiles else None
+    if tiles and origin is None:
+        current_app.logger.warning("EVALUATOR_MAP_TILES=%r: not an http(s) URL template the "
+                                   "Content-Security-Policy can allow; the map has no tiles",
+                                   tiles)
+        tiles = ""
+    return ({"url": tiles, "attribution": current_app.config.get("MAP_ATTRIBUTION", "")},
+            [origin] if origin else [])
+
+
 def register_security_headers(app: Flask) -> None:
     default_policy = policy_text()
 

@@ -13,7 +13,7 @@ from evaluator.rubrics.models import RubricVersion
 
 def test_migrations_reach_head_and_match_the_models(app):
     engine = app.extensions["evaluator.engine"]
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

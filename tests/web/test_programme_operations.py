@@ -92,6 +92,35 @@ def test_a_sheet_with_problems_creates_nothing_and_says_where(app, field, progra
             Evaluation.programme_id == programme)) == 0
 
 
+def test_a_units_location_comes_from_its_lat_and_lon_columns(app, field, programme):
+    """Optional, both or neither, decimal degrees within range (the bounds themselves allowed)."""
+    rosters = {"east.csv": ROSTER, "west.csv": ROSTER, "north.csv": ROSTER}
+    bad = ("unit,roster,lat,lon\n"
+           "甲,east.csv,31.82,\n"             # lat without lon
+           "乙,east.csv,90.0001,117\n"        # just past the pole
+           "丙,east.csv,31.8,117.2E\n"        # not a number
+           "丁,east.csv,,-180.5\n"            # lon without lat, and out of range
+           "戊,east.csv,-90,180\n").encode()  # the bounds: fine
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        with pytest.raises(DefinitionError) as error:
+            programmes.read_units(db, db.get(Programme, programme), "units.csv", bad, rosters)
+        text = "\n".join(str(p) for p in error.value.problems)
+    assert "units.csv: row 2, column lon: give both lat and lon, or neither (lat is given)" in text
+    assert "row 3, column lat: '90.0001' is not decimal degrees between -90 and 90" in text
+    assert "row 4, column lon: '117.2E' is not decimal degrees between -180 and 180" in text
+    assert "row 5, column lat: give both lat and lon, or neither (lon is given)" in text
+    assert "row 5, column lon: '-180.5' is not decimal degrees between -180 and 180" in text
+    assert "row 6" not in text
+    good = ("unit,region,roster,lat,lon\n东区工会,合肥市,east.csv,31.8206,117.2272\n"
+            "西区工会,芜湖市,west.csv,,\n北区工会,淮北市,north.csv,-90,180\n").encode()
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        found = db.get(Programme, programme)
+        made = programmes.import_units(db, db.get(User, field.users["lead"]), found,
+                                       programmes.read_units(db, found, "units.csv", good, rosters))
+        assert [(e.latitude, e.longitude) for e in made] == [
+            (31.8206, 117.2272), (None, None), (-90.0, 180.0)]
+
+
 def test_who_may_create_and_manage_a_programme(app, field, programme):
     with app.extensions["evaluator.sessionmaker"]() as db:
         rubric = db.scalar(select(RubricVersion))

@@ -6,6 +6,7 @@ programme's lead and administrators sees any of it."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -17,10 +18,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from evaluator.auth.models import User
-from evaluator.fieldwork.models import Evaluation
+from evaluator.fieldwork.models import Evaluation, Submission
 from evaluator.programmes import operations as programmes
 from evaluator.programmes.models import EvaluationScore, Programme
-from evaluator.programmes.seed import seed_unit
+from evaluator.programmes.seed import seed_unit, unit_files, unit_location
 from evaluator.rubrics.models import RubricVersion
 
 ROSTER = (Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal" / "roster.csv").read_bytes()
@@ -166,3 +167,56 @@ def test_scoring_runs_as_a_job_and_its_json_is_the_command_lines(app, client, fi
     for expected in ("评估项目总体报告", "排名与梯队", "全省（项目总体）指标估计", "跨单位问题",
                      "各单位概况", 'id="unit-sim-001"', 'id="unit-sim-002"', "模拟数据"):
         assert expected in text, expected
+
+
+def map_points(html: str) -> list[dict]:
+    return json.loads(html.split('id="map-points">', 1)[1].split("</script>", 1)[0])
+
+
+def test_the_dashboard_maps_the_units_coloured_by_grade_then_tier(app, client, field,
+                                                                  scored_programme):
+    """Unit 1 where the sheet put it (the seed's made-up spot), unit 2 without one: at the
+    centre of its household visits' geopoints, recomputed here from its bundle's household.csv.
+    Grey before scoring; once ranked, coloured by tier, with its ranks in the popup."""
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        second = db.scalar(select(Evaluation).where(Evaluation.key == "sim-002"))
+        second.latitude = second.longitude = None
+        programme = db.get(Programme, scored_programme)
+        household = unit_files(programme, 2, 220, 42)["household.csv"].decode("utf-8-sig")
+        visited = set(db.scalars(select(Submission.household_id).where(  # one stratum is left
+            Submission.evaluation_id == second.id, Submission.source == "household")))
+    located = [row["location"].split()[:2] for row in csv.DictReader(io.StringIO(household))
+               if row.get("location") and row["household_id"] in visited]
+    centre = (sum(float(a) for a, _ in located) / len(located),
+              sum(float(b) for _, b in located) / len(located))
+    sign_in(client, "f-lead")
+    base = f"/programmes/{scored_programme}"
+    html = client.get(base).text
+    points = {p["key"]: p for p in map_points(html)}
+    assert (points["sim-001"]["lat"], points["sim-001"]["lon"]) == unit_location(1)
+    assert points["sim-002"]["lat"] == pytest.approx(centre[0], abs=1e-6)
+    assert points["sim-002"]["lon"] == pytest.approx(centre[1], abs=1e-6)
+    assert "位置为其有定位的入户记录的中心" in points["sim-002"]["lines"]
+    assert {p["kind"] for p in points.values()} == {"level-none"} and "未评分" in html
+    assert points["sim-001"]["url"].endswith(f"/evaluations/{points['sim-001']['url'].split('/')[-1]}")
+    assert "vendor/leaflet/leaflet.js" in html and "js/map.js" in html
+    assert "://" not in html.split('id="map"', 1)[1].split("</script>", 1)[0]  # no tiles: ours only
+
+    assert client.post(base + "/score").status_code == 302  # the job runs (in a thread here)
+    result = json.loads(client.get(base + "/result.json").text)
+    tiers = {u["key"]: u["tier"] for u in result["ranking"]["units"]}
+    en = client.get(base + "?lang=en").text
+    points = {p["key"]: p for p in map_points(en)}
+    for key, tier in tiers.items():
+        assert points[key]["kind"] == f"level-{min(tier, 6)}"
+        assert any(line.startswith(f"Tier {tier}, possible ranks ") for line in points[key]["lines"])
+    assert "Map of units" in en and f'class="dot level-{min(tiers.values())}"' in en
+
+
+def test_the_dashboard_map_takes_the_configured_tiles(app, client, field, scored_programme):
+    app.config["MAP_TILES"] = "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
+    sign_in(client, "f-lead")
+    page = client.get(f"/programmes/{scored_programme}")
+    assert 'data-tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&amp;x={x}' in page.text
+    policy = dict(d.strip().split(" ", 1) for d in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["img-src"] == "'self' data: blob: https://*.tianditu.gov.cn"

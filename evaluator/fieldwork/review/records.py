@@ -184,7 +184,7 @@ def matching_ids(db: Session, evaluation_id: int, query: RecordQuery, zone: str)
 MAX_POINTS = 20_000
 
 
-def _coordinates(lat: float | None, lon: float | None, location: str | None
+def coordinates(lat: float | None, lon: float | None, location: str | None
                  ) -> tuple[float, float] | None:
     """The device's GPS, else the questionnaire's geopoint answer ("lat lon [alt acc]")."""
     if lat is not None and lon is not None:
@@ -210,7 +210,7 @@ def map_points(db: Session, evaluation_id: int, query: RecordQuery, zone: str
     points, missing = [], 0
     stmt = _filtered(evaluation_id, query, zone, columns).order_by(Submission.id).limit(MAX_POINTS)
     for r in db.execute(stmt):
-        at = _coordinates(r.gps_lat, r.gps_lon, r.location)
+        at = coordinates(r.gps_lat, r.gps_lon, r.location)
         if at is None:
             missing += 1
             continue

@@ -8,7 +8,6 @@ import secrets
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -58,7 +57,7 @@ from evaluator.fieldwork.review.records import (
 )
 from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
 from evaluator.storage import current_storage
-from evaluator.web.headers import template_origin, with_sources
+from evaluator.web.headers import map_tiles, with_sources
 from evaluator.web.i18n import label
 
 
@@ -142,24 +141,20 @@ def record_map(evaluation_id: int):
     ensure_flags(db, evaluation)
     query = RecordQuery.from_args(request.args)
     points, missing = map_points(db, evaluation.id, query, evaluation.time_zone)
-    for p in points:
-        p["url"] = url_for("fieldwork.submission", evaluation_id=evaluation.id,
-                           instance_id=p["id"])
-        p["state_label"] = label("state", p["state"])
-        p["flag_labels"] = [label("flag", f) for f in p["flags"]]
-    tiles = current_app.config.get("MAP_TILES", "") or ""
-    origin = template_origin(tiles) if tiles else None
-    if tiles and origin is None:
-        current_app.logger.warning("EVALUATOR_MAP_TILES=%r: not an http(s) URL template the "
-                                   "Content-Security-Policy can allow; the map has no tiles",
-                                   tiles)
-        tiles = ""
+    for p in points:  # what static/js/map.js draws: flagged records red, on top
+        p.update(url=url_for("fieldwork.submission", evaluation_id=evaluation.id,
+                             instance_id=p["id"]),
+                 title=p["household"], subtitle=p["township"], area=p["township"],
+                 lines=[label("state", p["state"])],
+                 alert="、".join(label("flag", f) for f in p["flags"]),
+                 kind="flagged" if p["flags"] else "record")
+    points.sort(key=lambda p: len(p["flags"]))
+    tiles, origins = map_tiles()
     page = make_response(render_template(
         "fieldwork/map.html", evaluation=summary(evaluation, role), points=points,
-        missing=missing, flagged=sum(1 for p in points if p["flags"]), query=query,
-        tiles={"url": tiles, "attribution": current_app.config.get("MAP_ATTRIBUTION", "")},
+        missing=missing, flagged=sum(1 for p in points if p["flags"]), query=query, tiles=tiles,
         list_url=url_for("fieldwork.submissions", evaluation_id=evaluation.id, **query.args())))
-    return with_sources(page, "img-src", [origin] if origin else [])
+    return with_sources(page, "img-src", origins)
 
 
 def _find(db, evaluation: Evaluation, instance_id: str) -> Submission:
