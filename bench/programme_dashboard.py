@@ -16,7 +16,10 @@ times, signed in as the programme's lead:
 * floor: the same counts (sampled, visited, records, reviewed, findings per unit) in one
   hand-written SQL statement through the bare driver — no product code;
 
-and prints the scoring job's time. The database is PostgreSQL when EVALUATOR_TEST_DATABASE_URL
+and prints the scoring job's time; then the programme report PDF through its job
+(``GET /programmes/<id>/report.pdf`` until it is there, against bare WeasyPrint on the same
+HTML), and the dashboard again with every unit on the map at the centre of its visits (no
+sheet locations: the worst case for the map). The database is PostgreSQL when EVALUATOR_TEST_DATABASE_URL
 is set (.ci/with-postgres sets it), else a SQLite file. Target: dashboard p95 <= 500 ms on
 PostgreSQL. A benchmark, not a test: it never fails.
 """
@@ -36,6 +39,8 @@ sys.path.insert(0, str(HERE.parent))
 
 TARGET_P95_MS = 500.0
 PASSWORD = "bench-pass-2026"
+#: A unit's marker in the dashboard's map data (its JSON island).
+MARKER = b'"kind": "level-'
 
 
 def build(app, units: int, households: int, seed: int) -> int:
@@ -141,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=60, help="dashboard requests timed")
     parser.add_argument("--seed", type=int, default=1900)
     parser.add_argument("--instance", help="keep the instance folder (and SQLite) here")
+    parser.add_argument("--skip-report", action="store_true",
+                        help="leave out the programme report PDF (a few minutes at 120 units)")
     args = parser.parse_args(argv)
 
     from sqlalchemy import func, select
@@ -201,7 +208,103 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio    p95 product / floor: {p95 / f95:.1f} x")
     print(f"  target   p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}"
           f"{'' if url.startswith('postgresql') else ' (SQLite: the target is for PostgreSQL)'}")
+    print(f"  map      {response.data.count(MARKER)} units on the map (their sheet locations)")
+    if not args.skip_report:
+        programme_report(app, client, programme_id)
+    dashboard_without_locations(app, client, programme_id, args.repeat)
     return 0
+
+
+def timed(client, path: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200
+    return times
+
+
+def dashboard_without_locations(app, client, programme_id: int, repeat: int) -> None:
+    """The dashboard again with no unit placed by the sheet: every marker at the centre of its
+    unit's located household visits (all ~13,000 geopoints read per request: the worst case)."""
+    from sqlalchemy import update
+
+    from evaluator.fieldwork.models import Evaluation
+
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        db.execute(update(Evaluation).where(Evaluation.programme_id == programme_id)
+                   .values(latitude=None, longitude=None))
+    path = f"/programmes/{programme_id}"
+    client.get(path)
+    times = timed(client, path, repeat)
+    placed = client.get(path).data.count(MARKER)
+    print(f"== dashboard with every unit at the centre of its visits ({placed} units placed):")
+    print(f"  product  p50 {statistics.median(times) * 1000:7.1f} ms   p95 "
+          f"{percentile(times, 0.95) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms")
+
+
+def programme_report(app, client, programme_id: int) -> None:
+    """The programme report PDF as a user gets it: GET /programmes/<id>/report.pdf enqueues the
+    ``programme.report`` job on the app's queue (Redis/RQ workers when configured; here the
+    in-process queue's worker thread) and is asked again until the PDF is there; then the kept
+    PDF once more. Peer: bare WeasyPrint writing the same report HTML, no product wrapper (no
+    font check, no PDF/A, no job)."""
+    import json
+    import subprocess
+
+    import weasyprint
+
+    from evaluator.programmes import service
+    from evaluator.programmes.models import Programme
+    from evaluator.programmes.report import programme_context
+    from evaluator.reports.pdf import REPORT_TEMPLATES_DIR
+    from evaluator.reports.programme import render_programme_html
+
+    path = f"/programmes/{programme_id}/report.pdf"
+    print("== programme report PDF through the job queue ...", flush=True)
+
+    def through_queue(lang: str) -> tuple[float, int, bytes]:
+        start = time.perf_counter()
+        response = client.get(f"{path}?lang={lang}")
+        asks = 1
+        while response.status_code != 200:
+            assert response.status_code == 302, (response.status_code, response.text[:300])
+            time.sleep(0.5)
+            response = client.get(f"{path}?lang={lang}")
+            asks += 1
+        return time.perf_counter() - start, asks, response.data
+
+    queued, asks, pdf = through_queue("zh")  # the first: fonts and stylesheet loaded too
+    english, _, english_pdf = through_queue("en")
+    path += "?lang=zh"
+    start = time.perf_counter()
+    again = client.get(path)
+    kept = time.perf_counter() - start
+    assert again.status_code == 200 and again.data == pdf
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as out:
+        out.write(pdf)
+        out.flush()
+        info = subprocess.run(["pdfinfo", out.name], capture_output=True, text=True).stdout
+    pages = next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+    with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db:
+        programme = db.get(Programme, programme_id)
+        found = service.latest_result(app.extensions["evaluator.storage"], programme)
+        assert found is not None
+        result = service.public_result(found[1])
+        sheets = service.kept_sheets(db, programme)
+    start = time.perf_counter()
+    html = render_programme_html(programme_context(json.loads(json.dumps(result)), sheets, "zh"),
+                                 standalone=False)
+    bare = weasyprint.HTML(string=html, base_url=str(REPORT_TEMPLATES_DIR)).write_pdf()
+    peer = time.perf_counter() - start
+    print(f"  product  {queued:6.1f} s to the PDF through the queue ({asks} requests, polled "
+          f"every 0.5 s): {pages} pages, {len(pdf) / 1024:.0f} KiB")
+    print(f"  product  {english:6.1f} s the English PDF after it ({len(english_pdf) / 1024:.0f} KiB)")
+    print(f"  kept     {kept * 1000:6.1f} ms for the same PDF again (from the file storage)")
+    print(f"  peer     {peer:6.1f} s bare WeasyPrint on the same HTML ({len(bare) / 1024:.0f} KiB)")
+    print(f"  ratio    product / peer: {queued / peer:.2f} x (the first), "
+          f"{english / peer:.2f} x (the English one)")
 
 
 if __name__ == "__main__":
