@@ -30,7 +30,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('evaluations') as batch:
-        batch.drop_constraint('ck_evaluations_longitude_range', type_='check')
-        batch.drop_constraint('ck_evaluations_latitude_range', type_='check')
+        batch.drop_constraint(op.f('ck_evaluations_longitude_range'), type_='check')
+        batch.drop_constraint(op.f('ck_evaluations_latitude_range'), type_='check')
         batch.drop_column('longitude')
         batch.drop_column('latitude')
