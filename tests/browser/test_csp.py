@@ -3,25 +3,9 @@ the questionnaire with skip logic, a calculation and a repeat, the queue) and th
 run with no policy violation and no script error, so nothing the app needs was inline."""
 
 import pytest
+from tablet_steps import sign_in_browser, watch
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in_browser(page, base, username, password):
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.tap("button[type=submit]")
-
-
-def watch(page):
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
-    page.on("console", lambda m: problems.append(f"console: {m.text} {m.location['url']}")
-            if "Content Security Policy" in m.text or "Permissions-Policy" in m.text or (
-                m.type == "error" and not m.location["url"].endswith("/favicon.ico")) else None)
-    return problems
 
 
 def test_the_tablet_pages_run_under_the_policy(app, field, live_server, tablet):

@@ -10,11 +10,12 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
+from tablet_steps import sign_in_browser
 
 from evaluator.auth.models import User
 from evaluator.fieldwork.collect.operations import add_finding
 from evaluator.fieldwork.models import Evaluation, Finding
-from tests.browser.test_offline_fieldwork import shot, sign_in_browser
+from tests.browser.test_offline_fieldwork import shot
 
 pytestmark = pytest.mark.browser
 

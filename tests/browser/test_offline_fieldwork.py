@@ -13,7 +13,7 @@ import os
 
 import pytest
 from sqlalchemy import func, select
-from tablet_steps import HOUSEHOLD, poll
+from tablet_steps import HOUSEHOLD, poll, sign_in_browser
 
 from evaluator.fieldwork.models import Submission
 
@@ -42,14 +42,6 @@ def stored(app) -> list[tuple[str, str]]:
 def shot(page, shots, name):
     if shots:
         page.screenshot(path=os.path.join(shots, name), full_page=False)
-
-
-def sign_in_browser(page, base, username, password):
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.tap("button[type=submit]")
 
 
 def form_url(field, household):

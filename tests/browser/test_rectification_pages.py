@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
+from tablet_steps import sign_in_browser, watch
 
 from evaluator.auth.models import User
 from evaluator.feedback.operations import set_previous
@@ -18,7 +19,6 @@ from evaluator.fieldwork.models import Finding
 from evaluator.programmes import operations as programmes
 from evaluator.programmes.seed import seed_unit
 from evaluator.rubrics.models import RubricVersion
-from tests.browser.test_csp import sign_in_browser, watch
 from tests.browser.test_offline_fieldwork import shot
 
 pytestmark = pytest.mark.browser

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from tablet_steps import sign_in_browser, watch
 
 from evaluator.fieldwork.models import Evaluation
 from evaluator.rubrics.models import RubricVersion
@@ -21,24 +22,6 @@ pytestmark = pytest.mark.browser
 O1 = "dimensions[5].indicators[0]"
 ROSTER = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "bundles", "minimal",
                       "roster.csv")
-
-
-def sign_in_browser(page, base, username, password):
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-
-
-def watch(page):
-    """Script errors and policy violations the page reports."""
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
-    page.on("console", lambda m: problems.append(f"console: {m.text}")
-            if "Content Security Policy" in m.text or (
-                m.type == "error" and not m.location["url"].endswith("/favicon.ico")) else None)
-    return problems
 
 
 def draft_content(app, draft_id):

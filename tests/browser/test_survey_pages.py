@@ -11,31 +11,13 @@ import os
 import pytest
 from sqlalchemy import func, select
 from survey_workbooks import SURVEY, TOWNS_CSV, workbook
+from tablet_steps import sign_in_browser, watch
 
 from evaluator.fieldwork.models import Submission
 from evaluator.surveys.models import SurveyVersion
 from evaluator.surveys_web.models import SurveyUpload
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in_browser(page, base, username, password):
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-
-
-def watch(page):
-    """Script errors and policy violations (a refused upload's page is a 4xx on purpose)."""
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
-    page.on("console", lambda m: problems.append(f"console: {m.text}")
-            if "Content Security Policy" in m.text or (
-                m.type == "error" and not m.location["url"].endswith(
-                    ("/favicon.ico", "/studio/surveys/upload"))) else None)
-    return problems
 
 
 def stored(app) -> tuple[int, int, int]:
@@ -75,7 +57,7 @@ def members_shown(page) -> bool:
 def test_upload_problems_preview_in_both_languages_publish_download(
         app, field, live_server, tablet, shots, tmp_path):
     page = tablet(enforce_csp=True).new_page()
-    problems = watch(page)
+    problems = watch(page, expected_errors=("/studio/surveys/upload",))
     sign_in_browser(page, live_server, field.username("author"), field.password)
     page.goto(live_server + "/studio/surveys?lang=zh")
     fits(page, 1024)
@@ -144,7 +126,7 @@ def test_upload_problems_preview_in_both_languages_publish_download(
 def test_the_survey_pages_fit_the_tablet(app, field, live_server, tablet, shots, tmp_path, lang,
                                          width, height):
     page = tablet(width=width, height=height, enforce_csp=True).new_page()
-    problems = watch(page)
+    problems = watch(page, expected_errors=("/studio/surveys/upload",))
     sign_in_browser(page, live_server, field.username("admin"), field.password)
     page.goto(f"{live_server}/studio/surveys?lang={lang}")
     broken = [list(r) for r in SURVEY]

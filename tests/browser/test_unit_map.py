@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from tablet_steps import sign_in_browser, watch
 
 from evaluator.auth.models import User
 from evaluator.programmes import operations as programmes
 from evaluator.programmes.models import Programme
 from evaluator.programmes.seed import REGIONS, seed_unit
 from evaluator.rubrics.models import RubricVersion
-from tests.browser.test_csp import sign_in_browser, watch
 from tests.browser.test_offline_fieldwork import shot
 
 pytestmark = pytest.mark.browser

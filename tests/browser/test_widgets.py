@@ -12,7 +12,7 @@ import wave
 
 import pytest
 from sqlalchemy import select
-from tablet_steps import poll
+from tablet_steps import poll, sign_in_browser
 
 from evaluator.fieldwork.models import Attachment, Submission
 
@@ -27,14 +27,6 @@ def wav_bytes() -> bytes:
         sound.setframerate(8000)
         sound.writeframes(b"".join(struct.pack("<h", (i * 37) % 2000) for i in range(800)))
     return out.getvalue()
-
-
-def sign_in_browser(page, base, username, password):
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.tap("button[type=submit]")
 
 
 def form_url(field, household):

@@ -61,3 +61,25 @@ HOUSEHOLD = [
     ("radio", "exit_told", "no"),
     ("radio", "satisfaction", "4"),
 ]
+
+
+def sign_in_browser(page, base, username, password):
+    """Sign in through the login page and wait for the page it leads to."""
+    page.goto(base + "/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def watch(page, expected_errors=()):
+    """Collect what the page reports going wrong: script errors, Content-Security-Policy and
+    Permissions-Policy violations, and console errors — but those of the favicon and of the
+    pages named in ``expected_errors`` (URL endings), which answer 4xx on purpose."""
+    ignored = ("/favicon.ico", *expected_errors)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
+    page.on("console", lambda m: problems.append(f"console: {m.text} {m.location['url']}")
+            if "Content Security Policy" in m.text or "Permissions-Policy" in m.text or (
+                m.type == "error" and not m.location["url"].endswith(ignored)) else None)
+    return problems
