@@ -56,6 +56,18 @@ def require_author(user: Any) -> None:
         raise OperationError(gettext("only rubric authors and administrators can do this"), 403)
 
 
+def checked_change_note(change_note: str | None) -> str:
+    """The change note a published version carries (a rubric's or a survey's): required, and
+    at most MAX_NOTE characters."""
+    note = (change_note or "").strip()
+    if not note:
+        raise OperationError(gettext("change_note: say what changed and why (it is shown "
+                                     "beside the version)"), 400)
+    if len(note) > MAX_NOTE:
+        raise OperationError(gettext("change_note: at most %(n)d characters", n=MAX_NOTE), 400)
+    return note
+
+
 # --------------------------------------------------------------------------- starting
 
 
@@ -258,12 +270,7 @@ def publish_draft(db: Session, user: Any, draft: RubricDraft, change_note: str,
         raise ConflictError(gettext("someone else saved this draft since you opened it; reload "
                                     "and check their version before publishing"),
                             draft.lock_version)
-    note = (change_note or "").strip()
-    if not note:
-        raise OperationError(gettext("change_note: say what changed and why (it is shown "
-                                     "beside the version)"), 400)
-    if len(note) > MAX_NOTE:
-        raise OperationError(gettext("change_note: at most %(n)d characters", n=MAX_NOTE), 400)
+    note = checked_change_note(change_note)
     problems = check_draft(db, draft)
     if problems:
         raise OperationError(gettext("%(n)d problem(s): a rubric with problems cannot be "

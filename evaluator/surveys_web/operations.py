@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.fieldwork.audit import OperationError, audit
 from evaluator.rubrics.definition import content_hash
-from evaluator.studio.operations import MAX_NOTE, require_author
+from evaluator.studio.operations import checked_change_note, require_author
 from evaluator.surveys.models import SurveyVersion
 from evaluator.surveys.subset import LANGUAGE_RE
 from evaluator.surveys.tables import FILE_SUFFIXES, MAX_FILE_BYTES
@@ -174,12 +174,7 @@ def publish_upload(db: Session, user: Any, upload: SurveyUpload, change_note: st
     if upload.status != "imported":
         raise OperationError(gettext("this upload was published already; upload the workbook "
                                      "again with a new version to change it"), 409)
-    note = (change_note or "").strip()
-    if not note:
-        raise OperationError(gettext("change_note: say what changed and why (it is shown "
-                                     "beside the version)"), 400)
-    if len(note) > MAX_NOTE:
-        raise OperationError(gettext("change_note: at most %(n)d characters", n=MAX_NOTE), 400)
+    note = checked_change_note(change_note)
     problems = upload_problems(db, upload)
     if problems:
         status = 409 if stored_version(db, upload.key, upload.version) is not None else 400
