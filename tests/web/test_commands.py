@@ -87,6 +87,9 @@ def test_setup_demo_is_safe_to_run_twice(app, cli, tmp_path):
     assert first.exit_code == 0, first.output
     assert "synthetic" in first.output and "demo-2026" in first.output
     written = {p.name: p.read_bytes() for p in out.iterdir()}
+    replaced = demo_replacements(app)  # the demo's refusals took their reserves, in order
+    assert replaced["refused"] > 0 and replaced["refused"] == replaced["taken"] + replaced["none_left"]
+    assert f"{replaced['refused']} refusals replaced from the reserves" in first.output
     second = cli("setup-demo", "--out", out)
     assert second.exit_code == 0, second.output
     assert count(app, User) == 5
@@ -98,3 +101,27 @@ def test_the_commands_know_every_role():
     from evaluator.auth.models import ROLES
 
     assert USER_ROLES == ROLES
+
+
+def demo_replacements(app) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from evaluator.fieldwork.models import Household, SampleDraw
+    from evaluator.sampling.reserves import Reserve, order_problems
+
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        rows = db.execute(select(SampleDraw, Household.stratum).join(
+            Household, Household.id == SampleDraw.household_pk)).all()
+    refused = [d for d, _ in rows if d.outcome == "refused"]
+    taken = {d.replaces_pk for d, _ in rows if d.replaces_pk is not None}
+    strata: dict[str, list[Reserve]] = {}
+    for d, stratum in rows:
+        if d.role == "reserve":
+            strata.setdefault(stratum, []).append(Reserve(str(d.household_pk), d.draw_order,
+                                                          d.released))
+    assert all(order_problems(s, r) == [] for s, r in strata.items())  # taken in list order
+    left = {s: [r for r in rs if not r.used] for s, rs in strata.items()}
+    stratum_of = {d.household_pk: s for d, s in rows}
+    return {"refused": len(refused), "taken": sum(d.household_pk in taken for d in refused),
+            "none_left": sum(d.household_pk not in taken and not left[stratum_of[d.household_pk]]
+                             for d in refused)}

@@ -264,3 +264,22 @@ def test_a_refusal_in_the_questionnaire_shows_and_the_lead_takes_its_reserve(
     assert page.count("问卷中拒访：尚未启用备选户") == 1 and page.count("已入户") == 1
     assert lead_mark(client, field, one).status_code == 302
     assert draw_of(app, drawn.reserve["城关镇"][0])["replaces"] == one
+
+
+def test_a_reserve_visited_ahead_is_taken_first(app, client, field, drawn, sign_in, api_post,
+                                               household_record):
+    """Reserve 1 assigned in advance and visited offline before anyone refused: the first
+    refusal takes it (it is the next in order), not reserve 2."""
+    one = drawn.sample["城关镇"][0]
+    reserve = drawn.reserve["城关镇"]
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        pk = db.scalar(select(Household.id).where(Household.household_id == reserve[0]))
+        operations.assign_households(db, db.get(User, field.users["lead"]),
+                                     db.get(Evaluation, field.evaluation_id), [pk],
+                                     [db.get(User, field.users["evaluator"])], ("household",))
+    sign_in("evaluator")
+    assert api_post(household_record(reserve[0])).status_code == 201
+    assert mark(client, field, one).status_code == 302
+    taken = draw_of(app, reserve[0])
+    assert taken["released"] and taken["replaces"] == one
+    assert not draw_of(app, reserve[1])["released"]

@@ -112,10 +112,34 @@ def create_demo_evaluation(db: Session, bundle_path: Path, *, lead: User, evalua
                        deadline=f.deadline or meta.period_end, created_by_id=lead.id))
     evaluation.status = "fieldwork"
     db.flush()
+    replaced = replace_refusals(db, lead, evaluation)
     return (f"demo evaluation {meta.id}: {len(roster.rows)} households, "
             f"{sum(sizes.values())} sampled, {stored} records approved; "
             f"{len(left & set(_drawn(db, evaluation)))} households of {newcomers_stratum} "
-            f"left for {evaluator.username}")
+            f"left for {evaluator.username}; {replaced} refusals replaced from the reserves")
+
+
+def replace_refusals(db: Session, lead, evaluation: Evaluation) -> int:
+    """Record the demo's refusals (questionnaires without consent) as the team would, each
+    taking the reserve that the demo visited for it — the next of its stratum, in list order —
+    so the Reserves page shows the demo's replacements (fieldwork/manage/reserves.py)."""
+    from evaluator.fieldwork.manage.reserves import (
+        evaluation_draws,
+        record_nonresponse,
+        refused_in_record,
+    )
+
+    refused = refused_in_record(db, evaluation)
+    count = 0
+    for draws in evaluation_draws(db, evaluation.id).values():
+        for d in draws:  # sampled households in draw order; a refusing reserve right after
+            if d.draw.role != "sample" or d.household.household_id not in refused:
+                continue
+            taken: str | None = d.household.household_id
+            while taken in refused:
+                taken = record_nonresponse(db, lead, evaluation, taken, "refused").reserve
+                count += 1
+    return count
 
 
 def plan_sizes(evaluation: Evaluation) -> dict[str, int]:

@@ -97,8 +97,11 @@ def evaluation_draws(db: Session, evaluation_id: int, stratum: str | None = None
     return out
 
 
-def _reserves(draws: list[Drawn]) -> list[Reserve]:
-    return [Reserve(d.household.household_id, d.draw.draw_order, d.used)
+def _reserves(draws: list[Drawn], *, to_take: bool = False) -> list[Reserve]:
+    """The stratum's reserves, used as scoring counts them; ``to_take``: used once taken for
+    a household (a reserve visited ahead of its turn, assigned in advance, is taken first)."""
+    return [Reserve(d.household.household_id, d.draw.draw_order,
+                    (d.draw.released or d.draw.outcome is not None) if to_take else d.used)
             for d in draws if d.draw.role == "reserve"]
 
 
@@ -155,7 +158,7 @@ def record_nonresponse(db: Session, user, evaluation: Evaluation, household_id: 
         raise OperationError(gettext("household %(household)s has an interview record, so it was "
                                      "reached; a refusal is recorded in the questionnaire or "
                                      "here as refused", household=household_id), 409)
-    reserves = _reserves(draws)
+    reserves = _reserves(draws, to_take=True)
     chosen: Reserve | None
     if reserve_id:
         why = refused_choice(reserves, reserve_id)
@@ -300,7 +303,8 @@ def overview(db: Session, evaluation: Evaluation) -> list[dict]:
         replaced_by = {d.draw.replaces_pk: d.household.household_id for d in draws
                        if d.draw.replaces_pk is not None}
         reserves = _reserves(draws)
-        following = next_reserve(reserves)
+        untaken = _reserves(draws, to_take=True)
+        following = next_reserve(untaken)
         rows = []
         for d in draws:
             if d.draw.outcome is not None:
@@ -322,6 +326,6 @@ def overview(db: Session, evaluation: Evaluation) -> list[dict]:
                          "can_undo": d.draw.outcome is not None})
         strata.append({"stratum": stratum, "rows": rows,
                        "next": following.household_id if following else "",
-                       "left": sum(not r.used for r in reserves),
+                       "left": sum(not r.used for r in untaken),
                        "out_of_order": [p.as_dict() for p in order_problems(stratum, reserves)]})
     return strata
