@@ -18,7 +18,7 @@ from sqlalchemy import select
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.collect import tablet
-from evaluator.fieldwork.forms import build_form, layout
+from evaluator.fieldwork.forms import build_form, layout, paged, pages
 from evaluator.studio.views import _author, _names
 from evaluator.surveys.definition import build_survey
 from evaluator.surveys.models import SurveyVersion
@@ -187,12 +187,14 @@ def publish(upload_id: int):
 
 
 def _preview(content: dict[str, Any], key: str, version: str, back: str):
-    """The tablet's questionnaire for ``content``: its renderer and its scripts, without the
-    script that stores drafts and queues records (record.js); nothing is sent or kept."""
+    """The tablet's questionnaire for ``content``: its renderer and its scripts (one page at a
+    time for a ``style: pages`` survey), without the script that stores drafts and queues
+    records (record.js); nothing is sent or kept."""
     survey = build_survey(content, f"{key} {version}")
     form = build_form(survey)(formdata=None, meta={"csrf": False}, context={})
+    items = layout(form, g.get("lang", "zh"))
     return render_template(
-        "surveys/preview.html", items=layout(form, g.get("lang", "zh")),
+        "surveys/preview.html", items=items, pages=pages(items) if paged(survey) else None,
         model=form.model.client_model(), context={}, assets=tablet.asset_urls(),
         page={"title": survey.title_in(g.get("lang", "zh")), "key": key, "version": version,
               "back": back, "languages": list(survey.languages)})

@@ -148,3 +148,28 @@ def test_the_survey_pages_fit_the_tablet(app, field, live_server, tablet, shots,
     if shots:
         page.screenshot(path=os.path.join(shots, f"surveys-preview-{lang}-{size}.png"))
     assert problems == []
+
+
+def test_a_paged_survey_turns_its_pages_in_the_preview(app, field, live_server, tablet, tmp_path):
+    """style: pages (h11's paged questionnaire) in the preview as on the tablet: one page at a
+    time, Next turns it, and nothing is stored."""
+    page = tablet(enforce_csp=True).new_page()
+    problems = watch(page)
+    sign_in_browser(page, live_server, field.username("author"), field.password)
+    page.goto(live_server + "/studio/surveys?lang=zh")
+    paged = [SURVEY[0], SURVEY[1], ["begin group", "family", "家庭", "Family", "", ""],
+             SURVEY[2], ["end group", "", "", "", "", ""],
+             ["begin group", "place", "地点", "Place", "", ""], SURVEY[3], SURVEY[4],
+             ["end group", "", "", "", "", ""]]
+    upload(page, tmp_path, "paged.xlsx", workbook(survey=paged, style="pages"))
+    before = stored(app)
+    with page.expect_navigation():
+        page.click("[data-preview-link]")
+    assert page.locator('[data-page="1"]').is_visible()
+    assert not page.locator('[data-page="3"]').is_visible()
+    page.locator(".choice", has_text="同意").first.click()
+    page.click("[data-page-next]")
+    assert page.locator('[data-page="2"]').is_visible()
+    assert page.locator('.q[data-name="members"]').is_visible()
+    assert stored(app) == before
+    assert problems == []

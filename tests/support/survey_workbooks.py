@@ -25,17 +25,18 @@ CHOICES = [
 TOWNS_CSV = "name,label\nchengguan,城关镇\nxinhe,新河乡\n".encode()
 
 
-def settings(version: str = "2026.12") -> list[list[str]]:
-    return [["form_id", "version", "form_title", "form_title_en", "default_language"],
-            ["visit_check", version, "入户核查", "Household visit check", "zh"]]
+def settings(version: str = "2026.12", style: str = "") -> list[list[str]]:
+    return [["form_id", "version", "form_title", "form_title_en", "default_language", "style"],
+            ["visit_check", version, "入户核查", "Household visit check", "zh", style]]
 
 
 def workbook(survey: list[list[Any]] | None = None, choices: list[list[Any]] | None = None,
-             version: str = "2026.12") -> bytes:
-    """The visit form as .xlsx bytes (``survey``/``choices`` replace the sheets' rows)."""
+             version: str = "2026.12", style: str = "") -> bytes:
+    """The visit form as .xlsx bytes (``survey``/``choices`` replace the sheets' rows;
+    ``style``: the settings sheet's, e.g. ``pages``)."""
     book = openpyxl.Workbook()
     sheets = (("survey", survey or SURVEY), ("choices", choices or CHOICES),
-              ("settings", settings(version)))
+              ("settings", settings(version, style)))
     for index, (name, rows) in enumerate(sheets):
         sheet = book.worksheets[0] if index == 0 else book.create_sheet(name)
         sheet.title = name

@@ -186,6 +186,20 @@ def test_the_preview_is_the_tablet_page_without_storage_in_both_languages(client
     assert counts(app) == before
 
 
+def test_a_paged_survey_is_previewed_one_page_at_a_time_as_on_the_tablet(client, app, author):
+    paged = [SURVEY[0], SURVEY[1], ["begin group", "family", "家庭", "Family", "", ""],
+             SURVEY[2], ["end group", "", "", "", "", ""],
+             ["begin group", "place", "地点", "Place", "", ""], SURVEY[3], SURVEY[4],
+             ["end group", "", "", "", "", ""]]
+    response = send(client, workbook(survey=paged, style="pages"),
+                    files=[("towns.csv", TOWNS_CSV)])
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    html = client.get(response.headers["Location"] + "/preview").get_data(as_text=True)
+    assert "data-paged" in html and "js/pages.js" in html
+    # the consent question on its own page, then one page per group (forms.pages' rule)
+    assert re.findall(r'data-page="(\d+)"', html) == ["1", "2", "3"]
+
+
 # -- publish ----------------------------------------------------------------------------------
 
 
