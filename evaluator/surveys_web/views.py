@@ -18,9 +18,8 @@ from sqlalchemy import select
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.collect import tablet
-from evaluator.fieldwork.forms import build_form, layout, paged, pages
+from evaluator.fieldwork.forms import build_form, layout, paged, pages, survey_of
 from evaluator.studio.views import _author, _names
-from evaluator.surveys.definition import build_survey
 from evaluator.surveys.models import SurveyVersion
 from evaluator.surveys.tables import MAX_FILE_BYTES
 from evaluator.surveys.xlsform import MAX_WORKBOOK_BYTES
@@ -186,11 +185,13 @@ def publish(upload_id: int):
 # --------------------------------------------------------------------------- preview
 
 
-def _preview(content: dict[str, Any], key: str, version: str, back: str):
+def _preview(content: dict[str, Any], key: str, version: str, back: str, digest: str = ""):
     """The tablet's questionnaire for ``content``: its renderer and its scripts (one page at a
     time for a ``style: pages`` survey), without the script that stores drafts and queues
     records (record.js); nothing is sent or kept."""
-    survey = build_survey(content, f"{key} {version}")
+    # cached by key, version and content hash, as the tablet's pages are (a new Survey per
+    # request would add a form class to build_form's cache on every preview)
+    survey = survey_of(key, version, content, digest)
     form = build_form(survey)(formdata=None, meta={"csrf": False}, context={})
     items = layout(form, g.get("lang", "zh"))
     return render_template(
@@ -211,7 +212,7 @@ def upload_preview(upload_id: int):
 def version_preview(version_id: int):
     found = _version(version_id)
     return _preview(found.content, found.key, found.version,
-                    url_for("surveys.version_page", version_id=found.id))
+                    url_for("surveys.version_page", version_id=found.id), found.content_hash)
 
 
 # --------------------------------------------------------------------------- a version

@@ -19,7 +19,9 @@ import yaml
 from sqlalchemy import func, select
 from survey_workbooks import SURVEY, TOWNS_CSV, workbook
 
+from evaluator.fieldwork import forms
 from evaluator.fieldwork.models import AuditEntry, Submission
+from evaluator.rubrics.definition import content_hash
 from evaluator.surveys import xlsform
 from evaluator.surveys.models import ImmutableSurveyError, SurveyVersion
 from evaluator.surveys.xlsform import read_xlsform
@@ -184,6 +186,10 @@ def test_the_preview_is_the_tablet_page_without_storage_in_both_languages(client
         assert "js/record.js" not in html  # the script that keeps drafts and queues records
         assert 'data-name="members"' in html
     assert counts(app) == before
+    # the preview's survey is the tablet's cached one (one per content, not one per request)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        content = db.get(SurveyUpload, upload_id).content
+    assert forms.cached_survey("visit_check", "2026.12", content_hash(content)) is not None
 
 
 def test_a_paged_survey_is_previewed_one_page_at_a_time_as_on_the_tablet(client, app, author):
