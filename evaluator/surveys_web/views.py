@@ -26,7 +26,7 @@ from evaluator.surveys.xlsform import MAX_WORKBOOK_BYTES
 from evaluator.surveys_web import operations
 from evaluator.surveys_web.forms import PublishForm, UploadForm
 from evaluator.surveys_web.models import SurveyUpload
-from evaluator.surveys_web.words import problem_rows
+from evaluator.surveys_web.words import note_in, problem_rows
 
 #: Uploads listed on the surveys page (the newest first).
 UPLOADS_SHOWN = 30
@@ -150,7 +150,8 @@ def _upload_page(found: SurveyUpload, *, form: PublishForm | None = None,
             "id": found.id, "key": found.key, "version": found.version,
             "file": found.filename, "title": _title(found.title_zh, found.content),
             "status": found.status, "at": found.created_at,
-            "by": names.get(found.uploaded_by_id, ""), "notes": found.notes or [],
+            "by": names.get(found.uploaded_by_id, ""),
+            "notes": [note_in(n, lang) for n in found.notes or []],
             "attached": found.attached or [], "files": sorted(found.content.get("files") or {}),
             "rows": _question_count(found.content),
             "languages": sorted({*(found.content.get("title") or {})}),

@@ -110,6 +110,46 @@ _SHAPES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), w) for 
 ))
 
 
+#: Where the form's default language came from (surveys/language.py), and how it was read.
+_HOW = {
+    "settings": _l("the settings sheet"),
+    "--language": _l("chosen on upload"),
+    "read from the label text": _l("read from the label text"),
+    "the only language": _l("the only language"),
+    "first language column": _l("the first language column"),
+}
+_NOTES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), w) for p, w in (
+    (r"default language (?P<code>\S+) \((?P<how>[^)]*)\)(?:; languages (?P<mapped>.*))?",
+     None),
+    (r"no version in settings: (?P<version>.*)",
+     _l("no version in the settings sheet: %(version)s is used")),
+    (r"the workbook is an (?P<actual>\S+) file named (?P<suffix>\S+): read as \S+",
+     _l("the workbook is an %(actual)s file named %(suffix)s: read as %(actual)s")),
+))
+
+
+def note_in(note: str, lang: str) -> str:
+    """How the form was read (the import's notes), in ``lang``; as written when unknown."""
+    if lang == "en":
+        return note
+    for shape, words in _NOTES:
+        found = shape.fullmatch(note)
+        if not found:
+            continue
+        values = found.groupdict()
+        if words is not None:
+            return str(words) % values
+        how = _HOW.get(values["how"])
+        if how is None:
+            return note
+        text = str(_l("default language %(code)s (%(how)s)")) % {"code": values["code"],
+                                                                 "how": how}
+        if values["mapped"]:
+            text += str(_l("; languages %(mapped)s")) % {"mapped": values["mapped"]}
+        return text
+    return note
+
+
 def place(where: str) -> dict[str, str]:
     """``sheet survey, row 7, column label::zh`` -> sheet, row, column (and choice list);
     any other place (a YAML path) is kept whole as ``other``."""

@@ -106,6 +106,8 @@ def test_a_corpus_form_with_warnings_lists_each_by_sheet_row_and_column(client, 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert ["warnings.xls", "survey", "4", "label", "没有标签的说明不显示任何内容"] in cells(page,
                                                                                    "warnings")
+    assert "默认语言 en（根据标签文字判断）" in page  # how the form was read, in Chinese too
+    assert "settings 工作表中没有版本号：使用 1" in page
 
 
 def test_a_problem_in_a_cell_is_named_by_sheet_row_and_column(client, app, author):
