@@ -44,6 +44,8 @@ from evaluator.definitions.expressions import (
 STR, NUM, BOOL, OBJ = "str", "num", "bool", "obj"
 # Text that may compare as text (expr_values.compare decides): ISO dates, date-times, times of day.
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T|$)|[0-9]{2}:[0-9]{2}")
+#: What any text _DATE_LIKE matches holds (with a ':'): four digits and a '-'.
+_DATE_START = re.compile(r"[0-9]{4}-")
 _COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
 
@@ -207,8 +209,11 @@ def _call(node: Call, frame: Frame, today: str) -> Col:
     if name == "not" and args[0].kind != OBJ:
         value = _to_boolean(args[0], size)
         return Col(BOOL, (not value) if args[0].constant else ~value, args[0].constant)
-    if name == "number" and len(args) == 1 and args[0].kind == STR and not args[0].constant:
-        return Col(NUM, _to_number(args[0], size))  # number(text) is to_number(text)
+    if len(args) == 1 and args[0].kind == STR and not args[0].constant:
+        if name == "number":  # number(text) is to_number(text)
+            return Col(NUM, _to_number(args[0], size))
+        if name == "string-length":  # of text, the number of its characters
+            return Col(NUM, np.fromiter(map(len, args[0].data.tolist()), float, size))
     impl = FUNCTIONS[name].impl
     if impl is None:  # a lazy function has no column form: the caller evaluates row by row
         raise TypeError(f"{name}() has no column form")
@@ -324,6 +329,9 @@ def _compare(op: str, left: Col, right: Col, size: int) -> Col:
 def _date_like(col: Col, size: int) -> np.ndarray:
     if col.constant:
         return np.full(size, bool(_DATE_LIKE.match(col.data)))
+    joined = "\n".join(dict.fromkeys(col.data.tolist()))
+    if ":" not in joined and not _DATE_START.search(joined):
+        return np.zeros(size, dtype=bool)  # no value can match: numbers, choices, names
     return np.asarray(_memo_map(lambda s: bool(_DATE_LIKE.match(s)), col.data), dtype=bool)
 
 

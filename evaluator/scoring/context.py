@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,7 +57,7 @@ class Context:
         found = self._positions.get(key)
         if found is None:
             get = other.index.get
-            found = np.fromiter((get(h, -1) for h in units.ids), dtype=np.int64, count=units.size)
+            found = np.fromiter(map(get, units.ids, repeat(-1)), dtype=np.int64, count=units.size)
             self._positions[key] = found
         return found
 

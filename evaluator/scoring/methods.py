@@ -124,15 +124,11 @@ def consistency(ind: Indicator, ctx: Context) -> IndicatorResult:
         rk = _memo(key, raw_right)
         for j in right_errors:
             rk[j] = None
-        blank = np.zeros(units.size, dtype=bool)
-        agree = np.zeros(units.size, dtype=bool)
-        for i in range(units.size):
-            a = lk[i]
-            b = rk[position[i]] if matched[i] else None
-            if a is None or b is None:
-                blank[i] = True
-            else:
-                agree[i] = bool(a & b) if ind.compare == "set_overlap" else a == b
+        right_keys = [rk[p] if p >= 0 else None for p in position.tolist()]
+        blank = np.fromiter((a is None or b is None for a, b in zip(lk, right_keys, strict=True)), bool, units.size)
+        overlap = ind.compare == "set_overlap"
+        agree = np.fromiter((False if a is None or b is None else bool(a & b) if overlap else a == b
+                             for a, b in zip(lk, right_keys, strict=True)), bool, units.size)
     errors = {**errors, **left_errors}
     skip = (ind.missing or "skip") == "skip"
     valid = _without(~blank if skip else np.ones(units.size, dtype=bool), errors)
@@ -434,6 +430,17 @@ def _without_values(values: np.ndarray, errors: Mapping[int, str], fill: float) 
 
 
 def _memo(fn: Any, values: list[Any]) -> list[Any]:
+    """``fn`` of each value, computed once per distinct value."""
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # a list (repeat) is not hashable: value by value
+        return _memo_each(fn, values)
+    for value in distinct:
+        distinct[value] = fn(value)
+    return list(map(distinct.__getitem__, values))
+
+
+def _memo_each(fn: Any, values: list[Any]) -> list[Any]:
     cache: dict[Any, Any] = {}
     out = []
     for value in values:

@@ -31,20 +31,23 @@ def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
         units = ctx.units(source)
         responded = ctx.respondents(units)
         strata: dict[str, Counter[str]] = {name: Counter() for name in ctx.strata}
-        for i, household in enumerate(units.ids):
-            stratum = str(units.strata[i])
-            counts = strata.setdefault(stratum, Counter())
-            counts["responded" if responded[i] else "refused"] += 1
-            unit = drawn.get(household)
-            if unit is not None and unit.role == "reserve":
-                counts["reserves_used"] += 1
+        # The units counted a column at a time: (stratum, took part), and the reserves among them.
+        names = list(map(str, units.strata.tolist()))
+        for (stratum, took_part), count in Counter(zip(names, responded.tolist(), strict=True)).items():
+            strata.setdefault(stratum, Counter())["responded" if took_part else "refused"] += count
+        for household, unit in drawn.items():
+            at = units.index.get(household)
+            if at is not None and unit.role == "reserve":
+                strata.setdefault(names[at], Counter())["reserves_used"] += 1
         reserves: dict[str, list[Reserve]] = {}
         for household, unit in drawn.items():
             recorded = household in units.index
             # a reserve is used once it has a record, replaces a household or was itself
             # recorded as a non-respondent; every sampled household is attempted
             used = unit.role == "sample" or recorded or bool(unit.outcome or unit.replaces)
-            counts = strata.setdefault(unit.stratum, Counter())
+            counts = strata.get(unit.stratum)
+            if counts is None:
+                counts = strata[unit.stratum] = Counter()
             if unit.role == "sample":
                 counts["drawn"] += 1
             else:

@@ -171,7 +171,7 @@ def scoring_data(
         confidence=confidence,
         today=today,
         repeats=MappingProxyType(frozen_repeats),
-        roster_index=MappingProxyType(index),
+        roster_index=index if isinstance(index, RowIndex) else MappingProxyType(index),  # read-only
         roster_counts=MappingProxyType(dict(sorted(counted.items()))),
     )
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from evaluator.bundle.rows import Rows
+from evaluator.bundle.rows import RowIndex, Rows
 from evaluator.definitions.expr_columns import (
     Col,
     Frame,
@@ -70,13 +71,14 @@ class SourceUnits:
             order = [_first(rows, grouped[h]) for h in ids]
         self.positions = order  # unit i is record rows[order[i]]
         self._records = rows
-        self.records = [rows[k] for k in order]
         self.ids: list[str] = ids
-        self.roster_rows = list(map(roster.__getitem__, ids))
+        self._roster_index = roster
         self.index = dict(zip(ids, range(len(ids)), strict=True))
         self._repeats = data.repeats.get(source, {})
-        # Rows held as columns (evaluator.bundle.rows): a field is read down its column.
-        self._roster_at = _roster_positions(self.roster_rows)
+        # Rows held as columns (evaluator.bundle.rows): a field is read down its column, and
+        # no unit's record or roster row is made unless a row-by-row path asks for it.
+        self._roster_at = (list(map(roster.positions.__getitem__, ids)) if isinstance(roster, RowIndex)
+                           else _roster_positions(self.roster_rows))
         self._roster = data.roster
         column = data.stratum_column
         try:
@@ -84,20 +86,36 @@ class SourceUnits:
         except KeyError:
             strata = [r.get(column, "") for r in self.roster_rows]
         self.strata = np.empty(len(strata), dtype=object)
-        self.strata[:] = [s if type(s) is str else str(s) for s in strata]
+        self.strata[:] = strata if set(map(type, strata)) <= {str} else [
+            s if type(s) is str else str(s) for s in strata]
         self.size = len(self.ids)
         self.frame = Frame(self.size, self._column)
         self._rows: list[dict[str, Any]] | None = None
         self._cache: dict[str, Evaluated] = {}
+
+    @cached_property
+    def records(self) -> list[Mapping[str, Any]]:
+        """Each unit's record."""
+        return [self._records[k] for k in self.positions]
+
+    @cached_property
+    def roster_rows(self) -> list[Mapping[str, Any]]:
+        """Each unit's roster row."""
+        return list(map(self._roster_index.__getitem__, self.ids))
 
     def _column(self, name: str) -> list[Any]:
         """The field across units: the record's value, else the roster's ('' when neither)."""
         if name in self._repeats:
             lists = self._repeats[name]
             return [lists[k] for k in self.positions]
-        if isinstance(self._records, Rows) and self._records.has(name):
-            column = self._records.column(name)
-            return [column[k] for k in self.positions]
+        if isinstance(self._records, Rows):
+            if self._records.has(name):
+                return list(map(self._records.column(name).__getitem__, self.positions))
+            if self.size:  # no record has it (rows as columns have the same keys)
+                try:
+                    return self._roster_column(name)
+                except KeyError:
+                    return [row.get(name, "") for row in self.roster_rows]
         try:  # every record has it (a CSV export always does)
             return list(map(itemgetter(name), self.records))
         except KeyError:
@@ -115,8 +133,7 @@ class SourceUnits:
     def _roster_column(self, name: str) -> list[Any]:
         """The units' roster rows' values of ``name`` (KeyError when a row lacks it)."""
         if self._roster_at is not None and isinstance(self._roster, Rows) and self._roster.has(name):
-            column = self._roster.column(name)
-            return [column[k] for k in self._roster_at]
+            return list(map(self._roster.column(name).__getitem__, self._roster_at))
         return list(map(itemgetter(name), self.roster_rows))
 
     def joined(self) -> list[dict[str, Any]]:
@@ -203,12 +220,14 @@ def _fast_order(
 ) -> tuple[list[int], list[str]] | None:
     """(record positions, ids) sorted by id, when every id is a clean, unique roster id."""
     try:
-        ids = list(map(itemgetter(HOUSEHOLD_KEY), rows))
+        ids = (list(rows.column(HOUSEHOLD_KEY)) if isinstance(rows, Rows)
+               else list(map(itemgetter(HOUSEHOLD_KEY), rows)))
     except (KeyError, TypeError):
         return None
     if set(map(type, ids)) - {str} or len(set(ids)) != len(ids):
         return None
-    if not all(map(roster.__contains__, ids)) or any(h != h.strip() for h in ids):
+    known = roster.positions if isinstance(roster, RowIndex) else roster
+    if not all(map(known.__contains__, ids)) or list(map(str.strip, ids)) != ids:
         return None
     order = sorted(range(len(ids)), key=ids.__getitem__)
     return order, [ids[k] for k in order]

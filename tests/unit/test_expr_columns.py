@@ -148,5 +148,6 @@ def test_columns_of_plain_numbers_read_as_the_row_evaluator_reads_them(rows):
     """A column of '' and plain numbers is read in one match (expr_columns._plain_numbers);
     a column with anything else value by value: both as the row evaluator reads them."""
     for text in ("${a} + 1", "number(${a})", "number(${b})", "${a} > ${b}", "${a} = ${b}", "-${b}",
-                 "${a} div ${b}", "int(${a})", "coalesce(${a}, 7) * 2"):
+                 "${a} div ${b}", "int(${a})", "coalesce(${a}, 7) * 2", "string-length(${b}) >= 3",
+                 "string-length(${a})"):
         _check(text, rows)
