@@ -236,12 +236,14 @@ def dashboard_without_locations(app, client, programme_id: int, repeat: int) -> 
         db.execute(update(Evaluation).where(Evaluation.programme_id == programme_id)
                    .values(latitude=None, longitude=None))
     path = f"/programmes/{programme_id}"
-    client.get(path)
+    first = timed(client, path, 1)[0]  # computes the centres (kept until the data change)
     times = timed(client, path, repeat)
     placed = client.get(path).data.count(MARKER)
     print(f"== dashboard with every unit at the centre of its visits ({placed} units placed):")
+    print(f"  first    {first * 1000:7.1f} ms (the centres computed: every visit's geopoint read)")
     print(f"  product  p50 {statistics.median(times) * 1000:7.1f} ms   p95 "
-          f"{percentile(times, 0.95) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms")
+          f"{percentile(times, 0.95) * 1000:7.1f} ms   max {max(times) * 1000:7.1f} ms "
+          "(the centres kept per change stamp)")
 
 
 def programme_report(app, client, programme_id: int) -> None:

@@ -25,21 +25,44 @@ from evaluator.programmes.models import Programme
 LEVELS = 6
 
 
-def unit_locations(db: Session, programme: Programme
+#: Centres already computed, by (database, programme, change stamp, units): reading every visit's
+#: geopoint out of its answers costs ~0.8 s at 120 units and 13,000 visits (PostgreSQL,
+#: bench/programme_dashboard.py), so a process does it once per change of the data.
+_CENTRES: dict[tuple[str, int, str, tuple[int, ...]], dict[int, tuple[float, float, str]]] = {}
+KEEP_CENTRES = 8
+
+
+def unit_locations(db: Session, programme: Programme, stamp: str = ""
                    ) -> dict[int, tuple[float, float, str]]:
     """(lat, lon, "sheet" | "records") of every unit that has a location. The centres are
-    computed only for units the sheet placed nowhere, from their current household visits."""
+    computed only for units the sheet placed nowhere, from their current household visits;
+    with the programme's change ``stamp`` (service.change_stamp) they are kept per process
+    until the data change."""
     units = db.execute(select(Evaluation.id, Evaluation.latitude, Evaluation.longitude)
                        .where(Evaluation.programme_id == programme.id)).all()
     found = {u.id: (u.latitude, u.longitude, "sheet") for u in units
              if u.latitude is not None and u.longitude is not None}
-    unplaced = [u.id for u in units if u.id not in found]
+    unplaced = tuple(sorted(u.id for u in units if u.id not in found))
     if not unplaced:
         return found
+    key = (str(db.get_bind().engine.url), programme.id, stamp, unplaced)
+    centres = _CENTRES.get(key) if stamp else None
+    if centres is None:
+        centres = _centres(db, unplaced)
+        if stamp:
+            while len(_CENTRES) >= KEEP_CENTRES:
+                _CENTRES.pop(next(iter(_CENTRES)))
+            _CENTRES[key] = centres
+    return {**found, **centres}
+
+
+def _centres(db: Session, units: Sequence[int]) -> dict[int, tuple[float, float, str]]:
+    """The centre of each unit's located current household visits."""
+    found: dict[int, tuple[float, float, str]] = {}
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for row in db.execute(select(Submission.evaluation_id, Submission.gps_lat, Submission.gps_lon,
                                  Submission.data["location"].as_string().label("location"))
-                          .where(Submission.evaluation_id.in_(unplaced),
+                          .where(Submission.evaluation_id.in_(units),
                                  Submission.current.is_(True),
                                  Submission.source == "household")):
         at = coordinates(row.gps_lat, row.gps_lon, row.location)

@@ -144,7 +144,7 @@ def _dashboard(programme: Programme, problems: list[str] | None = None,
     if state is not None and state.params.get("programme_id") == programme.id:
         running = {"state": state.state, "percent": round(100 * state.progress),
                    "message": state.message, "error": state.error or ""}
-    points, legend = _unit_map(db, programme, rows)
+    points, legend = _unit_map(db, programme, rows, stamp)
     tiles, origins = map_tiles()
     page = render_template(
         "programmes/dashboard.html", programme=info(programme), units=rows, running=running,
@@ -174,7 +174,7 @@ MAP_WORDS = {
 }
 
 
-def _unit_map(db, programme: Programme, rows: list[dict[str, Any]]
+def _unit_map(db, programme: Programme, rows: list[dict[str, Any]], stamp: str
               ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The map of units: markers at the units' locations, coloured by tier or grade."""
     rubric = db.get(RubricVersion, programme.rubric_version_id)
@@ -182,7 +182,7 @@ def _unit_map(db, programme: Programme, rows: list[dict[str, Any]]
     bands = [(str(b.get("grade", "")), str(b.get("en") or b.get("grade", "")) if english
               else str(b.get("grade", ""))) for b in (rubric.content.get("bands") or [])
              ] if rubric else []
-    return unit_points(rows, unit_locations(db, programme), bands,
+    return unit_points(rows, unit_locations(db, programme, stamp), bands,
                        lambda unit: url_for("fieldwork.evaluation", evaluation_id=unit),
                        lambda key, **values: MAP_WORDS[key](**values))
 

@@ -220,3 +220,24 @@ def test_the_dashboard_map_takes_the_configured_tiles(app, client, field, scored
     assert 'data-tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&amp;x={x}' in page.text
     policy = dict(d.strip().split(" ", 1) for d in page.headers["Content-Security-Policy"].split(";"))
     assert policy["img-src"] == "'self' data: blob: https://*.tianditu.gov.cn"
+
+
+def test_the_units_centres_are_kept_until_the_data_change(app, field, scored_programme):
+    """Centres cost a read of every visit's geopoint: kept per change stamp, recomputed on a
+    new one (a new or edited record always moves the stamp: service.change_stamp)."""
+    from evaluator.programmes.service import change_stamp
+    from evaluator.programmes.unit_map import unit_locations
+
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        programme = db.get(Programme, scored_programme)
+        for unit in db.scalars(select(Evaluation).where(Evaluation.programme_id == programme.id)):
+            unit.latitude = unit.longitude = None
+        stamp = change_stamp(db, programme)
+        before = unit_locations(db, programme, stamp)
+        moved = db.scalars(select(Submission).where(Submission.source == "household")).first()
+        moved.gps_lat, moved.gps_lon = 89.0, 179.0  # far away: the unit's centre would move
+        db.flush()
+        assert unit_locations(db, programme, stamp) == before  # the same stamp: kept
+        after = unit_locations(db, programme, stamp + "-next")
+        assert after[moved.evaluation_id] != before[moved.evaluation_id]
+        assert unit_locations(db, programme) == after  # no stamp: always computed
