@@ -111,7 +111,8 @@ def survey_spec(survey: Any) -> SourceSpec:
             required=required,
             relevant=relevant,
             constraint=f.constraint or "",
-            calculation=f.calculation or "",
+            # a triggered calculation ran when its trigger changed: not recomputable from the record
+            calculation="" if getattr(f, "trigger", ()) else (f.calculation or ""),
         )
         if spec.repeat:
             repeats.setdefault(spec.repeat, {})[name] = spec

@@ -55,15 +55,17 @@ class SurveyForm(FlaskForm):
         answers: dict[str, Any] = {}
         for name in self.model.top:
             rule = self.model.rules[name]
-            if rule.meta or rule.type in ("calculate", "hidden"):
+            if (rule.meta or rule.type in ("calculate", "hidden")) and not rule.sent_by_tablet:
                 continue
-            answers[name] = _text(self[name].data)
+            if name in self:
+                answers[name] = _text(self[name].data)
         for repeat, fields in self.model.repeats.items():
             entries = []
             for entry in self[repeat].entries:
                 data = entry.form
                 entries.append({f: _text(data[f].data) for f in fields
-                                if self.model.rules[f].type != "calculate"})
+                                if self.model.rules[f].type != "calculate"
+                                or self.model.rules[f].trigger})
             answers[repeat] = entries
         return answers
 
@@ -77,6 +79,8 @@ class SurveyForm(FlaskForm):
         return valid and self.checked.ok
 
     def _field_for(self, html_name: str):
+        if html_name in self.model.repeats:
+            return None  # a repeat's own problem (its count) belongs to no one input
         match = re.fullmatch(r"(.+)-(\d+)-(.+)", html_name)
         if match and match.group(1) in self.model.repeats:
             entries = self[match.group(1)].entries

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -31,12 +31,17 @@ from evaluator.definitions.expressions import (
     format_number,
     parse,
     to_boolean,
-    to_json,
+    to_number,
     to_string,
 )
 from evaluator.fieldwork.answer_types import answer_message
 from evaluator.surveys.definition import Survey
-from evaluator.surveys.subset import ASKED_TYPES, split_column, value_type
+from evaluator.surveys.subset import (
+    ASKED_TYPES,
+    looks_like_expression,
+    split_column,
+    value_type,
+)
 from evaluator.surveys.validation import bare_words_as_references, instances_used
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
@@ -100,10 +105,23 @@ class Rule:
     label: Text
     meta: bool = False  # filled in by the device, never asked
     parameters: str = ""
+    # The tablet's side of XLSForm's default, read_only and trigger columns (client_model):
+    # an answer filled in beforehand, shown but not editable, or set only when a field changes.
+    default: str = ""
+    default_expr: Node | None = None
+    read_only: Node | bool = False
+    trigger: tuple[str, ...] = ()
 
     @property
     def is_question(self) -> bool:
         return not self.meta and self.type in ASKED_TYPES
+
+    @property
+    def sent_by_tablet(self) -> bool:
+        """A value the tablet sends for a row it fills itself: a triggered calculation (set when
+        its trigger changed, which the record alone cannot tell) or the location at the form's
+        start. Other calculations and device values are the server's."""
+        return bool(self.trigger) or self.type == "start-geopoint"
 
 
 @dataclass
@@ -137,6 +155,7 @@ class FormModel:
         self.rules: dict[str, Rule] = {}
         self.repeats: dict[str, list[str]] = {}
         self.repeat_relevant: dict[str, tuple[Node, ...]] = {}
+        self.repeat_count: dict[str, Node] = {}  # repeat_count: the entries a repeat must have
         self.top: list[str] = []
         for name, group in survey.groups.items():
             if group.kind == "repeat":
@@ -147,6 +166,8 @@ class FormModel:
                 self.repeat_relevant[name] = tuple(
                     parse(survey.groups[g].relevant) for g in chain if survey.groups[g].relevant)
                 self.repeats[name] = []
+                if group.count:
+                    self.repeat_count[name] = parse(group.count)
         for name, f in survey.fields.items():
             choices = tuple(survey.choice_names(f.list_name)) if f.list_name else ()
             relevant = tuple(parse(text) for text in (*f.group_relevant, f.relevant) if text)
@@ -163,13 +184,19 @@ class FormModel:
                     "答案不符合要求", "This answer is not allowed")),
                 required_message=_text(f.required_message, bilingual("此题必答", "An answer is required")),
                 label=_text(f.label, bilingual(name, name)),
+                default="" if looks_like_expression(f.default) else f.default,
+                default_expr=parse(f.default) if looks_like_expression(f.default) else None,
+                read_only=True if f.read_only == "true" else (
+                    parse(f.read_only) if f.read_only else False),
+                trigger=f.trigger,
             )
             self.rules[name] = rule
             if f.repeat:
                 self.repeats[f.repeat].append(name)
             else:
                 self.top.append(name)
-        self.calculations = [n for n in survey.calculations if n in self.rules]
+        self.calculations = [n for n in survey.calculations
+                             if n in self.rules and not self.rules[n].trigger]
         self._compiled: dict[int, Any] = {}
         # The lists instance() lookups and pulldata() read, only those the rules use.
         every = survey.instances()
@@ -223,13 +250,20 @@ class FormModel:
             if rule is None or rule.repeat is not None:
                 problems.append(self._unknown(key, None, None))
                 continue
-            if rule.meta or rule.type in ("calculate", "hidden"):
+            if (rule.meta or rule.type in ("calculate", "hidden")) and not rule.sent_by_tablet:
                 continue
             text, problem = self._value(rule, value, None, None)
+            if not problem and text and rule.type == "start-geopoint":
+                problem = self._location_problem(rule, text)
             if problem:
                 problems.append(problem)
             top[key] = text
         return top, reps, problems
+
+    @staticmethod
+    def _location_problem(rule: Rule, text: str) -> Problem | None:
+        message = type_message(replace(rule, type="geopoint"), text)
+        return Problem(rule.name, "type", message) if message else None
 
     def _unknown(self, name: Any, repeat: str | None, index: int | None) -> Problem:
         where = f"{repeat}[{(index or 0) + 1}]." if repeat else ""
@@ -389,6 +423,7 @@ class FormModel:
                     if rule.is_question and relevance[name][index]:
                         problems += self._answer_problems(rule, instance[name], scope, today,
                                                           index)
+        problems += self._count_problems(reps, ctx, today)
         answers: dict[str, Any] = dict(top)
         answers.update(reps)
         order = {name: f.index for name, f in self.survey.fields.items()}
@@ -401,6 +436,28 @@ class FormModel:
 
         problems.sort(key=position)
         return Checked(answers, problems, relevance)
+
+    def _count_problems(self, reps: Mapping[str, list[dict[str, str]]],
+                        ctx: Mapping[str, Any], today: date | None) -> list[Problem]:
+        """A repeat with a repeat_count holds that many entries (the tablet adds and removes
+        them, as ODK Collect does); an uncountable count is left to the evaluator."""
+        problems = []
+        for name, node in self.repeat_count.items():
+            try:
+                if not self._holds(self.repeat_relevant[name], ctx, today):
+                    continue
+                wanted = to_number(self._run(node, ctx, today))
+            except ExpressionError:
+                continue
+            if not math.isfinite(wanted):
+                continue
+            wanted_count = min(max(int(wanted), 0), MAX_REPEATS)
+            found = len(reps.get(name, []))
+            if found != wanted_count:
+                problems.append(Problem(name, "count", bilingual(
+                    f"{name} 应有 {wanted_count} 条（repeat_count），现有 {found} 条",
+                    f"{name} must have {wanted_count} entries (repeat_count), has {found}")))
+        return problems
 
     def _answer_problems(self, rule: Rule, value: str, ctx: Mapping[str, Any],
                          today: date | None, index: int | None) -> list[Problem]:
@@ -452,40 +509,9 @@ class FormModel:
 
     def client_model(self) -> dict[str, Any]:
         """Plain JSON for static/js/form.js: the same rules as ASTs, in the same order."""
-        fields = {}
-        for name, rule in self.rules.items():
-            fields[name] = {
-                "type": rule.type,
-                "repeat": rule.repeat,
-                "choices": list(rule.choices),
-                "required": rule.required,
-                "required_if": to_json(rule.required_if) if rule.required_if else None,
-                "relevant": [to_json(n) for n in rule.relevant],
-                "constraint": to_json(rule.constraint) if rule.constraint else None,
-                "calculation": to_json(rule.calculation) if rule.calculation else None,
-                "choice_filter": to_json(rule.choice_filter) if rule.choice_filter else None,
-                "constraint_message": rule.constraint_message,
-                "required_message": rule.required_message,
-            }
-            if rule.parameters:
-                fields[name]["parameters"] = rule.parameters
-        choice_extra = {}
-        for rule in self.rules.values():
-            if rule.choice_filter is not None and rule.list_name:
-                choice_extra[rule.list_name] = {
-                    c.name: dict(c.extra) for c in self.survey.choices.get(rule.list_name, [])}
-        return {
-            "survey": self.survey.id,
-            "version": self.survey.version,
-            "top": list(self.top),
-            "repeats": {name: {"fields": fields_, "relevant": [
-                to_json(n) for n in self.repeat_relevant[name]]}
-                for name, fields_ in self.repeats.items()},
-            "calculations": list(self.calculations),
-            "fields": fields,
-            **({"instances": self.instances} if self.instances else {}),
-            "choice_extra": choice_extra,
-        }
+        from evaluator.fieldwork.client_model import client_model
+
+        return client_model(self)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

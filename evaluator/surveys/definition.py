@@ -23,6 +23,7 @@ from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.surveys.subset import (
     CHOICE_COLUMNS,
     META_TYPES,
+    REFERENCE_RE,
     SELECT_TYPES,
     has_or_other,
     looks_like_expression,
@@ -60,6 +61,7 @@ class Group:
     relevant: str
     path: tuple[str, ...]
     index: int
+    count: str = ""  # a repeat's repeat_count: the tablet keeps this many entries
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class Field:
     group_relevant: tuple[str, ...]
     index: int
     parameters: str = ""  # XLSForm parameters, e.g. range ``start=0 end=10 step=1``
+    read_only: str = ""  # "true" or an expression: the tablet shows the answer, not an input
+    trigger: tuple[str, ...] = ()  # the calculation runs only when one of these fields changes
 
     @property
     def is_meta(self) -> bool:
@@ -183,7 +187,8 @@ def build_survey(data: Mapping[str, Any], path: str = "",
         if kind.startswith("begin "):
             group = Group(row["name"], kind.split()[1], _translations(row, "label",
                           default_language), _runnable(row.get("relevant", "")), path_names,
-                          index)
+                          index, count=_runnable(str(row.get("repeat_count", "")).strip())
+                          if kind == "begin repeat" else "")
             groups[group.name] = group
             open_groups.append(group)
             continue
@@ -216,6 +221,9 @@ def build_survey(data: Mapping[str, Any], path: str = "",
             group_path=path_names, repeat=repeats[-1] if repeats else None,
             group_relevant=tuple(g.relevant for g in open_groups if g.relevant),
             index=index, parameters=str(row.get("parameters", "")),
+            read_only=_read_only(row.get("read_only", "")),
+            trigger=tuple(dict.fromkeys(m.strip() for m in REFERENCE_RE.findall(
+                str(row.get("trigger", ""))))),
         )
     ordered = (default_language, *sorted(languages - {default_language}))
     return Survey(
@@ -249,6 +257,14 @@ def _file_choices(records: list[dict[str, str]], row: Mapping[str, Any],
             found.append(Choice(name, {language: label}, {k: v for k, v in record.items()
                                                     if k not in (value_column, label_column)}))
     return found
+
+
+def _read_only(value: Any) -> str:
+    """``true`` for yes/true/true(), an expression that can run, else '' (editable)."""
+    flag = required_value(value)
+    if isinstance(flag, bool):
+        return "true" if flag else ""
+    return _runnable(flag)
 
 
 def _default(text: Any) -> str:

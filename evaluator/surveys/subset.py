@@ -44,8 +44,8 @@ DEGRADED_TYPES = {
     "audit": "not recorded (no audit log); kept for export",
     "background-audio": "not recorded (no background recording); kept for export",
     "background-geopoint": "not recorded (no background location); kept for export",
-    "start-geopoint": "not recorded (a browser gives a location only when asked: add a geopoint "
-                      "question); kept for export",
+    "start-geopoint": "recorded when the form opens if the tablet's browser may use its "
+                      "location; left empty when it may not",
     "simserial": "not recorded (a browser cannot read the SIM card); kept for export",
     "subscriberid": "not recorded (a browser cannot read the SIM card); kept for export",
     "begin loop": "asked once, not once per choice; kept as a loop for export",
@@ -132,10 +132,6 @@ MEDIA_COLUMNS = ("image", "big-image", "audio", "video")
 # Columns kept, checked and exported but not run by the tablet: what it does instead (one
 # warning per column). Of the appearances, only RUN_APPEARANCES are run.
 NOT_RUN_COLUMNS = {
-    "default": "no answer is filled in beforehand",
-    "read_only": "the answer can be edited",
-    "repeat_count": "the evaluator adds the entries",
-    "trigger": "the calculation is recomputed on every change, not only when the trigger changes",
     "image": "the media file is not shown beside the label",
     "big-image": "the media file is not shown beside the label",
     "audio": "the media file is not played beside the label",
@@ -143,8 +139,10 @@ NOT_RUN_COLUMNS = {
     "guidance_hint": "the guidance hint is not shown (the hint is)",
 }
 # The questionnaire is one page, its choices in a wrapping row: field-list groups and
-# horizontal choices are as written.
-RUN_APPEARANCES = ("multiline", "field-list", "horizontal", "horizontal-compact")
+# horizontal choices are as written; the others are the tablet's (static/js/appearance.js).
+RUN_APPEARANCES = ("multiline", "field-list", "horizontal", "horizontal-compact", "minimal",
+                   "likert", "quick", "numbers", "columns", "columns-pack", "columns-2",
+                   "columns-3", "columns-4", "columns-5")
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required",
                       "default", "read_only", "repeat_count")
 CHOICE_COLUMNS = ("name", "label", *MEDIA_COLUMNS)

@@ -48,7 +48,10 @@ DEGRADED_EXPRESSION = {
     "calculation": "the value is left empty",
     "choice_filter": "every choice is shown",
     "required": "the question is optional",
-}  # default, read_only and repeat_count never run here (NOT_RUN_COLUMNS says so once)
+    "default": "no answer is filled in beforehand",
+    "read_only": "the answer can be edited",
+    "repeat_count": "the evaluator adds the entries",
+}
 
 
 # -- where a problem is -----------------------------------------------------------------------
@@ -476,6 +479,13 @@ class _Checker:
                     and isinstance(value, str):
                 found = {m.strip() for m in REFERENCE_RE.findall(value)}
                 self.check_references(index, column, found, names)
+        trigger = row.get("trigger")
+        if isinstance(trigger, str) and trigger.strip():
+            found = {m.strip() for m in REFERENCE_RE.findall(trigger)}
+            self.check_references(index, "trigger", found, names)
+            if not found:
+                self.warn(self.at.row(index, "trigger"), f"trigger {trigger!r} names no field "
+                          "(write ${name}): the calculation runs on every change")
 
     def check_calculation_cycles(self, parsed_rows: list) -> None:
         """Calculations are evaluated in dependency order, which a cycle makes impossible."""
@@ -538,10 +548,15 @@ def bare_words_as_references(text: str) -> tuple[str, set[str]]:
 
 
 def _calculation_graph(rows: Iterable[Mapping]) -> dict[str, list[str]]:
-    """calculate row name -> the calculate rows its calculation uses (unparsable ones skipped)."""
+    """calculated row name -> the calculated rows its calculation uses (unparsable ones
+    skipped). A calculated row is a calculate row, or a question with a calculation and no
+    trigger (ODK recomputes its answer as a calculate's; a trigger sets it only on a change)."""
     calculations: dict[str, set[str]] = {}
     for row in rows:
-        if row_type(str(row.get("type", "")))[0] != "calculate":
+        kind = row_type(str(row.get("type", "")))[0]
+        if kind != "calculate" and (
+                not str(row.get("calculation") or "").strip() or row.get("trigger")
+                or kind in ("note", "start", "end") or kind.startswith(("begin ", "end "))):
             continue
         try:
             calculations[row["name"]] = references(parse(str(row.get("calculation", ""))))

@@ -103,7 +103,8 @@ def test_every_xlsform_type_is_valid(kind):
 
 @pytest.mark.parametrize(("kind", "what"), [
     ("geoshape", "asked as text"), ("select_one_from_file places.csv", "is not attached"),
-    ("osm", "not asked"), ("start-geopoint", "not recorded"), ("simserial", "not recorded"),
+    ("osm", "not asked"), ("start-geopoint", "left empty when it may not"),
+    ("simserial", "not recorded"),
     ("subscriberid", "not recorded")])
 def test_types_the_tablet_cannot_run_are_warned_about(kind, what):
     data = minimal()
@@ -247,9 +248,7 @@ def test_unknown_column_is_kept_with_a_warning():
 
 
 @pytest.mark.parametrize(("column", "instead"), [
-    ("repeat_count", "the evaluator adds the entries"),
-    ("trigger", "recomputed on every change"), ("read_only", "the answer can be edited"),
-    ("default", "no answer is filled in beforehand"), ("parameters", None),
+    ("repeat_count", None), ("read_only", None), ("default", None), ("parameters", None),
     ("image::zh", "not shown beside the label"), ("guidance_hint::en", "hint is not shown")])
 def test_xlsform_columns_are_valid_and_say_what_the_tablet_does(column, instead):
     data = minimal()
@@ -269,12 +268,38 @@ def test_appearances_the_tablet_has_no_widget_for_are_warned_about_once():
     data = minimal()
     data["survey"][1]["appearance"] = "multiline"
     assert warnings_of(data) == []
-    data["survey"][1]["appearance"] = "minimal multiline"
-    data["survey"][3]["appearance"] = "minimal"
+    for run_here in ("minimal", "likert", "quick", "numbers", "columns-3", "columns-pack"):
+        data["survey"][3]["appearance"] = run_here
+        assert warnings_of(data) == [], run_here
+    data["survey"][1]["appearance"] = "thousands-sep multiline"
+    data["survey"][3]["appearance"] = "thousands-sep"
     (warning,) = warnings_of(data)
     assert warning.where == "survey[1].appearance"
-    assert warning.message == ("appearance 'minimal' is kept for export; the tablet shows the "
-                               "question's usual widget")
+    assert warning.message == ("appearance 'thousands-sep' is kept for export; the tablet shows "
+                               "the question's usual widget")
+
+
+@pytest.mark.parametrize(("column", "value", "instead"), [
+    ("default", "${agee", "no answer is filled in beforehand"),
+    ("read_only", "${age} >", "the answer can be edited"),
+    ("repeat_count", "count(", "the evaluator adds the entries")])
+def test_xlsform_columns_that_cannot_run_say_what_the_tablet_does(column, value, instead):
+    data = minimal()
+    data["survey"][2][column] = value
+    (warning,) = warnings_of(data)
+    assert warning.where == f"survey[2].{column}"
+    assert warning.message.startswith("cannot run") and warning.message.endswith(instead)
+
+
+def test_a_trigger_names_fields_of_the_survey():
+    data = minimal()
+    data["survey"][2]["trigger"] = "${age}"
+    assert problems_of(data) == [] and warnings_of(data) == []
+    data["survey"][2]["trigger"] = "${agee}"
+    assert only_problem(data).where == "survey[2].trigger"
+    data["survey"][2]["trigger"] = "age"
+    (warning,) = warnings_of(data)
+    assert warning.where == "survey[2].trigger" and "names no field" in warning.message
 
 
 def test_a_style_setting_is_kept_with_a_warning():

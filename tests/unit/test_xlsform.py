@@ -277,10 +277,8 @@ def test_select_from_file_reads_the_csv_beside_the_form(kobo_spec, tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "instead"), [
-    ("repeat_count", "3", "the evaluator adds the entries"),
-    ("trigger", "${household_id}", "the calculation is recomputed on every change"),
-    ("parameters", "max-pixels=1024", None),
-    ("read_only", "yes", "the answer can be edited"),
+    ("repeat_count", "3", None), ("trigger", "${household_id}", None),
+    ("parameters", "max-pixels=1024", None), ("read_only", "yes", None), ("default", "0", None),
     ("guidance_hint::Chinese (zh)", "看门牌", "the guidance hint is not shown")])
 def test_xlsform_columns_are_kept(kobo_spec, tmp_path, column, value, instead):
     set_cell(kobo_spec, "survey", 16, column, value)

@@ -88,6 +88,7 @@
 
   /* Show what the named inputs hold: after a restore, a recalculation or a new repeat entry. */
   function render(form) {
+    syncMinimal(form);
     form.querySelectorAll('[data-range-for]').forEach(function (slider) {
       var box = named(form, slider.getAttribute('data-range-for'));
       if (box && NUM_RE.test(box.value)) { slider.value = box.value; slider.classList.remove('unset'); } else { slider.classList.add('unset'); }
@@ -168,6 +169,8 @@
         var hidden = named(form, t.getAttribute('data-ack'));
         hidden.value = t.checked ? 'OK' : '';
         announce(hidden);
+      } else if (t.hasAttribute('data-minimal')) {
+        pickMinimal(form, t);  // before form.js re-renders (and re-syncs the drop-down)
       }
     }, true);
     form.addEventListener('change', function (event) {
@@ -176,6 +179,11 @@
         attachMedia(form, t, text);
       } else if (t.hasAttribute('data-scan')) {
         scan(form, t);
+      } else if (t.hasAttribute('data-minimal')) {
+        pickMinimal(form, t);
+      } else if (t.type === 'radio' && t.closest('.q.ap-quick')) {
+        var question = t.closest('.q');
+        setTimeout(function () { moveOn(question); }, 0);  // after form.js has shown what follows
       }
     }, true);
     form.addEventListener('click', function (event) {
@@ -194,5 +202,53 @@
     }, true);
   }
 
-  root.Widgets = { problem: problem, render: render, wire: wire, rangeOf: rangeOf };
+  /* Appearances (XLSForm's appearance column) on the one-page questionnaire: each word is a
+   * class on the question (ap-likert, ap-columns-3, ... laid out by fieldwork.css); minimal
+   * puts a select_one's choices in a drop-down that ticks the same radio buttons, quick moves
+   * on to the next question once a choice is made, numbers brings up the number keyboard. */
+  function appear(el, words) {
+    if (el.hasAttribute('data-appeared')) { return; }
+    el.setAttribute('data-appeared', '');
+    words.forEach(function (w) { if (/^[a-z0-9-]+$/.test(w)) { el.classList.add('ap-' + w); } });
+    var radios = el.querySelectorAll('.choices input[type=radio]');
+    if (words.indexOf('numbers') >= 0) {
+      el.querySelectorAll('input:not([type]), input[type=text]').forEach(function (i) { i.setAttribute('inputmode', 'numeric'); });
+    }
+    if (words.indexOf('minimal') >= 0 && radios.length) {
+      var select = document.createElement('select');
+      select.setAttribute('data-minimal', radios[0].name);
+      select.appendChild(new Option('…', ''));
+      radios.forEach(function (r) { select.appendChild(new Option(r.parentNode.textContent.trim(), r.value)); });
+      var legend = el.querySelector('legend');
+      if (legend) { select.setAttribute('aria-label', legend.textContent.trim()); }
+      el.querySelector('.choices').insertAdjacentElement('beforebegin', select);
+    }
+  }
+
+  function syncMinimal(form) {
+    form.querySelectorAll('select[data-minimal]').forEach(function (select) {
+      var checked = form.querySelector('input[type=radio][name="' + select.getAttribute('data-minimal') + '"]:checked');
+      select.value = checked ? checked.value : '';
+      select.disabled = Array.prototype.some.call(form.querySelectorAll('input[name="' + select.getAttribute('data-minimal') + '"]'), function (r) { return r.disabled; });
+    });
+  }
+
+  function pickMinimal(form, select) {
+    form.querySelectorAll('input[type=radio][name="' + select.getAttribute('data-minimal') + '"]').forEach(function (r) {
+      r.checked = r.value === select.value;
+    });
+    var first = form.querySelector('input[type=radio][name="' + select.getAttribute('data-minimal') + '"]');
+    if (first) { first.dispatchEvent(new Event('change', { bubbles: true })); }
+  }
+
+  function moveOn(question) {
+    var all = Array.prototype.slice.call(question.closest('form').querySelectorAll('.q[data-name]'));
+    var next = all.slice(all.indexOf(question) + 1).filter(function (q) { return !q.hidden && q.offsetParent !== null; })[0];
+    if (!next) { return; }
+    next.scrollIntoView({ block: 'center' });
+    var input = next.querySelector('input:not([type=hidden]), textarea, select');
+    if (input) { input.focus({ preventScroll: true }); }
+  }
+
+  root.Widgets = { problem: problem, render: render, wire: wire, rangeOf: rangeOf, appear: appear };
 })(typeof window !== 'undefined' ? window : globalThis);
