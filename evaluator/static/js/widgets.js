@@ -243,11 +243,13 @@
 
   function moveOn(question) {
     var all = Array.prototype.slice.call(question.closest('form').querySelectorAll('.q[data-name]'));
-    var next = all.slice(all.indexOf(question) + 1).filter(function (q) { return !q.hidden && q.offsetParent !== null; })[0];
+    var control = 'input:not([type=hidden]):not([disabled]), textarea:not([disabled]), select:not([disabled])';
+    var next = all.slice(all.indexOf(question) + 1).filter(function (q) {
+      return !q.hidden && q.offsetParent !== null && q.querySelector(control);
+    })[0];
     if (!next) { return; }
     next.scrollIntoView({ block: 'center' });
-    var input = next.querySelector('input:not([type=hidden]), textarea, select');
-    if (input) { input.focus({ preventScroll: true }); }
+    next.querySelector(control).focus({ preventScroll: true });
   }
 
   root.Widgets = { problem: problem, render: render, wire: wire, rangeOf: rangeOf, appear: appear };
