@@ -91,6 +91,25 @@ def test_the_corpus_is_there_and_large_enough():
     assert sizes[0] <= 3 and sizes[-1] >= 40  # from one-question forms to long surveys
 
 
+def test_every_outside_form_names_its_repository_commit_digest_and_licence():
+    """outside.tsv is what SOURCES.md promises: one pinned file per row, none twice."""
+    import csv
+    import re
+
+    with (CORPUS / "outside.tsv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len([r for r in rows if r["path"].lower().endswith(FORM_SUFFIXES)]) >= 80
+    for row in rows:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", row["repository"]), row
+        assert re.fullmatch(r"[0-9a-f]{40}", row["commit"]), row
+        assert re.fullmatch(r"[0-9a-f]{64}", row["sha256"]), row
+        assert row["licence"].strip(), row
+    assert len({r["sha256"] for r in rows}) == len(rows)
+    sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
+    for repository in {r["repository"] for r in rows}:
+        assert f"`{repository}`" in sources, repository
+
+
 # -- pyxform's parse and ours, as comparable outlines --------------------------------------------
 
 def kind_of(type_text: str) -> str:
