@@ -104,6 +104,7 @@ class _Checker:
         # a NOT_RUN_COLUMNS column or an appearance -> where it is first used (row, column)
         self.not_run: dict[str, tuple[int, str]] = {}
         self.instance_names: set[str] = set()  # choice lists and attached files (no extension)
+        self.multiple_lists: set[str] = set()  # lists a select_multiple or rank answers from
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
@@ -139,6 +140,7 @@ class _Checker:
                                                 *(data.get("external_choices") or {}))}
         self.instance_names |= {str(n).rsplit(".", 1)[0] for n in (
             files if isinstance(files, Mapping) else {})}
+        self.multiple_lists = _lists_of_multiple_answers(data.get("survey"))
         choice_columns = self.check_choices(choices)
         external = data.get("external_choices", {})
         if external:
@@ -249,7 +251,7 @@ class _Checker:
                          "allow_choice_duplicates: yes allows it)")
         else:
             seen[name] = index
-            if any(c.isspace() for c in name):
+            if any(c.isspace() for c in name) and list_name in self.multiple_lists:
                 self.warn(self.at.choice(list_name, index, "name"),
                           f"choice name '{name}' has a space: in a select_multiple answer it "
                           "reads as separate choices (select_one is not affected)")
@@ -509,6 +511,18 @@ class _Checker:
             if name not in names:
                 self.add(self.at.row(index, column),
                          f"${{{name}}} is not a field of this survey")
+
+
+def _lists_of_multiple_answers(rows: Any) -> set[str]:
+    """Lists a select_multiple or rank answers from: only there does a space in a choice name
+    split the answer (a form whose spaced names are all select_one needs no warning)."""
+    found: set[str] = set()
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, Mapping) and isinstance(row.get("type"), str):
+            kind, list_name = row_type(row["type"])
+            if list_name and kind in ("select_multiple", "select_multiple_from_file", "rank"):
+                found.add(list_name)
+    return found
 
 
 def instances_used(node: Any) -> set[str]:

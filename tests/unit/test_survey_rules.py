@@ -489,3 +489,14 @@ def test_problems_name_the_file_and_the_place():
     data = minimal()
     data["survey"][3]["relevant"] = "${nope} = 1"
     assert str(only_problem(data)).startswith("mini.yaml: survey[3].relevant: ${nope}")
+
+
+def test_a_spaced_choice_name_is_warned_about_only_where_a_multiple_answer_splits_it():
+    """KoboToolbox and ODK forms write 'Township 01' in lists of select_one questions, where a
+    space does no harm; in a select_multiple (or rank) answer it reads as two choices."""
+    data = minimal()
+    data["choices"]["yes_no"][0]["name"] = "yes indeed"
+    assert warnings_of(data) == []
+    data["survey"][3]["type"] = "select_multiple yes_no"
+    (warning,) = warnings_of(data)
+    assert warning.where == "choices.yes_no[0].name" and "has a space" in warning.message
