@@ -39,6 +39,7 @@ from evaluator.surveys.subset import (
 )
 from evaluator.surveys.tables import file_problems
 
+GRID_WIDTH_RE = re.compile(r"w[0-9]+")  # Enketo theme-grid column widths
 _BARE_WORD_RE = re.compile(r"\$\{[^}]*\}|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.:-]*")
 _OPERATOR_WORDS = {"and", "or", "div", "mod"}
 # What the tablet does when an expression in this column cannot run here.
@@ -105,6 +106,7 @@ class _Checker:
         self.not_run: dict[str, tuple[int, str]] = {}
         self.instance_names: set[str] = set()  # choice lists and attached files (no extension)
         self.multiple_lists: set[str] = set()  # lists a select_multiple or rank answers from
+        self.grid_style = False
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
@@ -202,6 +204,8 @@ class _Checker:
         # "pages" (Enketo's pages style) turns the tablet's questionnaire into one page per
         # group (static/js/pages.js); the other styles are kept for export only.
         others = [s for s in settings.get("style", "").split() if s != "pages"]
+        # theme-grid's widths (w1, w2, ...) are part of the style, which is warned about once
+        self.grid_style = "theme-grid" in others
         if others:
             self.warn(self.at.top("style"), f"style '{' '.join(others)}' is kept for export; "
                       "the tablet shows one question under another (or one group per page "
@@ -337,7 +341,8 @@ class _Checker:
                 self.not_run.setdefault(base, (index, column))
             elif base == "appearance" and isinstance(value, str):
                 for word in value.split():
-                    if word not in RUN_APPEARANCES:
+                    if word not in RUN_APPEARANCES and not (
+                            self.grid_style and GRID_WIDTH_RE.fullmatch(word)):
                         self.not_run.setdefault(word, (index, column))
             if base == "required" and isinstance(value, bool):
                 continue

@@ -307,6 +307,10 @@ def test_a_style_setting_is_kept_with_a_warning():
     data["settings"] = {"style": "theme-grid"}
     (warning,) = warnings_of(data)
     assert "style 'theme-grid' is kept for export" in warning.message
+    data["survey"][3]["appearance"] = "w2"  # a theme-grid width: part of the style's warning
+    assert len(warnings_of(data)) == 1
+    data["settings"] = {"style": "theme-formhub"}
+    assert [w.where for w in warnings_of(data)] == ["style", "survey[3].appearance"]
 
 
 def test_the_pages_style_is_shown_not_warned_of():
