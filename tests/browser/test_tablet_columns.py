@@ -176,6 +176,18 @@ def test_default_read_only_repeat_count_and_trigger_filled_offline_then_synced(
     assert focused == "income_wage"  # the members' repeat is empty yet, the size is computed
     shot(page, shots, "columns-filled-zh-1024x768.png")
 
+    # A reload offline loses nothing: the draft brings back the counted entries, the triggered
+    # value (not recomputed: the housing answer did not change) and the start location.
+    page.wait_for_function(
+        "document.querySelector('[data-save-state]').textContent.includes('草稿已保存')")
+    page.reload()
+    page.wait_for_function("document.querySelector('[name=rent]').value === '800'")
+    assert entries(page) == 2
+    assert page.input_value('[name="housemates-1-housemate_name"]') == "李明"
+    assert page.input_value('[name="tenure_changed"]') == changed
+    assert page.evaluate("Questionnaire.check().answers.where_start") == start
+    assert page.input_value('select[data-minimal="tenure"]') == "rented"
+
     for kind, name, value in HOUSEHOLD:
         if (kind, name) != ("radio", "consent"):
             answer(page, kind, name, value)

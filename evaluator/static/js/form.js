@@ -562,9 +562,10 @@
     emit('reset', { fresh: true });
   }
 
-  /* A new record: defaults, counted repeats, triggers noted, the start location asked for. */
+  /* A new record: defaults, counted repeats, triggers noted, the start location asked for.
+   * A page the server filled with a stored record (an edit) takes no defaults. */
   function startRecord() {
-    applyDefaults(null);
+    if (!form.elements.deprecated_id || !form.elements.deprecated_id.value) { applyDefaults(null); }
     fitRepeatCounts();
     fireTriggers(true);
     render(check());
@@ -615,6 +616,7 @@
       var holder = t.closest('section.repeat');
       t.closest('.instance').remove();
       reindex(holder);
+      fireTriggers(true);  // the entries after it moved up: their triggers did not change
       changed();
     } else if (t.hasAttribute('data-geo')) {
       locate(t);
