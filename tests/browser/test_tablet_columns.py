@@ -236,3 +236,31 @@ def test_the_columns_fit_the_tablet(app, columns_survey, field, live_server, tab
     assert page.locator('select[data-minimal="tenure"]').bounding_box()["height"] >= 44
     if shots:
         section.screenshot(path=os.path.join(shots, f"columns-{lang}-{size[0]}x{size[1]}.png"))
+
+
+def test_without_storage_the_plain_post_keeps_the_read_only_answers(app, columns_survey, field,
+                                                                   live_server, tablet):
+    """A tablet with no usable storage posts the form to the server as a plain page does; the
+    browser leaves disabled inputs out of such a post, so read-only answers are enabled again
+    for it and arrive."""
+    context = tablet()
+    context.add_init_script("Object.defineProperty(window, 'indexedDB', {get() {"
+                            " throw new DOMException('no storage', 'SecurityError'); }});")
+    page = context.new_page()
+    sign_in_browser(page, live_server, field.username("evaluator"), field.password)
+    page.goto(live_server + form_url(field, field.sample[0]))
+    page.wait_for_selector("form[data-ready=broken]")
+    assert page.is_disabled('[name="visit_code"]')
+    for kind, name, value in HOUSEHOLD:
+        answer(page, kind, name, value)
+    page.fill('[name="housemates-0-housemate_name"]', "王芳")
+    page.fill('[name="housemates-1-housemate_name"]', "李明")
+    page.select_option('select[data-minimal="tenure"]', "owned")
+    with page.expect_navigation():
+        page.tap("button.big[type=submit]")
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        (record,) = db.scalars(select(Submission)).all()
+        answers = record.data
+    assert (answers["visit_code"], answers["rent"], answers["others"]) == ("V-001", "0", "1")
+    assert [h["housemate_name"] for h in answers["housemates"]] == ["王芳", "李明"]
+    assert answers["tenure_changed"].startswith("20")

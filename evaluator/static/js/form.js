@@ -310,6 +310,14 @@
     });
   }
 
+  /* A browser leaves disabled inputs out of a plain post (the fallback when the tablet has no
+   * usable storage): read-only answers are enabled again for it. Runs after record.js, which
+   * stops the post in every other case. */
+  document.addEventListener('submit', function (event) {
+    if (event.target !== form || event.defaultPrevented) { return; }
+    form.querySelectorAll('.q.readonly input:disabled, .q.readonly textarea:disabled').forEach(function (e) { e.disabled = false; });
+  });
+
   /* A question with a calculation (and no trigger) shows the computed answer, as ODK does. */
   function showCalculated(result) {
     model.calculations.forEach(function (name) {
