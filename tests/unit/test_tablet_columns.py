@@ -125,3 +125,13 @@ def test_the_start_location_is_the_tablets_and_must_be_a_location(model):
     assert model.check(base).answers["where"] == ""  # not allowed: recorded empty
     (problem,) = model.check({**base, "where": "here"}).problems
     assert (problem.field, problem.code) == ("where", "type")
+
+
+def test_a_bundle_check_does_not_recompute_a_triggered_calculation(model):
+    """Its value was set when the trigger changed (now() then): recomputing it from the record
+    would flag every record; an ordinary calculation is still checked."""
+    from evaluator.bundle.source_files import survey_spec
+
+    spec = survey_spec(model.survey)
+    assert spec.fields["owner_changed_at"].calculation == ""
+    assert spec.fields["twice"].calculation == "${people} * 2"
