@@ -2,7 +2,7 @@
 
 One ``FormModel`` per survey version checks a record exactly as the tablet does offline: the
 browser runtime (static/js/form.js) runs the same rules from the JSON AST that
-``client_model()`` hands it, and the server re-runs them here on every submission. Pure code:
+``client_model.client_model()`` hands it, and the server re-runs them here on every submission. Pure code:
 no Flask, no database.
 
 A record is ``{field: text}`` for the main part and ``{repeat_name: [{field: text}, ...]}`` for
@@ -504,15 +504,6 @@ class FormModel:
             except ExpressionError:
                 allowed.append(choice.name)
         return allowed
-
-    # -- the browser's copy --------------------------------------------------------------------
-
-    def client_model(self) -> dict[str, Any]:
-        """Plain JSON for static/js/form.js: the same rules as ASTs, in the same order."""
-        from evaluator.fieldwork.client_model import client_model
-
-        return client_model(self)
-
 
 def _unique(problems: list[Problem]) -> list[Problem]:
     seen = set()

@@ -20,6 +20,7 @@ from typing import Any
 
 from evaluator.definitions.expressions import ExpressionError, parse
 from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.surveys.calculations import calculation_order
 from evaluator.surveys.subset import (
     CHOICE_COLUMNS,
     META_TYPES,
@@ -32,7 +33,7 @@ from evaluator.surveys.subset import (
     split_column,
 )
 from evaluator.surveys.tables import table_records
-from evaluator.surveys.validation import bare_words_as_references, calculation_order, check_survey
+from evaluator.surveys.validation import bare_words_as_references, check_survey
 from evaluator.surveys.yaml_io import read_yaml
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")

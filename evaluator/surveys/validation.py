@@ -1,9 +1,8 @@
 """Checking a survey's YAML model (问卷校验) against the supported subset.
 
 Validation collects every problem (``survey_problems``) so an author fixes a file in one pass;
-``definition.load_survey`` raises them together as one ``DefinitionError``. The calculation
-dependency graph lives here too: the checks refuse a cycle in it, and ``calculation_order`` gives
-the model builder the order in which calculations are evaluated.
+``definition.load_survey`` raises them together as one ``DefinitionError``. The checks refuse a
+cycle in the calculation dependency graph (``calculations``).
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from evaluator.definitions.expr_ast import Call, Lookup, String, walk
-from evaluator.definitions.expressions import ExpressionError, parse, references
+from evaluator.definitions.expressions import ExpressionError, parse
 from evaluator.definitions.problems import Problem
+from evaluator.surveys.calculations import calculation_graph, cycle_from
 from evaluator.surveys.subset import (
     DEGRADED_TYPES,
     EXPRESSION_COLUMNS,
@@ -496,13 +496,13 @@ class _Checker:
 
     def check_calculation_cycles(self, parsed_rows: list) -> None:
         """Calculations are evaluated in dependency order, which a cycle makes impossible."""
-        graph = _calculation_graph(row for _, row, _ in parsed_rows)
+        graph = calculation_graph(row for _, row, _ in parsed_rows)
         reported: set[str] = set()
         for index, row, _ in parsed_rows:
             name = row.get("name")
             if name not in graph or name in reported:
                 continue
-            cycle = _cycle_from(name, graph)
+            cycle = cycle_from(name, graph)
             if cycle:
                 reported.update(cycle)
                 self.add(self.at.row(index, "calculation"), "the calculation depends on itself: "
@@ -564,64 +564,3 @@ def bare_words_as_references(text: str) -> tuple[str, set[str]]:
         bare.add(word)
     parts.append(text[last:])
     return "".join(parts), bare
-
-
-def _calculation_graph(rows: Iterable[Mapping]) -> dict[str, list[str]]:
-    """calculated row name -> the calculated rows its calculation uses (unparsable ones
-    skipped). A calculated row is a calculate row, or a question with a calculation and no
-    trigger (ODK recomputes its answer as a calculate's; a trigger sets it only on a change)."""
-    calculations: dict[str, set[str]] = {}
-    for row in rows:
-        kind = row_type(str(row.get("type", "")))[0]
-        if kind != "calculate" and (
-                not str(row.get("calculation") or "").strip() or row.get("trigger")
-                or kind in ("note", "start", "end") or kind.startswith(("begin ", "end "))):
-            continue
-        try:
-            calculations[row["name"]] = references(parse(str(row.get("calculation", ""))))
-        except (ExpressionError, KeyError):
-            continue
-    return {name: sorted(used & calculations.keys()) for name, used in calculations.items()}
-
-
-def _cycle_from(start: str, graph: Mapping[str, list[str]]) -> list[str]:
-    """A dependency cycle through ``start``, as the list of names on it, or []."""
-    path: list[str] = []
-    seen: set[str] = set()
-
-    def visit(name: str) -> list[str]:
-        if name == start and path:
-            return list(path)
-        if name in seen:
-            return []
-        seen.add(name)
-        path.append(name)
-        for used in graph.get(name, []):
-            if found := visit(used):
-                return found
-        path.pop()
-        return []
-
-    return visit(start)
-
-
-def calculation_order(rows: Iterable[Mapping]) -> tuple[str, ...]:
-    """The calculate rows in an order where each comes after the calculations it uses
-    (row order among independent ones), so a form or a CSV row can be completed in one pass."""
-    rows = list(rows)
-    graph = _calculation_graph(rows)
-    order: list[str] = []
-    done: set[str] = set()
-
-    def place(name: str, visiting: frozenset[str]) -> None:
-        if name in done or name in visiting:
-            return
-        for used in graph[name]:
-            place(used, visiting | {name})
-        done.add(name)
-        order.append(name)
-
-    for row in rows:
-        if row.get("name") in graph:
-            place(row["name"], frozenset())
-    return tuple(order)

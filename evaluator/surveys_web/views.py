@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
+from evaluator.fieldwork.client_model import client_model
 from evaluator.fieldwork.collect import tablet
 from evaluator.fieldwork.forms import build_form, layout, paged, pages, survey_of
 from evaluator.studio.views import _author, _names
@@ -197,7 +198,7 @@ def _preview(content: dict[str, Any], key: str, version: str, back: str, digest:
     items = layout(form, g.get("lang", "zh"))
     return render_template(
         "surveys/preview.html", items=items, pages=pages(items) if paged(survey) else None,
-        model=form.model.client_model(), context={}, assets=tablet.asset_urls(),
+        model=client_model(form.model), context={}, assets=tablet.asset_urls(),
         page={"title": survey.title_in(g.get("lang", "zh")), "key": key, "version": version,
               "back": back, "languages": list(survey.languages)})
 

@@ -36,7 +36,8 @@ from evaluator.fieldwork.models import (
 from evaluator.paths import PACKAGE_DIR
 
 #: The offline scripts, in the order pages load them.
-STATIC_JS = ("js/expr.js", "js/store.js", "js/queue.js", "js/sync.js", "js/widgets.js", "js/form.js",
+STATIC_JS = ("js/expr.js", "js/store.js", "js/queue.js", "js/sync.js", "js/widgets.js",
+             "js/columns.js", "js/form.js",
              "js/pages.js", "js/record.js")
 STYLES = ("app.css", "fieldwork.css")
 #: Pages every signed-in tablet keeps offline besides its forms.

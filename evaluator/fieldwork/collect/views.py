@@ -31,6 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from evaluator.extensions import db_session
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
+from evaluator.fieldwork.client_model import client_model
 from evaluator.fieldwork.collect import operations, tablet
 from evaluator.fieldwork.collect.api import canonical_hash
 from evaluator.fieldwork.collect.operations import SubmissionIn
@@ -172,7 +173,7 @@ def _form_page(evaluation: Evaluation, role: str, source: str, target: Household
     return render_template(
         "fieldwork/collect.html", page=page, items=items,
         pages=pages(items) if paged(survey) else None,
-        model=form.model.client_model(), context=context, problems=problems,
+        model=client_model(form.model), context=context, problems=problems,
         assets=tablet.asset_urls(), forum=forum, judgement_form=JudgementForm()), status
 
 

@@ -5,7 +5,7 @@
 (function () {
   'use strict';
   var form = document.getElementById('questionnaire');
-  if (!form || !window.Expr) { return; }
+  if (!form || !window.Expr || !window.FormColumns) { return; }
   var model = JSON.parse(document.getElementById('form-model').textContent);
   var context = JSON.parse(document.getElementById('form-context').textContent);
   var text = JSON.parse(document.getElementById('form-text').textContent);
@@ -18,6 +18,11 @@
   // revealed: inputs whose problems show before the form is completed (a page's Next, pages.js)
   var state = { photos: {}, gps: null, touched: {}, revealed: {}, submitted: false, locked: false, seen: {}, startGeo: '', pendingGeo: '' };
   var listeners = { change: [], submit: [], invalid: [], reset: [] };
+  // XLSForm's default, read_only, repeat_count, trigger, calculated questions, start-geopoint
+  // and appearances (columns.js), given what they need of this runtime
+  var cols = window.FormColumns({ form: form, model: model, state: state, collect: collect,
+    settle: settle, ctxOf: ctxOf, run: run, calcValue: calcValue, readValue: readValue,
+    writeValue: writeValue, addInstance: addInstance });
 
   function msg(m) { return (m && (m[lang] || m.zh)) || ''; }
   function fields() { return model.fields; }
@@ -259,150 +264,14 @@
       var v = answers[out.getAttribute('data-ref')];
       out.textContent = display(Array.isArray(v) ? v.length : v);
     });
-    applyReadOnly(result);
-    showCalculated(result);
+    cols.applyReadOnly(result);
+    cols.showCalculated(result);
     if (window.Widgets) { Widgets.render(form); }
   }
 
   function setCalc(input, value) {
     form.querySelectorAll('[data-calc="' + input + '"]').forEach(function (o) { o.textContent = display(value); });
     inputsNamed(input).forEach(function (e) { e.value = value || ''; });
-  }
-
-  /* -- XLSForm's default, read_only, repeat_count, trigger and start-geopoint ----------------------
-   * Small functions called at fixed points: defaults when a record or a repeat entry starts,
-   * counted repeats and triggers before each check, read-only after each render. A survey
-   * without these columns has none of these keys in its model, and nothing here runs. */
-
-  var MAX_REPEATS = 60;  // logic.MAX_REPEATS
-
-  /* default: the answer a new record, or a new repeat entry, starts with. */
-  function applyDefaults(repeat, index) {
-    var names = repeat ? model.repeats[repeat].fields : model.top;
-    var wanted = names.filter(function (n) { return fields()[n].default !== undefined || fields()[n].default_expr; });
-    if (!wanted.length) { return; }
-    var raw = collect(), entry = repeat ? (raw.reps[repeat] || [])[index] : null;
-    wanted.forEach(function (name) {
-      var f = fields()[name], value = f.default || '';
-      if (f.default_expr) {
-        try { value = Expr.toString(run(f.default_expr, ctxOf(raw.top, raw.reps, entry))); } catch (e) { value = ''; }
-      }
-      var key = (repeat ? repeat + '-' + index + '-' : '') + name;
-      if (readValue(key, f.type) === '') { writeValue(key, f.type, value); }  // never over an answer
-    });
-  }
-
-  /* read_only: the answer is shown but cannot be edited (yes, or while an expression holds). */
-  function applyReadOnly(result) {
-    form.querySelectorAll('.q[data-name]').forEach(function (el) {
-      var f = fields()[el.getAttribute('data-name')];
-      if (!f || !f.read_only) { return; }
-      var on = f.read_only === true;
-      if (!on) {
-        var m = /-(\d+)-/.exec(el.getAttribute('data-input'));
-        var entry = f.repeat && m && result.reps[f.repeat] ? result.reps[f.repeat][+m[1]] : null;
-        try { on = Expr.toBoolean(run(f.read_only, ctxOf(result.top, result.reps, entry))); } catch (e) { on = false; }
-      }
-      el.classList.toggle('readonly', on);
-      el.querySelectorAll('input, textarea, select, button').forEach(function (e) {
-        if (e.type !== 'hidden') { e.disabled = state.locked || on; }
-      });
-    });
-  }
-
-  /* A browser leaves disabled inputs out of a plain post (the fallback when the tablet has no
-   * usable storage): read-only answers are enabled again for it. Runs after record.js, which
-   * stops the post in every other case. */
-  document.addEventListener('submit', function (event) {
-    if (event.target !== form || event.defaultPrevented) { return; }
-    form.querySelectorAll('.q.readonly input:disabled, .q.readonly textarea:disabled').forEach(function (e) { e.disabled = false; });
-  });
-
-  /* A question with a calculation (and no trigger) shows the computed answer, as ODK does. */
-  function showCalculated(result) {
-    model.calculations.forEach(function (name) {
-      var f = fields()[name];
-      if (f.type === 'calculate') { return; }
-      if (!f.repeat) {
-        if (readValue(name, f.type) !== String(result.top[name])) { writeValue(name, f.type, result.top[name]); }
-        return;
-      }
-      (result.reps[f.repeat] || []).forEach(function (entry, i) {
-        var key = f.repeat + '-' + i + '-' + name;
-        if (readValue(key, f.type) !== String(entry[name])) { writeValue(key, f.type, entry[name]); }
-      });
-    });
-  }
-
-  /* repeat_count: the repeat holds as many entries as its count says (no add or remove). */
-  function fitRepeatCounts() {
-    Object.keys(model.repeats).forEach(function (repeat) {
-      var count = model.repeats[repeat].count;
-      var section = form.querySelector('section.repeat[data-repeat="' + repeat + '"]');
-      if (!count || !section) { return; }
-      section.classList.add('counted');
-      var raw = collect(), n;
-      settle(raw.top, raw.reps);
-      try { n = Math.floor(Expr.toNumber(run(count, ctxOf(raw.top, raw.reps)))); } catch (e) { return; }
-      if (!isFinite(n)) { return; }
-      n = Math.max(0, Math.min(n, MAX_REPEATS));
-      var have = section.querySelectorAll(':scope > .instances > .instance');
-      for (var i = have.length; i < n; i++) { applyAppearances(addInstance(section)); applyDefaults(repeat, i); }
-      for (var j = have.length - 1; j >= n; j--) { have[j].remove(); }
-    });
-  }
-
-  /* trigger: the calculation runs when a trigger field changes, not on every change (ODK's
-   * setvalue on xforms-value-changed). state.seen holds the trigger values last looked at;
-   * remember=true only notes them (a new or restored record fires nothing). */
-  function fireTriggers(remember) {
-    var triggered = Object.keys(fields()).filter(function (n) { return fields()[n].trigger; });
-    if (!triggered.length) { return; }
-    var raw = collect();
-    settle(raw.top, raw.reps);
-    function look(name, prefix, entry) {
-      var f = fields()[name];
-      var now = JSON.stringify(f.trigger.map(function (t) { return entry && t in entry ? entry[t] : raw.top[t]; }));
-      var key = prefix + name;
-      if (!remember && state.seen[key] !== undefined && state.seen[key] !== now) {
-        writeValue(key, f.type, f.calculation ? calcValue(f, ctxOf(raw.top, raw.reps, entry)) : '');
-      }
-      state.seen[key] = now;
-    }
-    if (remember) { state.seen = {}; }
-    triggered.forEach(function (name) {
-      var repeat = fields()[name].repeat;
-      if (!repeat) { look(name, '', null); return; }
-      (raw.reps[repeat] || []).forEach(function (entry, i) { look(name, repeat + '-' + i + '-', entry); });
-    });
-  }
-
-  /* start-geopoint: where the tablet is when the form opens, if the browser may say so. */
-  function startLocation() {
-    var wanted = model.top.some(function (n) { return fields()[n].type === 'start-geopoint'; });
-    if (!wanted || !navigator.geolocation || state.startGeo) { return; }
-    function ask() {
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        var c = pos.coords;
-        var where = [c.latitude.toFixed(6), c.longitude.toFixed(6), (c.altitude || 0).toFixed(1), (c.accuracy || 0).toFixed(1)].join(' ');
-        // kept with the next change; a form still locked (record.js reading the tablet's
-        // records) takes it when it opens as a new record
-        if (state.locked) { state.pendingGeo = where; } else if (!state.startGeo) { state.startGeo = where; }
-      }, function () { /* not allowed or no signal: recorded empty */ }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
-    }
-    if (navigator.permissions && navigator.permissions.query) {
-      navigator.permissions.query({ name: 'geolocation' }).then(function (p) { if (p.state !== 'denied') { ask(); } }, ask);
-    } else { ask(); }
-  }
-
-  /* appearance: what widgets.js makes of minimal, likert, quick, numbers and columns. */
-  function applyAppearances(scope) {
-    if (!window.Widgets || !Widgets.appear) { return scope; }
-    scope.querySelectorAll('.q[data-name]').forEach(function (el) {
-      var f = fields()[el.getAttribute('data-name')];
-      if (f && f.appearance) { Widgets.appear(el, f.appearance.split(/\s+/)); }
-    });
-    return scope;
   }
 
   /* -- repeats ------------------------------------------------------------------------------ */
@@ -548,8 +417,8 @@
     form.querySelectorAll('[data-preview]').forEach(function (img) {
       showPhoto(img.getAttribute('data-preview'), state.photos[img.getAttribute('data-preview')]);
     });
-    applyAppearances(form);
-    fireTriggers(true);
+    cols.applyAppearances(form);
+    cols.fireTriggers(true);
     render(check());
     emit('reset', {});
   }
@@ -573,11 +442,11 @@
   /* A new record: defaults, counted repeats, triggers noted, the start location asked for.
    * A page the server filled with a stored record (an edit) takes no defaults. */
   function startRecord() {
-    if (!form.elements.deprecated_id || !form.elements.deprecated_id.value) { applyDefaults(null); }
-    fitRepeatCounts();
-    fireTriggers(true);
+    if (!form.elements.deprecated_id || !form.elements.deprecated_id.value) { cols.applyDefaults(null); }
+    cols.fitRepeatCounts();
+    cols.fireTriggers(true);
     render(check());
-    startLocation();
+    cols.startLocation();
   }
 
   /* A locked form cannot change: every input and button is disabled, not just hidden (the
@@ -590,7 +459,7 @@
     form.querySelectorAll('input, textarea, button, select').forEach(function (e) {
       if (e.type !== 'hidden' && !e.hasAttribute('data-nav')) { e.disabled = state.locked; }
     });
-    applyReadOnly(check());
+    cols.applyReadOnly(check());
   }
 
   /* -- wiring ------------------------------------------------------------------------------------- */
@@ -598,8 +467,8 @@
   function changed(event) {
     if (state.locked) { return; }
     if (event && event.target && event.target.name) { state.touched[event.target.name] = true; }
-    fitRepeatCounts();
-    fireTriggers(false);
+    cols.fitRepeatCounts();
+    cols.fireTriggers(false);
     render(check());
     emit('change', {});
   }
@@ -617,14 +486,14 @@
     if (state.locked) { return; }
     if (t.hasAttribute('data-add')) {
       var section = t.closest('section.repeat');
-      applyAppearances(addInstance(section));
-      applyDefaults(section.getAttribute('data-repeat'), section.querySelectorAll(':scope > .instances > .instance').length - 1);
+      cols.applyAppearances(addInstance(section));
+      cols.applyDefaults(section.getAttribute('data-repeat'), section.querySelectorAll(':scope > .instances > .instance').length - 1);
       changed();
     } else if (t.hasAttribute('data-remove')) {
       var holder = t.closest('section.repeat');
       t.closest('.instance').remove();
       reindex(holder);
-      fireTriggers(true);  // the entries after it moved up: their triggers did not change
+      cols.fireTriggers(true);  // the entries after it moved up: their triggers did not change
       changed();
     } else if (t.hasAttribute('data-geo')) {
       locate(t);
@@ -649,7 +518,7 @@
     return result;
   }
 
-  applyAppearances(form);
+  cols.applyAppearances(form);
   startRecord();
 
   window.Questionnaire = {
