@@ -84,6 +84,10 @@ def problem_lines(error: Exception) -> list[str]:
     if isinstance(error, DefinitionError):  # in reading order: row 9 before row 10
         rows = [[p.file, problem_place(p, lang), message_text(p, lang)] for p in
                 sorted(error.problems, key=lambda p: _natural([p.file, p.where, p.message]))]
+    elif isinstance(error, RefusedRubric):  # the rules it fails, in the page's language
+        rows = [["", "", gettext("This evaluation uses rubric %(version)s, which the current "
+                                 "rubric rules refuse.", version=error.label)]]
+        rows += [[p.file, problem_place(p, lang), message_text(p, lang)] for p in error.found]
     elif isinstance(error, OperationError):
         rows = [["", "", str(p)] for p in error.problems] or [["", "", error.message]]
     else:

@@ -337,7 +337,7 @@ def test_an_evaluation_bound_to_a_rubric_version_the_rules_now_refuse_gets_its_r
     page = client.get(f"{url}/scores")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "数据尚不能评分" in text and "max_count counted sampled households" in text
+    assert "数据尚不能评分" in text and "max_count 统计的是样本户数" in text  # the rule, in Chinese
     assert client.get(f"{url}/report.pdf").status_code == 409
 
 

@@ -99,8 +99,10 @@ def score_evaluation(db: Session, evaluation: Evaluation) -> Scored:
             except RefusedRubric as refused:
                 # A version stored before its rules were tightened (e.g. union-hardship 2026.1's
                 # veto on a raw sample count): say why, never a 500; the data stay as they are.
-                return _unscored(coded("", "", "problem_rubric_refused",
-                                       detail="\n".join(refused.problems)), key[-1])
+                # Each rule it fails follows, in the page's language where the rule has a code.
+                head = coded("", "", "problem_rubric_refused", detail=refused.label)
+                return Scored(None, [head.message, *refused.problems], key[-1],
+                              found=(head, *refused.found))
             found = _keep(key, _checked_and_scored(bundle, problems, content, surveys, rubric))
         return found
 
