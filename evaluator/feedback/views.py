@@ -31,7 +31,12 @@ from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
 from evaluator.fieldwork.models import Attachment, Evaluation, Finding
 from evaluator.fieldwork.permissions import visible_evaluations
-from evaluator.fieldwork.views_common import load_evaluation, problem_lines, summary
+from evaluator.fieldwork.views_common import (
+    evaluation_finding,
+    load_evaluation,
+    problem_lines,
+    summary,
+)
 from evaluator.privacy import for_role
 from evaluator.sheets import csv_bytes
 from evaluator.storage import current_storage
@@ -143,7 +148,7 @@ def answer(evaluation_id: int, finding_id: int):
         return _appeals_page(evaluation, role, _form_problems(form), 400)
     db = db_session()
     try:
-        operations.respond(db, current_user, evaluation, _finding(evaluation, finding_id),
+        operations.respond(db, current_user, evaluation, evaluation_finding(evaluation, finding_id),
                            answer=form.answer.data, reason=form.reason.data or "",
                            photos=_photos(form.photos.data), storage=current_storage(),
                            today=date.today())
@@ -222,7 +227,7 @@ def rectify(evaluation_id: int, finding_id: int):
         return _rectification_page(evaluation, role, _form_problems(form), 400)
     db = db_session()
     try:
-        operations.rectify(db, current_user, evaluation, _finding(evaluation, finding_id),
+        operations.rectify(db, current_user, evaluation, evaluation_finding(evaluation, finding_id),
                            to_state=form.to_state.data, note=form.note.data or "",
                            photos=_photos(form.photos.data), storage=current_storage())
     except OperationError as error:
@@ -288,13 +293,6 @@ def rectification_csv(evaluation_id: int):
     return Response(data, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{evaluation.key}-rectification.csv"',
         "Cache-Control": "private, no-store"})
-
-
-def _finding(evaluation: Evaluation, finding_id: int) -> Finding:
-    found = db_session().get(Finding, finding_id)
-    if found is None or found.evaluation_id != evaluation.id:
-        abort(404)
-    return found
 
 
 @bp.route(E + "/rectification.pdf", methods=["GET"])

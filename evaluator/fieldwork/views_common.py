@@ -17,7 +17,7 @@ from evaluator.db import utcnow
 from evaluator.definitions.problems import DefinitionError
 from evaluator.extensions import db_session
 from evaluator.fieldwork.audit import OperationError
-from evaluator.fieldwork.models import Evaluation
+from evaluator.fieldwork.models import Evaluation, Finding
 from evaluator.fieldwork.permissions import evaluation_and_role
 from evaluator.fieldwork.queries import RefusedRubric
 from evaluator.sheets import csv_bytes
@@ -38,6 +38,14 @@ def load_evaluation(evaluation_id: int, allow=("lead",)) -> tuple[Evaluation, st
     if role not in allow:
         abort(403)
     return evaluation, role
+
+
+def evaluation_finding(evaluation: Evaluation, finding_id: int) -> Finding:
+    """The finding ``finding_id`` of this evaluation; 404 for one of another evaluation."""
+    found = db_session().get(Finding, finding_id)
+    if found is None or found.evaluation_id != evaluation.id:
+        abort(404)
+    return found
 
 
 def summary(evaluation: Evaluation, role: str) -> dict[str, Any]:

@@ -52,6 +52,7 @@ from evaluator.fieldwork.models import (
 from evaluator.fieldwork.permissions import can_open_household
 from evaluator.fieldwork.queries import context_row, household, rubric_for, survey_for
 from evaluator.fieldwork.views_common import (
+    evaluation_finding,
     load_evaluation,
     problem_lines,
     summary,
@@ -370,9 +371,7 @@ def finding_edit(evaluation_id: int, finding_id: int):
     """The lead corrects a finding (audited)."""
     evaluation, role = load_evaluation(evaluation_id)
     db = db_session()
-    finding = db.get(Finding, finding_id)
-    if finding is None or finding.evaluation_id != evaluation.id:
-        abort(404)
+    finding = evaluation_finding(evaluation, finding_id)
     form = FindingForm(obj=finding)
     form.indicator.choices = [SelectChoice(i.code, f"{i.code} {text_of(vars(i.name))}")
                               for i in rubric_for(db, evaluation).indicators]
@@ -400,9 +399,7 @@ def finding_edit(evaluation_id: int, finding_id: int):
 def finding_delete(evaluation_id: int, finding_id: int):
     evaluation, _ = load_evaluation(evaluation_id)
     db = db_session()
-    finding = db.get(Finding, finding_id)
-    if finding is None or finding.evaluation_id != evaluation.id:
-        abort(404)
+    finding = evaluation_finding(evaluation, finding_id)
     if request.form.get("confirm") != "y":
         return render_template("fieldwork/problems.html", problems=[
             gettext("tick the confirmation to delete the finding")]), 400
