@@ -360,9 +360,10 @@ def _calculation_problems(field: FieldColumn, answers: Answers, frame: Frame, ro
     if isinstance(result, Col) and result.kind == NUM and not result.constant:
         rows &= ~agreeing(field.values, result.data)
     for i in np.flatnonzero(rows).tolist():
-        message = calculation_message(field.values[i], computed[i], expression.text)
-        if message:
-            problems.append(Problem(field.file, where(field.numbers[i], field.column), message))
+        found = calculation_message(field.values[i], computed[i], expression.text)
+        if found:
+            problems.append(coded(field.file, where(field.numbers[i], field.column), found[0],
+                                  **found[1]))
     return problems
 
 
@@ -384,18 +385,24 @@ def agreeing(values: Sequence[str], computed: np.ndarray) -> Mask:
     return ~np.isfinite(computed) | (np.isfinite(stated) & close)
 
 
-def calculation_message(value: str, result: Any, text: str) -> str | None:
+def calculation_message(value: str, result: Any, text: str) -> TypeProblem | None:
+    """Why the recorded ``value`` of a calculation is not what its expression ``text`` gives
+    (``result``), as a problem code and its parameters (problem_words), or None."""
     if result is None:
         return None
     if isinstance(result, bool) or not isinstance(result, int | float):
-        return None if str(result) == value else f"{value!r} but {text} gives {result!r}"
+        return None if str(result) == value else (
+            "problem_calculation_differs", {"value": value, "expression": text,
+                                            "result": repr(result)})
     if math.isnan(result) or math.isinf(result):
         return None
     stated = parse_number(value)
     if stated is None:
-        return f"{value!r} is not a number but {text} gives {result:.2f}"
+        return "problem_calculation_not_number", {"value": value, "expression": text,
+                                                  "result": f"{result:.2f}"}
     if abs(stated - result) > CALCULATION_TOLERANCE + 1e-9 * abs(result):
-        return f"{value} but {text} gives {result:.2f} from this record's answers"
+        return "problem_calculation_mismatch", {"value": value, "expression": text,
+                                                "result": f"{result:.2f}"}
     return None
 
 

@@ -208,7 +208,8 @@ def _repeat_answers(
     for name, repeat in data.repeats.items():
         for c in repeat.columns:
             if c.kind == "unknown":
-                problems.append(Problem(repeat.file, f"row 1, column {c.header}", f"unknown column: not a field of repeat {name!r}"))
+                problems.append(coded(repeat.file, f"row 1, column {c.header}",
+                                      "problem_repeat_unknown_column", repeat=name))
         fields = spec.repeats.get(name, {})
         keys = instance_keys(repeat.parent_keys)
         rows_of: dict[str, list[int]] = {}  # instance -> its repeat rows, in file order
@@ -216,8 +217,9 @@ def _repeat_answers(
             if key in instances:
                 rows_of.setdefault(key, []).append(i)
             else:
-                problems.append(Problem(repeat.file, where(repeat.row_number(i), "PARENT_KEY"),
-                                        f"{repeat.parent_keys[i]!r} matches no record in {data.file}"))
+                problems.append(coded(repeat.file, where(repeat.row_number(i), "PARENT_KEY"),
+                                      "problem_parent_key_unknown",
+                                      parent=repeat.parent_keys[i], records=data.file))
         if not gather:
             continue
         values = [_column(repeat.rows, f) for f in fields]

@@ -18,7 +18,7 @@ import yaml
 
 from evaluator.bundle.csv_columns import parse_columns
 from evaluator.bundle.rows import Rows, shared
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, Problem, coded
 from evaluator.tables import Table, decode
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
@@ -29,11 +29,12 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Problem]]:
     try:
         return yaml.safe_load(raw.decode("utf-8-sig")), []
     except UnicodeDecodeError:
-        return None, [Problem(name, "", "not UTF-8 text")]
+        return None, [coded(name, "", "problem_not_utf8")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        return None, [Problem(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        return None, [coded(name, where, "problem_yaml_invalid",
+                            detail=str(getattr(exc, "problem", exc)))]
 
 
 #: ``tables.decode``'s encoding names -> the codec that reads them.
@@ -108,7 +109,7 @@ def table_of_cells(name: str, header: Sequence[str], kept: Sequence[Sequence[str
 
 def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:
     return [
-        Problem(table.path, "row 1", f"missing column {column!r}")
+        coded(table.path, "row 1", "problem_missing_column", column=column)
         for column in required if column not in table.header
     ]
 

@@ -17,7 +17,7 @@ from typing import Any
 from evaluator.bundle.model import Column, Ref, RepeatData, SourceData
 from evaluator.bundle.parsing import row_numbers, where
 from evaluator.bundle.rows import Rows
-from evaluator.definitions.problems import Problem
+from evaluator.definitions.problems import Problem, coded
 from evaluator.tables import Table
 
 # -- export conventions -------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def normalise_repeat(
     sub = Table(table.path, header, table.rows, table.encoding, table.numbers)
     data, problems = _normalise(sub, fields)
     if "PARENT_KEY" not in table.header and "_submission__uuid" not in table.header:
-        problems.append(Problem(table.path, "row 1", "missing column 'PARENT_KEY' linking each row to its record"))
+        problems.append(coded(table.path, "row 1", "problem_parent_key_missing"))
     if isinstance(table.rows, Rows):
         blank = [""] * len(table.rows)
         parent, submission, own = (table.rows.column(c) if table.rows.has(c) else blank

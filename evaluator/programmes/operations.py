@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluator.auth.models import User
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, Problem, coded
 from evaluator.fieldwork.audit import OperationError, audit
 from evaluator.fieldwork.manage import operations as manage
 from evaluator.fieldwork.manage.uploads import Upload, check_roster, read_upload
@@ -170,12 +170,12 @@ def read_units(db: Session, programme: Programme, filename: str, data: bytes,
     every problem (file, row, column) when anything is wrong."""
     table = read_upload(filename, data)
     name = table.path
-    problems: list[Problem] = [Problem(name, "row 1", f"missing column {c!r}")
+    problems: list[Problem] = [coded(name, "row 1", "problem_missing_column", column=c)
                                for c in ("unit", "roster") if c not in table.header]
     unknown = [c for c in table.header if c not in UNIT_COLUMNS]
     if unknown:
-        problems.append(Problem(name, "row 1", f"unknown column(s) {', '.join(unknown)}; the "
-                                f"columns are {', '.join(UNIT_COLUMNS)}"))
+        problems.append(coded(name, "row 1", "problem_units_unknown_columns",
+                              unknown=", ".join(unknown), columns=", ".join(UNIT_COLUMNS)))
     if problems:
         raise DefinitionError(problems)
     users = {u.username: u for u in db.scalars(select(User))}
@@ -189,39 +189,39 @@ def read_units(db: Session, programme: Programme, filename: str, data: bytes,
         where = f"row {row_number}"
         unit = row.get("unit", "").strip()
         if not unit:
-            problems.append(Problem(name, f"{where}, column unit", "the unit's name is required"))
+            problems.append(coded(name, f"{where}, column unit", "problem_unit_name_required"))
             continue
         if unit in names:
-            problems.append(Problem(name, f"{where}, column unit", f"{unit!r} is in the "
-                                    "programme already (or twice in this sheet)"))
+            problems.append(coded(name, f"{where}, column unit", "problem_unit_twice", unit=unit))
         names.add(unit)
         key = row.get("key", "").strip() or f"{programme.key}-{existing + row_number - 1:03d}"
         if not KEY.match(key):
-            problems.append(Problem(name, f"{where}, column key", "letters, digits, '-', '_'"))
+            problems.append(coded(name, f"{where}, column key", "problem_unit_key"))
         elif key in taken or key in seen_keys:
-            problems.append(Problem(name, f"{where}, column key", f"evaluation {key!r} exists"))
+            problems.append(coded(name, f"{where}, column key", "problem_unit_key_taken", key=key))
         seen_keys.add(key)
         team: dict[str, User | None] = {}
-        for column, wanted in (("lead", ("admin", "lead")), ("unit_user", ("unit",))):
+        for column, wanted, code in (("lead", ("admin", "lead"), "problem_unit_not_lead"),
+                                     ("unit_user", ("unit",), "problem_unit_not_unit_user")):
             username = row.get(column, "").strip()
             member = team[column] = users.get(username) if username else None
             if username and (member is None or member.role not in wanted):
-                problems.append(Problem(name, f"{where}, column {column}",
-                                        f"{username!r} is not a user with role {' or '.join(wanted)}"))
+                problems.append(coded(name, f"{where}, column {column}", code, username=username))
         evaluators = []
         for username in filter(None, re.split(r"[\s,，、;；]+", row.get("evaluators", ""))):
             member = users.get(username)
             if member is None or member.role not in ("lead", "evaluator"):
-                problems.append(Problem(name, f"{where}, column evaluators",
-                                        f"{username!r} is not an evaluator or lead"))
+                problems.append(coded(name, f"{where}, column evaluators",
+                                      "problem_unit_not_evaluator", username=username))
             else:
                 evaluators.append(member)
         roster_name = row.get("roster", "").strip()
         roster = None
         if roster_name not in rosters:
-            problems.append(Problem(name, f"{where}, column roster",
-                                    f"no roster file {roster_name!r} was uploaded"
-                                    if roster_name else "the roster file is required"))
+            problems.append(coded(name, f"{where}, column roster",
+                                  "problem_unit_roster_not_uploaded", roster=roster_name)
+                            if roster_name else
+                            coded(name, f"{where}, column roster", "problem_unit_roster_required"))
         else:
             try:
                 roster = check_roster(roster_name, rosters[roster_name], programme.stratum_column)
@@ -232,7 +232,7 @@ def read_units(db: Session, programme: Programme, filename: str, data: bytes,
             units.append(UnitRow(unit, row.get("region", "").strip(), roster, team["lead"],
                                  tuple(evaluators), team["unit_user"], key, location))
     if not table.rows:
-        problems.append(Problem(name, "", "the sheet lists no units"))
+        problems.append(coded(name, "", "problem_unit_no_units"))
     if problems:
         raise DefinitionError(problems)
     return units
@@ -250,17 +250,16 @@ def _location(row: Mapping[str, str], name: str, where: str, problems: list[Prob
         text = cells[column]
         if not text:
             other = "lon" if column == "lat" else "lat"
-            problems.append(Problem(name, f"{where}, column {column}",
-                                    f"give both lat and lon, or neither ({other} is given)"))
+            problems.append(coded(name, f"{where}, column {column}", "problem_unit_both_lat_lon",
+                                  other=other))
             continue
         try:
             value = float(text)
         except ValueError:
             value = float("nan")
         if not re.fullmatch(r"-?\d{1,3}(\.\d+)?", text) or not -limit <= value <= limit:
-            problems.append(Problem(name, f"{where}, column {column}",
-                                    f"{text!r} is not decimal degrees between {-limit:g} and "
-                                    f"{limit:g}"))
+            problems.append(coded(name, f"{where}, column {column}", "problem_unit_not_degrees",
+                                  value=text, low=f"{-limit:g}", high=f"{limit:g}"))
             continue
         values[column] = value
     return (values["lat"], values["lon"]) if len(values) == 2 else None

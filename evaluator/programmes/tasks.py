@@ -45,11 +45,16 @@ def report(app, params: dict[str, Any], progress: Progress) -> str:
 
 
 def _programme(db, params: dict[str, Any]):
+    """The job's programme; gone, the job fails saying so in its language (``lang``: the
+    language of the page that asked for it)."""
+    from evaluator.catalogs import translations
     from evaluator.programmes.models import Programme
 
     programme = db.get(Programme, int(params["programme_id"]))
     if programme is None:
-        raise JobFailed(f"programme {params['programme_id']} no longer exists")
+        words = translations("en" if params.get("lang") == "en" else "zh")
+        raise JobFailed(words.gettext("programme %(id)s no longer exists")
+                        % {"id": params["programme_id"]})
     return programme
 
 

@@ -250,7 +250,8 @@ def units(programme_id: int) -> Any:
 def _job(programme: Programme) -> tuple[str, str]:
     stamp = service.change_stamp(db_session(), programme)
     job = current_queue().enqueue("programme.score", {"programme": programme.id, "stamp": stamp},
-                                  {"programme_id": programme.id, "stamp": stamp})
+                                  {"programme_id": programme.id, "stamp": stamp,
+                                   "lang": g.get("lang", "zh")})
     return stamp, job
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from evaluator.definitions.expressions import parse, references
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, coded
 from evaluator.definitions.text import Text
 from evaluator.rubrics.method_table import METHODS, PARAMETERS, SEVERITIES, MethodSpec
 from evaluator.rubrics.survey_references import ROSTER_COLUMNS
@@ -345,7 +345,7 @@ def read_yaml(path: str | Path, *, name: str | None = None) -> Any:
         raw = path.read_bytes()
     except OSError as exc:
         raise DefinitionError(
-            [Problem(file, "", f"cannot read the file: {exc.strerror}")]
+            [coded(file, "", "problem_cannot_read", error=exc.strerror)]
         ) from None
     return parse_yaml(raw, file)
 
@@ -358,7 +358,7 @@ def parse_yaml(raw: bytes | str, file: str) -> Any:
         except UnicodeDecodeError as exc:
             where = f"byte {exc.start}"
             raise DefinitionError(
-                [Problem(file, where, "not UTF-8 text; save it as UTF-8")]
+                [coded(file, where, "problem_yaml_not_utf8")]
             ) from None
     loader = _StrictLoader(raw)
     loader.duplicates = []
@@ -368,14 +368,14 @@ def parse_yaml(raw: bytes | str, file: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise DefinitionError([Problem(file, where, f"not valid YAML: {message}")]) from None
+        raise DefinitionError([coded(file, where, "problem_yaml_invalid", detail=message)]) from None
     except yaml.YAMLError as exc:
-        raise DefinitionError([Problem(file, "", f"not valid YAML: {exc}")]) from None
+        raise DefinitionError([coded(file, "", "problem_yaml_invalid", detail=str(exc))]) from None
     finally:
         loader.dispose()
     if loader.duplicates:
         raise DefinitionError(
-            Problem(file, f"line {line}", f"key '{key}' appears twice in the same mapping")
+            coded(file, f"line {line}", "problem_yaml_key_twice", key=key)
             for line, key in loader.duplicates
         )
     return data

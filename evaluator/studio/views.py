@@ -42,7 +42,7 @@ from evaluator.studio.forms import EditorForm, ImportForm, MoveForm, PublishForm
 from evaluator.studio.models import RubricDraft
 from evaluator.studio.words import METHOD_WORDS, PARAM_WORDS, said
 from evaluator.surveys.models import SurveyVersion
-from evaluator.web.problems import problems_text
+from evaluator.web.problems import problem_place, problems_text
 
 
 def _author() -> None:
@@ -145,7 +145,8 @@ def import_rubric():
 def _lines(error: OperationError) -> list[str]:
     """The refusal's problems as lines, each rule's problem in the page's language."""
     if error.problems and all(isinstance(p, Problem) for p in error.problems):
-        return [": ".join(part for part in (p.file, p.where, said(p)) if part)
+        lang = g.get("lang", "zh")
+        return [": ".join(part for part in (p.file, problem_place(p, lang), said(p)) if part)
                 for p in sorted(error.problems)]
     return problem_lines(error)
 

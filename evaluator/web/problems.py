@@ -19,6 +19,7 @@ from evaluator.definitions.problems import Problem
 _ROW = re.compile(r"row (\d+)(?:, column (.+))?")
 _BYTE = re.compile(r"byte (\d+)")
 _SHEET = re.compile(r"sheet (.+)")
+_LINE = re.compile(r"line (\d+)(?:, column (\d+))?")
 
 
 def place_text(where: str, lang: str) -> str:
@@ -33,6 +34,11 @@ def place_text(where: str, lang: str) -> str:
         return t.gettext("byte %(n)s") % {"n": match.group(1)}
     if match := _SHEET.fullmatch(where):
         return t.gettext("sheet %(name)s") % {"name": match.group(1)}
+    if match := _LINE.fullmatch(where):  # a YAML file's
+        line, column = match.groups()
+        if column is None:
+            return t.gettext("line %(line)s") % {"line": line}
+        return t.gettext("line %(line)s, column %(column)s") % {"line": line, "column": column}
     return where
 
 

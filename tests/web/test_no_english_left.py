@@ -6,6 +6,7 @@ it used to carry; in English it still says them. The command line keeps its Engl
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -140,3 +141,154 @@ def test_every_coded_problem_has_its_chinese_and_keeps_its_english_for_the_comma
         said = zh.split(": ", 2)[2]
         assert re.search(r"[\u4e00-\u9fff]", said) and not ENGLISH_RUN.search(said), (code, zh)
         assert problem_text(problem, "en") == str(problem)
+
+
+#: What the programme's units sheet, a rubric's YAML and a bundle's repeat files and
+#: calculations said in English on Chinese pages, word for word.
+UNIT_SHEET_ENGLISH = (
+    "is not a user with role admin or lead", "is not an evaluator or lead",
+    "the unit's name is required", "no roster file", "is not a user with role unit",
+    "is in the programme already", "is not decimal degrees", "give both lat and lon",
+    "unknown column(s)", "missing column",
+)
+
+
+def _programme(app, field) -> int:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from evaluator.auth.models import User
+    from evaluator.programmes import operations
+    from evaluator.rubrics.models import RubricVersion
+
+    with app.extensions["evaluator.sessionmaker"]() as db, db.begin():
+        return operations.create_programme(
+            db, db.get(User, field.users["lead"]), key="ah-2026", title_zh="安徽省2026年评估",
+            commissioning_body="省总工会", period_start=date(2026, 1, 1),
+            period_end=date(2026, 10, 31), rubric=db.scalar(select(RubricVersion)),
+            stratum_column="stratum").id
+
+
+def _chinese_lines(page: str, english: tuple[str, ...]) -> list[str]:
+    """The problem list items of a page; none may carry one of the ``english`` sentences."""
+    items = [html.unescape(re.sub(r"<[^>]+>", "", item)).strip()
+             for item in re.findall(r"<li[^>]*>(.*?)</li>", page, re.S)]
+    for item in items:
+        assert not any(e in item for e in english), item
+    return items
+
+
+def test_a_units_sheet_is_refused_in_chinese(app, client, field, sign_in):
+    from pathlib import Path
+
+    roster = (Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal" / "roster.csv")
+    programme = _programme(app, field)
+    sign_in("lead")
+    sheet = ("unit,region,roster,lead,evaluators,unit_user,lat,lon\n"
+             "东区工会,合肥市,east.csv,f-viewer,f-author,,31.8,\n"
+             ",芜湖市,west.csv,,,,,\n"
+             "北区工会,,missing.csv,,,f-lead,,\n"
+             "东区工会,合肥市,east.csv,,,,91,117\n")
+    url = f"/programmes/{programme}/units"
+    files = {"sheet": (io.BytesIO(sheet.encode()), "units.csv"),
+             "rosters": [(io.BytesIO(roster.read_bytes()), "east.csv")]}
+    response = client.post(url, data=files, content_type="multipart/form-data")
+    assert response.status_code == 400
+    lines = _chinese_lines(response.get_data(as_text=True), UNIT_SHEET_ENGLISH)
+    said = "\n".join(lines)
+    for chinese in ("units.csv: 第 2 行，lead 列: 'f-viewer' 不是角色为管理员或评估组长的用户",
+                    "第 2 行，evaluators 列: 'f-author' 不是调查员或评估组长",
+                    "第 2 行，lon 列: 纬度（lat）与经度（lon）须同时填写或都不填（已填 lat）",
+                    "第 3 行，unit 列: 必须填写单位名称",
+                    "第 4 行，roster 列: 未上传台账文件 'missing.csv'",
+                    "第 4 行，unit_user 列: 'f-lead' 不是角色为被评估单位的用户",
+                    "第 5 行，unit 列: '东区工会' 已在该评估项目中",
+                    "第 5 行，lat 列: '91' 不是 -90 至 90 之间的十进制度数"):
+        assert chinese in said, (chinese, said)
+    header = {"sheet": (io.BytesIO(b"unit,town\nx,y\n"), "units.csv")}
+    page = client.post(url, data=header, content_type="multipart/form-data").get_data(as_text=True)
+    said = "\n".join(_chinese_lines(page, UNIT_SHEET_ENGLISH))
+    assert "第 1 行: 缺少列 'roster'" in said and "未知列 town；可用的列为 unit, region" in said
+    client.get("/?lang=en")
+    files = {"sheet": (io.BytesIO(sheet.encode()), "units.csv")}
+    english = client.post(url, data=files, content_type="multipart/form-data")
+    assert "row 3, column unit: the unit&#39;s name is required" in english.get_data(as_text=True)
+
+
+def test_a_broken_rubric_yaml_is_refused_in_chinese(client, field, sign_in):
+    sign_in("author")
+    cases = {b"id: x\ntitle: a\nid: y\n": "第 3 行: 键“id”在同一映射中出现了两次",
+             b"id: [x\n": "不是有效的 YAML：",
+             b"id: \xff\xfe\n": "第 4 字节: 不是 UTF-8 文本，请另存为 UTF-8 编码"}
+    for raw, chinese in cases.items():
+        response = client.post("/studio/import", data={"file": (io.BytesIO(raw), "r.yaml")},
+                               content_type="multipart/form-data")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and chinese in page, (raw, page[-1500:])
+        for english in ("appears twice in the same mapping", "not valid YAML",
+                        "save it as UTF-8", "line 3"):
+            assert english not in page, (english, raw)
+    client.get("/?lang=en")
+    page = client.post("/studio/import", data={"file": (io.BytesIO(b"a: 1\na: 2\n"), "r.yaml")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "line 2: key &#39;a&#39; appears twice in the same mapping" in page
+
+
+def test_calculations_and_repeat_rows_are_said_in_chinese(tmp_path):
+    """A bundle check's calculation mismatch and repeat rows (PARENT_KEY) as the scores and
+    report-refused pages say them (problem_text), the command line's English unchanged."""
+    import csv
+    import shutil
+    from pathlib import Path
+
+    from evaluator.bundle import bundle_problems
+    from evaluator.paths import SURVEYS_DIR
+    from evaluator.surveys.definition import load_surveys
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal", bundle)
+
+    def edit(name: str, column: str, value: str | None) -> None:
+        path = bundle / name
+        rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
+        if value is None:  # drop the column
+            keep = [i for i, h in enumerate(rows[0]) if h != column]
+            rows = [[r[i] for i in keep] for r in rows]
+        else:
+            rows[1][rows[0].index(column)] = value
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+
+    edit("household.csv", "income_total", "1")
+    edit("household-members.csv", "PARENT_KEY", "uuid:nobody")
+    found = bundle_problems(bundle, load_surveys(SURVEYS_DIR), None)
+    english = {str(p): p for p in found}
+    calculation = next(p for s, p in english.items() if "column income_total: 1 but " in s)
+    assert str(calculation).endswith("from this record's answers")
+    zh = problem_text(calculation, "zh")
+    assert zh.startswith("household.csv: 第 2 行，income_total 列: 记录为 1，但按本条记录的回答以 "
+                         "${income_wage} + ${income_pension}"), zh
+    parent = english["household-members.csv: row 2, column PARENT_KEY: 'uuid:nobody' matches no "
+                     "record in household.csv"]
+    assert problem_text(parent, "zh") == ("household-members.csv: 第 2 行，PARENT_KEY 列: "
+                                          "'uuid:nobody' 在 household.csv 中找不到对应的记录")
+    edit("household-members.csv", "PARENT_KEY", None)
+    missing = [p for p in bundle_problems(bundle, load_surveys(SURVEYS_DIR), None)
+               if "PARENT_KEY" in p.message]
+    assert [str(p) for p in missing] == [
+        "household-members.csv: row 1: missing column 'PARENT_KEY' linking each row to its record"]
+    assert problem_text(missing[0], "zh") == (
+        "household-members.csv: 第 1 行: 缺少将每一行关联到其记录的列“PARENT_KEY”")
+
+
+def test_a_programme_job_says_its_programme_is_gone_in_its_language(app):
+    from evaluator.jobs import JobFailed
+    from evaluator.programmes import tasks
+
+    said = {}
+    for lang in ("zh", "en"):
+        with pytest.raises(JobFailed) as gone:
+            tasks.score(app, {"programme_id": 9999, "stamp": "x", "lang": lang}, lambda *_: None)
+        said[lang] = str(gone.value)
+    assert said == {"zh": "评估项目 9999 已不存在", "en": "programme 9999 no longer exists"}

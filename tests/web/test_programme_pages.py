@@ -64,7 +64,7 @@ def test_a_lead_creates_a_programme_and_adds_units_from_a_sheet(app, client, fie
         "sheet": (io.BytesIO(bad.encode()), "units.csv"),
         "rosters": [(io.BytesIO(ROSTER), "east.csv")]}, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "row 2, column lead" in response.text and "row 3, column unit" in response.text
+    assert "第 2 行，lead 列" in response.text and "第 3 行，unit 列" in response.text
     with app.extensions["evaluator.sessionmaker"]() as db:
         assert db.scalar(select(func.count(Evaluation.id)).where(
             Evaluation.programme_id.is_not(None))) == 0
