@@ -392,3 +392,32 @@ def test_beta_and_t_helpers_are_scipy_stats_bit_for_bit():
     for df in (1, 4, 29, 398):
         for x in (-3.0, -0.5, 0.0, 1.7):
             assert bounds.t_cdf(x, df) == float(student_t.cdf(x, df))
+
+
+def test_the_ufuncs_loaded_before_scipy_special_are_scipy_specials_own():
+    """In a fresh process (as ``evaluator score`` runs), bounds loads scipy.special's compiled
+    ufuncs without the package's 0.3 s __init__; scipy.special and scipy.stats imported after
+    it work, export those very ufunc objects, and give the same numbers to the last bit."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+from evaluator.sampling import bounds
+before = (bounds.normal_quantile(0.975), bounds.t_quantile(0.95, 7), bounds.t_cdf(1.7, 29),
+          bounds.beta_quantile(0.05, 3.5, 110.4), bounds.beta_cdf(0.02, 0.37, 60.2),
+          bounds.beta_sf(0.5, 59.9, 1.0))
+assert "scipy.special" not in sys.modules and "scipy.special._ufuncs" in sys.modules
+assert "scipy.special._support_alternative_backends" not in sys.modules
+import scipy.special
+from scipy.stats import beta, norm, t
+for name in ("ndtri", "stdtrit", "stdtr", "betaincinv", "betainc", "betaincc"):
+    assert getattr(scipy.special, name) is getattr(bounds._ufuncs(), name), name
+after = (float(norm.ppf(0.975)), float(t.ppf(0.95, 7)), float(t.cdf(1.7, 29)),
+         float(beta.ppf(0.05, 3.5, 110.4)), float(beta.cdf(0.02, 0.37, 60.2)),
+         float(beta.sf(0.5, 59.9, 1.0)))
+assert before == after, (before, after)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
