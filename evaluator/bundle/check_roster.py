@@ -8,9 +8,13 @@ match the roster, and a seeded plan's draw is repeated and compared with sample.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from itertools import repeat
+from operator import attrgetter
+
+import numpy as np
 
 from evaluator.bundle.hashing import roster_hash
 from evaluator.bundle.model import (
@@ -65,14 +69,16 @@ def roster_problems(bundle: Bundle) -> list[Problem]:
                             for i, v in enumerate(values) if v in wrong)
         return values
 
-    first_row: dict[str, int] = {}
-    for n, hid in zip(numbers, column(HOUSEHOLD_KEY), strict=True):
-        if not hid:
-            problems.append(Problem(file, where(n, HOUSEHOLD_KEY), "empty household_id"))
-        elif hid in first_row:
-            problems.append(Problem(file, where(n, HOUSEHOLD_KEY), f"duplicate household_id {hid!r} (also row {first_row[hid]})"))
-        else:
-            first_row[hid] = n
+    positions = bundle.roster_positions  # each id's first row: one entry per row unless repeated
+    if len(positions) != len(rows) or "" in positions:
+        first_row: dict[str, int] = {}
+        for n, hid in zip(numbers, column(HOUSEHOLD_KEY), strict=True):
+            if not hid:
+                problems.append(Problem(file, where(n, HOUSEHOLD_KEY), "empty household_id"))
+            elif hid in first_row:
+                problems.append(Problem(file, where(n, HOUSEHOLD_KEY), f"duplicate household_id {hid!r} (also row {first_row[hid]})"))
+            else:
+                first_row[hid] = n
     for name in ("township", stratum_column):
         if name in columns:
             check(name, lambda v: None if v else "empty")
@@ -86,30 +92,49 @@ def roster_problems(bundle: Bundle) -> list[Problem]:
     if "household_size" in columns:
         check("household_size", lambda v: None if INTEGER_RE.fullmatch(v) and int(v) >= 1
               else f"{v!r} is not a whole number >= 1")
-    registered: list[date | None] = [None] * len(rows)
+    registered: Sequence[str] = [""] * len(rows)
     if "registered_date" in columns:
-        texts = check("registered_date", lambda v: None if parse_date(v) else f"{v!r} is not a date YYYY-MM-DD")
-        dates = {v: parse_date(v) for v in set(texts)}
-        registered = [dates[v] for v in texts]
+        registered = check("registered_date", lambda v: None if parse_date(v) else f"{v!r} is not a date YYYY-MM-DD")
     if "exit_date" in columns:
-        texts = column("exit_date")
-        dates = {v: parse_date(v) for v in set(texts)}
-        for n, text, status, since in zip(numbers, texts, statuses, registered, strict=True):
-            if not text and status != EXITED:
-                continue
-            exited = dates[text]
-            if text and exited is None:
-                problems.append(Problem(file, where(n, "exit_date"), f"{text!r} is not a date YYYY-MM-DD"))
-            elif status == EXITED and not text:
-                problems.append(Problem(file, where(n, "exit_date"), f"required: the status is {EXITED}"))
-            elif text and status in STATUSES and status != EXITED:
-                problems.append(Problem(file, where(n, "exit_date"), f"an exit date but the status is {status}, not {EXITED}"))
-            if since and exited and exited < since:
-                problems.append(Problem(file, where(n, "exit_date"), f"{exited} is before registered_date {since}"))
+        problems += _exit_problems(numbers, column("exit_date"), statuses, registered)
     if bundle.meta.synthetic:
         check("id_number", lambda v: "a synthetic bundle must not hold a valid-looking ID number; "
               "use 000000... or leave it out" if _real_looking_id(v) else None)
     return problems
+
+
+def _exit_problems(numbers: Sequence[int], texts: Sequence[str], statuses: Sequence[str],
+                   registered: Sequence[str]) -> list[Problem]:
+    """exit_date against status and registered_date, a column at a time: each distinct date and
+    status judged once, the rows named from masks."""
+    size = len(texts)
+    dates = {v: parse_date(v) for v in set(texts)}
+    since = {v: parse_date(v) for v in set(registered)}
+    given = _mask(texts, {v: bool(v) for v in dates})
+    exited = _mask(statuses, {v: v == EXITED for v in set(statuses)})
+    other = _mask(statuses, {v: v in STATUSES and v != EXITED for v in set(statuses)})
+    bad = _mask(texts, {v: bool(v) and d is None for v, d in dates.items()})
+    ordinal = {v: math.nan if d is None else d.toordinal() for v, d in {**dates, **since}.items()}
+    exit_day = np.fromiter(map(ordinal.__getitem__, texts), float, size)
+    since_day = np.fromiter(map(ordinal.__getitem__, registered), float, size)
+    problems: list[Problem] = []
+
+    def report(mask: np.ndarray, message: Callable[[int], str]) -> None:
+        problems.extend(Problem(ROSTER_FILE, where(numbers[i], "exit_date"), message(i))
+                        for i in np.flatnonzero(mask).tolist())
+
+    report(bad, lambda i: f"{texts[i]!r} is not a date YYYY-MM-DD")
+    report(exited & ~given, lambda i: f"required: the status is {EXITED}")
+    report(given & ~bad & other, lambda i: f"an exit date but the status is {statuses[i]}, not {EXITED}")
+    with np.errstate(invalid="ignore"):
+        report(exit_day < since_day,
+               lambda i: f"{dates[texts[i]]} is before registered_date {since[registered[i]]}")
+    return problems
+
+
+def _mask(values: Sequence[str], truth: Mapping[str, bool]) -> np.ndarray:
+    """``truth[v]`` of every value."""
+    return np.fromiter(map(truth.__getitem__, values), bool, len(values))
 
 
 def _standard_problem(text: str) -> str | None:
@@ -213,25 +238,32 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
 
 def _redraw_problems(bundle: Bundle, pairs: list[tuple[str, str]]) -> list[Problem]:
     """Repeat evaluator.sampling's seeded draw and compare it with sample.csv, row by row."""
-    from evaluator.sampling import draw
+    from evaluator.sampling.draw import drawn_ids
 
     plan = bundle.meta.sampling
     if plan is None or plan.seed is None:
         return []
     try:
-        expected = draw(pairs, dict(plan.sample_sizes), plan.reserve, seed=plan.seed)
+        expected = drawn_ids(pairs, dict(plan.sample_sizes), plan.reserve, seed=plan.seed)
     except ValueError as exc:
         return [Problem(EVALUATION_FILE, "sampling", f"the draw cannot be repeated: {exc}")]
-    want = {(d.household_id, d.stratum, d.role, d.order) for d in expected}
-    have = {(s.household_id, s.stratum, s.role, s.order): s.row for s in bundle.sample}
+    want: set[tuple[str, str, str, int]] = set()
+    for stratum, sample, reserves in expected:
+        for role, ids in (("sample", sample), ("reserve", reserves)):
+            want.update(zip(ids, repeat(stratum), repeat(role), range(1, len(ids) + 1)))
+    rows = bundle.sample
+    have = dict(zip(map(_SAMPLE_KEY, rows), map(attrgetter("row"), rows), strict=True))
     problems = []
-    for key, row in sorted(have.items(), key=lambda kv: kv[1]):
-        if key not in want:
-            problems.append(Problem(SAMPLE_FILE, f"row {row}",
-                                    f"{key[0]} as {key[2]} {key[3]} is not what seed {plan.seed} draws from roster.csv"))
-    missing = sorted(want - set(have))
+    for key in sorted(have.keys() - want, key=have.__getitem__):
+        problems.append(Problem(SAMPLE_FILE, f"row {have[key]}",
+                                f"{key[0]} as {key[2]} {key[3]} is not what seed {plan.seed} draws from roster.csv"))
+    missing = sorted(want - have.keys())
     if missing:
         shown = ", ".join(f"{h} ({r} {o})" for h, _, r, o in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         problems.append(Problem(SAMPLE_FILE, "", f"seed {plan.seed} also draws {shown}{more}, absent from sample.csv"))
     return problems
+
+
+#: A sample row as the draw gives it: (household_id, stratum, role, order).
+_SAMPLE_KEY = attrgetter("household_id", "stratum", "role", "order")

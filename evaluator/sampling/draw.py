@@ -68,6 +68,25 @@ def draw(
     household ids (all named), an allocation naming a stratum absent from the frame or asking for
     more households than the stratum holds, or a missing/negative seed.
     """
+    draws: list[Draw] = []
+    for name, sample, reserves in drawn_ids(frame, allocation, reserve, seed=seed):
+        for i, household_id in enumerate(sample, start=1):
+            draws.append(Draw(household_id, name, "sample", i))
+        for i, household_id in enumerate(reserves, start=1):
+            draws.append(Draw(household_id, name, "reserve", i))
+    return draws
+
+
+def drawn_ids(
+    frame: Sequence[tuple[str, str]] | Iterable[tuple[str, str]],
+    allocation: Mapping[str, int],
+    reserve: int = 0,
+    *,
+    seed: int,
+) -> list[tuple[str, list[str], list[str]]]:
+    """``draw`` as (stratum, sample ids in order, reserve ids in order), strata in sorted order,
+    the same checks and ``ValueError``s: for who only compares the draw with a sample (the
+    bundle check repeats the draw from a province's roster, 200,000 households)."""
     if seed is None:
         raise ValueError("a seed is required: without it nobody can repeat the draw")
     seed = whole_number(seed, "seed")
@@ -87,7 +106,7 @@ def draw(
         raise ValueError("; ".join(problems))
 
     rng = np.random.default_rng(seed)
-    draws: list[Draw] = []
+    out = []
     for name in sorted(strata):
         ids = strata[name]  # already sorted
         keys = rng.random(len(ids))
@@ -95,11 +114,9 @@ def draw(
         order = np.lexsort((np.arange(len(ids)), keys))
         n_h = int(allocation.get(name, 0))
         r_h = min(reserve, len(ids) - n_h)
-        for i, index in enumerate(order[:n_h], start=1):
-            draws.append(Draw(ids[index], name, "sample", i))
-        for i, index in enumerate(order[n_h : n_h + r_h], start=1):
-            draws.append(Draw(ids[index], name, "reserve", i))
-    return draws
+        chosen = list(map(ids.__getitem__, order[: n_h + r_h].tolist()))
+        out.append((name, chosen[:n_h], chosen[n_h:]))
+    return out
 
 
 def group_frame(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -124,14 +141,17 @@ def group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | None
     strata = list(map(itemgetter(1), pairs))
     if set(map(type, ids)) != {str} or set(map(type, strata)) != {str}:
         return None
-    if not (all(map(str.strip, ids)) and all(map(str.strip, strata))) or len(set(ids)) != len(ids):
+    number = {name: i for i, name in enumerate(dict.fromkeys(strata))}  # first-seen order
+    if not (all(map(str.strip, ids)) and all(map(str.strip, number))) or len(set(ids)) != len(ids):
         return None
-    groups: dict[str, list[str]] = {name: [] for name in dict.fromkeys(strata)}
-    append = {name: ids_of.append for name, ids_of in groups.items()}
-    for household_id, stratum in zip(ids, strata, strict=True):
-        append[stratum](household_id)
-    for ids_of in groups.values():
-        ids_of.sort()
+    # Grouped by one stable sort of the strata's numbers, not an append per household.
+    codes = np.fromiter(map(number.__getitem__, strata), np.intp, len(strata))
+    by_stratum = list(map(ids.__getitem__, np.argsort(codes, kind="stable").tolist()))
+    groups: dict[str, list[str]] = {}
+    start = 0
+    for name, end in zip(number, np.cumsum(np.bincount(codes)).tolist(), strict=True):
+        groups[name] = sorted(by_stratum[start:end])
+        start = end
     return groups
 
 

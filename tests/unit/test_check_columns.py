@@ -72,6 +72,7 @@ def both(files, surveys, rubric, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(check_module, "source_problems", REFERENCE.source_problems)
         patch.setattr(check_module, "roster_problems", ROSTER_REFERENCE.roster_problems)
+        patch.setattr(check_module, "sampling_problems", ROSTER_REFERENCE.sampling_problems)
         rows = check()
     return columns, rows
 
@@ -151,6 +152,55 @@ def test_without_repeat_file_calculations_over_the_repeat_are_skipped(surveys, r
     columns, rows = both(files, surveys, rubric, monkeypatch)
     assert rows and columns == rows
 
+
+
+def _sample_faults(rows):
+    """sample.csv broken every way the sample checks word: a row twice, a household not in
+    the roster, one put in another stratum, an order used twice, a reserve replacing nobody."""
+    rows.append(dict(rows[3]))
+    rows[5]["household_id"] = "ZZ99999"
+    rows[7]["stratum"] = rows[-1]["stratum"] if rows[-1]["stratum"] != rows[7]["stratum"] else "南关"
+    rows[9]["order"] = rows[8]["order"]
+    if "replaces" in rows[0]:
+        rows[11]["replaces"] = "NOBODY"
+
+
+def _roster_faults(rows):
+    """roster.csv with an empty and a repeated household id (the frame cannot be redrawn)."""
+    rows[4]["household_id"] = ""
+    rows.append(dict(rows[10]))
+
+
+def _swapped(files):
+    """sample.csv drawing one household the seed does not draw (nothing else wrong)."""
+    roster = list(csv.DictReader(io.StringIO(files["roster.csv"].decode("utf-8-sig"), newline="")))
+
+    def swap(rows):
+        drawn = {r["household_id"] for r in rows}
+        rows[2]["household_id"] = next(r["household_id"] for r in roster
+                                       if r["stratum"] == rows[2]["stratum"] and r["household_id"] not in drawn)
+
+    return _edit(files, "sample.csv", swap)
+
+
+@pytest.mark.parametrize("fault", ["sample", "roster", "swap"])
+def test_sample_and_frame_faults_give_the_same_problems(surveys, rubric, monkeypatch, fault):
+    """The sample, frame and redraw checks (a column at a time) against the row-by-row ones."""
+    files = demo_files(700, seed=3)
+    if fault == "sample":
+        files = _edit(files, "sample.csv", _sample_faults)
+    elif fault == "roster":
+        files = _edit(files, "roster.csv", _roster_faults)
+    else:
+        files = _swapped(files)
+    columns, rows = both(files, surveys, rubric, monkeypatch)
+    assert rows and columns == rows
+    text = "\n".join(columns)
+    expected = {"sample": ("drawn twice", "is not in roster.csv", "puts household", "used twice"),
+                "roster": ("empty household_id", "duplicate household_id"),
+                "swap": ("is not what seed", "also draws")}[fault]
+    for phrase in expected:
+        assert phrase in text, phrase
 
 def test_reference_is_the_old_row_checker():
     """The reference walks each record's answers with the row evaluator (not the new code)."""
