@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import current_app, g, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from evaluator.fieldwork.collect.tablet_words import tablet_words
@@ -120,14 +120,18 @@ def offline_forms(db: Session, user, lang: str) -> dict[str, Any]:
         select(EvaluationSurvey.evaluation_id, EvaluationSurvey.source,
                EvaluationSurvey.survey_version_id)
         .where(EvaluationSurvey.evaluation_id.in_(evaluations)))}
-    stored = {(e, s, h): i for e, s, h, i in db.execute(
-        select(Submission.evaluation_id, Submission.source, Submission.household_id,
-               Submission.instance_id)
-        .where(Submission.evaluation_id.in_(evaluations), Submission.current.is_(True),
-               Submission.household_id.is_not(None)))}
     forms = []
-    for assignment, household in db.execute(
-            select(Assignment, Household).join(Household, Household.id == Assignment.household_pk)
+    # Each assignment with its household's current record of that source, if any (the unique
+    # ix_submissions_current_record finds it): the rows read are this person's assignments,
+    # never the evaluation's stored records, which grow to 14,000 over an evening.
+    stored_record = and_(Submission.evaluation_id == Assignment.evaluation_id,
+                         Submission.source == Assignment.source,
+                         Submission.household_id == Household.household_id,
+                         Submission.current.is_(True))
+    for assignment, household, stored_id in db.execute(
+            select(Assignment, Household, Submission.instance_id)
+            .join(Household, Household.id == Assignment.household_pk)
+            .outerjoin(Submission, stored_record)
             .where(Assignment.user_id == user.id, Assignment.evaluation_id.in_(evaluations))
             .order_by(Assignment.evaluation_id, Household.household_id, Assignment.source)):
         evaluation = evaluations[assignment.evaluation_id]
@@ -141,8 +145,7 @@ def offline_forms(db: Session, user, lang: str) -> dict[str, Any]:
                 evaluation=evaluation, survey_version_id=survey, household=household,
                 source=assignment.source, user_id=user.id, lang=lang,
                 assignment_status=assignment.status,
-                stored_id=stored.get((evaluation.id, assignment.source,
-                                      household.household_id), "")),
+                stored_id=stored_id or ""),
             "open": assignment.status != "submitted"})
     for evaluation in evaluations.values():
         if (evaluation.id, "forum") in surveys:
