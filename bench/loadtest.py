@@ -21,8 +21,16 @@ Runs, each on emptied tables:
 After each run the rows are counted in PostgreSQL: every acknowledged record must be stored
 once (0 lost, 0 duplicated) and every photo row must have its file. Printed: records/s,
 p50/p95/p99 latency of the record posts, errors, and the ratio of the API to the floor.
-Password hashes of the simulated investigators use cheap argon2 settings (one per tablet, made
-once), so the sign-in's deliberate CPU cost is not what this measures.
+Password hashes of the simulated investigators use cheap argon2 settings, so the sign-in's
+deliberate CPU cost is not what this measures: a tablet signs in for a 12-hour session
+(EVALUATOR_SESSION_HOURS) and its evening sync rides on it, while here every tablet signs in
+during the burst. What the product's settings cost is printed first (one verification, timed
+here) with what 1,400 sign-ins would add; ``--product-hash`` gives every investigator a hash
+with the product's settings, so each sign-in pays it in full.
+
+Server CPU per request kind comes from the stack's request log (evaluator.ops.requests:
+``cpu_ms``, the CPU of the request's own thread inside the app); what the gunicorn processes used
+beyond the sum of those is HTTP parsing, threads and logging outside the app.
 """
 
 from __future__ import annotations
@@ -121,13 +129,16 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=180, help="seconds per run, at most")
     parser.add_argument("--photo-kb", type=int, default=30)
     parser.add_argument("--runs", default="floor,api,kill")
+    parser.add_argument("--product-hash", action="store_true",
+                        help="the product's argon2 settings for every investigator's password")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the stack on the way out
     with Stack(web_workers=args.workers, queue_workers=args.queue_workers, s3=False,
                wsgi_app="bare_app:app", pythonpath=str(HERE / "load")) as stack:
         started = time.perf_counter()
         evaluation_id, data = prepare(stack.env["EVALUATOR_DATABASE_URL"], stack.folder / "bench",
-                                      args.tablets, args.records, args.photo_kb)
+                                      args.tablets, args.records, args.photo_kb,
+                                      product_hash=args.product_hash)
         records = sum(len(t["records"]) for t in data)
         data_file = stack.folder / "tablets.json"
         data_file.write_text(json.dumps(data), encoding="utf-8")
@@ -136,12 +147,19 @@ def main() -> None:
               f"set up in {time.perf_counter() - started:.0f} s")
         print(f"{args.tablets} tablets x {args.records} records = {records} records "
               f"({records // 2} with a {args.photo_kb} KB photo), ramped at {args.spawn_rate} "
-              f"tablets/s, at most {args.time_limit:.0f} s per run\n", flush=True)
+              f"tablets/s, at most {args.time_limit:.0f} s per run", flush=True)
+        verify = sign_in_cost()
+        print(f"a sign-in's password check with the product's argon2 settings: {verify:.0f} ms "
+              f"CPU here; {args.tablets} sign-ins would add {verify * args.tablets / 1000:.0f} s "
+              f"of server CPU ({verify / args.records:.1f} ms per record); "
+              + ("included (--product-hash)" if args.product_hash else
+                 "left out (cheap hashes; --product-hash includes it)") + "\n", flush=True)
         results = {}
         for name in args.runs.split(","):
             reset(stack.env["EVALUATOR_DATABASE_URL"], stack.folder / "instance")
             path = "/bench/bare" if name == "floor" else "/api/v1/submissions"
             server_before, tablets_before = stack.cpu_seconds(), children_cpu()
+            log_start = web_log(stack).stat().st_size
             loads = LoadSampler()
             result = run(stack, name, path, data_file, args,
                          args.time_limit / 3 if name == "kill" else None)
@@ -151,6 +169,7 @@ def main() -> None:
             result["cpu"] = {part: used - server_before.get(part, 0.0)
                              for part, used in server_after.items()}
             result["tablets_cpu"] = children_cpu() - tablets_before
+            result["kinds"] = request_kinds(web_log(stack), log_start)
             result["counts"] = counted(stack, result["acked"])
             if result["counts"]["orphan_files"] or name == "kill":
                 # What a killed worker left between a photo's write and its commit: the
@@ -187,6 +206,52 @@ class LoadSampler:
         self.done.set()
         self.thread.join()
         return self.samples + [os.getloadavg()[0]]
+
+
+def sign_in_cost(tries: int = 5) -> float:
+    """CPU milliseconds of one password check with the product's settings (User.set_password
+    and verify_password, as a sign-in runs them)."""
+    from evaluator.auth.models import User, verify_password
+
+    user = User(username="probe", active=True)
+    user.set_password("tablet-evening")
+    started = time.process_time()
+    for _ in range(tries):
+        verify_password(user, "tablet-evening")
+    return (time.process_time() - started) / tries * 1000
+
+
+def web_log(stack: Stack) -> Path:
+    return stack.folder / "logs" / "web.log"
+
+
+KINDS = {("GET", "/auth/login"): "sign in: page", ("POST", "/auth/login"): "sign in: post",
+         ("GET", "/assignments"): "assignments page",
+         ("GET", "/api/v1/assignments"): "assignments API"}
+
+
+def request_kinds(log: Path, start: int) -> dict[str, list[float]]:
+    """CPU milliseconds of each request the run made, by kind, from the request log lines
+    written since byte ``start`` of the stack's web log."""
+    kinds: dict[str, list[float]] = {}
+    with open(log, "rb") as lines:
+        lines.seek(start)
+        for line in lines:
+            if not line.startswith(b"{"):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("event") != "request" or "cpu_ms" not in entry:
+                continue
+            kind = KINDS.get((entry["method"], entry["path"]))
+            if kind is None and entry["path"] in ("/api/v1/submissions", "/bench/bare"):
+                kind = {201: "record post", 200: "replay"}.get(entry["status"],
+                                                               f"record post {entry['status']}")
+            kinds.setdefault(kind or f"{entry['method']} {entry['path']}", []).append(
+                entry["cpu_ms"])
+    return kinds
 
 
 def children_cpu() -> float:
@@ -246,6 +311,16 @@ def report(name: str, result: dict, records: int) -> None:
           f"{(os.cpu_count() or 1) / per_record:.0f} records/s on {os.cpu_count()} idle cores); "
           f"the tablets (Locust) {result['tablets_cpu']:.1f} s; load average during the run "
           f"{min(load):.1f}-{max(load):.1f} (mean {sum(load) / len(load):.1f})", flush=True)
+    stored = counts["rows"] or 1
+    inside = sum(sum(times) for times in result["kinds"].values()) / 1000
+    print(f"   server CPU inside the app, per request kind (request log cpu_ms; per stored "
+          f"record = the kind's total / {stored}):")
+    for kind, times in sorted(result["kinds"].items(), key=lambda item: -sum(item[1])):
+        print(f"     {kind:<20} {len(times):6d} x {sum(times) / len(times):6.2f} ms = "
+              f"{sum(times) / stored:5.2f} ms per record")
+    print(f"     inside the app {inside:.1f} s of gunicorn's {cpu.get('web', 0):.1f} s; the rest "
+          f"({cpu.get('web', 0) - inside:.1f} s) is HTTP, threads and logging around it",
+          flush=True)
 
 
 if __name__ == "__main__":

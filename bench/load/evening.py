@@ -45,10 +45,12 @@ def photo(kb: int) -> bytes:
     return out.getvalue()
 
 
-def prepare(database_url: str, folder: Path, tablets: int, records: int, photo_kb: int
-            ) -> tuple[int, list[dict]]:
+def prepare(database_url: str, folder: Path, tablets: int, records: int, photo_kb: int,
+            product_hash: bool = False) -> tuple[int, list[dict]]:
     """The evaluation, its sample, one investigator per tablet with their households
-    assigned, and each tablet's records as JSON bodies."""
+    assigned, and each tablet's records as JSON bodies. Passwords are cheap argon2 hashes
+    unless ``product_hash``: then the product's own settings (one hash shared by everyone,
+    made once; each sign-in still verifies it in full)."""
     from argon2 import PasswordHasher
     from sqlalchemy import select
 
@@ -67,9 +69,15 @@ def prepare(database_url: str, folder: Path, tablets: int, records: int, photo_k
     bundle_dir = folder / "bundle"
     write_files(demo_files(max(2000, int(households_needed * 1.25)), 20261207), bundle_dir)
     bundle = load_bundle(bundle_dir)
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    if product_hash:
+        probe = User(username="probe")
+        probe.set_password(PASSWORD)  # the product's own argon2 settings
+        password_hash = probe.password_hash
+    else:
+        password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     with app.app_context(), app.extensions["evaluator.sessionmaker"]() as db, db.begin():
-        lead = User(username="bench-lead", role="lead", display_name="组长", password_hash=cheap)
+        lead = User(username="bench-lead", role="lead", display_name="组长",
+                    password_hash=password_hash)
         db.add(lead)
         db.flush()
         evaluation = operations.create_evaluation(
@@ -86,7 +94,7 @@ def prepare(database_url: str, folder: Path, tablets: int, records: int, photo_k
         people = []
         for number in range(tablets):
             user = User(username=f"t{number:04d}", role="evaluator", display_name=f"调查员{number}",
-                        password_hash=cheap)
+                        password_hash=password_hash)
             db.add(user)
             people.append(user)
         db.flush()

@@ -166,14 +166,19 @@ class Stack:
         for name, process in self.processes.items():
             sessions[_session_of(process.pid)] = name.split("-")[0]
         postmaster = self.pgdata / "postmaster.pid"
-        if postmaster.exists():
-            sessions[_session_of(int(postmaster.read_text().split()[0]))] = "database"
+        server = int(postmaster.read_text().split()[0]) if postmaster.exists() else -1
+        sessions[_session_of(server)] = "database"
         used: dict[str, float] = {}
         ticks = os.sysconf("SC_CLK_TCK")
         for stat in Path("/proc").glob("[0-9]*/stat"):
             fields = _stat_fields(stat)
-            if fields and int(fields[3]) in sessions:
-                part = sessions[int(fields[3])]
+            if not fields:
+                continue
+            # PostgreSQL's backends (one per connection) start sessions of their own: they
+            # are the postmaster's children.
+            part = sessions.get(int(fields[3])) or ("database" if int(fields[1]) == server
+                                                    else None)
+            if part is not None:
                 used[part] = used.get(part, 0.0) + sum(int(f) for f in fields[11:15]) / ticks
         return used
 

@@ -50,10 +50,44 @@ def test_each_request_has_an_id_and_a_json_log_line(tmp_path, caplog):
     assert [line["request_id"] for line in lines] == ["proxy-made-id-123",
                                                      made.headers["X-Request-ID"]]
     assert lines[0]["method"] == "GET" and lines[0]["path"] == "/healthz"
-    assert lines[0]["status"] == 200 and lines[0]["ms"] >= 0
+    assert lines[0]["status"] == 200 and lines[0]["ms"] >= 0 and lines[0]["cpu_ms"] >= 0
     from evaluator.ops.requests import JsonLines
 
     assert json.loads(JsonLines().format(caplog.records[0]))["request_id"] == "proxy-made-id-123"
+
+
+
+def test_request_log_gives_cpu_time_apart_from_wall_time(tmp_path, caplog):
+    """cpu_ms is the request's own CPU: a request that waits 80 ms (as on the database or a
+    busy machine) costs little of it, one that computes for 40 ms of CPU costs that."""
+    import time
+
+    app = make(tmp_path, REQUEST_LOG=True)
+
+    def waiting():
+        time.sleep(0.08)
+        return "waited"
+
+    def computing():
+        started = time.thread_time()
+        while time.thread_time() - started < 0.04:
+            pass
+        return "computed"
+
+    app.add_url_rule("/waiting", "waiting", waiting)
+    app.add_url_rule("/computing", "computing", computing)
+    client = app.test_client()
+    logger = logging.getLogger("evaluator.request")
+    with caplog.at_level(logging.INFO, logger="evaluator.request"):
+        logger.addHandler(caplog.handler)
+        try:
+            client.get("/waiting")
+            client.get("/computing")
+        finally:
+            logger.removeHandler(caplog.handler)
+    waited, computed = [r.msg for r in caplog.records if r.name == "evaluator.request"]
+    assert waited["ms"] >= 80 and 0 <= waited["cpu_ms"] < 40
+    assert computed["cpu_ms"] >= 40 and computed["ms"] >= computed["cpu_ms"] - 1
 
 
 def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path):

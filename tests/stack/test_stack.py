@@ -167,3 +167,31 @@ def test_the_web_app_renders_on_a_queue_worker_and_serves_photos_from_s3(stack, 
     assert storage.get(f"attachments/1/{token}") == PNG  # in the bucket
     with tablet.open(stack.url + url) as response:
         assert response.read() == PNG
+
+
+def test_cpu_seconds_count_postgresql_backends_and_the_request_log_gives_cpu(stack):
+    """Benchmarks charge the stack's CPU to its parts: a PostgreSQL backend starts a session of
+    its own, and its work must still count as the database's (it did not: loadtest printed
+    0.0 s of PostgreSQL while it worked); each request's log line gives its CPU."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.env["EVALUATOR_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            before = stack.cpu_seconds().get("database", 0.0)
+            started = time.process_time()
+            connection.execute(text("SELECT count(*) FROM generate_series(1, 4000000)"))
+            assert time.process_time() - started < 0.2  # the work was the server's, not ours
+            assert stack.cpu_seconds()["database"] - before >= 0.2
+    finally:
+        engine.dispose()
+    with urllib.request.urlopen(stack.url + "/healthz") as response:
+        request_id = response.headers["X-Request-ID"]
+    deadline = time.monotonic() + 10
+    line = None
+    while line is None and time.monotonic() < deadline:
+        for text_line in (stack.folder / "logs" / "web.log").read_text().splitlines():
+            if request_id in text_line and text_line.startswith("{"):
+                line = json.loads(text_line)
+        time.sleep(0.1)
+    assert line is not None and line["path"] == "/healthz" and 0 <= line["cpu_ms"] <= line["ms"] + 1
