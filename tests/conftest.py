@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from evaluator.app import create_app
@@ -17,6 +18,12 @@ from evaluator.db import Base
 from evaluator.migrate import upgrade
 
 SERVER_URL = os.environ.get("EVALUATOR_TEST_DATABASE_URL")
+
+# Property tests check answers, not speed: hypothesis' 200 ms deadline per example failed a
+# scipy comparison whose first example imported scipy on a loaded machine (395 ms). Speed is
+# measured in bench/, not by timed tests.
+settings.register_profile("evaluator", deadline=None)
+settings.load_profile("evaluator")
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ def old_data_hash(files):
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.lists(CELL, min_size=3, max_size=3), max_size=8))
 def test_a_table_from_cells_is_the_table_the_written_csv_reads_as(rows):
     made = table_from_cells("t.csv", HEADER, rows)
@@ -75,7 +75,7 @@ def test_a_table_from_cells_is_the_table_the_written_csv_reads_as(rows):
     assert table_entry(HEADER, kept) == file_entry("t.csv", raw)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.lists(st.dictionaries(st.sampled_from(HEADER + ["other"]),
                                 st.none() | st.integers() | st.floats() | CELL), max_size=5))
 def test_the_cells_are_those_csv_bytes_writes(rows):
@@ -96,7 +96,7 @@ def test_cells_that_might_not_read_back_are_declined(header, rows):
     assert table_from_cells("t.csv", header, rows) is None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.dictionaries(st.sampled_from(["a.csv", "b.csv", "evaluation.yaml", "é.csv"]),
                        st.lists(st.lists(CELL, max_size=3), max_size=3)
                        .map(lambda rows: {"header": ["x"], "rows": rows})))
@@ -205,7 +205,7 @@ def test_checks_without_answers_keep_the_checks_on_which_records_count(surveys, 
 PLAIN = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'), max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(st.lists(PLAIN | CELL, min_size=0, max_size=3), max_size=9),
        st.lists(st.lists(PLAIN, min_size=1, max_size=3), max_size=9))
 def test_the_content_hash_of_tables_in_chunks_is_that_of_the_whole_json(mixed, plain):
@@ -244,7 +244,7 @@ def raw_csv(draw):
         draw(st.sampled_from(["utf-8", "gb18030"])), errors="replace")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(raw_csv(), st.sampled_from([2, 5, 1 << 20]))
 def test_a_plain_files_bytes_hash_as_its_cells(raw, piece):
     """A plain file's rows are hashed from its bytes (each comma and line break rewritten, a

@@ -64,21 +64,21 @@ def read_both(text: str):
     return outcome(parse_columns), outcome(parse_csv)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(csv_texts())
 def test_columns_read_as_the_csv_modules_rows(text):
     columns, rows = read_both(text)
     assert columns == rows
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(csv_texts(plain=True))
 def test_plain_files_read_as_the_csv_modules_rows(text):
     columns, rows = read_both(text)
     assert columns == rows
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.one_of(csv_texts(), csv_texts(plain=True)))
 def test_chunks_change_nothing(text):
     """Read two rows at a time (``CHUNK``), a repeated column pooled from the first chunk."""
@@ -87,7 +87,7 @@ def test_chunks_change_nothing(text):
     assert columns == rows
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(csv_texts(), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
 def test_a_file_read_as_a_stream_reads_as_its_text(text, codec):
     raw = text.encode(codec)

@@ -257,7 +257,7 @@ _CELL = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.sampled_from(_TYPES), st.sampled_from([(), ("a", "b", "12")]), st.lists(_CELL, max_size=30))
 def test_typed_finds_what_type_problem_finds_value_by_value(kind, choices, values):
     from evaluator.bundle.check_columns import type_problem, typed
@@ -270,7 +270,7 @@ def test_typed_finds_what_type_problem_finds_value_by_value(kind, choices, value
     assert result.bad.tolist() == [v in expected for v in values]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.tuples(_CELL, st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-10**6, 10**6).map(float),

@@ -103,7 +103,7 @@ NAMES = ["consent", "status", "per_capita_income", "local_standard", "exit_agree
          "exit_date", "registered_date"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.fixed_dictionaries({name: ANSWERS for name in NAMES}), min_size=1, max_size=12))
 def test_rubric_expressions_agree_on_random_rows(rows):
     for text in EXPRESSIONS:
@@ -142,7 +142,7 @@ PLAIN_NUMBERS = st.one_of(st.sampled_from(["", "", "0", "-0", "007", ".5", "5.",
 SOMETIMES_NOT = st.one_of(PLAIN_NUMBERS, st.sampled_from([" 5", "5 ", "1e3", "+1", "-", ".", "2026-01-05", "1\n2", "x"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.lists(st.fixed_dictionaries({"a": PLAIN_NUMBERS, "b": SOMETIMES_NOT}), min_size=1, max_size=15))
 def test_columns_of_plain_numbers_read_as_the_row_evaluator_reads_them(rows):
     """A column of '' and plain numbers is read in one match (expr_columns._plain_numbers);

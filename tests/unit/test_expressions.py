@@ -291,7 +291,7 @@ def _valid(node) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(_asts)
 def test_text_and_json_round_trip(node):
     assume(_valid(node))
@@ -303,7 +303,7 @@ _answer_values = st.one_of(st.sampled_from(["", "0", "1", "-2.5", "007", "abc", 
                            st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(_asts, st.dictionaries(_names, _answer_values, max_size=4), _answer_values)
 def test_walk_and_compiled_agree(node, answers, current):
     assume(_valid(node))
@@ -342,13 +342,13 @@ def _python_value(node) -> int:
     return {"+": left + right, "-": left - right, "*": left * right}[node.op]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(_arith)
 def test_integer_arithmetic_agrees_with_python(node):
     assert evaluate(parse(to_text(node)), {}) == float(_python_value(node))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.floats(min_value=-1e6, max_value=1e6), st.floats(min_value=-1e6, max_value=1e6))
 def test_division_and_mod_follow_ieee(a, b):
     answers = {"a": format_number(a), "b": format_number(b)}
@@ -363,7 +363,7 @@ def test_division_and_mod_follow_ieee(a, b):
         assert remainder == math.fmod(a, b)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_number_strings_round_trip(x):
     text = format_number(x)

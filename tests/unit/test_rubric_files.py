@@ -237,7 +237,7 @@ _PLACES = [p for p in _places(_SHIPPED_DATA) if p]
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(place=st.sampled_from(_PLACES), junk=_junk)
 def test_any_single_replacement_gives_problems_never_a_crash(place, junk, surveys):

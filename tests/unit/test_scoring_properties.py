@@ -96,7 +96,7 @@ def datasets(draw):
             "findings": findings, "judgements": judgements}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(datasets())
 def test_any_data_gives_bounded_points_that_add_up(raw):
     sheet = score(RUBRIC, scoring_data(**raw))
@@ -126,7 +126,7 @@ def test_any_data_gives_bounded_points_that_add_up(raw):
     assert sheet.provisional == (worst != best)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(datasets(), st.randoms(use_true_random=False))
 def test_row_order_changes_nothing(raw, rng):
     before = score(RUBRIC, scoring_data(**raw)).to_json()
@@ -139,7 +139,7 @@ def test_row_order_changes_nothing(raw, rng):
     assert score(RUBRIC, scoring_data(**shuffled)).to_json() == before
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(datasets())
 def test_a_veto_never_raises_a_grade(raw):
     sheet = score(RUBRIC, scoring_data(**raw))

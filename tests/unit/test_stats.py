@@ -234,7 +234,7 @@ def test_domain_variance_is_the_linearised_one_samplics_reports():
     assert est.variance == pytest.approx(expected_v, rel=1e-10)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.tuples(st.integers(2, 12), st.integers(0, 6), st.integers(0, 1_000)), min_size=1, max_size=4),
        st.randoms(use_true_random=False))
 def test_linearised_variance_agrees_with_samplics_on_any_design(shapes, rng):

@@ -29,7 +29,7 @@ def test_the_api_keeps_its_openapi_promises(app, client, field, sign_in, mode):
         "POST /submissions", "GET /submissions/{instance_id}", "GET /assignments"}
     calls = []
     for operation in operations:
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=EXAMPLES, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case):
