@@ -15,6 +15,8 @@ import json
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 #: The largest id: PostgreSQL ``integer`` (SQLite would take 2**63 - 1, but ids are portable).
@@ -47,40 +49,79 @@ class JsonRefused(ValueError):
         self.message = message
 
 
+#: The reasons Python's JSON parser gives (json.decoder), said in the request's language.
+_JSON_REASONS = {
+    "Expecting value": _l("Expecting value"),
+    "Expecting property name enclosed in double quotes":
+        _l("Expecting property name enclosed in double quotes"),
+    "Expecting ',' delimiter": _l("Expecting ',' delimiter"),
+    "Expecting ':' delimiter": _l("Expecting ':' delimiter"),
+    "Extra data": _l("Extra data"),
+    "Unterminated string starting at": _l("Unterminated string starting at"),
+    "Invalid control character at": _l("Invalid control character at"),
+    "Invalid \\escape": _l("Invalid \\escape"),
+    "Invalid \\uXXXX escape": _l("Invalid \\uXXXX escape"),
+    "Illegal trailing comma before end of object": _l("Illegal trailing comma before end of "
+                                                      "object"),
+    "Illegal trailing comma before end of array": _l("Illegal trailing comma before end of "
+                                                     "array"),
+}
+
+
+def _json_reason(exc: ValueError) -> str:
+    """Why the body is not JSON: a parser's reason with its place (in English as
+    ``str(exc)`` says it), a decoding error by its byte."""
+    if isinstance(exc, json.JSONDecodeError) and exc.msg in _JSON_REASONS:
+        return gettext("%(reason)s: line %(line)s column %(column)s (char %(pos)s)",
+                       reason=_JSON_REASONS[exc.msg], line=exc.lineno, column=exc.colno,
+                       pos=exc.pos)
+    if isinstance(exc, UnicodeDecodeError):
+        return gettext("not UTF-8 text at byte %(n)s", n=exc.start)
+    return str(exc)
+
+
+def _too_deep() -> str:
+    return gettext("the JSON is nested deeper than %(most)s levels", most=MAX_JSON_DEPTH)
+
+
 def _refuse_constant(name: str) -> Any:
-    raise JsonRefused(400, f"{name} is not a JSON number; send a finite number or null")
+    raise JsonRefused(400, gettext("%(name)s is not a JSON number; send a finite number or null",
+                                   name=name))
 
 
 def _bounded_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise JsonRefused(422, f"a number of {len(text)} digits; at most {MAX_NUMBER_DIGITS}")
+        raise JsonRefused(422, gettext("a number of %(n)s digits; at most %(most)s", n=len(text),
+                                       most=MAX_NUMBER_DIGITS))
     return int(text)
 
 
 def _bounded_float(text: str) -> float:
     if len(text) > MAX_NUMBER_DIGITS + 10:
-        raise JsonRefused(422, f"a number written with {len(text)} characters; at most "
-                          f"{MAX_NUMBER_DIGITS + 10}")
+        raise JsonRefused(422, gettext("a number written with %(n)s characters; at most "
+                                       "%(most)s", n=len(text), most=MAX_NUMBER_DIGITS + 10))
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise JsonRefused(422, f"{text[:20]} is too large for a number")
+        raise JsonRefused(422, gettext("%(text)s is too large for a number", text=text[:20]))
     return value
 
 
 def json_body() -> Any:
     """The request's JSON body within the bounds above, or ``JsonRefused``."""
     if not request.is_json:
-        raise JsonRefused(400, "send one JSON object with Content-Type: application/json")
+        raise JsonRefused(400, gettext("send one JSON object with Content-Type: "
+                                       "application/json"))
     data = request.get_data(cache=True)  # MAX_CONTENT_LENGTH already answered 413 if larger
     try:
         value = json.loads(data, parse_constant=_refuse_constant, parse_int=_bounded_int,
                            parse_float=_bounded_float)
     except RecursionError:
-        raise JsonRefused(422, f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels") from None
+        raise JsonRefused(422, _too_deep()) from None
     except JsonRefused:
         raise
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise JsonRefused(400, f"not valid JSON ({exc})") from None
+        raise JsonRefused(400, gettext("not valid JSON (%(detail)s)", detail=_json_reason(exc))
+                          ) from None
     check_shape(value)
     return value
 
@@ -94,9 +135,10 @@ def check_shape(value: Any) -> None:
         item, depth = stack.pop()
         nodes += 1
         if nodes > MAX_JSON_NODES:
-            raise JsonRefused(422, f"the JSON holds more than {MAX_JSON_NODES} values")
+            raise JsonRefused(422, gettext("the JSON holds more than %(most)s values",
+                                           most=MAX_JSON_NODES))
         if depth > MAX_JSON_DEPTH:
-            raise JsonRefused(422, f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+            raise JsonRefused(422, _too_deep())
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):

@@ -47,7 +47,8 @@ def test_overflowing_ids_in_urls_are_not_found(client, field, sign_in, path):
 
 
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 5_000, 50_000])
-def test_deeply_nested_json_is_refused(app, field, sign_in, client, household_record, depth):
+def test_deeply_nested_json_is_refused(app, field, sign_in, client, household_record, depth,
+                                       english):
     sign_in("evaluator")
     record = household_record(field.sample[0])
     body = json.dumps(record)[:-1] + ', "gps": ' + "[" * depth + "]" * depth + "}"
@@ -66,7 +67,7 @@ def test_deeply_nested_json_is_refused(app, field, sign_in, client, household_re
     ('"\\ud800"', 400, "send one JSON object"),
     ("[]", 400, "send one JSON object"),
 ])
-def test_json_that_is_not_a_submission(field, sign_in, client, body, status, words):
+def test_json_that_is_not_a_submission(field, sign_in, client, body, status, words, english):
     sign_in("evaluator")
     response = client.post("/api/v1/submissions", data=body, content_type="application/json")
     assert response.status_code == status, response.get_json()
@@ -127,7 +128,7 @@ def test_a_wrong_method_says_which_are_allowed(client, field, sign_in):
     assert page.status_code == 405 and "GET" in page.headers["Allow"]
 
 
-def test_a_malformed_uuid_is_a_documented_400(client, field, sign_in):
+def test_a_malformed_uuid_is_a_documented_400(client, field, sign_in, english):
     sign_in("evaluator")
     response = client.get("/api/v1/submissions/not-a-uuid")
     assert response.status_code == 400 and "not a UUID" in response.get_json()["message"]

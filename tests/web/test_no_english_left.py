@@ -292,3 +292,81 @@ def test_a_programme_job_says_its_programme_is_gone_in_its_language(app):
             tasks.score(app, {"programme_id": 9999, "stamp": "x", "lang": lang}, lambda *_: None)
         said[lang] = str(gone.value)
     assert said == {"zh": "评估项目 9999 已不存在", "en": "programme 9999 no longer exists"}
+
+
+def test_api_payload_problems_are_in_the_requests_language(app, client, field, sign_in,
+                                                            household_record):
+    """Every 400/422 the submission API gives for a body of the wrong shape: the message in the
+    request's language, the machine code unchanged; in English the sentence it always said."""
+    sign_in("evaluator")
+    good = household_record(field.sample[0])
+    uuid = "0b7a8bd5-7bb2-4d7e-9f0a-3c1d2e4f5a6b"
+
+    def record(**change):
+        body = dict(good, **change)
+        return {k: v for k, v in body.items() if v is not None or k == "gps"}
+
+    #: (body or raw text, status, code, the English it said)
+    cases = [
+        ("x", 400, "bad_request", "send one JSON object with Content-Type: application/json"),
+        ('{"a": 1,', 400, "bad_request",
+         "not valid JSON (Expecting property name enclosed in double quotes: line 1 column 9 "
+         "(char 8))"),
+        ('{"a": NaN}', 400, "bad_request", "NaN is not a JSON number"),
+        ('{"a": ' + "9" * 50 + "}", 422, "invalid", "a number of 50 digits; at most 40"),
+        ("[" * 40 + "]" * 40, 422, "invalid", "the JSON is nested deeper than 32 levels"),
+        ([1], 400, "bad_request", "send one JSON object with Content-Type: application/json"),
+        (record(colour="red"), 400, "bad_request", "unknown keys colour; a submission has"),
+        ({k: v for k, v in good.items() if k != "answers"}, 400, "bad_request",
+         "answers is required"),
+        (record(evaluation_id="1"), 400, "bad_request",
+         "evaluation_id must be the evaluation's number"),
+        (record(evaluation_id=2**40), 422, "invalid", "is out of range: evaluations are numbered"),
+        (record(source=""), 400, "bad_request", "source must name the evidence source"),
+        (record(household_id=5), 400, "bad_request", "household_id must be text"),
+        (record(answers=[]), 400, "bad_request", "answers must be an object keyed by field name"),
+        (record(device_id="d" * 121), 422, "invalid", "device_id is 121 characters long"),
+        (record(author=3), 400, "bad_request", "author must be the user name"),
+        (record(keep_both="yes"), 400, "bad_request", "keep_both must be true or false"),
+        (record(started_at=5), 400, "bad_request", "started_at must be an ISO 8601 date-time"),
+        (record(ended_at="yesterday"), 400, "bad_request", "is not an ISO 8601 date-time"),
+        (record(started_at="2026-11-03T10:00:00+08:00", ended_at="2026-11-03T09:00:00+08:00"),
+         400, "bad_request", "ended_at is before started_at; check the tablet's clock"),
+        (record(instance_id=7), 400, "bad_request", "instance_id must be a UUID string"),
+        (record(instance_id="abc"), 400, "bad_request", "instance_id 'abc' is not a UUID"),
+        (record(instance_id=uuid, deprecated_id=uuid), 400, "bad_request",
+         "an edit needs a new instance_id"),
+        (record(gps=[1, 2]), 400, "bad_request", "gps must be {lat, lon, accuracy} or null"),
+        (record(gps={"lat": "x", "lon": 1}), 400, "bad_request", "with numbers"),
+        (record(gps={"lat": 91, "lon": 1}), 422, "invalid", "gps latitude/longitude out of range"),
+        (record(gps={"lat": 1, "lon": 1, "accuracy": -1}), 422, "invalid",
+         "gps accuracy must be metres"),
+        (record(attachments={}), 400, "bad_request", "attachments must be a list of"),
+        (record(attachments=[{"field": "photo"}]), 400, "bad_request", "each attachment is"),
+        (record(attachments=[{"field": "p", "filename": "a.jpg", "content_type": "image/jpeg",
+                              "data": "%%%"}]), 400, "bad_request", "data is not base64"),
+    ]
+
+    def send(body):
+        if isinstance(body, str):
+            kind = "text/plain" if body == "x" else "application/json"
+            return client.post("/api/v1/submissions", data=body, content_type=kind)
+        return client.post("/api/v1/submissions", json=body)
+
+    for body, status, code, english in cases:
+        response = send(body)
+        assert response.status_code == status, (english, response.get_json())
+        said = response.get_json()
+        assert said["error"] == code, (english, said)
+        message = said["message"]
+        assert english not in message and re.search(r"[\u4e00-\u9fff]", message), message
+        assert not ENGLISH_RUN.search(message), message
+    client.get("/?lang=en")
+    for body, _status, code, english in cases:
+        said = send(body).get_json()
+        assert said["error"] == code and english in said["message"], (english, said)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        from sqlalchemy import func, select
+
+        from evaluator.fieldwork.models import Submission
+        assert db.scalar(select(func.count(Submission.id))) == 0

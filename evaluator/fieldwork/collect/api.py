@@ -154,76 +154,81 @@ def canonical_hash(payload: Any) -> str:
 def parse_instance_id(value: Any, key: str) -> str:
     """A UUID (ODK writes 'uuid:...'), returned in its canonical 36-character form."""
     if not isinstance(value, str):
-        raise PayloadError(f"{key} must be a UUID string made by the device")
+        raise PayloadError(gettext("%(key)s must be a UUID string made by the device", key=key))
     text = value.strip()
     if text.startswith("uuid:"):
         text = text[5:]
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise PayloadError(f"{key} {value!r} is not a UUID") from None
+        raise PayloadError(gettext("%(key)s %(value)r is not a UUID", key=key, value=value)
+                           ) from None
 
 
 def parse_moment(value: Any, key: str) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise PayloadError(f"{key} must be an ISO 8601 date-time like 2026-11-03T09:00:00+08:00")
+        raise PayloadError(gettext("%(key)s must be an ISO 8601 date-time like "
+                                   "2026-11-03T09:00:00+08:00", key=key))
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise PayloadError(f"{key} {value!r} is not an ISO 8601 date-time") from None
+        raise PayloadError(gettext("%(key)s %(value)r is not an ISO 8601 date-time", key=key,
+                                   value=value)) from None
     if moment.tzinfo is not None:
         try:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
         except OverflowError:
-            raise PayloadError(f"{key} {value!r} is outside the calendar in UTC", 422) from None
+            raise PayloadError(gettext("%(key)s %(value)r is outside the calendar in UTC",
+                                       key=key, value=value), 422) from None
     return moment
 
 
 def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
     """(evaluation id, record) from the JSON body, or ``PayloadError`` saying what is wrong."""
     if not isinstance(payload, dict):
-        raise PayloadError("send one JSON object with Content-Type: application/json")
+        raise PayloadError(gettext("send one JSON object with Content-Type: application/json"))
     unknown = sorted(set(payload) - set(PAYLOAD_KEYS))
     if unknown:
-        raise PayloadError(f"unknown keys {', '.join(unknown)}; a submission has "
-                           + ", ".join(PAYLOAD_KEYS))
+        raise PayloadError(gettext("unknown keys %(unknown)s; a submission has %(keys)s",
+                                   unknown=", ".join(unknown), keys=", ".join(PAYLOAD_KEYS)))
     for key in ("instance_id", "evaluation_id", "source", "answers"):
         if key not in payload:
-            raise PayloadError(f"{key} is required")
+            raise PayloadError(gettext("%(key)s is required", key=key))
     evaluation_id = payload["evaluation_id"]
     if isinstance(evaluation_id, bool) or not isinstance(evaluation_id, int):
-        raise PayloadError("evaluation_id must be the evaluation's number")
+        raise PayloadError(gettext("evaluation_id must be the evaluation's number"))
     if not 1 <= evaluation_id <= MAX_ID:
-        raise PayloadError(f"evaluation_id {evaluation_id} is out of range: evaluations are "
-                           f"numbered 1 to {MAX_ID}", 422)
+        raise PayloadError(gettext("evaluation_id %(id)s is out of range: evaluations are "
+                                   "numbered 1 to %(most)s", id=evaluation_id, most=MAX_ID), 422)
     source = payload["source"]
     if not isinstance(source, str) or not source:
-        raise PayloadError("source must name the evidence source, e.g. household")
+        raise PayloadError(gettext("source must name the evidence source, e.g. household"))
     household_id = payload.get("household_id")
     if household_id is not None and not isinstance(household_id, str):
-        raise PayloadError("household_id must be text")
+        raise PayloadError(gettext("%(key)s must be text", key="household_id"))
     if not isinstance(payload["answers"], dict):
-        raise PayloadError("answers must be an object keyed by field name")
+        raise PayloadError(gettext("answers must be an object keyed by field name"))
     device_id = payload.get("device_id") or ""
     if not isinstance(device_id, str):
-        raise PayloadError("device_id must be text")
+        raise PayloadError(gettext("%(key)s must be text", key="device_id"))
     for key, text in (("source", source), ("household_id", household_id),
                       ("device_id", device_id)):
         if text and len(text.strip()) > MAX_LENGTHS[key]:
-            raise PayloadError(f"{key} is {len(text.strip())} characters long; at most "
-                               f"{MAX_LENGTHS[key]}", 422)
+            raise PayloadError(gettext("%(key)s is %(n)s characters long; at most %(most)s",
+                                       key=key, n=len(text.strip()), most=MAX_LENGTHS[key]), 422)
     author = payload.get("author")
     if author is not None and not isinstance(author, str):
-        raise PayloadError("author must be the user name of the person who made the record")
+        raise PayloadError(gettext("author must be the user name of the person who made the "
+                                   "record"))
     keep_both = payload.get("keep_both", False)
     if not isinstance(keep_both, bool):
-        raise PayloadError("keep_both must be true or false")
+        raise PayloadError(gettext("keep_both must be true or false"))
     started = parse_moment(payload.get("started_at"), "started_at")
     ended = parse_moment(payload.get("ended_at"), "ended_at")
     if started and ended and ended < started:
-        raise PayloadError("ended_at is before started_at; check the tablet's clock")
+        raise PayloadError(gettext("ended_at is before started_at; check the tablet's clock"))
     record = SubmissionIn(
         instance_id=parse_instance_id(payload["instance_id"], "instance_id"),
         source=source, household_id=household_id.strip() if household_id else None,
@@ -234,7 +239,8 @@ def parse_payload(payload: Any) -> tuple[int, SubmissionIn]:
         gps=_gps(payload.get("gps")), photos=_photos(payload.get("attachments")),
         author=author.strip() if author else None, keep_both=keep_both)
     if record.deprecated_id == record.instance_id:
-        raise PayloadError("an edit needs a new instance_id; deprecated_id names the old record")
+        raise PayloadError(gettext("an edit needs a new instance_id; deprecated_id names the old "
+                                   "record"))
     return evaluation_id, record
 
 
@@ -242,17 +248,17 @@ def _gps(value: Any) -> tuple[float, float, float | None] | None:
     if value in (None, {}):
         return None
     if not isinstance(value, dict):
-        raise PayloadError("gps must be {lat, lon, accuracy} or null")
+        raise PayloadError(gettext("gps must be {lat, lon, accuracy} or null"))
     try:
         lat, lon = float(value["lat"]), float(value["lon"])
         accuracy = value.get("accuracy")
         accuracy = None if accuracy is None else float(accuracy)
     except (KeyError, TypeError, ValueError, OverflowError):
-        raise PayloadError("gps must be {lat, lon, accuracy} with numbers") from None
+        raise PayloadError(gettext("gps must be {lat, lon, accuracy} with numbers")) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise PayloadError("gps latitude/longitude out of range", 422)
+        raise PayloadError(gettext("gps latitude/longitude out of range"), 422)
     if accuracy is not None and not 0 <= accuracy <= 1e7:
-        raise PayloadError("gps accuracy must be metres, 0 or more", 422)
+        raise PayloadError(gettext("gps accuracy must be metres, 0 or more"), 422)
     return lat, lon, accuracy
 
 
@@ -260,18 +266,21 @@ def _photos(value: Any) -> dict[str, Photo]:
     if value in (None, []):
         return {}
     if not isinstance(value, list):
-        raise PayloadError("attachments must be a list of {field, filename, content_type, data}")
+        raise PayloadError(gettext("attachments must be a list of {field, filename, "
+                                   "content_type, data}"))
     photos: dict[str, Photo] = {}
     for item in value:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in
                                                  ("field", "filename", "content_type", "data")):
-            raise PayloadError("each attachment is {field, filename, content_type, data (base64)}")
+            raise PayloadError(gettext("each attachment is {field, filename, content_type, "
+                                       "data (base64)}"))
         try:
             data = base64.b64decode(item["data"], validate=True)
         except (binascii.Error, ValueError):
-            raise PayloadError(f"attachment {item['filename']!r}: data is not base64") from None
+            raise PayloadError(gettext("attachment %(name)r: data is not base64",
+                                       name=item["filename"])) from None
         if item["field"] in photos:
-            raise PayloadError(f"two attachments for {item['field']!r}")
+            raise PayloadError(gettext("two attachments for %(field)r", field=item["field"]))
         photos[item["field"]] = Photo(item["filename"], item["content_type"], data)
     return photos
 
