@@ -25,16 +25,21 @@ from evaluator.definitions.problems import DefinitionError
 from evaluator.tables import Table, decode, parse_csv
 
 
-def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = None) -> str:
+def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = None,
+              parsed: Mapping[str, Any] | None = None) -> str:
     """``sha256:<hex>`` over the canonical content of the data files (not README.txt).
 
     Canonical: CSV as decoded header + cells (encoding, BOM and line endings do not count) and
     YAML as its parsed value, serialised as sorted, compact JSON. Unparseable files count by bytes.
-    ``tables``: CSV files already parsed from these bytes (``parse_table``), not parsed again.
+    ``tables``: CSV files already parsed from these bytes (``parse_table``), not parsed again;
+    ``parsed``: YAML files' values already parsed from them (``parsing.parse_yaml``, no problem).
     """
     tables = tables or {}
+    parsed = parsed or {}
 
     def entry(name: str, raw: bytes) -> dict[str, Any]:
+        if name in parsed:
+            return yaml_entry(parsed[name])
         table = tables.get(name)
         if table is None:
             return file_entry(name, raw)

@@ -8,7 +8,6 @@ those modules has to import another for them.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from evaluator.bundle.csv_columns import parse_columns
+from evaluator.bundle.csv_columns import byte_pieces, parse_columns, parse_pieces
 from evaluator.bundle.rows import Rows, shared
 from evaluator.definitions.problems import DefinitionError, Problem, coded
 from evaluator.tables import Table, decode
@@ -37,19 +36,25 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Problem]]:
                             detail=str(getattr(exc, "problem", exc)))]
 
 
-#: ``tables.decode``'s encoding names -> the codec that reads them.
-_CODECS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "gbk": "gb18030"}
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def parse_table(raw: bytes, name: str) -> tuple[Table | None, list[Problem]]:
     """A bundle's CSV file as a ``Table`` whose rows are held as columns (``rows.Rows``).
 
-    The bytes are decoded once whole to find the encoding, then read again as a stream, so
-    that the text of a large roster and its columns are never held at the same time."""
+    The bytes are decoded as UTF-8 (after a BOM, if any) a piece at a time as they are parsed,
+    so that the text of a large roster and its columns are never held at the same time; a file
+    that is not UTF-8 is decoded whole as ``tables.decode`` decides (GB18030, or a problem
+    naming the first byte that is neither) and parsed from its text."""
+    start = len(_UTF8_BOM) if raw.startswith(_UTF8_BOM) else 0
     try:
-        _, encoding = decode(raw, name)
-        stream = io.TextIOWrapper(io.BytesIO(raw), encoding=_CODECS[encoding], newline="")
-        return parse_columns(stream, name, encoding, lambda: decode(raw, name)[0]), []
+        try:
+            table = parse_pieces(byte_pieces(raw, start, "utf-8"), name,
+                                 "utf-8-sig" if start else "utf-8", lambda: str(raw[start:], "utf-8"))
+        except UnicodeDecodeError:
+            text, encoding = decode(raw, name)
+            table = parse_columns(text, name, encoding)
+        return table, []
     except DefinitionError as exc:
         return None, list(exc.problems)
 
@@ -116,6 +121,8 @@ def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:
 
 def row_numbers(table: Table) -> tuple[int, ...]:
     """The spreadsheet row of each of ``table.rows`` (blank rows counted)."""
+    if len(table.numbers) == len(table.rows):
+        return table.numbers
     return tuple(table.row_number(i) for i in range(len(table.rows)))
 
 

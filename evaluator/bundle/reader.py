@@ -65,7 +65,7 @@ from evaluator.bundle.parsing import (
     where,
 )
 from evaluator.bundle.rows import Rows
-from evaluator.bundle.source_files import normalise_repeat, normalise_source, source_spec, stripped
+from evaluator.bundle.source_files import normalise_repeat, normalise_source, source_spec
 from evaluator.definitions.problems import DefinitionError, Problem
 from evaluator.tables import Table
 
@@ -158,8 +158,10 @@ def build_bundle(
             table_problems += parse_problems
             if table is not None:
                 tables[name] = table
+    meta = _meta_yaml(files)
+    parsed = {EVALUATION_FILE: meta[0]} if EVALUATION_FILE in files and not meta[1] else {}
     return _assemble(files, set(files), tables, table_problems, surveys, origin=origin,
-                     problems=problems, content_hash=data_hash(files, tables))
+                     problems=problems, content_hash=data_hash(files, tables, parsed), meta_yaml=meta)
 
 
 def bundle_from_tables(
@@ -189,6 +191,7 @@ def _assemble(
     origin: str,
     content_hash: str,
     problems: list[Problem] | None = None,
+    meta_yaml: tuple[Any, list[Problem]] | None = None,
 ) -> tuple[Bundle | None, list[Problem]]:
     if surveys is None:
         surveys = shipped_surveys()
@@ -197,10 +200,8 @@ def _assemble(
         if required not in names:
             problems.append(Problem(required, "", "required file is missing from the bundle"))
 
-    meta_data: Any = None
-    if EVALUATION_FILE in files:
-        meta_data, yaml_problems = parse_yaml(files[EVALUATION_FILE], EVALUATION_FILE)
-        problems += yaml_problems
+    meta_data, yaml_problems = meta_yaml if meta_yaml is not None else _meta_yaml(files)
+    problems += yaml_problems
     meta, meta_problems = parse_evaluation(meta_data, EVALUATION_FILE) if meta_data is not None else (None, [])
     problems += meta_problems
     if meta is None:
@@ -248,6 +249,13 @@ def _assemble(
     return bundle, problems
 
 
+def _meta_yaml(files: Mapping[str, bytes]) -> tuple[Any, list[Problem]]:
+    """evaluation.yaml's parsed value and its problems (None and none when it is missing)."""
+    if EVALUATION_FILE not in files:
+        return None, []
+    return parse_yaml(files[EVALUATION_FILE], EVALUATION_FILE)
+
+
 def _placeholder_meta(names: Iterable[str]) -> Evaluation:
     """Stands in for an unreadable evaluation.yaml so the other files can still be checked."""
     surveys = {s: Ref("", "") for s in DEFAULT_SOURCES if source_file(s) in names}
@@ -266,7 +274,8 @@ def _roster(
     problems += missing_columns(table, ("household_id",))
     rows: Sequence[Mapping[str, str]]
     if isinstance(table.rows, Rows):
-        rows = Rows({h: stripped(table.rows.column(h)) for h in table.rows.names}, size=len(table.rows))
+        names = table.rows.names
+        rows = Rows({h: table.rows.stripped(h) for h in names}, size=len(table.rows), unpadded=names)
     else:
         rows = tuple({k: v.strip() for k, v in row.items()} for row in table.rows)
     return tuple(table.header), rows, row_numbers(table)
@@ -281,6 +290,9 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
         return ()
     columns = [_cells(table, c) if c in table.header else [""] * len(table.rows)
                for c in (*SAMPLE_COLUMNS, *SAMPLE_OPTIONAL)]
+    clean = _clean_sample(columns, row_numbers(table))
+    if clean is not None:
+        return clean
     rows = []
     for i, (household_id, stratum, role, order_text, outcome, replaces) in enumerate(
             zip(*columns, strict=True)):
@@ -305,6 +317,23 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
                                     "only a reserve replaces a household"))
         rows.append(SampleRow(household_id, stratum, role, order, row, outcome, replaces))
     return tuple(rows)
+
+
+def _clean_sample(columns: list[Sequence[str]], numbers: Sequence[int]) -> tuple[SampleRow, ...] | None:
+    """``_sample``'s rows a column at a time, when no row has a problem (None otherwise: the
+    rows are then read one by one, to name each problem in its place)."""
+    household_id, stratum, role, order_text, outcome, replaces = (
+        list(map(str.strip, column)) for column in columns)
+    if not set(role) <= set(ROLES) or not set(outcome) <= {"", *OUTCOMES}:
+        return None
+    if "" in household_id or "" in stratum or not all(map(str.isdigit, set(order_text))):
+        return None
+    if any(r and a != "reserve" for r, a in zip(replaces, role, strict=True)):
+        return None
+    order = list(map(int, order_text))
+    if order and min(order) < 1:
+        return None
+    return tuple(map(SampleRow, household_id, stratum, role, order, numbers, outcome, replaces))
 
 
 def _cells(table: Table, column: str) -> Sequence[str]:

@@ -11,18 +11,23 @@ in column order, as the dict rows were.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 
 class Rows(Sequence[Mapping[str, str]]):
-    """Rows of one table as columns (every column as long as the table)."""
+    """Rows of one table as columns (every column as long as the table).
 
-    __slots__ = ("_columns", "_names", "_size")
+    ``unpadded`` names columns known to hold no cell with white space around it (the reader
+    finds them as it reads): ``stripped`` gives those back as they are, no copy made."""
 
-    def __init__(self, columns: Mapping[str, Sequence[str]], size: int | None = None):
+    __slots__ = ("_columns", "_names", "_size", "_unpadded")
+
+    def __init__(self, columns: Mapping[str, Sequence[str]], size: int | None = None,
+                 unpadded: Iterable[str] = ()):
         self._columns: dict[str, Sequence[str]] = dict(columns)
         self._names = tuple(self._columns)
+        self._unpadded = frozenset(unpadded)
         lengths = {len(c) for c in self._columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")
@@ -36,6 +41,12 @@ class Rows(Sequence[Mapping[str, str]]):
     def column(self, name: str) -> Sequence[str]:
         """Every row's value of ``name`` (KeyError when the table has no such column)."""
         return self._columns[name]
+
+    def stripped(self, name: str) -> Sequence[str]:
+        """``column(name)`` with every cell stripped of surrounding white space (the column
+        itself when it has none to strip)."""
+        column = self._columns[name]
+        return column if name in self._unpadded else list(map(str.strip, column))
 
     def has(self, name: str) -> bool:
         return name in self._columns

@@ -360,9 +360,9 @@ def _normalise_columns(table: Table, rows: Rows, columns: list[Column],
     meta: dict[str, Sequence[str]] = {}
     for c in columns:
         if c.kind == "field":
-            values[c.name] = stripped(rows.column(c.header))
+            values[c.name] = rows.stripped(c.header)
         elif c.kind == "paradata":
-            meta[c.name] = stripped(rows.column(c.header))
+            meta[c.name] = rows.stripped(c.header)
     split: dict[str, list[Column]] = {}
     geo: dict[str, list[Column]] = {}
     for c in columns:
@@ -375,7 +375,7 @@ def _normalise_columns(table: Table, rows: Rows, columns: list[Column],
         order = fields[name].choices if fields is not None else ()
         chosen: list[list[str]] = [[] for _ in range(size)]
         for c in parts:
-            for i, cell in enumerate(stripped(rows.column(c.header))):
+            for i, cell in enumerate(rows.stripped(c.header)):
                 if cell in TRUE_CELLS:
                     chosen[i].append(c.option)
                 elif cell not in FALSE_CELLS:
@@ -383,7 +383,7 @@ def _normalise_columns(table: Table, rows: Rows, columns: list[Column],
         values[name] = [" ".join(sorted(options, key=lambda o: order.index(o) if o in order else len(order)))
                         for options in chosen]
     for name, parts in geo.items():
-        got = {c.option: stripped(rows.column(c.header)) for c in parts}
+        got = {c.option: rows.stripped(c.header) for c in parts}
         joined = []
         for i in range(size):
             if _part(got, "Latitude", i) and _part(got, "Longitude", i):
@@ -402,8 +402,3 @@ def _part(got: Mapping[str, Sequence[str]], part: str, i: int) -> str:
     column = got.get(part)
     return column[i] if column is not None else ""
 
-
-def stripped(column: Sequence[str]) -> Sequence[str]:
-    """The column's cells stripped of surrounding white space (``str.strip`` gives back the very
-    cell when it has none, so an unpadded column costs no new strings)."""
-    return list(map(str.strip, column))

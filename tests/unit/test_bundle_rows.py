@@ -58,6 +58,9 @@ def read_both(text: str):
             table = parse(text, "t.csv", "utf-8")
         except DefinitionError as exc:
             return ("problems", [str(p) for p in exc.problems])
+        if isinstance(table.rows, Rows):  # a column said to need no stripping needs none
+            for name in table.rows.names:
+                assert list(table.rows.stripped(name)) == [c.strip() for c in table.rows.column(name)]
         return ("table", table.header, [dict(r) for r in table.rows],
                 [table.row_number(i) for i in range(len(table.rows))])
 
@@ -81,17 +84,21 @@ def test_plain_files_read_as_the_csv_modules_rows(text):
 @settings(max_examples=300)
 @given(st.one_of(csv_texts(), csv_texts(plain=True)))
 def test_chunks_change_nothing(text):
-    """Read two rows at a time (``CHUNK``), a repeated column pooled from the first chunk."""
+    """Read pieces of two characters (``CHUNK``: a line at a time), a repeated column pooled
+    from the first piece."""
     with mock.patch.object(csv_columns, "CHUNK", 2):
         columns, rows = read_both(text)
     assert columns == rows
 
 
 @settings(max_examples=100)
-@given(csv_texts(), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
-def test_a_file_read_as_a_stream_reads_as_its_text(text, codec):
+@given(csv_texts(), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]), st.sampled_from([1, 3, 1 << 20]))
+def test_a_file_read_as_a_stream_reads_as_its_text(text, codec, chunk):
+    """The bytes decoded a piece at a time (of 1, 3 or a million bytes, cut after a line
+    break), or whole when they are not UTF-8, read as the decoded text does."""
     raw = text.encode(codec)
-    table, problems = parse_table(raw, "t.csv")
+    with mock.patch.object(csv_columns, "CHUNK", chunk):
+        table, problems = parse_table(raw, "t.csv")
     decoded, encoding = decode(raw, "t.csv")
     try:
         expected = parse_csv(decoded, "t.csv")
@@ -109,7 +116,7 @@ def test_a_plain_file_is_split_without_the_csv_module():
     text = "id,status\r\n" + "".join(f"H{i},在档\r\n" + ("\r\n" if i % 7 == 0 else "") for i in range(50))
     with mock.patch.object(csv_columns.csv, "reader", wraps=csv_columns.csv.reader) as reader:
         table = parse_columns(text, "t.csv")
-    assert reader.call_count == 1  # for the header only
+    assert reader.call_count == 0  # not even for the header
     expected = parse_csv(text, "t.csv")
     assert [dict(r) for r in table.rows] == expected.rows and table.numbers == expected.numbers
     assert len(table.rows) == 50 and table.numbers[-1] == 1 + 50 + 7  # 7 blank rows before the last
@@ -139,6 +146,13 @@ def test_an_index_keeps_the_first_row_of_a_repeated_value():
     index = RowIndex(rows, "id")
     assert index["A"]["n"] == "1" and index.positions == {"A": 0, "B": 1}
     assert "B" in index and "C" not in index and len(index) == 2 and index.get("C") is None
+
+
+def test_only_columns_with_white_space_are_stripped():
+    text = "id,name,where\r\nA1,是, x\r\nA2,否,y \r\nA3,否,y\r\n"
+    rows = parse_columns(text, "t.csv").rows
+    assert rows.stripped("id") is rows.column("id") and rows.stripped("name") is rows.column("name")
+    assert rows.stripped("where") == ["x", "y", "y"] and rows.column("where") == [" x", "y ", "y"]
 
 
 def test_a_repeating_column_holds_each_value_once():
