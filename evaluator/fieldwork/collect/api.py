@@ -508,9 +508,12 @@ def openapi_document() -> dict[str, Any]:
                               "404": response("no such record you can read", error_schema)}}},
             "/assignments": {"get": {
                 "summary": "The forms the signed-in evaluator's tablet keeps offline",
-                "description": "{user, forms: [{url, version, open}]}: the evaluator's "
-                               "assignments (open: still to collect) and forum pages, each with "
-                               "the version its page carries in X-Form-Version. Leads and "
+                "description": "{user, forms: [{url, version, open, evaluation, source, "
+                               "household, name, place}], evaluations: {id: title}, sources: "
+                               "{code: label}}: the evaluator's assignments (open: still to "
+                               "collect; household, name and place as on the task card) and "
+                               "forum pages, each with the version its page carries in "
+                               "X-Form-Version. Leads and "
                                "viewers get no forms. Send If-None-Match with the ETag.",
                 "responses": {"200": response("the forms", {"type": "object"}),
                               "304": response("unchanged since the ETag sent"),

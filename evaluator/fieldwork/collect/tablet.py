@@ -34,11 +34,12 @@ from evaluator.fieldwork.models import (
     Submission,
 )
 from evaluator.paths import PACKAGE_DIR
+from evaluator.web.i18n import label
 
 #: The offline scripts, in the order pages load them.
 STATIC_JS = ("js/expr.js", "js/store.js", "js/queue.js", "js/sync.js", "js/widgets.js",
              "js/columns.js", "js/form.js",
-             "js/pages.js", "js/record.js")
+             "js/pages.js", "js/record.js", "js/tasks.js")
 STYLES = ("app.css", "fieldwork.css")
 #: Pages every signed-in tablet keeps offline besides its forms.
 SHELL_PAGES = ("web.home", "fieldwork.assignments")
@@ -141,6 +142,11 @@ def offline_forms(db: Session, user, lang: str) -> dict[str, Any]:
         forms.append({
             "url": url_for("fieldwork.collect", evaluation_id=evaluation.id,
                            source=assignment.source, household_id=household.household_id),
+            # What a task card shows, for the list of kept households offline (tasks.js).
+            "evaluation": evaluation.id, "source": assignment.source,
+            "household": household.household_id, "name": household.head_name or "",
+            "place": " · ".join(str(household.data.get(k) or "") for k in
+                                ("township", "category")),
             "version": form_version(
                 evaluation=evaluation, survey_version_id=survey, household=household,
                 source=assignment.source, user_id=user.id, lang=lang,
@@ -151,7 +157,10 @@ def offline_forms(db: Session, user, lang: str) -> dict[str, Any]:
         if (evaluation.id, "forum") in surveys:
             forms.append({"url": url_for("fieldwork.forum", evaluation_id=evaluation.id),
                           "version": forum_version(db, evaluation, user.id, lang), "open": True})
-    return {"user": user.username, "forms": forms}
+    return {"user": user.username, "forms": forms,
+            "evaluations": {e.id: e.title_en if lang == "en" and e.title_en else e.title_zh
+                            for e in evaluations.values()},
+            "sources": {s: label("source", s) for s in sorted({s for _, s in surveys})}}
 
 
 def page_headers(response) -> None:

@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from evaluator.extensions import db_session
@@ -61,57 +61,88 @@ from evaluator.fieldwork.views_common import (
 from evaluator.privacy import for_role
 from evaluator.storage import current_storage
 
+#: Task cards per page of "my assignments": 600 cards were 290 KB of HTML on every visit.
+TASKS_PER_PAGE = 50
+
 
 @login_required
 def assignments():
-    """My households, grouped by evaluation: status on the server; the page's script adds what
-    is drafted or waiting on this device."""
+    """My households, grouped by evaluation, a page of TASKS_PER_PAGE cards at a time: status
+    on the server; the page's script adds what is drafted or waiting on this device, and shows
+    every household kept on the tablet when the page is an offline copy (static/js/tasks.js)."""
     db = db_session()
     search = request.args.get("q", "").strip()[:80]
     status = request.args.get("status", "")
-    stmt = (select(Assignment, Household, Evaluation, SampleDraw.outcome)
-            .join(Household, Household.id == Assignment.household_pk)
-            .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
-            .outerjoin(SampleDraw, SampleDraw.household_pk == Household.id)
-            .where(Assignment.user_id == current_user.id))
-    if status in ("assigned", "submitted"):
-        stmt = stmt.where(Assignment.status == status)
+    status = status if status in ("assigned", "submitted") else ""
+    asked = request.args.get("page", "1")
+    mine = Assignment.user_id == current_user.id
+    matching = [mine]
     if search:
         text = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(Household.household_id.like(f"{text}%", escape="\\"),
-                              Household.head_name.like(f"%{text}%", escape="\\")))
-    rows = db.execute(stmt.order_by(Evaluation.id.desc(), Household.stratum,
-                                    Household.household_id, Assignment.source)).all()
+        matching.append(or_(Household.household_id.like(f"{text}%", escape="\\"),
+                            Household.head_name.like(f"%{text}%", escape="\\")))
+    counts = dict(db.execute(select(Assignment.status, func.count(Assignment.id))
+                             .join(Household, Household.id == Assignment.household_pk)
+                             .where(*matching).group_by(Assignment.status)).all())
+    if status:
+        matching.append(Assignment.status == status)
+    total = counts.get(status, 0) if status else sum(counts.values())
+    pages = max(1, -(-total // TASKS_PER_PAGE))
+    page = min(int(asked), pages) if asked.isdigit() and int(asked) > 0 else 1
+    rows = db.execute(
+        select(Assignment, Household, SampleDraw.outcome)
+        .join(Household, Household.id == Assignment.household_pk)
+        .join(Evaluation, Evaluation.id == Assignment.evaluation_id)
+        .outerjoin(SampleDraw, SampleDraw.household_pk == Household.id)
+        .where(*matching)
+        .order_by(Evaluation.id.desc(), Household.stratum, Household.household_id,
+                  Assignment.source, Assignment.id)
+        .limit(TASKS_PER_PAGE).offset((page - 1) * TASKS_PER_PAGE)).all()
     leads = set(db.scalars(select(Membership.evaluation_id).where(
         Membership.user_id == current_user.id, Membership.role == "lead")))
-    groups: dict[int, dict] = {}
-    states = _review_states(db, [a.evaluation_id for a, _, _, _ in rows], current_user.id)
-    for a, h, e, outcome in rows:
-        group = groups.setdefault(e.id, {"id": e.id, "title": e.title_zh if g.lang != "en"
-                                         or not e.title_en else e.title_en,
-                                         "status": e.status, "items": [], "done": 0,
-                                         "forum_url": url_for("fieldwork.forum", evaluation_id=e.id),
-                                         "findings_url": url_for("fieldwork.findings",
-                                                                 evaluation_id=e.id)})
+    states = _review_states(db, [(a.evaluation_id, h.household_id) for a, h, _ in rows])
+    groups = _evaluation_groups(db)
+    for a, h, outcome in rows:
         phone = str(h.data.get("phone") or h.data.get("mobile") or "")
-        group["items"].append({
+        groups[a.evaluation_id]["items"].append({
             "household_id": h.household_id, "stratum": h.stratum,
             "township": h.data.get("township", ""), "category": h.data.get("category", ""),
             "head_name": h.head_name, "address": str(h.data.get("address") or ""),
-            "phone": phone if e.id in leads else mask_phone(phone),
+            "phone": phone if a.evaluation_id in leads else mask_phone(phone),
             "source": a.source, "status": a.status,
-            "review_state": states.get((e.id, a.source, h.household_id), ""),
-            "url": url_for("fieldwork.collect", evaluation_id=e.id, source=a.source,
+            "review_state": states.get((a.evaluation_id, a.source, h.household_id), ""),
+            "url": url_for("fieldwork.collect", evaluation_id=a.evaluation_id, source=a.source,
                            household_id=h.household_id),
-            "key": f"{e.id}/{a.source}/{h.household_id}",
+            "key": f"{a.evaluation_id}/{a.source}/{h.household_id}",
             "outcome": outcome or "",  # recorded as refused or not reached (reserves)
-            "nonresponse_url": url_for("fieldwork.nonresponse", evaluation_id=e.id,
+            "nonresponse_url": url_for("fieldwork.nonresponse", evaluation_id=a.evaluation_id,
                                        household_id=h.household_id)
             if a.source == "household" and a.status != "submitted" and not outcome else "",
         })
-        group["done"] += a.status == "submitted"
-    return render_template("fieldwork/assignments.html", groups=list(groups.values()),
-                           search=search, status=status)
+    query = {k: v for k, v in (("q", search), ("status", status)) if v}
+    return render_template(
+        "fieldwork/assignments.html", groups=list(groups.values()), search=search,
+        status=status, counts={"": sum(counts.values()), **counts}, total=total, page=page,
+        pages=pages, page_size=TASKS_PER_PAGE,
+        link=lambda **changes: url_for("fieldwork.assignments", **{**query, **changes}))
+
+
+def _evaluation_groups(db) -> dict[int, dict]:
+    """Every evaluation with tasks of mine, newest first, with its progress over all my tasks
+    there (not only this page's): the forum and findings links stay on every page."""
+    groups: dict[int, dict] = {}
+    for e, n, done in db.execute(
+            select(Evaluation, func.count(Assignment.id),
+                   func.count(Assignment.id).filter(Assignment.status == "submitted"))
+            .join(Assignment, Assignment.evaluation_id == Evaluation.id)
+            .where(Assignment.user_id == current_user.id)
+            .group_by(Evaluation.id).order_by(Evaluation.id.desc())):
+        groups[e.id] = {"id": e.id, "title": e.title_en if g.lang == "en" and e.title_en
+                        else e.title_zh, "status": e.status, "items": [], "done": done,
+                        "total": n,
+                        "forum_url": url_for("fieldwork.forum", evaluation_id=e.id),
+                        "findings_url": url_for("fieldwork.findings", evaluation_id=e.id)}
+    return groups
 
 
 def mask_phone(text: str) -> str:
@@ -129,12 +160,15 @@ def mask_phone(text: str) -> str:
     return "*" * (len(digits) - 4) + "".join(digits[-4:])
 
 
-def _review_states(db, evaluation_ids, user_id) -> dict:
-    if not evaluation_ids:
+def _review_states(db, households: list[tuple[int, str]]) -> dict:
+    """The review state of this page's households' current records, by (evaluation, source,
+    household)."""
+    if not households:
         return {}
     rows = db.execute(select(Submission.evaluation_id, Submission.source, Submission.household_id,
                              Submission.review_state)
-                      .where(Submission.evaluation_id.in_(set(evaluation_ids)),
+                      .where(Submission.evaluation_id.in_({e for e, _ in households}),
+                             Submission.household_id.in_({h for _, h in households}),
                              Submission.current.is_(True)))
     return {(e, s, h): state for e, s, h, state in rows}
 
