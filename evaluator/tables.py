@@ -101,6 +101,14 @@ _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
+def _unreadable(name: str, exc: Exception) -> Problem:
+    """A workbook that cannot be opened; one that is no zip at all (an .xlsx is one: often
+    another file renamed) has its own code, so a page can say so in its language."""
+    if isinstance(exc, zipfile.BadZipFile) and str(exc) == "File is not a zip file":
+        return coded(name, "", "problem_workbook_not_zip")
+    return coded(name, "", "problem_workbook_unreadable", error=exc)
+
+
 def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
     """Refuse a workbook from its zip directory and the first bytes of its sheet: a part that
     expands too far (a zip bomb), or a sheet whose declared dimension is too large."""
@@ -108,7 +116,7 @@ def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise DefinitionError([coded(name, "", "problem_workbook_unreadable", error=exc)]) from None
+        raise DefinitionError([_unreadable(name, exc)]) from None
     with book:
         for info in book.infolist():
             if info.file_size > limits.part_bytes or (
@@ -244,7 +252,7 @@ def _read_xlsx(path: Path, sheet: str | None, limits: Limits | None = None) -> T
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DefinitionError([coded(name, "", "problem_workbook_unreadable", error=exc)]) from None
+        raise DefinitionError([_unreadable(name, exc)]) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise DefinitionError([coded(name, f"sheet {sheet}", "problem_sheet_not_found")])

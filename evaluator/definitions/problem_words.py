@@ -50,6 +50,7 @@ PROBLEM_WORDS: dict[str, str] = dict((
        "expands to {size} bytes from {compressed}; not a workbook this app reads (save it "
        "again, or as CSV)"),
     P_("problem_workbook_unreadable", "not a readable .xlsx workbook ({error})"),
+    P_("problem_workbook_not_zip", "not a readable .xlsx workbook (File is not a zip file)"),
     P_("problem_bom_not_utf8",
        "starts as UTF-8 (a byte-order mark) but is not UTF-8 text; save it as CSV UTF-8"),
     P_("problem_not_text", "not UTF-8 or GBK text; save it as CSV UTF-8"),

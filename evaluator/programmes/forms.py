@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
@@ -10,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 class ProgrammeForm(FlaskForm):
     key = StringField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
-                      message="1-40 letters, digits, - or _ / 1-40个字母、数字、-或_")])
+                      message=_l("1-40 letters, digits, - or _"))])
     title_zh = StringField(validators=[DataRequired(), Length(max=200)])
     title_en = StringField(validators=[Optional(), Length(max=200)])
     commissioning_body = StringField(validators=[DataRequired(), Length(max=200)])

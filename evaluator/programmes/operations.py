@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,8 @@ def can_manage(db: Session, user, programme: Programme) -> bool:
 
 def require_manager(db: Session, user, programme: Programme) -> None:
     if not can_manage(db, user, programme):
-        raise OperationError("only the programme's lead or an administrator can do this", 403)
+        raise OperationError(gettext("only the programme's lead or an administrator can do "
+                                     "this"), 403)
 
 
 def create_programme(db: Session, user, *, key: str, title_zh: str, title_en: str = "",
@@ -58,26 +60,28 @@ def create_programme(db: Session, user, *, key: str, title_zh: str, title_en: st
                      sample_rule: Mapping[str, Any] | None = None, synthetic: bool = False,
                      description: str = "") -> Programme:
     if not can_create(user):
-        raise OperationError("only administrators and team leads can create programmes", 403)
+        raise OperationError(gettext("only administrators and team leads can create programmes"),
+                             403)
     problems = []
     if not KEY.match(key or ""):
-        problems.append("key: letters, digits, '-' and '_', at most 40, e.g. ah-2026")
+        problems.append(gettext("key: letters, digits, '-' and '_', at most 40, e.g. ah-2026"))
     elif db.scalar(select(Programme.id).where(Programme.key == key)) is not None:
-        problems.append(f"key: a programme {key!r} exists already")
+        problems.append(gettext("key: a programme %(key)r exists already", key=key))
     if not title_zh.strip():
-        problems.append("title_zh is required")
+        problems.append(gettext("%(field)s is required", field="title_zh"))
     if not commissioning_body.strip():
-        problems.append("commissioning_body is required")
+        problems.append(gettext("%(field)s is required", field="commissioning_body"))
     if period_end < period_start:
-        problems.append("the period ends before it starts")
+        problems.append(gettext("the period ends before it starts"))
     if rubric.status != "published":
-        problems.append(f"rubric {rubric.key} {rubric.version} is not published")
+        problems.append(gettext("rubric %(key)s %(version)s is not published", key=rubric.key,
+                                version=rubric.version))
     rule = dict(sample_rule or {})
     unknown = sorted(set(rule) - set(RULE_KEYS))
     if unknown:
-        problems.append(f"sample_rule: unknown keys {', '.join(unknown)}")
+        problems.append(gettext("sample_rule: unknown keys %(keys)s", keys=", ".join(unknown)))
     if rule and sum(k in rule for k in ("size", "margin", "threshold")) != 1:
-        problems.append("sample_rule: give exactly one of size, margin or threshold")
+        problems.append(gettext("sample_rule: give exactly one of size, margin or threshold"))
     if problems:
         raise OperationError("; ".join(problems), 400, problems)
     programme = Programme(key=key, title_zh=title_zh.strip(), title_en=title_en.strip(),
@@ -113,7 +117,7 @@ def add_unit(db: Session, user, programme: Programme, unit: UnitRow) -> Evaluati
     require_manager(db, user, programme)
     rubric = db.get(RubricVersion, programme.rubric_version_id)
     if rubric is None:
-        raise OperationError("the programme's rubric version no longer exists", 409)
+        raise OperationError(gettext("the programme's rubric version no longer exists"), 409)
     evaluation = manage.create_evaluation(
         db, user, key=unit.key, title_zh=f"{programme.title_zh}：{unit.name}",
         title_en=f"{programme.title_en}: {unit.name}" if programme.title_en else "",
@@ -158,8 +162,10 @@ def surveys_for(db: Session, rubric: RubricVersion) -> dict[str, SurveyVersion]:
         found = db.scalar(select(SurveyVersion).where(SurveyVersion.key == survey_id)
                           .order_by(SurveyVersion.id.desc()).limit(1))
         if found is None:
-            raise OperationError(f"no stored survey {survey_id!r} for source {source!r}; load "
-                                 "the definitions first (evaluator load-definitions)", 409)
+            raise OperationError(gettext("no stored survey %(survey)r for source %(source)r; "
+                                         "load the definitions first (evaluator "
+                                         "load-definitions)", survey=survey_id, source=source),
+                                 409)
         chosen[source] = found
     return chosen
 

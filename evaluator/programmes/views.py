@@ -103,7 +103,7 @@ def programme_new() -> Any:
         rubric = db.get(RubricVersion, form.rubric.data)
         try:
             if rubric is None:
-                raise OperationError("rubric: no such rubric version")
+                raise OperationError(gettext("rubric: no such rubric version"))
             made = operations.create_programme(
                 db, current_user, key=form.key.data.strip(), title_zh=form.title_zh.data.strip(),
                 title_en=(form.title_en.data or "").strip(),

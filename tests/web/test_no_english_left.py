@@ -370,3 +370,57 @@ def test_api_payload_problems_are_in_the_requests_language(app, client, field, s
 
         from evaluator.fieldwork.models import Submission
         assert db.scalar(select(func.count(Submission.id))) == 0
+
+
+def test_the_sample_page_says_its_size_rule_in_chinese(app, client, field, sign_in):
+    """The plan's formula is kept in English (evaluation.yaml, the command line); the sample
+    page says each of the three rules in the page's language with the same numbers."""
+    from evaluator.sampling.plan import sample_plan
+
+    frame = {"城关镇": 600, "东城区": 400}
+    plans = {"size": sample_plan(frame, seed=1, size=40),
+             "margin": sample_plan(frame, seed=1, margin=0.05),
+             "threshold": sample_plan(frame, seed=1, threshold=0.05, expected_errors=1)}
+    chinese = {"size": "固定样本量",
+               "margin": "科克伦公式：n0 = z^2 p(1-p) / E^2 = 384.15（z = 1.9600）；"
+                         "n = n0 / (1 + (n0 - 1) / N)，N = 1000，向上取整",
+               "threshold": "发现 1 个错误时判定的单侧置信上限不超过 0.05 的最小 n"}
+    sign_in("lead")
+    url = f"/evaluations/{field.evaluation_id}/sample"
+    for rule, plan in plans.items():
+        with app.extensions["evaluator.sessionmaker"]() as db:
+            evaluation = db.get(Evaluation, field.evaluation_id)
+            evaluation.sampling_plan = dict(evaluation.sampling_plan, formula=plan["formula"])
+            db.commit()
+        page = html.unescape(client.get(url).get_data(as_text=True))
+        assert chinese[rule] in page and plan["formula"] not in page, rule
+        english = html.unescape(client.get(url + "?lang=en").get_data(as_text=True))
+        assert plan["formula"] in english, rule
+        client.get(url + "?lang=zh")
+
+
+def test_a_new_programme_and_a_renamed_workbook_are_refused_in_chinese(app, client, field,
+                                                                       sign_in):
+    from sqlalchemy import select
+
+    from evaluator.rubrics.models import RubricVersion
+
+    sign_in("lead")
+    _programme(app, field)
+    with app.extensions["evaluator.sessionmaker"]() as db:
+        rubric = db.scalar(select(RubricVersion.id))
+    form = {"key": "ah-2026", "title_zh": "x", "commissioning_body": "y",
+            "period_start": "2026-11-01", "period_end": "2026-01-01", "rubric": str(rubric),
+            "stratum_column": "stratum", "seed": "1"}
+    said = "\n".join(_chinese_lines(client.post("/programmes/new", data=form).get_data(
+        as_text=True), ("exists already", "the period ends before it starts")))
+    assert "代码：评估项目 'ah-2026' 已存在" in said and "评估期止早于评估期起" in said
+    bad_key = client.post("/programmes/new", data=dict(form, key="安徽 2026")).get_data(
+        as_text=True)
+    assert "1 至 40 个字母" in bad_key and "letters, digits" not in bad_key
+    renamed = client.post(f"/evaluations/{field.evaluation_id}/system",
+                          data={"file": (io.BytesIO(b"household_id\nH1\n"), "system.xlsx")},
+                          content_type="multipart/form-data")
+    page = html.unescape(renamed.get_data(as_text=True))
+    assert renamed.status_code == 400 and "该文件不是 zip 格式" in page
+    assert "File is not a zip file" not in page

@@ -6,6 +6,7 @@ Bad uploads come back with status 400 and every problem listed by row and column
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter, defaultdict
 
@@ -339,6 +340,7 @@ def sample(evaluation_id: int):
         by_stratum[stratum].append({"household_id": hid, "role": draw_role, "order": order})
     return render_template(
         "fieldwork/sample.html", evaluation=summary(evaluation, role), form=form, plan=plan,
+        formula=plan_formula(plan.get("formula", "")) if plan else "",
         problems=problems, drawn=dict(by_stratum),
         locked=submission_count(db, evaluation.id) > 0), 400 if problems else 200
 
@@ -492,3 +494,31 @@ def finish(evaluation_id: int):
     return render_template("fieldwork/finish.html", evaluation=summary(evaluation, role),
                            checks=checks, form=form, problems=problems,
                            min_reason=MIN_REASON), status
+
+
+#: The sample size rules as evaluator.sampling.plan writes them into the plan (English, kept in
+#: evaluation.yaml and printed by the command line), with their numbers.
+_FORMULAS = (
+    (re.compile(r"fixed sample size"), lambda v: gettext("fixed sample size")),
+    (re.compile(r"Cochran: n0 = z\^2 p\(1-p\) / E\^2 = (?P<n0>[\d.]+) \(z = (?P<z>[\d.]+)\); "
+                r"n = n0 / \(1 \+ \(n0 - 1\) / N\) with N = (?P<population>\d+), rounded up"),
+     lambda v: gettext("Cochran: n0 = z^2 p(1-p) / E^2 = %(n0)s (z = %(z)s); n = n0 / (1 + "
+                       "(n0 - 1) / N) with N = %(population)s, rounded up", **v)),
+    (re.compile(r"smallest n for which the verdict's one-sided upper bound with (?P<errors>\d+) "
+                r"error\(s\) found is at most (?P<threshold>\S+): exact beta \(Clopper-Pearson\) "
+                r"at n / \(1 - n/N\), Korn-Graubard df factor for df = n - (?P<strata>\d+) strata, "
+                r"over the frame of N = (?P<population>\d+)"),
+     lambda v: gettext("smallest n for which the verdict's one-sided upper bound with "
+                       "%(errors)s error(s) found is at most %(threshold)s: exact beta "
+                       "(Clopper-Pearson) at n / (1 - n/N), Korn-Graubard df factor for df = n - "
+                       "%(strata)s strata, over the frame of N = %(population)s", **v)),
+)
+
+
+def plan_formula(formula: str) -> str:
+    """The plan's sample size rule in the page's language (as stored when its shape is not
+    one of evaluator.sampling.plan's)."""
+    for shape, said in _FORMULAS:
+        if match := shape.fullmatch(formula):
+            return said(match.groupdict())
+    return formula
