@@ -69,6 +69,37 @@ PROBLEM_WORDS: dict[str, str] = dict((
     P_("problem_not_utf8", "not UTF-8 text"),
     P_("problem_yaml_invalid", "not valid YAML: {detail}"),
     P_("problem_yaml_key_twice", "key '{key}' appears twice in the same mapping"),
+    # PyYAML's commonest refusals of a hand-edited file, each said as PyYAML says it (context
+    # and problem: evaluator.rubrics.definition.parse_yaml picks the one whose text it is)
+    P_("problem_yaml_mapping_values", "not valid YAML: mapping values are not allowed here"),
+    P_("problem_yaml_character",
+       "not valid YAML: while scanning for the next token found character {character} that "
+       "cannot start any token"),
+    P_("problem_yaml_indent_key",
+       "not valid YAML: while parsing a block mapping expected <block end>, but found "
+       "'<block mapping start>'"),
+    P_("problem_yaml_indent_list",
+       "not valid YAML: while parsing a block mapping expected <block end>, but found "
+       "'<block sequence start>'"),
+    P_("problem_yaml_stray_dash",
+       "not valid YAML: while parsing a block mapping expected <block end>, but found '-'"),
+    P_("problem_yaml_open_quote",
+       "not valid YAML: while scanning a quoted scalar found unexpected end of stream"),
+    P_("problem_yaml_open_bracket",
+       "not valid YAML: while parsing a flow sequence expected ',' or ']', but got {found}"),
+    P_("problem_yaml_open_brace",
+       "not valid YAML: while parsing a flow mapping expected ',' or '}}', but got {found}"),
+    P_("problem_yaml_open_bracket_end",
+       "not valid YAML: while parsing a flow sequence expected ',' or ']', but got "
+       "'<stream end>'"),
+    P_("problem_yaml_open_brace_end",
+       "not valid YAML: while parsing a flow mapping expected ',' or '}}', but got "
+       "'<stream end>'"),
+    P_("problem_yaml_no_colon",
+       "not valid YAML: while scanning a simple key could not find expected ':'"),
+    P_("problem_yaml_undefined_alias", "not valid YAML: found undefined alias {alias}"),
+    P_("problem_yaml_two_documents",
+       "not valid YAML: expected a single document in the stream but found another document"),
     # a calculate field whose recorded value its expression does not give (check_columns)
     P_("problem_calculation_differs", "{value!r} but {expression} gives {result}"),
     P_("problem_calculation_not_number",

@@ -219,16 +219,25 @@ def test_a_units_sheet_is_refused_in_chinese(app, client, field, sign_in):
 def test_a_broken_rubric_yaml_is_refused_in_chinese(client, field, sign_in):
     sign_in("author")
     cases = {b"id: x\ntitle: a\nid: y\n": "第 3 行: 键“id”在同一映射中出现了两次",
-             b"id: [x\n": "不是有效的 YAML：",
-             b"id: \xff\xfe\n": "第 4 字节: 不是 UTF-8 文本，请另存为 UTF-8 编码"}
+             b"id: [x\n": "第 2 行第 1 列: 不是有效的 YAML：方括号“[”没有闭合，文件就结束了",
+             b"id: \xff\xfe\n": "第 4 字节: 不是 UTF-8 文本，请另存为 UTF-8 编码",
+             # PyYAML's commonest refusals of a hand-edited file, said in Chinese
+             b"id:x\ntitle: a\n": "第 2 行第 6 列: 不是有效的 YAML：此处不能出现“键: 值”",
+             b"id: x\n\ttitle: a\n": "不是有效的 YAML：字符 '\\t' 不能出现在这里",
+             b"id: x\ntitle:\n    zh: a\n  en: b\n": "缩进不一致，这一行的键与同级的键没有对齐",
+             b"id: 'x\n": "引号没有闭合",
+             b"id: x\ntitle\nversion: 1\n": "找不到应有的冒号",
+             b"id: {a: 1\nb: 2\n": "花括号内的各项之间应有逗号"}
     for raw, chinese in cases.items():
         response = client.post("/studio/import", data={"file": (io.BytesIO(raw), "r.yaml")},
                                content_type="multipart/form-data")
-        page = response.get_data(as_text=True)
+        page = html.unescape(response.get_data(as_text=True))
         assert response.status_code == 400 and chinese in page, (raw, page[-1500:])
         for english in ("appears twice in the same mapping", "not valid YAML",
                         "save it as UTF-8", "line 3"):
             assert english not in page, (english, raw)
+        for line in _chinese_lines(page, ()):
+            assert not ENGLISH_RUN.search(line), line
     client.get("/?lang=en")
     page = client.post("/studio/import", data={"file": (io.BytesIO(b"a: 1\na: 2\n"), "r.yaml")},
                        content_type="multipart/form-data").get_data(as_text=True)
