@@ -224,5 +224,12 @@ def roster_hash(pairs: Iterable[tuple[str, str]]) -> str:
     evaluator.sampling's draw depends only on this set, so re-sorting the roster in Excel or
     editing other columns keeps the hash; adding, removing or re-stratifying a household changes it.
     """
-    lines = sorted(f"{hid}\t{stratum}\n" for hid, stratum in pairs)
+    pairs = list(pairs)
+    return roster_hash_columns([hid for hid, _ in pairs], [stratum for _, stratum in pairs])
+
+
+def roster_hash_columns(household_ids: Iterable[str], strata: Iterable[str]) -> str:
+    """``roster_hash`` of the pairs ``zip(household_ids, strata)``, from the two columns (the
+    lines made without a Python step per household)."""
+    lines = sorted(map("{}\t{}\n".format, household_ids, strata))
     return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from evaluator.bundle import (
     zip_bytes,
 )
 from evaluator.bundle import archive as archive_module
+from evaluator.bundle.hashing import roster_hash_columns
 from evaluator.bundle.source_files import classify_columns, survey_spec
 from evaluator.definitions.problems import DefinitionError
 from evaluator.paths import SURVEYS_DIR
@@ -67,6 +69,10 @@ def test_sampling_plan_gives_frame_sizes_and_weights(surveys):
     assert plan.seeded and plan.seed == 7 and plan.reserve == 1
     pairs = [(r["household_id"], r["stratum"]) for r in bundle.roster]
     assert plan.roster_hash == roster_hash(pairs) == roster_hash(reversed(pairs))
+    ids, strata = bundle.roster_column("household_id"), bundle.roster_column("stratum")
+    by_hand = hashlib.sha256("".join(sorted(f"{h}\t{s}\n" for h, s in pairs)).encode()).hexdigest()
+    assert roster_hash_columns(ids, strata) == plan.roster_hash == f"sha256:{by_hand}"
+    assert roster_hash([]) == roster_hash_columns([], []) == "sha256:" + hashlib.sha256(b"").hexdigest()
 
 
 def test_joined_rows_put_the_records_answers_over_the_roster(surveys):
