@@ -78,6 +78,7 @@ def stages(bundle: str) -> None:
     clock = time.process_time
     out: dict[str, float] = {}
     start = clock()
+    import evaluator.cli  # noqa: F401 - what `evaluator score` imports first (and its settings)
     from evaluator.bundle.check import check_files
     from evaluator.bundle.commands import shipped_rubric
     from evaluator.bundle.reader import build_bundle, read_files

@@ -8,12 +8,18 @@ their own commands in ``commands.py`` and are registered here.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from evaluator import __version__
 from evaluator.definitions.problems import DefinitionError
+
+# One BLAS thread unless the environment says otherwise: NumPy's OpenBLAS starts a thread per
+# core as it is imported (about 50 ms of CPU on every command that imports NumPy), and no command
+# multiplies matrices large enough to use them; set before any command imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 class Group(click.Group):

@@ -26,12 +26,27 @@ def read_yaml(path: str | Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise DefinitionError([Problem(str(path), "", f"cannot read the file: {error}")]) from None
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or str(error)
         raise DefinitionError([Problem(str(path), where, f"not valid YAML: {reason}")]) from None
+
+
+#: libyaml's parser when PyYAML was built with it (the wheels are): the same values as
+#: ``yaml.safe_load`` (the same constructor and resolver), about eight times quicker.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, parsed by libyaml when PyYAML has it. A text libyaml refuses
+    is parsed again by PyYAML's own parser, so a malformed file is refused (or, where the two
+    parsers differ, read) with exactly PyYAML's words, line and column, as it always was."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 # -- writing YAML ---------------------------------------------------------------------------------
