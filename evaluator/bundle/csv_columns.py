@@ -98,7 +98,7 @@ def parse_pieces(pieces: Iterable[str], name: str, encoding: str, text: Callable
         columns.add(parts, range(last + 1, last + 1 + physical) if kept is None
                     else [last + 1 + k for k in kept], padded)
         last += physical
-    return Table(name, header, columns.rows(header), encoding, tuple(columns.numbers))
+    return Table(name, header, columns.rows(header), encoding, columns.row_numbers())
 
 
 def _read_with_csv(whole: str, name: str, encoding: str, text: Callable[[], str]) -> Table:
@@ -114,7 +114,7 @@ def _read_with_csv(whole: str, name: str, encoding: str, text: Callable[[], str]
     columns = _Columns(width)
     if not _read_records(reader, columns, width, 1):
         return parse_csv(text(), name, encoding)
-    return Table(name, header, columns.rows(header), encoding, tuple(columns.numbers))
+    return Table(name, header, columns.rows(header), encoding, columns.row_numbers())
 
 
 def _read_records(reader: Iterator[list[str]], columns: _Columns, width: int, last: int) -> bool:
@@ -219,13 +219,22 @@ class _Columns:
     def __init__(self, width: int):
         self.columns: list[list[str]] = [[] for _ in range(width)]
         self.pools: list[dict[str, str] | None] | None = None
-        self.numbers: list[int] = []
+        self.size = 0
+        #: The spreadsheet row of each row; None while they are rows 2, 3, 4... (no blank row
+        #: yet), which the table then leaves out: ``Table.numbers`` () means index + 2, and the
+        #: 200,000 numbers of a roster would cost 7 MB.
+        self.numbers: list[int] | None = None
         self.padded: set[int] = set()  # columns that may hold a cell with white space around it
 
     def add(self, parts: list[list[str]], numbers: Sequence[int], padded: set[int]) -> None:
         if not numbers:
             return
-        self.numbers.extend(numbers)
+        # Row numbers only grow: the first and last tell whether these follow on without a gap.
+        if self.numbers is not None or numbers[0] != self.size + 2 or numbers[-1] != self.size + 1 + len(numbers):
+            if self.numbers is None:
+                self.numbers = list(range(2, self.size + 2))
+            self.numbers.extend(numbers)
+        self.size += len(numbers)
         self.padded |= padded
         if self.pools is None:
             self.pools = [{} if len(set(part)) * 2 <= len(part) else None for part in parts]
@@ -239,4 +248,8 @@ class _Columns:
         """The columns as ``Rows``, each column without white space named as such
         (``Rows.stripped`` then costs nothing)."""
         clean = [h for j, h in enumerate(header) if j not in self.padded]
-        return Rows(dict(zip(header, self.columns, strict=True)), size=len(self.numbers), unpadded=clean)
+        return Rows(dict(zip(header, self.columns, strict=True)), size=self.size, unpadded=clean)
+
+    def row_numbers(self) -> tuple[int, ...]:
+        """``Table.numbers``: () when the rows are rows 2, 3, 4... of the file."""
+        return () if self.numbers is None else tuple(self.numbers)

@@ -109,7 +109,8 @@ def table_of_cells(name: str, header: Sequence[str], kept: Sequence[Sequence[str
     header = list(header)
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in header]
     table_rows = Rows({h: shared(c) for h, c in zip(header, columns, strict=True)}, size=len(kept))
-    return Table(name, header, table_rows, "utf-8-sig", tuple(numbers))
+    contiguous = not numbers or numbers[-1] == len(numbers) + 1  # rows 2, 3, 4...: no blank row
+    return Table(name, header, table_rows, "utf-8-sig", () if contiguous else tuple(numbers))
 
 
 def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:
@@ -120,8 +121,10 @@ def missing_columns(table: Table, required: Iterable[str]) -> list[Problem]:
 
 
 def row_numbers(table: Table) -> tuple[int, ...]:
-    """The spreadsheet row of each of ``table.rows`` (blank rows counted)."""
-    if len(table.numbers) == len(table.rows):
+    """The spreadsheet row of each of ``table.rows`` (blank rows counted); () when they are
+    rows 2, 3, 4... (no blank row), as ``Table.numbers``, ``SourceData.row_numbers`` and the
+    bundle's ``roster_row_numbers`` say it."""
+    if not table.numbers or len(table.numbers) == len(table.rows):
         return table.numbers
     return tuple(table.row_number(i) for i in range(len(table.rows)))
 

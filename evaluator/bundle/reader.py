@@ -290,7 +290,7 @@ def _sample(table: Table | None, problems: list[Problem]) -> tuple[SampleRow, ..
         return ()
     columns = [_cells(table, c) if c in table.header else [""] * len(table.rows)
                for c in (*SAMPLE_COLUMNS, *SAMPLE_OPTIONAL)]
-    clean = _clean_sample(columns, row_numbers(table))
+    clean = _clean_sample(columns, table.numbers or range(2, len(table.rows) + 2))
     if clean is not None:
         return clean
     rows = []
@@ -333,6 +333,8 @@ def _clean_sample(columns: list[Sequence[str]], numbers: Sequence[int]) -> tuple
     order = list(map(int, order_text))
     if order and min(order) < 1:
         return None
+    if len(numbers) != len(order):
+        raise ValueError(f"{len(numbers)} row numbers for {len(order)} sample rows")
     return tuple(map(SampleRow, household_id, stratum, role, order, numbers, outcome, replaces))
 
 
