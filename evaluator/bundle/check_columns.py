@@ -38,6 +38,7 @@ from evaluator.definitions.expr_columns import (
     Frame,
     as_values,
     evaluate_column,
+    text_column,
 )
 from evaluator.definitions.expr_functions import today_text
 from evaluator.definitions.expressions import (
@@ -100,6 +101,9 @@ class Answers(Protocol):
     """What each record's expressions see, as columns (one entry per record)."""
 
     size: int
+    #: An expression's truth over every record, by its text, once the column evaluator gave it
+    #: (forty fields share ``${consent} = 'yes'`` as their relevance).
+    truths: dict[str, Mask]
 
     def column(self, name: str) -> Sequence[Any]:
         """``answers.get(name, '')`` of every record (None as '')."""
@@ -126,6 +130,7 @@ class RecordAnswers:
         self._roster_columns = frozenset(bundle.roster_columns)
         self._members = members or {}
         self._columns: dict[str, Sequence[Any]] = {}
+        self.truths: dict[str, Mask] = {}
 
     def own(self, name: str) -> Sequence[str]:
         """The records' own values of field ``name`` (not their repeat's list of that name)."""
@@ -169,12 +174,13 @@ class RepeatAnswers:
     the record index of row i)."""
 
     def __init__(self, rows: Sequence[Mapping[str, str]], fields: Sequence[str],
-                 record: RecordAnswers, parents: Sequence[int]):
+                 record: RecordAnswers, parents: Sequence[int] | np.ndarray):
         self.size = len(rows)
         self._rows = rows
         self._fields = frozenset(fields)
         self._record = record
         self._parents = np.asarray(parents, dtype=np.int64)
+        self.truths: dict[str, Mask] = {}
 
     def column(self, name: str) -> Sequence[Any]:
         if name in self._fields:
@@ -232,25 +238,41 @@ def type_problem(spec: FieldSpec, value: str) -> TypeProblem | None:
 @dataclass(frozen=True)
 class Typed:
     """A field's values checked against its type: ``bad`` marks answered values with a type
-    problem, ``messages`` says why, per distinct value."""
+    problem, ``messages`` says why, per distinct value; ``empty`` marks the blank values.
+    ``numbers``: of an integer or decimal column whose every value is '' or a plain number,
+    each value's number (NaN for ''), as expressions read it; else None."""
 
     bad: Mask
     messages: Mapping[str, TypeProblem]
+    empty: Mask
+    numbers: np.ndarray | None = None
 
 
 def typed(spec: FieldSpec, values: Sequence[str]) -> Typed:
     """Type and choice-list check of a column, once per distinct value (and not at all for the
     values ``_suspects`` clears)."""
-    messages = {}
+    size = len(values)
     distinct = set(values)
+    blank = "" in distinct
     distinct.discard("")
+    if distinct and spec.type in _ALL_NUMBERS and _all_numbers(spec.type, distinct):
+        # No type problem; and expr_values reads each value as float does (INTEGER_RE and
+        # DECIMAL_RE match no text its _NUMBER_RE does not).
+        parsed = dict(zip(distinct, map(float, distinct), strict=True))
+        parsed[""] = math.nan
+        numbers = np.fromiter(map(parsed.__getitem__, values), float, size)
+        empty = np.isnan(numbers) if blank else np.zeros(size, dtype=bool)  # (floats of digits are never NaN)
+        return Typed(np.zeros(size, dtype=bool), {}, empty, numbers)
+    empty = (np.fromiter(map(operator.not_, values), bool, size) if blank  # a str is false when ""
+             else np.zeros(size, dtype=bool))
+    messages = {}
     for value in _suspects(spec, distinct):
         message = type_problem(spec, value)
         if message:
             messages[value] = message
     if not messages:
-        return Typed(np.zeros(len(values), dtype=bool), messages)
-    return Typed(np.fromiter(map(messages.__contains__, values), bool, len(values)), messages)
+        return Typed(np.zeros(size, dtype=bool), messages, empty)
+    return Typed(np.fromiter(map(messages.__contains__, values), bool, size), messages, empty)
 
 
 #: The types ``type_problem`` checks; it finds nothing wrong with any value of another type.
@@ -268,13 +290,43 @@ def _suspects(spec: FieldSpec, distinct: set[str]) -> Iterable[str]:
     if kind not in CHECKED_TYPES or not distinct:
         return ()
     if kind in _ALL_NUMBERS:
-        joined = "\n".join(distinct)
-        if joined.count("\n") == len(distinct) - 1 and _ALL_NUMBERS[kind].fullmatch(joined):
-            return ()  # (no value held a line break of its own)
-        return distinct
+        return () if _all_numbers(kind, distinct) else distinct
     if kind == "select_one":
         return distinct.difference(spec.choices) if spec.choices else ()
+    if kind == "geopoint":
+        return _geopoint_suspects(distinct)
     return distinct
+
+
+def _all_numbers(kind: str, distinct: set[str]) -> bool:
+    """Does one match find every value well-formed for ``kind`` (integer or decimal)? (The
+    count makes sure no value held a line break of its own.)"""
+    joined = "\n".join(distinct)
+    return joined.count("\n") == len(distinct) - 1 and bool(_ALL_NUMBERS[kind].fullmatch(joined))
+
+
+_DECIMAL = DECIMAL_RE.pattern
+#: Lines of k plain decimals separated by single spaces (a geopoint: latitude longitude
+#: [altitude [accuracy]]), over distinct values joined by line breaks, in one match.
+_GEOPOINT_LINES = {k: re.compile(rf"(?:{_DECIMAL}(?: {_DECIMAL}){{{k - 1}}}\n)*{_DECIMAL}(?: {_DECIMAL}){{{k - 1}}}")
+                   for k in (2, 3, 4)}
+
+
+def _geopoint_suspects(distinct: set[str]) -> Iterable[str]:
+    """The geopoints ``type_problem`` may find wrong: when every value is 2-4 plain decimals
+    (as many in each) that one match finds well-formed, those whose numbers are not finite or
+    whose latitude or longitude is out of range (one array comparison); else every value."""
+    values = list(distinct)
+    parts = values[0].count(" ") + 1
+    pattern = _GEOPOINT_LINES.get(parts)
+    joined = "\n".join(values)
+    if pattern is None or joined.count("\n") != len(values) - 1 or not pattern.fullmatch(joined):
+        return distinct
+    numbers = np.fromiter(map(float, joined.replace("\n", " ").split(" ")), float,
+                          parts * len(values)).reshape(len(values), parts)
+    good = (np.isfinite(numbers).all(axis=1) & (np.abs(numbers[:, 0]) <= 90)  # latitude
+            & (np.abs(numbers[:, 1]) <= 180))  # longitude
+    return [value for value, ok in zip(values, good.tolist(), strict=True) if not ok]
 
 
 @dataclass
@@ -298,7 +350,7 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
     consent value must not make forty problems)."""
     compiled, spec, values = field.compiled, field.compiled.spec, field.values
     size = answers.size
-    empty = np.fromiter(map(operator.not_, values), bool, size)  # a str is false when ""
+    empty = field.typed.empty
     relevant = np.ones(size, dtype=bool)
     judged = np.ones(size, dtype=bool)
     if compiled.relevant is not None:
@@ -306,9 +358,8 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
         for name in compiled.relevant.refs:
             if name in invalid:
                 blocked |= invalid[name]
-        ok, result = _evaluate(compiled.relevant, answers, frame, ~blocked, today)
+        ok, relevant = _truth_over(compiled.relevant, answers, frame, ~blocked, today)
         judged = ~blocked & ok
-        relevant = _truth(result, size)
     problems: list[Problem] = []
 
     def report_coded(mask: Mask, code: str, **params: Any) -> None:
@@ -322,8 +373,8 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
             if compiled.required is None:
                 missing[:] = False
             else:
-                ok, result = _evaluate(compiled.required, answers, frame, missing, today)
-                missing &= ok & _truth(result, size)
+                ok, required = _truth_over(compiled.required, answers, frame, missing, today)
+                missing &= ok & required
         if spec.relevant:
             report_coded(missing, "problem_required_missing_relevant", relevant=spec.relevant)
         else:
@@ -337,8 +388,8 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
         problems.append(coded(field.file, where(field.numbers[i], field.column), code, **params))
     answered &= ~field.typed.bad
     if compiled.constraint is not None and answered.any():
-        ok, result = _evaluate(compiled.constraint, answers, frame.with_current(values), answered,
-                               today, values)
+        ok, result = _evaluate(compiled.constraint, answers, frame.with_current(_current(field, answers, frame)),
+                               answered, today, values)
         report_coded(answered & ok & ~_truth(result, size), "problem_constraint",
                      constraint=spec.constraint)
     if compiled.calculation is not None and answered.any():
@@ -346,6 +397,18 @@ def field_problems(field: FieldColumn, answers: Answers, frame: Frame,
             answered &= answers.present(name)
         problems += _calculation_problems(field, answers, frame, answered, today)
     return problems
+
+
+def _current(field: FieldColumn, answers: Answers, frame: Frame) -> Col:
+    """'.' of the field's constraint: the frame's own column of the field when the frame reads
+    these very values (its numbers, once parsed, serve both), with the numbers ``typed`` read."""
+    name = field.compiled.spec.name
+    if answers.column(name) is field.values:
+        col = frame.column(name)
+        if field.typed.numbers is not None and col.kind == STR:
+            col.cache.setdefault("number", field.typed.numbers)
+        return col
+    return text_column(field.values, field.typed.numbers)
 
 
 def _calculation_problems(field: FieldColumn, answers: Answers, frame: Frame, rows: Mask,
@@ -430,6 +493,20 @@ def _evaluate(expression: Expression, answers: Answers, frame: Frame, rows: Mask
             continue
         ok[i] = True
     return ok, values
+
+
+def _truth_over(expression: Expression, answers: Answers, frame: Frame, rows: Mask,
+                today: date | None) -> tuple[Mask, Mask]:
+    """(evaluated, true): ``_evaluate`` of a relevance or required expression read as truth;
+    a column result is the same for every field that states the expression, so it is kept."""
+    kept = answers.truths.get(expression.text)
+    if kept is not None:
+        return np.ones(answers.size, dtype=bool), kept
+    ok, result = _evaluate(expression, answers, frame, rows, today)
+    truth = _truth(result, answers.size)
+    if isinstance(result, Col):
+        answers.truths[expression.text] = truth
+    return ok, truth
 
 
 def truthy(value: Any) -> bool:

@@ -15,6 +15,7 @@ import itertools
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from evaluator.bundle.model import (
     HOUSEHOLD_KEY,
     UNSAMPLED_SOURCES,
     Bundle,
+    RepeatData,
     SourceData,
     is_household_source,
     record_key,
@@ -74,14 +76,14 @@ def source_problems(
                 why = "a required field" if f.required is True else "a calculated field scoring may read"
                 problems.append(Problem(file, "row 1", f"missing column {f.name!r} ({why} of survey {spec.survey_id})"))
 
-    members = _repeat_answers(data, spec, problems, gather=check_answers)
     instances = instance_keys(_column(data.paradata, "instance_id"))
+    record_of = {instance: i for i, instance in enumerate(instances) if instance}  # the last one
+    repeats = _repeat_parents(data, spec, record_of, problems)
     positions = _record_problems(bundle, source, data, key, header_of, instances, problems)
     if check_answers:
         member_columns = None
-        if members is not None:
-            buckets = [members.get(i) or members[""] for i in instances]
-            member_columns = {name: [b[name] for b in buckets] for name in members[""]}
+        if repeats is not None and spec is not None:
+            member_columns = _member_columns(repeats, spec, [record_of.get(i, -1) for i in instances])
         answers = RecordAnswers(data.rows, data.fields, bundle, positions, member_columns)
         frame = Frame(answers.size, answers.column)
         numbers = data.row_numbers or range(2, answers.size + 2)
@@ -93,9 +95,9 @@ def source_problems(
         invalid = {c.compiled.spec.name: c.typed.bad for c in columns}
         for field_column in columns:
             problems += field_problems(field_column, answers, frame, invalid, today)
-        if members is not None and spec is not None:
-            _repeat_row_problems(data, spec, answers, invalid, instances, today, problems)
-    elif members is not None and spec is not None:
+        if repeats is not None and spec is not None:
+            _repeat_row_problems(repeats, spec, answers, invalid, today, problems)
+    elif repeats is not None and spec is not None:
         for name, repeat in data.repeats.items():  # only the fields' expressions are checked
             for f in spec.repeats.get(name, {}).values():
                 if f.name in repeat.fields:
@@ -136,10 +138,10 @@ def _record_problems(
         problems.extend(coded(file, at(numbers[i]), "problem_household_not_in_roster", household=ids[i])
                         for i in np.flatnonzero(np.asarray(positions) < 0).tolist() if ids[i])
     if source not in UNSAMPLED_SOURCES and bundle.sample:
-        sampled = {s.household_id for s in bundle.sample}
+        sampled = set(map(attrgetter("household_id"), bundle.sample))
+        outside = (np.asarray(positions) >= 0) & ~np.fromiter(map(sampled.__contains__, ids), bool, size)
         problems.extend(coded(file, at(numbers[i]), "problem_household_not_in_sample", household=ids[i])
-                        for i, (hid, found) in enumerate(zip(ids, positions, strict=True))
-                        if found >= 0 and hid not in sampled)
+                        for i in np.flatnonzero(outside).tolist())
     return positions
 
 
@@ -188,74 +190,89 @@ def _column(rows: Sequence[Mapping[str, str]], name: str) -> Sequence[str]:
     return [row.get(name, "") for row in rows]
 
 
-def _repeat_answers(
-    data: SourceData, spec: SourceSpec | None, problems: list[Problem], gather: bool = True
-) -> dict[str, dict[str, list[str]]] | None:
-    """instance id -> {repeat field: [one value per repeat row]} from the repeat files.
+def _repeat_parents(
+    data: SourceData, spec: SourceSpec | None, record_of: Mapping[str, int], problems: list[Problem]
+) -> dict[str, tuple[RepeatData, np.ndarray]] | None:
+    """Each repeat file with the record index of each of its rows (the last record of the
+    row's instance id; -1 for a row that matches no record, reported here).
 
-    None when the survey has repeats but the bundle lacks a repeat file: calculations over the
-    repeat (``count(${member_relation})``) are then not re-computed. The "" entry holds empty
-    lists, for records without any repeat row. With ``gather`` false, only the problems of the
-    repeat files are found (and only the "" entry returned).
+    None when the survey has no repeats, or has them but the bundle lacks a repeat file:
+    calculations over the repeat (``count(${member_relation})``) are then not re-computed,
+    nor the repeat files checked.
     """
     if spec is None or not spec.repeats:
         return None
     if not all(name in data.repeats for name in spec.repeats):
         return None
-    instances = set(instance_keys(_column(data.paradata, "instance_id"))) - {""}
-    empty: dict[str, list[str]] = {f: [] for fields in spec.repeats.values() for f in fields}
-    out: dict[str, dict[str, list[str]]] = {"": empty}
+    out = {}
     for name, repeat in data.repeats.items():
         for c in repeat.columns:
             if c.kind == "unknown":
                 problems.append(coded(repeat.file, f"row 1, column {c.header}",
                                       "problem_repeat_unknown_column", repeat=name))
-        fields = spec.repeats.get(name, {})
         keys = instance_keys(repeat.parent_keys)
-        rows_of: dict[str, list[int]] = {}  # instance -> its repeat rows, in file order
-        for i, key in enumerate(keys):
-            if key in instances:
-                rows_of.setdefault(key, []).append(i)
-            else:
-                problems.append(coded(repeat.file, where(repeat.row_number(i), "PARENT_KEY"),
-                                      "problem_parent_key_unknown",
-                                      parent=repeat.parent_keys[i], records=data.file))
-        if not gather:
+        parents = np.fromiter(map(record_of.get, keys, itertools.repeat(-1)), np.intp, len(keys))
+        problems.extend(coded(repeat.file, where(repeat.row_number(i), "PARENT_KEY"),
+                              "problem_parent_key_unknown",
+                              parent=repeat.parent_keys[i], records=data.file)
+                        for i in np.flatnonzero(parents < 0).tolist())
+        out[name] = (repeat, parents)
+    return out
+
+
+def _member_columns(repeats: Mapping[str, tuple[RepeatData, np.ndarray]], spec: SourceSpec,
+                    owners: Sequence[int]) -> dict[str, list[list[str]]]:
+    """repeat field -> for each record, its values in the rows of its repeat (in file order).
+
+    ``owners[i]`` is the record whose repeat rows record i has (the last record of its
+    instance id; -1 for none: no rows). The rows are put in record order by one stable sort,
+    and each record's values are a slice of the sorted column."""
+    size = len(owners)
+    alone = list(owners) == list(range(size))  # no instance id repeated or missing: each record its own
+    out: dict[str, list[list[str]]] = {}
+    none: list[str] = []
+    filled: set[str] = set()
+    for f in dict.fromkeys(f for fields in spec.repeats.values() for f in fields):
+        out[f] = [none] * size
+    for name, (repeat, parents) in repeats.items():
+        fields = spec.repeats.get(name, {})
+        if not fields:
             continue
-        values = [_column(repeat.rows, f) for f in fields]
-        for key, rows in rows_of.items():
-            bucket = out.get(key)
-            if bucket is None:
-                bucket = out[key] = {f: [] for f in empty}
-            for field_name, column in zip(fields, values, strict=True):
-                bucket[field_name].extend(map(column.__getitem__, rows))
+        kept = np.flatnonzero(parents >= 0)
+        order = kept[np.argsort(parents[kept], kind="stable")].tolist()
+        ends = np.cumsum(np.bincount(parents[kept], minlength=size)).tolist()
+        starts = [0, *ends[:-1]]
+        for f in fields:
+            column = _column(repeat.rows, f)
+            ordered_values = list(map(column.__getitem__, order))
+            of_record = [ordered_values[a:b] for a, b in zip(starts, ends, strict=True)]
+            values = of_record if alone else [of_record[j] if j >= 0 else none for j in owners]
+            # (a field name two repeats share: each record's values of both, file after file)
+            out[f] = [a + b for a, b in zip(out[f], values, strict=True)] if f in filled else values
+            filled.add(f)
     return out
 
 
 def _repeat_row_problems(
-    data: SourceData, spec: SourceSpec, answers: RecordAnswers, invalid: Mapping[str, np.ndarray],
-    instances: Sequence[str], today: date | None, problems: list[Problem],
+    repeats: Mapping[str, tuple[RepeatData, np.ndarray]], spec: SourceSpec, answers: RecordAnswers,
+    invalid: Mapping[str, np.ndarray], today: date | None, problems: list[Problem],
 ) -> None:
     """Check each repeat row's answers in the context of its record (group relevance, roster,
     the record's answers with a type problem); the last record of an instance id is the one."""
-    record_of = {instance: i for i, instance in enumerate(instances) if instance}
-    for name, repeat in data.repeats.items():
+    for name, (repeat, all_parents) in repeats.items():
         fields = spec.repeats.get(name, {})
         compiled = [CompiledField(f, spec.file, problems) for f in fields.values() if f.name in repeat.fields]
-        kept = []
-        parents = []
-        for i, record in enumerate(map(record_of.get, instance_keys(repeat.parent_keys))):
-            if record is not None:  # otherwise reported: matches no record
-                kept.append(i)
-                parents.append(record)
-        if not compiled or not kept:
+        kept_at = np.flatnonzero(all_parents >= 0)
+        if not compiled or not len(kept_at):
             continue
+        kept = kept_at.tolist()
+        parents = all_parents[kept_at]
         rows = _subset(repeat.rows, kept)
         numbers = (list(map(repeat.row_numbers.__getitem__, kept)) if repeat.row_numbers
                    else [i + 2 for i in kept])
         repeat_answers = RepeatAnswers(rows, repeat.fields, answers, parents)
         frame = Frame(repeat_answers.size, repeat_answers.column)
-        of_record = _RecordMasks(invalid, np.asarray(parents, dtype=np.int64))
+        of_record = _RecordMasks(invalid, parents)
         for c in compiled:
             values = _column(rows, c.spec.name)
             column = FieldColumn(c, values, typed(c.spec, values), repeat.file, numbers, c.spec.name)

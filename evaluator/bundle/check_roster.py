@@ -159,36 +159,7 @@ def _real_looking_id(text: str) -> bool:
 def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) -> list[Problem]:
     """``files`` gives the roster file's bytes, read only to compare them with the plan's roster
     sha256 (when the plan has no roster_hash)."""
-    problems = []
-    file = SAMPLE_FILE
-    positions = bundle.roster_positions
-    column = bundle.stratum_column
-    strata = bundle.roster_column(column)
-    has_strata = column in bundle.roster_columns
-    seen: dict[str, int] = {}
-    orders: dict[tuple[str, str, int], int] = {}
-    drawn_strata = {s.household_id: s.stratum for s in bundle.sample}
-    for s in bundle.sample:
-        if s.household_id in seen:
-            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY),
-                                    f"household {s.household_id!r} drawn twice (also row {seen[s.household_id]})"))
-        elif s.household_id:
-            seen[s.household_id] = s.row
-        position = positions.get(s.household_id)
-        if s.household_id and position is None and bundle.roster_columns:
-            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY), f"household {s.household_id!r} is not in roster.csv"))
-        elif position is not None and has_strata and strata[position] != s.stratum:
-            problems.append(Problem(file, where(s.row, "stratum"),
-                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {strata[position]!r}"))
-        if s.replaces and (s.replaces not in drawn_strata or drawn_strata[s.replaces] != s.stratum):
-            problems.append(Problem(file, where(s.row, "replaces"),
-                                    f"{s.replaces!r} is not a drawn household of stratum {s.stratum}"))
-        key = (s.stratum, s.role, s.order)
-        if s.order and key in orders:
-            problems.append(Problem(file, where(s.row, "order"),
-                                    f"order {s.order} used twice for {s.role} in stratum {s.stratum} (also row {orders[key]})"))
-        else:
-            orders[key] = s.row
+    problems = _sample_row_problems(bundle) if _sample_suspect(bundle) else []
 
     plan = bundle.meta.sampling
     if plan is None or not bundle.roster_columns:
@@ -221,6 +192,7 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
             consistent = False
             problems.append(Problem(SAMPLE_FILE, "",
                                     f"{count} reserve households in stratum {stratum} but sampling.reserve_per_stratum is {plan.reserve}"))
+    strata = bundle.roster_column(bundle.stratum_column)
     pairs = list(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True))
     if plan.roster_hash:
         if plan.roster_hash != roster_hash(pairs):
@@ -233,6 +205,61 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
                                 "if it was only re-saved, add roster_hash (docs/bundle.md)"))
     if plan.seeded and consistent and not problems:
         problems += _redraw_problems(bundle, pairs)
+    return problems
+
+
+def _sample_suspect(bundle: Bundle) -> bool:
+    """Whether any sample.csv row may hold a problem ``_sample_row_problems`` words, judged a
+    column at a time: an id given twice, not in the roster or in another stratum there, a
+    reserve replacing someone, an order missing or given twice in its stratum and role."""
+    sample = bundle.sample
+    ids = list(map(attrgetter("household_id"), sample))
+    if "" in ids or len(set(ids)) != len(ids) or any(map(attrgetter("replaces"), sample)):
+        return True
+    found = list(map(bundle.roster_positions.get, ids, repeat(-1)))
+    if -1 in found:
+        if bundle.roster_columns:
+            return True
+    elif bundle.stratum_column in bundle.roster_columns:
+        strata = bundle.roster_column(bundle.stratum_column)
+        if list(map(strata.__getitem__, found)) != list(map(attrgetter("stratum"), sample)):
+            return True
+    keys = list(map(attrgetter("stratum", "role", "order"), sample))
+    return not all(map(attrgetter("order"), sample)) or len(set(keys)) != len(keys)
+
+
+def _sample_row_problems(bundle: Bundle) -> list[Problem]:
+    """The problems of sample.csv's rows, row by row."""
+    problems = []
+    file = SAMPLE_FILE
+    positions = bundle.roster_positions
+    column = bundle.stratum_column
+    strata = bundle.roster_column(column)
+    has_strata = column in bundle.roster_columns
+    seen: dict[str, int] = {}
+    orders: dict[tuple[str, str, int], int] = {}
+    drawn_strata = {s.household_id: s.stratum for s in bundle.sample}
+    for s in bundle.sample:
+        if s.household_id in seen:
+            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY),
+                                    f"household {s.household_id!r} drawn twice (also row {seen[s.household_id]})"))
+        elif s.household_id:
+            seen[s.household_id] = s.row
+        position = positions.get(s.household_id)
+        if s.household_id and position is None and bundle.roster_columns:
+            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY), f"household {s.household_id!r} is not in roster.csv"))
+        elif position is not None and has_strata and strata[position] != s.stratum:
+            problems.append(Problem(file, where(s.row, "stratum"),
+                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {strata[position]!r}"))
+        if s.replaces and (s.replaces not in drawn_strata or drawn_strata[s.replaces] != s.stratum):
+            problems.append(Problem(file, where(s.row, "replaces"),
+                                    f"{s.replaces!r} is not a drawn household of stratum {s.stratum}"))
+        key = (s.stratum, s.role, s.order)
+        if s.order and key in orders:
+            problems.append(Problem(file, where(s.row, "order"),
+                                    f"order {s.order} used twice for {s.role} in stratum {s.stratum} (also row {orders[key]})"))
+        else:
+            orders[key] = s.row
     return problems
 
 

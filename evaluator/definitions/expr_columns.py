@@ -71,15 +71,17 @@ class Frame:
     """
 
     def __init__(self, size: int, lookup_column: Callable[[str], Sequence[Any]],
-                 current: Sequence[str] | None = None):
+                 current: Sequence[str] | Col | None = None):
         self.size = size
         self._lookup_column = lookup_column
         self._columns: dict[str, Col] = {}
         # '.' in a constraint: the value being checked, one per unit ('' in scoring).
-        self.current = Col(STR, "", True) if current is None else _column(current)
+        self.current = (Col(STR, "", True) if current is None
+                        else current if isinstance(current, Col) else _column(current))
 
-    def with_current(self, current: Sequence[str]) -> Frame:
-        """The same units and columns (computed once for both) with ``current`` as '.'."""
+    def with_current(self, current: Sequence[str] | Col) -> Frame:
+        """The same units and columns (computed once for both) with ``current`` as '.'
+        (values, or a column already made: a field's own, to share its converted numbers)."""
         other = Frame(self.size, self._lookup_column, current)
         other._columns = self._columns
         return other
@@ -89,6 +91,16 @@ class Frame:
         if col is None:
             col = self._columns[name] = _column(self._lookup_column(name))
         return col
+
+
+def text_column(values: Sequence[str], numbers: np.ndarray | None = None) -> Col:
+    """The column of ``values`` as a frame reads a field. ``numbers``, when the caller has
+    them, are ``to_number`` of each value (so every value is '' or a plain number, as
+    ``_plain_numbers`` reads them): the column's numbers are then not parsed again."""
+    col = _column(values)
+    if numbers is not None and col.kind == STR:
+        col.cache.setdefault("number", numbers)
+    return col
 
 
 def _column(values: Sequence[Any]) -> Col:

@@ -268,6 +268,38 @@ def test_typed_finds_what_type_problem_finds_value_by_value(kind, choices, value
     result = typed(spec, values)
     assert dict(result.messages) == expected
     assert result.bad.tolist() == [v in expected for v in values]
+    assert result.empty.tolist() == [v == "" for v in values]
+    if result.numbers is not None:  # what the expressions read these values as, parsed once
+        from evaluator.definitions.expr_columns import as_number, text_column
+
+        assert kind in ("integer", "decimal") and not expected
+        read = as_number(text_column(values), len(values))
+        assert np.array_equal(result.numbers, read, equal_nan=True) and read.dtype == result.numbers.dtype
+
+
+_COORDINATE = st.one_of(
+    st.floats(-200, 200, allow_nan=False).map(lambda x: f"{x:.5f}"),
+    st.integers(-200, 200).map(str),
+    st.sampled_from(["9" * 400, "-0", ".5", "-.5", "5.", "90", "-90", "90.000001", "180", "-180.5", "1e2"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 4), st.lists(st.lists(_COORDINATE, min_size=4, max_size=4), max_size=30),
+       st.sampled_from(["", "1 2 3", "1  2", " 1 2", "1 2 3 4 5", "1\n2 3"]))
+def test_geopoints_typed_as_type_problem_finds_them(parts, points, odd):
+    """Geopoints of as many plain numbers each are cleared by one match and one array
+    comparison; what that leaves (out of range, overflowing) and any column of another shape
+    gets type_problem's own words."""
+    from evaluator.bundle.check_columns import type_problem, typed
+    from evaluator.bundle.source_files import FieldSpec
+
+    values = [" ".join(point[:parts]) for point in points] + ([odd] if odd else [])
+    spec = FieldSpec(name="location", type="geopoint")
+    expected = {v: m for v in set(values) if v and (m := type_problem(spec, v))}
+    result = typed(spec, values)
+    assert dict(result.messages) == expected
+    assert result.bad.tolist() == [v in expected for v in values]
+    assert result.empty.tolist() == [v == "" for v in values]
 
 
 @settings(max_examples=300)
