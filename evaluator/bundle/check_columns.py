@@ -15,6 +15,7 @@ holds the two to the same problems on the demo bundles and on bundles with plant
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import re
@@ -252,6 +253,8 @@ def typed(spec: FieldSpec, values: Sequence[str]) -> Typed:
     """Type and choice-list check of a column, once per distinct value (and not at all for the
     values ``_suspects`` clears)."""
     size = len(values)
+    if spec.type not in CHECKED_TYPES:  # (no value of it is wrong)
+        return Typed(np.zeros(size, dtype=bool), {}, np.fromiter(map(operator.not_, values), bool, size))
     distinct = set(values)
     blank = "" in distinct
     distinct.discard("")
@@ -305,25 +308,23 @@ def _all_numbers(kind: str, distinct: set[str]) -> bool:
     return joined.count("\n") == len(distinct) - 1 and bool(_ALL_NUMBERS[kind].fullmatch(joined))
 
 
-_DECIMAL = DECIMAL_RE.pattern
-#: Lines of k plain decimals separated by single spaces (a geopoint: latitude longitude
-#: [altitude [accuracy]]), over distinct values joined by line breaks, in one match.
-_GEOPOINT_LINES = {k: re.compile(rf"(?:{_DECIMAL}(?: {_DECIMAL}){{{k - 1}}}\n)*{_DECIMAL}(?: {_DECIMAL}){{{k - 1}}}")
-                   for k in (2, 3, 4)}
-
-
 def _geopoint_suspects(distinct: set[str]) -> Iterable[str]:
-    """The geopoints ``type_problem`` may find wrong: when every value is 2-4 plain decimals
-    (as many in each) that one match finds well-formed, those whose numbers are not finite or
-    whose latitude or longitude is out of range (one array comparison); else every value."""
+    """The geopoints ``type_problem`` may find wrong. When every value is as many (2 to 4)
+    numbers, one space apart, that ``float`` reads (as ``parse_number`` reads each of
+    ``value.split()``: ``float`` fails on a part with a space inside or none at all), those
+    whose numbers are not finite or whose latitude or longitude is out of range, found by one
+    array comparison; else every value."""
     values = list(distinct)
-    parts = values[0].count(" ") + 1
-    pattern = _GEOPOINT_LINES.get(parts)
-    joined = "\n".join(values)
-    if pattern is None or joined.count("\n") != len(values) - 1 or not pattern.fullmatch(joined):
+    split = [value.split(" ") for value in values]
+    counts = set(map(len, split))
+    parts = counts.pop()
+    if counts or not 2 <= parts <= 4:
         return distinct
-    numbers = np.fromiter(map(float, joined.replace("\n", " ").split(" ")), float,
-                          parts * len(values)).reshape(len(values), parts)
+    try:
+        numbers = np.fromiter(map(float, itertools.chain.from_iterable(split)), float, parts * len(values))
+    except ValueError:
+        return distinct
+    numbers = numbers.reshape(len(values), parts)
     good = (np.isfinite(numbers).all(axis=1) & (np.abs(numbers[:, 0]) <= 90)  # latitude
             & (np.abs(numbers[:, 1]) <= 180))  # longitude
     return [value for value, ok in zip(values, good.tolist(), strict=True) if not ok]

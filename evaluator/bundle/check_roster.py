@@ -192,10 +192,9 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
             consistent = False
             problems.append(Problem(SAMPLE_FILE, "",
                                     f"{count} reserve households in stratum {stratum} but sampling.reserve_per_stratum is {plan.reserve}"))
-    strata = bundle.roster_column(bundle.stratum_column)
-    pairs = list(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True))
     if plan.roster_hash:
-        if plan.roster_hash != roster_hash(pairs):
+        strata = bundle.roster_column(bundle.stratum_column)
+        if plan.roster_hash != roster_hash(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True)):
             consistent = False
             problems.append(Problem(EVALUATION_FILE, "sampling.roster_hash",
                                     "does not match roster.csv: households or strata changed after the sample was drawn"))
@@ -204,7 +203,7 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
                                 "roster.csv is not byte for byte the file the sample was drawn from; "
                                 "if it was only re-saved, add roster_hash (docs/bundle.md)"))
     if plan.seeded and consistent and not problems:
-        problems += _redraw_problems(bundle, pairs)
+        problems += _redraw_problems(bundle)
     return problems
 
 
@@ -263,15 +262,16 @@ def _sample_row_problems(bundle: Bundle) -> list[Problem]:
     return problems
 
 
-def _redraw_problems(bundle: Bundle, pairs: list[tuple[str, str]]) -> list[Problem]:
+def _redraw_problems(bundle: Bundle) -> list[Problem]:
     """Repeat evaluator.sampling's seeded draw and compare it with sample.csv, row by row."""
-    from evaluator.sampling.draw import drawn_ids
+    from evaluator.sampling.draw import FrameColumns, drawn_ids
 
     plan = bundle.meta.sampling
     if plan is None or plan.seed is None:
         return []
+    frame = FrameColumns(bundle.roster_column(HOUSEHOLD_KEY), bundle.roster_column(bundle.stratum_column))
     try:
-        expected = drawn_ids(pairs, dict(plan.sample_sizes), plan.reserve, seed=plan.seed)
+        expected = drawn_ids(frame, dict(plan.sample_sizes), plan.reserve, seed=plan.seed)
     except ValueError as exc:
         return [Problem(EVALUATION_FILE, "sampling", f"the draw cannot be repeated: {exc}")]
     want: set[tuple[str, str, str, int]] = set()

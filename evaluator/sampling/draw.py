@@ -54,6 +54,18 @@ class Draw:
 SAMPLE_COLUMNS = ("household_id", "stratum", "role", "order")
 
 
+@dataclass(frozen=True)
+class FrameColumns:
+    """A sampling frame held as two columns, ``ids[i]`` in stratum ``strata[i]`` (a roster
+    read a column at a time: no 200,000 pairs made to be taken apart again)."""
+
+    ids: Sequence[str]
+    strata: Sequence[str]
+
+
+Frame = Sequence[tuple[str, str]] | Iterable[tuple[str, str]] | FrameColumns
+
+
 def draw(
     frame: Sequence[tuple[str, str]] | Iterable[tuple[str, str]],
     allocation: Mapping[str, int],
@@ -78,7 +90,7 @@ def draw(
 
 
 def drawn_ids(
-    frame: Sequence[tuple[str, str]] | Iterable[tuple[str, str]],
+    frame: Frame,
     allocation: Mapping[str, int],
     reserve: int = 0,
     *,
@@ -86,7 +98,8 @@ def drawn_ids(
 ) -> list[tuple[str, list[str], list[str]]]:
     """``draw`` as (stratum, sample ids in order, reserve ids in order), strata in sorted order,
     the same checks and ``ValueError``s: for who only compares the draw with a sample (the
-    bundle check repeats the draw from a province's roster, 200,000 households)."""
+    bundle check repeats the draw from a province's roster, 200,000 households). ``frame``
+    may also be ``FrameColumns``."""
     if seed is None:
         raise ValueError("a seed is required: without it nobody can repeat the draw")
     seed = whole_number(seed, "seed")
@@ -119,12 +132,15 @@ def drawn_ids(
     return out
 
 
-def group_frame(frame: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def group_frame(frame: Frame) -> dict[str, list[str]]:
     """``{stratum: sorted household ids}``; ``ValueError`` naming every duplicated or empty id.
 
     Strata in the order they first appear. A frame of (str, str) tuples without a blank or a
     repeated id (every frame a checked roster gives: 200,000 households for a province) is
     checked a column at a time, without the loop that names each bad entry of any other."""
+    if isinstance(frame, FrameColumns):
+        grouped = group_columns(frame.ids, frame.strata) if len(frame.ids) == len(frame.strata) else None
+        return grouped if grouped is not None else group_checked(zip(frame.ids, frame.strata, strict=True))
     pairs = frame if isinstance(frame, list | tuple) else list(frame)
     grouped = group_clean(pairs)
     return grouped if grouped is not None else group_checked(pairs)
@@ -137,8 +153,13 @@ def group_clean(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]] | None
         return {}
     if set(map(type, pairs)) != {tuple} or set(map(len, pairs)) != {2}:
         return None
-    ids = list(map(itemgetter(0), pairs))
-    strata = list(map(itemgetter(1), pairs))
+    return group_columns(list(map(itemgetter(0), pairs)), list(map(itemgetter(1), pairs)))
+
+
+def group_columns(ids: Sequence[str], strata: Sequence[str]) -> dict[str, list[str]] | None:
+    """``group_clean`` of the frame ``zip(ids, strata)`` (of as many ids as strata)."""
+    if not ids:
+        return {}
     if set(map(type, ids)) != {str} or set(map(type, strata)) != {str}:
         return None
     number = {name: i for i, name in enumerate(dict.fromkeys(strata))}  # first-seen order

@@ -198,3 +198,24 @@ def test_a_large_clean_frame_takes_the_one_sort_path():
     frame = [(f"H{i:06d}", rng.choice(["北塔街道", "南关", "东城", "西郊"])) for i in rng.sample(range(10**6), 5000)]
     grouped = group_clean(frame)
     assert grouped is not None and list(grouped.items()) == list(group_checked(frame).items())
+
+
+@settings(max_examples=300)
+@given(st.lists(_ENTRY, max_size=12))
+def test_a_frame_as_two_columns_is_grouped_and_drawn_as_its_pairs(frame):
+    """FrameColumns (a roster's id and stratum columns) gives what the same pairs give: the
+    same groups, the same draw, or the same refusal."""
+    from evaluator.sampling.draw import FrameColumns, drawn_ids, group_frame
+
+    pairs = [p for p in frame if isinstance(p, tuple) and len(p) == 2]
+    columns = FrameColumns([p[0] for p in pairs], [p[1] for p in pairs])
+    assert _grouped_or_refusal(group_frame, columns) == _grouped_or_refusal(group_frame, pairs)
+    try:
+        expected = drawn_ids(pairs, {}, 2, seed=7)
+    except (ValueError, TypeError) as exc:
+        expected = repr(exc)
+    try:
+        got = drawn_ids(columns, {}, 2, seed=7)
+    except (ValueError, TypeError) as exc:
+        got = repr(exc)
+    assert got == expected
