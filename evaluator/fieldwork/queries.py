@@ -19,6 +19,7 @@ from evaluator.fieldwork.models import (
     Evaluation,
     EvaluationSurvey,
     Household,
+    Membership,
     SampleDraw,
     Submission,
 )
@@ -81,22 +82,29 @@ class RecordTarget:
     drawn: bool  # drawn into the sample or onto the reserve list
     assignment: Assignment | None  # who collects this source for this household
     current_instance: str | None  # the household's current record of this source
+    #: the evaluation's status and the user's membership role in it (None: not a member);
+    #: both None when there is no such evaluation
+    evaluation_status: str | None = None
+    member_role: str | None = None
 
 
 def record_target(db: Session, evaluation_id: int, instance_id: str, source: str,
-                  household_id: str | None) -> RecordTarget:
+                  household_id: str | None, user_id: int | None = None) -> RecordTarget:
     """Everything ``store_submission`` checks a record against, in one query (the ingest of
-    an evening's records is bound by round trips to the database, not by the checks)."""
-    values = {"evaluation_id": evaluation_id, "instance_id": instance_id, "source": source}
+    an evening's records is bound by round trips to the database, not by the checks), with
+    the evaluation's status and ``user_id``'s membership role in it."""
+    values = {"evaluation_id": evaluation_id, "instance_id": instance_id, "source": source,
+              "user_id": user_id}
     if household_id is not None:
         values["household_id"] = household_id
     row = db.execute(_target_query(household_id is not None), values).first()
     if row is None:  # no such evaluation
         return RecordTarget(None, None, None, False, None, None)
-    version = VersionRef(*row[1:5]) if row[1] is not None else None
+    version = VersionRef(*row[3:7]) if row[3] is not None else None
     if household_id is None:
-        return RecordTarget(row[0], version, None, False, None, None)
-    return RecordTarget(row[0], version, row[5], row[6] is not None, row[7], row[8])
+        return RecordTarget(row[0], version, None, False, None, None, row[1], row[2])
+    return RecordTarget(row[0], version, row[7], row[8] is not None, row[9], row[10], row[1],
+                        row[2])
 
 
 @cache
@@ -106,9 +114,13 @@ def _target_query(of_household: bool) -> Select:
     evaluation_id = bindparam("evaluation_id", type_=Integer)
     source = bindparam("source", type_=String)
     stored = select(Submission.id).where(Submission.instance_id == bindparam("instance_id"))
-    query = (select(stored.scalar_subquery(), SurveyVersion.id, SurveyVersion.key,
-                    SurveyVersion.version, SurveyVersion.content_hash)
+    query = (select(stored.scalar_subquery(), Evaluation.status, Membership.role,
+                    SurveyVersion.id, SurveyVersion.key, SurveyVersion.version,
+                    SurveyVersion.content_hash)
              .select_from(Evaluation)
+             .outerjoin(Membership, and_(Membership.evaluation_id == Evaluation.id,
+                                         Membership.user_id == bindparam("user_id",
+                                                                         type_=Integer)))
              .outerjoin(EvaluationSurvey, and_(EvaluationSurvey.evaluation_id == Evaluation.id,
                                                EvaluationSurvey.source == source))
              .outerjoin(SurveyVersion, SurveyVersion.id == EvaluationSurvey.survey_version_id)

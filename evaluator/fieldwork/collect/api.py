@@ -35,10 +35,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from evaluator.extensions import csrf, db_session
 from evaluator.fieldwork.attachments import Photo
 from evaluator.fieldwork.audit import OperationError
-from evaluator.fieldwork.collect.operations import SubmissionIn, store_submission
+from evaluator.fieldwork.collect.operations import SubmissionIn, submit_record
 from evaluator.fieldwork.collect.tablet import offline_forms
 from evaluator.fieldwork.models import Attachment, Submission
-from evaluator.fieldwork.permissions import evaluation_and_role, member_role
+from evaluator.fieldwork.permissions import member_role
 from evaluator.fieldwork.queries import record_photos
 from evaluator.storage import current_storage
 from evaluator.web.errors import error_page, explanations
@@ -320,13 +320,9 @@ def create_submission():
     except (JsonRefused, PayloadError) as exc:
         return error(exc.status, _CODES[exc.status], str(exc))
     db = db_session()
-    evaluation, role = evaluation_and_role(db, current_user, evaluation_id)
-    if evaluation is None or role is None:
-        return error(404, "not_found", gettext("no evaluation %(id)s that you work on",
-                                               id=evaluation_id))
     try:
-        stored = store_submission(db, current_user, evaluation, record, role=role,
-                                  storage=current_storage(), today=date.today())
+        stored = submit_record(db, current_user, evaluation_id, record,
+                               storage=current_storage(), today=date.today())
     except OperationError as exc:
         return error(exc.status, _CODES.get(exc.status, "error"), exc.message, exc.problems,
                      reason=exc.reason, stored_id=exc.stored_id)

@@ -88,22 +88,49 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
     ``role`` is the user's role in the evaluation (``member_role``), which every caller has
     read already. What the record is checked against is read in one query (``record_target``)
     and written with two flushes: an evening's ingest is bound by round trips."""
+    target = record_target(db, evaluation.id, record.instance_id, record.source,
+                           _household_of(record), user.id)
+    return _store(db, user, evaluation.id, evaluation.status, role, target, record, storage,
+                  today)
+
+
+def submit_record(db: Session, user, evaluation_id: int, record: SubmissionIn, *,
+                  storage: Storage, today: date | None = None) -> StoredRecord:
+    """``store_submission`` for the API, which has only the evaluation's number: the
+    evaluation, the user's role in it and everything the record is checked against come from
+    one query. 404 when there is no such evaluation or the user is not on it (before anything
+    is said about stored records)."""
+    target = record_target(db, evaluation_id, record.instance_id, record.source,
+                           _household_of(record), user.id)
+    role = "lead" if user.role == "admin" else target.member_role  # member_role's rule
+    if target.evaluation_status is None or role is None:
+        raise OperationError(gettext("no evaluation %(id)s that you work on", id=evaluation_id),
+                             404)
+    return _store(db, user, evaluation_id, target.evaluation_status, role, target, record,
+                  storage, today)
+
+
+def _household_of(record: SubmissionIn) -> str | None:
+    if record.source in ("forum", "system"):
+        record.household_id = None
+    return record.household_id or None
+
+
+def _store(db: Session, user, evaluation_id: int, status: str, role: str | None,
+           target: RecordTarget, record: SubmissionIn, storage: Storage, today: date | None
+           ) -> StoredRecord:
     if record.author and record.author != user.username:
         raise OperationError(gettext(
             "this record was made by %(author)s, not by %(user)s who is signed in; it waits on "
             "the tablet until %(author)s signs in", author=record.author, user=user.username),
             409, reason="wrong_user")
-    if record.source in ("forum", "system"):
-        record.household_id = None
-    target = record_target(db, evaluation.id, record.instance_id, record.source,
-                           record.household_id or None)
     stored = db.get(Submission, target.stored_id) if target.stored_id is not None else None
     if stored is not None:
         return _stored_before(db, stored, record)
     if not can_collect(role):
         raise OperationError(gettext("you are not an evaluator of this evaluation"), 403,
                              reason="not_collector")
-    if evaluation.status == "finished":
+    if status == "finished":
         raise OperationError(gettext("this evaluation is finished and takes no more records; ask "
                                      "the team lead to reopen it if a record is missing"), 409,
                              reason="finished")
@@ -137,10 +164,10 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         raise OperationError(gettext("keep_both needs deprecated_id: the stored record to keep "
                                      "beside"), 422)
     if record.deprecated_id:
-        replaced = _replaceable(db, user, role, evaluation, record)
+        replaced = _replaceable(db, user, role, evaluation_id, record)
     answers = _checked_answers(survey, record, context, today)
     if replaced is None:
-        same = (_refuse_second_record(db, evaluation, record, answers)
+        same = (_refuse_second_record(db, evaluation_id, record, answers)
                 if record.source == "forum" else _refuse_second_household_record(record, target))
         if same is not None:  # stored by a racing request since our first read
             return _stored_before(db, same, record)
@@ -160,7 +187,7 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         replaced.current = False
         db.flush()
     submission = Submission(
-        instance_id=record.instance_id, evaluation_id=evaluation.id, source=record.source,
+        instance_id=record.instance_id, evaluation_id=evaluation_id, source=record.source,
         survey_version_id=target.version.id, household_id=record.household_id,
         submitter_id=user.id, data=answers, body_hash=record.body_hash,
         deprecated_id=record.deprecated_id,
@@ -178,17 +205,17 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         # household's record between our read and our insert. Nothing else was written yet,
         # so rolling back loses nothing.
         db.rollback()
-        return _stored_before(db, _raced(db, evaluation, record), record)
+        return _stored_before(db, _raced(db, evaluation_id, record), record)
     if record.keep_both:
         _flag_kept_pair(db, user, submission, replaced)
     if record.keep_both and submission.household_id:  # two current records: both "duplicate"
-        invalidate_flags(db, evaluation.id, submission.source, submission.household_id)
+        invalidate_flags(db, evaluation_id, submission.source, submission.household_id)
     photos = []
     for field_name, photo in record.photos.items():
         token = new_token()
-        write_photo(db, storage, evaluation.id, token, photo, stored_types[field_name])
+        write_photo(db, storage, evaluation_id, token, photo, stored_types[field_name])
         photos.append(Attachment(
-            token=token, evaluation_id=evaluation.id, submission_id=submission.id,
+            token=token, evaluation_id=evaluation_id, submission_id=submission.id,
             field=field_name, filename=photo.filename[:200],
             content_type=stored_types[field_name], size_bytes=len(photo.data),
             sha256=photo.sha256, uploaded_by_id=user.id))
@@ -197,7 +224,7 @@ def store_submission(db: Session, user, evaluation: Evaluation, record: Submissi
         target.assignment.status = "submitted"
     action = ("submission.keep_both" if record.keep_both else
               "submission.edit" if replaced else "submission.create")
-    audit(db, user, evaluation.id, action,
+    audit(db, user, evaluation_id, action,
           "submission", record.instance_id,
           {"instance_id": replaced.instance_id, "data": replaced.data} if replaced else None,
           {"source": record.source, "household_id": record.household_id,
@@ -224,7 +251,7 @@ def _refuse_second_household_record(record: SubmissionIn, target: RecordTarget
     return None
 
 
-def _raced(db: Session, evaluation: Evaluation, record: SubmissionIn) -> Submission:
+def _raced(db: Session, evaluation_id: int, record: SubmissionIn) -> Submission:
     """After an insert refused by a unique index: the record a racing request stored (a replay
     of this one), or why this one cannot be stored now."""
     existing = db.scalar(select(Submission).where(Submission.instance_id == record.instance_id))
@@ -236,7 +263,7 @@ def _raced(db: Session, evaluation: Evaluation, record: SubmissionIn) -> Submiss
                                      record=record.deprecated_id), 409, reason="edit_race")
     if record.household_id is not None:
         found = db.scalar(select(Submission.instance_id).where(
-            Submission.evaluation_id == evaluation.id, Submission.source == record.source,
+            Submission.evaluation_id == evaluation_id, Submission.source == record.source,
             Submission.household_id == record.household_id, Submission.current.is_(True)))
         if found:
             raise _household_has_record(record, found)
@@ -244,13 +271,13 @@ def _raced(db: Session, evaluation: Evaluation, record: SubmissionIn) -> Submiss
                                  "again"), 409, reason="edit_race")
 
 
-def _refuse_second_record(db: Session, evaluation: Evaluation, record: SubmissionIn,
+def _refuse_second_record(db: Session, evaluation_id: int, record: SubmissionIn,
                           answers: Mapping[str, Any]) -> Submission | None:
     """One current record per household and source (per forum and dimension for forums): a
     second one must be sent as an edit of the first, so no answer is silently doubled.
     Returns the stored record when it is this very record (a replay that raced the insert)."""
     query = select(Submission.instance_id, Submission.data).where(
-        Submission.evaluation_id == evaluation.id, Submission.source == record.source,
+        Submission.evaluation_id == evaluation_id, Submission.source == record.source,
         Submission.current.is_(True))
     if record.household_id is not None:
         found = db.scalar(query.where(Submission.household_id == record.household_id)
@@ -288,10 +315,10 @@ def _replayed(existing: Submission, record: SubmissionIn) -> Submission:
         reason="instance_taken", stored_id=record.instance_id)
 
 
-def _replaceable(db: Session, user, role: str | None, evaluation: Evaluation,
+def _replaceable(db: Session, user, role: str | None, evaluation_id: int,
                  record: SubmissionIn) -> Submission:
     old = db.scalar(select(Submission).where(Submission.instance_id == record.deprecated_id))
-    if old is None or old.evaluation_id != evaluation.id:
+    if old is None or old.evaluation_id != evaluation_id:
         raise OperationError(gettext("deprecated_id %(record)s names no record of this "
                                      "evaluation", record=record.deprecated_id), 422,
                              reason="unknown_deprecated")
