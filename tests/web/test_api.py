@@ -185,6 +185,22 @@ def test_viewers_and_strangers_cannot_send(field, sign_in, api_post, household_r
     assert api_post(household_record(field.sample[0])).status_code == 404
 
 
+def test_a_stranger_replaying_a_stored_record_hears_404_not_the_record(
+        field, sign_in, api_post, household_record):
+    """The evaluation, the sender's role and the stored record are read in one query: the
+    role is still checked before a replay is answered with the stored record."""
+    record = household_record(field.sample[0])
+    sign_in("evaluator")
+    assert api_post(record).status_code == 201
+    sign_in("author")  # on no team of this evaluation
+    replay = api_post(record)
+    assert replay.status_code == 404 and replay.get_json()["error"] == "not_found"
+    assert "answers" not in replay.get_json() and record["instance_id"] not in replay.get_data(
+        as_text=True)
+    sign_in("evaluator")
+    assert api_post(record).status_code == 200
+
+
 def test_signed_out_is_401_first_and_a_missing_csrf_token_a_json_400(app, field,
                                                                     household_record):
     import re
