@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--queue-workers", type=int, default=2)
     parser.add_argument("--spawn-rate", type=float, default=10, help="tablets joining per second")
-    parser.add_argument("--time-limit", type=float, default=180, help="seconds per run, at most")
+    parser.add_argument("--time-limit", type=float, default=150, help="seconds per run, at most")
     parser.add_argument("--photo-kb", type=int, default=30)
     parser.add_argument("--runs", default="floor,api,kill")
     parser.add_argument("--product-hash", action="store_true",

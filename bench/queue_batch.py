@@ -50,6 +50,12 @@ def bundles(folder: Path, count: int, distinct: int, households: int) -> list[Pa
     return units
 
 
+def load() -> str:
+    import os
+
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def wait_listening(stack: Stack, names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     for name in names:
@@ -78,7 +84,7 @@ def main() -> None:
         units = bundles(folder, args.reports, args.distinct, args.households)
         print(f"{args.reports} county bundles ({args.distinct} distinct, {args.households:,} "
               f"households, 500 sampled) built in {time.perf_counter() - started:.0f} s "
-              "(not measured)", flush=True)
+              f"(not measured); load average {load()}", flush=True)
 
         cli_out = folder / "cli"
         started = time.perf_counter()
@@ -88,8 +94,8 @@ def main() -> None:
         cli_seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"CLI batch failed: {done.stderr[-2000:]}")
-        print(f"CLI   evaluator report --batch --jobs {args.workers}: {cli_seconds:7.1f} s",
-              flush=True)
+        print(f"CLI   evaluator report --batch --jobs {args.workers}: {cli_seconds:7.1f} s "
+              f"(load average {load()} at the end)", flush=True)
 
         with Stack(web_workers=1, queue_workers=args.workers, s3=False) as stack:
             from evaluator.jobs.rq_queue import RQQueue
@@ -124,7 +130,9 @@ def main() -> None:
             print(f"queue {args.workers} x evaluator worker (RQ):{'':7}{queue_seconds:7.1f} s"
                   + (f"  (worker queue-0 killed at {crashed_at:.1f} s; {retried} job(s) "
                      "retried)" if crashed_at is not None else ""))
-            print(f"ratio queue / CLI: {queue_seconds / cli_seconds:.2f} (goal <= 1.10)")
+            print(f"ratio queue / CLI: {queue_seconds / cli_seconds:.2f} (goal <= 1.10; load "
+                  f"average {load()} at the end: the machine is shared, so wall times only "
+                  "compare when it stayed near 2 or below)")
             same = sum(1 for job, unit in jobs.items() if job in states
                        and states[job].state == "done"
                        and storage.get(states[job].result)
