@@ -54,6 +54,7 @@ def test_offline_every_kept_household_is_reachable_from_any_page_of_the_list(
     page.goto(network.base + f"/assignments?q={hundred[-1]}")
     page.wait_for_selector("[data-kept-list]:not([hidden])")
     assert shown(page) == [hundred[-1]]
+    assert page.input_value('.task-filter [name="q"]') == hundred[-1]
     page.goto(network.base + "/assignments?status=submitted&page=2")
     page.wait_for_selector("[data-kept-list]:not([hidden])")
     assert shown(page) == [] and "没有符合条件的户" in page.inner_text("[data-kept-list]")
@@ -63,3 +64,25 @@ def test_offline_every_kept_household_is_reachable_from_any_page_of_the_list(
         page.tap(f'[data-kept-list] a.task[data-key$="/{hundred[-1]}"]')
     assert page.input_value('[name="household_id"]') == hundred[-1]  # the questionnaire, offline
     assert errors == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", [(1024, 768), (768, 1024)])
+def test_the_paged_list_fits_a_tablet(field, live_server, tablet, fieldday, hundred, shots,
+                                      lang, size):
+    """Page 1, and page 2 of the to-do filter: the cards, counts and page links fit the screen."""
+    page = tablet(*size).new_page()
+    fieldday.sign_in(page, live_server)
+    for name, path in (("page1", f"/assignments?lang={lang}"),
+                       ("page2-todo", "/assignments?status=assigned&page=2")):
+        page.goto(live_server + path)
+        assert len(shown(page)) == 50, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0], path
+        links = page.eval_on_selector_all("nav.pager a", "els => els.map(e => "
+                                          "[e.textContent, e.getBoundingClientRect().right])")
+        assert [t for t, _ in links if t.strip() in "123"] == ["1", "2", "3"], links
+        assert all(right <= size[0] for _, right in links), links
+        if shots:
+            page.screenshot(path=f"{shots}/assignments-{name}-{lang}-{size[0]}x{size[1]}.png")
+            page.locator("nav.pager").screenshot(
+                path=f"{shots}/assignments-{name}-pager-{lang}-{size[0]}x{size[1]}.png")

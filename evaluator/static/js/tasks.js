@@ -50,6 +50,10 @@
     var params = new URLSearchParams(location.search);
     var q = (params.get('q') || '').trim(), status = params.get('status') || '';
     var found = (body.forms || []).filter(function (f) { return f.household && matches(f, q, status); });
+    // The filter shows what this list was filtered by (a stand-in copy shows its own query).
+    var search = document.querySelector('.task-filter [name="q"]'), select = document.querySelector('.task-filter [name="status"]');
+    if (search) { search.value = q; }
+    if (select) { select.value = status; }
     var box = document.querySelector('[data-kept-list]');
     box.textContent = '';
     box.appendChild(element('p', 'muted', String(text.kept || '').replace('{n}', String(found.length))));
