@@ -24,7 +24,7 @@ def test_language_switch_keeps_the_query_string(client, sign_in, field):
 def test_the_header_names_the_role_in_the_page_language(client, sign_in, field):
     sign_in("evaluator")
     assert "调查员" in client.get("/?lang=zh").get_data(as_text=True)
-    assert "· Evaluator" in client.get("/?lang=en").get_data(as_text=True)
+    assert "· </span>Evaluator</span>" in client.get("/?lang=en").get_data(as_text=True)
 
 
 def test_not_found_is_a_styled_page_with_a_way_back(client):
