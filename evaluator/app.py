@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from evaluator.config import load_config
 from evaluator.db import make_engine, make_sessionmaker
-from evaluator.extensions import csrf, db_session, login_manager
+from evaluator.extensions import COMPRESS_SETTINGS, compress, csrf, db_session, login_manager
 from evaluator.paths import PACKAGE_DIR, TEMPLATES_DIR
 from evaluator.web.errors import register_error_pages
 from evaluator.web.headers import register_security_headers
@@ -89,6 +89,9 @@ def register_extensions(app: Flask) -> None:
     from evaluator.auth.views import SESSION_VERSION_KEY
 
     csrf.init_app(app)
+    for key, value in COMPRESS_SETTINGS.items():
+        app.config.setdefault(key, value)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in.")

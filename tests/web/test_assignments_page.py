@@ -3,6 +3,8 @@ server (50 a page), the search and the status filter work across all pages, the 
 status are shown, and page links keep the query string. The offline side (every kept household
 on one page when the page is a stand-in) is tests/browser/test_assignments_offline.py."""
 
+import gzip
+import json
 import re
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
@@ -108,3 +110,26 @@ def test_the_kept_list_names_every_task_for_the_offline_page(client, sign_in, fi
     assert body["sources"]["household"] == "入户调查" and "file_check" in body["sources"]
     english = client.get("/api/v1/assignments?lang=en").get_json()
     assert english["evaluations"] == {str(field.evaluation_id): "Test evaluation"}
+
+
+def test_the_kept_list_is_compressed_and_stays_conditional_html_is_not(
+        client, sign_in, field, busy):
+    """The list the worker keeps (132 tasks here, 600+ in the field) is sent gzip-compressed to a
+    client that accepts it, its weak ETag still gives a 304; pages are not compressed (they
+    carry the CSRF token beside echoed search words: BREACH)."""
+    sign_in("evaluator")
+    plain = client.get("/api/v1/assignments")
+    zipped = client.get("/api/v1/assignments", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.data)) == plain.get_json()
+    assert len(zipped.data) * 5 < len(plain.data)
+    tag = zipped.headers["ETag"]
+    assert tag.startswith('W/"')
+    again = client.get("/api/v1/assignments", headers={"Accept-Encoding": "gzip",
+                                                       "If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get("/api/v1/assignments", headers={"If-None-Match": plain.headers["ETag"]}
+                      ).status_code == 304
+    page = client.get("/assignments?q=CG", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "Content-Encoding" not in page.headers
