@@ -273,11 +273,20 @@ def main() -> int:
           f"{statistics.mean(ordinary) / 1e6:.3f} MB: {before / statistics.mean(ordinary):.0f}x less")
     print(f"lead: {sum(r['form_fetches'] for r in lead)} form fetches in 10 views, median "
           f"{statistics.median([r['bytes'] for r in lead]) / 1024:.1f} KB per view")
-    heavy = [r["path"] for r in later if r["bytes"] > 100 * 1024]
+    # An ordinary view: nothing changed at the office, so the worker has no form to fetch. A
+    # view that fetched the changed forms is shown apart, with what the forms themselves cost.
+    plain = [r for r in later if not r["form_fetches"]]
+    changed = [r for r in later if r["form_fetches"]]
+    heavy = [r["path"] for r in plain if r["bytes"] > 100 * 1024]
     print(f"goal <= 1 fetch per changed form: {'met' if fetched_later <= 5 else 'NOT met'}")
-    print(f"goal <= 100 KB per ordinary page view: "
-          f"{'met' if not heavy else 'NOT met by ' + ', '.join(sorted(set(heavy)))}"
-          f"{'' if not heavy else ' (raw; the page document itself is the floor)'}")
+    print(f"goal <= 100 KB per ordinary page view (views 2-10 with no changed form to fetch, "
+          f"max {max(r['bytes'] for r in plain) / 1024:.1f} KB): "
+          f"{'met' if not heavy else 'NOT met by ' + ', '.join(sorted(set(heavy)))}")
+    for r in changed:
+        print(f"  view {r['view']} {r['path']} fetched {r['form_fetches']} changed forms: "
+              f"{r['bytes'] / 1024:.1f} KB raw ({r['gzip'] / 1024:.1f} KB if gzipped), of which "
+              f"the forms {r['form_bytes'] / 1024:.1f} KB and the rest "
+              f"{(r['bytes'] - r['form_bytes']) / 1024:.1f} KB")
     print(f"goal: the lead fetches no forms: "
           f"{'met' if not sum(r['form_fetches'] for r in lead) else 'NOT met'}")
     return 0
