@@ -78,7 +78,7 @@ COMMANDS = {
     "check": "evaluator.rubrics.commands:check",
     "xlsform": "evaluator.surveys.commands:xlsform",
     "bundle": "evaluator.bundle.commands:bundle",
-    "demo-data": "evaluator.bundle.commands:demo_data",
+    "demo-data": "evaluator.bundle.demo_command:demo_data",
     "sample": "evaluator.sampling.commands:sample",
     "score": "evaluator.scoring.commands:score",
     "report": "evaluator.reports.commands:report",

@@ -6,9 +6,12 @@ SQLAlchemy. ``load_bundle`` reads one for scoring, ``bundle_problems`` checks on
 ``write_bundle`` exports one, ``demo_files`` makes a synthetic one.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from evaluator.bundle.check import bundle_problems, check_bundle, check_files
-from evaluator.bundle.demo import demo_files, write_demo
-from evaluator.bundle.demo_population import ErrorRates, parse_error_rates
 from evaluator.bundle.hashing import data_hash, roster_hash
 from evaluator.bundle.model import (
     CATEGORIES,
@@ -32,7 +35,34 @@ from evaluator.bundle.model import (
 )
 from evaluator.bundle.reader import build_bundle, load_bundle, read_bundle, read_files
 from evaluator.bundle.source_files import instance_key
-from evaluator.bundle.writer import bundle_files, write_bundle, write_files, zip_bytes
+
+if TYPE_CHECKING:
+    from evaluator.bundle.demo import demo_files, write_demo
+    from evaluator.bundle.demo_population import ErrorRates, parse_error_rates
+    from evaluator.bundle.writer import bundle_files, write_bundle, write_files, zip_bytes
+
+#: Names imported when first asked for: scoring a bundle imports this package (for its rows)
+#: but neither makes a demo bundle nor writes one.
+_LAZY = {
+    "demo_files": "evaluator.bundle.demo",
+    "write_demo": "evaluator.bundle.demo",
+    "ErrorRates": "evaluator.bundle.demo_population",
+    "parse_error_rates": "evaluator.bundle.demo_population",
+    "bundle_files": "evaluator.bundle.writer",
+    "write_bundle": "evaluator.bundle.writer",
+    "write_files": "evaluator.bundle.writer",
+    "zip_bytes": "evaluator.bundle.writer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CATEGORIES",

@@ -1,6 +1,7 @@
-"""``evaluator bundle check`` and ``evaluator demo-data``.
+"""``evaluator bundle check`` (``evaluator demo-data`` is in ``demo_command``, so that checking
+and scoring a bundle never import the demo generator).
 
-Both are pure commands: they read definitions and files, never the database. ``bundle check``
+A pure command: they read definitions and files, never the database. ``bundle check``
 prints every problem (file, row, column, why) and exits 1, or one summary line and exits 0, so a
 team can run it after every export from ODK Central / KoboToolbox before handing the bundle over.
 """
@@ -14,11 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from evaluator.bundle.check import check_files
-from evaluator.bundle.demo import DEFAULT_HOUSEHOLDS, DEFAULT_SEED, demo_files
-from evaluator.bundle.demo_population import parse_error_rates
 from evaluator.bundle.model import Ref
 from evaluator.bundle.reader import build_bundle, read_files, shipped_surveys
-from evaluator.bundle.writer import write_files
 from evaluator.definitions.problems import DefinitionError
 
 if TYPE_CHECKING:
@@ -99,30 +97,3 @@ def _fail(problems: list) -> NoReturn:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s) found.", err=True)
     sys.exit(1)
-
-
-@click.command("demo-data")
-@click.argument("out", type=click.Path(path_type=Path))
-@click.option("--households", type=click.IntRange(min=11), default=DEFAULT_HOUSEHOLDS, show_default=True,
-              help="Registered households in the synthetic county (the sampling frame).")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
-              help="Random seed: the same seed gives the same bytes.")
-@click.option("--error-rates", default="", metavar="NAME=SHARE,...",
-              help="Planted error rates, e.g. wrong_exit=0.1,dissatisfied=15% (docs/bundle.md).")
-@click.option("--force", is_flag=True, help="Overwrite an existing OUT.")
-def demo_data(out: Path, households: int, seed: int, error_rates: str, force: bool) -> None:
-    """Write a SYNTHETIC demo bundle (演示数据) to OUT (a folder, or a file ending .zip)."""
-    try:
-        rates = parse_error_rates(error_rates)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--error-rates") from None
-    files = demo_files(households, seed, rates)
-    write_files(files, out, overwrite=force)
-    bundle_, _ = build_bundle(files)
-    sample = sum(1 for s in bundle_.sample if s.role == "sample") if bundle_ else 0
-    reserve = len(bundle_.sample) - sample if bundle_ else 0
-    click.echo(
-        f"Wrote SYNTHETIC demo bundle {out}: {households} households, sample {sample} + {reserve} reserve, "
-        f"seed {seed}; data {bundle_.data_hash if bundle_ else ''}"
-    )
-
