@@ -13,6 +13,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from evaluator.bundle.rows import RowIndex, Rows
 from evaluator.bundle.source_files import instance_key
 from evaluator.scoring.types import (
     FindingRecord,
@@ -46,10 +47,19 @@ def from_bundle(bundle: Any) -> ScoringData:
         stratum_column=stratum_column,
         data_hash=bundle.data_hash,
         today=getattr(meta, "period_end", None),
+        roster_index=_known_index(bundle),
     )
     repeats = {name: _LazyRepeats(source) for name, source in bundle.sources.items()
                if getattr(source, "repeats", None)}
     return replace(data, repeats=MappingProxyType(repeats))
+
+
+def _known_index(bundle: Any) -> RowIndex | None:
+    """The bundle's own index of its roster by household_id (built once: the checks use it too)."""
+    if not isinstance(bundle.roster, Rows):
+        return None
+    index = getattr(bundle, "roster_by_id", None)
+    return index if isinstance(index, RowIndex) else None
 
 
 class _LazyRepeats(Mapping):

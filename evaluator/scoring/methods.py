@@ -9,8 +9,10 @@ rules are documented in docs/statistics.md.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import replace
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -125,10 +127,13 @@ def consistency(ind: Indicator, ctx: Context) -> IndicatorResult:
         for j in right_errors:
             rk[j] = None
         right_keys = [rk[p] if p >= 0 else None for p in position.tolist()]
-        blank = np.fromiter((a is None or b is None for a, b in zip(lk, right_keys, strict=True)), bool, units.size)
-        overlap = ind.compare == "set_overlap"
-        agree = np.fromiter((False if a is None or b is None else bool(a & b) if overlap else a == b
-                             for a, b in zip(lk, right_keys, strict=True)), bool, units.size)
+        blank = (np.fromiter(map(operator.is_, lk, repeat(None)), bool, units.size)
+                 | np.fromiter(map(operator.is_, right_keys, repeat(None)), bool, units.size))
+        if ind.compare == "set_overlap":
+            agree = np.fromiter((False if a is None or b is None else bool(a & b)
+                                 for a, b in zip(lk, right_keys, strict=True)), bool, units.size)
+        else:  # (a blank pair's comparison is dropped: blank pairs do not agree)
+            agree = np.fromiter(map(operator.eq, lk, right_keys), bool, units.size) & ~blank
     errors = {**errors, **left_errors}
     skip = (ind.missing or "skip") == "skip"
     valid = _without(~blank if skip else np.ones(units.size, dtype=bool), errors)

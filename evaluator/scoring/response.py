@@ -27,6 +27,12 @@ def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
     plus ``"out_of_order"`` when a stratum used a reserve before an earlier one of its list."""
     out: dict[str, dict[str, Any]] = {}
     drawn = {s.household_id: s for s in ctx.data.sample}
+    # The sampled households once for every source (their strata counted a column at a time);
+    # the reserves, fewer, one by one.
+    sampled = [unit for unit in drawn.values() if unit.role == "sample"]
+    others = [unit for unit in drawn.values() if unit.role != "sample"]
+    drawn_per_stratum = Counter(unit.stratum for unit in sampled)
+    sampled_ids = {unit.household_id for unit in sampled}
     for source in sorted(getattr(ctx.rubric, "response", {}) or {}):
         units = ctx.units(source)
         responded = ctx.respondents(units)
@@ -35,27 +41,28 @@ def response_table(ctx: Any) -> dict[str, dict[str, Any]]:
         names = list(map(str, units.strata.tolist()))
         for (stratum, took_part), count in Counter(zip(names, responded.tolist(), strict=True)).items():
             strata.setdefault(stratum, Counter())["responded" if took_part else "refused"] += count
-        for household, unit in drawn.items():
-            at = units.index.get(household)
+        index = units.index
+        for unit in others:
+            at = index.get(unit.household_id)
             if at is not None and unit.role == "reserve":
                 strata.setdefault(names[at], Counter())["reserves_used"] += 1
+        for stratum, count in drawn_per_stratum.items():
+            strata.setdefault(stratum, Counter())["drawn"] += count
+        # every sampled household is attempted: one without a record is a recorded refusal
+        # or was not reached (the team's record of why there is no interview)
+        for household in sampled_ids - index.keys():
+            unit = drawn[household]
+            strata[unit.stratum]["refused" if unit.outcome == "refused" else "not_reached"] += 1
         reserves: dict[str, list[Reserve]] = {}
-        for household, unit in drawn.items():
-            recorded = household in units.index
+        for unit in others:
+            recorded = unit.household_id in index
             # a reserve is used once it has a record, replaces a household or was itself
-            # recorded as a non-respondent; every sampled household is attempted
-            used = unit.role == "sample" or recorded or bool(unit.outcome or unit.replaces)
-            counts = strata.get(unit.stratum)
-            if counts is None:
-                counts = strata[unit.stratum] = Counter()
-            if unit.role == "sample":
-                counts["drawn"] += 1
-            else:
-                reserves.setdefault(unit.stratum, []).append(
-                    Reserve(household, unit.order, used))
-                if used and not recorded:
-                    counts["reserves_used"] += 1
-            if used and not recorded:  # the team's record of why there is no interview
+            # recorded as a non-respondent
+            used = recorded or bool(unit.outcome or unit.replaces)
+            counts = strata.setdefault(unit.stratum, Counter())
+            reserves.setdefault(unit.stratum, []).append(Reserve(unit.household_id, unit.order, used))
+            if used and not recorded:
+                counts["reserves_used"] += 1
                 counts["refused" if unit.outcome == "refused" else "not_reached"] += 1
         rows = {name: _row(c) for name, c in sorted(strata.items()) if sum(c.values())}
         total: Counter[str] = Counter()

@@ -176,10 +176,18 @@ def stratified_proportion(
     (Korn & Graubard 1998). At p̂ = 0 or 1 deff is undefined and n* = n. A census is exact.
     """
     for name, stratum in strata.items():
+        try:  # one set per stratum; the values one by one only to name a wrong one
+            if set(stratum.values) <= _ZERO_ONE:
+                continue
+        except TypeError:  # an unhashable value
+            pass
         for value in stratum.values:
             if value not in (0, 1):
                 raise ValueError(f"stratum {name!r}: a proportion needs 0/1 values, got {value!r}")
     return _estimate(strata, confidence, "proportion")
+
+
+_ZERO_ONE = frozenset((0, 1))
 
 
 def stratified_share(

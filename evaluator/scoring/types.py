@@ -112,6 +112,7 @@ def scoring_data(
     confidence: float = 0.95,
     today: date | None = None,
     repeats: Mapping[str, Mapping[str, Iterable[list[Any]]]] | None = None,
+    roster_index: RowIndex | None = None,
 ) -> ScoringData:
     """Check plain rows and freeze them into ``ScoringData`` (raise ``ValueError`` on bad input).
 
@@ -119,7 +120,9 @@ def scoring_data(
     ``FindingRecord`` and ``JudgementRecord``: a database service can pass query rows as they are.
     ``frame_sizes`` default to counting the roster per stratum. ``today`` is the date the
     expression function today() gives (the evaluation's end date), so scores do not change
-    with the day they are computed.
+    with the day they are computed. ``roster_index``: an index of ``roster`` (held as columns)
+    by household_id that the caller already has (a Bundle's ``roster_by_id``), used instead of
+    indexing the roster again.
     """
     if not isinstance(stratum_column, str) or not stratum_column:
         raise ValueError("stratum_column must be a column name")
@@ -127,7 +130,7 @@ def scoring_data(
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     # Rows held as columns (evaluator.bundle.rows) are kept as they are, not copied row by row.
     roster_rows: Sequence[Mapping[str, Any]] = roster if isinstance(roster, Rows) else tuple(roster)
-    index, counted, problems = _index_roster(roster_rows, stratum_column)
+    index, counted, problems = _index_roster(roster_rows, stratum_column, roster_index)
     if problems:
         raise ValueError("; ".join(problems[:10]))
     if not isinstance(sources, Mapping):
@@ -177,13 +180,18 @@ def scoring_data(
 
 
 def _index_roster(
-    rows: Sequence[Mapping[str, Any]], stratum_column: str
+    rows: Sequence[Mapping[str, Any]], stratum_column: str, known: RowIndex | None = None
 ) -> tuple[Mapping[str, Mapping[str, Any]], dict[str, int], list[str]]:
-    """One pass over the roster: the id index, households per stratum, and problems."""
+    """One pass over the roster: the id index, households per stratum, and problems.
+    ``known``: the rows' index by household_id, when the caller has it (one entry per row
+    unless an id repeats: then it is not used)."""
     if isinstance(rows, Rows) and rows.has(HOUSEHOLD_KEY) and rows.has(stratum_column):
         ids, strata = rows.column(HOUSEHOLD_KEY), rows.column(stratum_column)
-        if len(set(ids)) == len(ids) and set(map(type, ids)) | set(map(type, strata)) <= {str} and "" not in ids:
-            return RowIndex(rows, HOUSEHOLD_KEY), dict(Counter(strata)), []
+        if known is not None and (len(known) != len(ids) or "" in known):
+            known = None
+        unique = known is not None or (len(set(ids)) == len(ids) and "" not in ids)
+        if unique and set(map(type, ids)) | set(map(type, strata)) <= {str}:
+            return known or RowIndex(rows, HOUSEHOLD_KEY), dict(Counter(strata)), []
     if rows and all(type(r) is dict for r in rows):
         # Fast path for the usual roster (dicts of strings, as read from CSV): C-level loops.
         try:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -56,8 +57,9 @@ class SourceUnits:
         self.unknown: list[str] = []
         self.duplicates: list[str] = []
         fast = _fast_order(rows, roster)
+        roster_at = None
         if fast is not None:
-            order, ids = fast
+            order, ids, roster_at = fast
         else:
             grouped: dict[str, list[int]] = {}
             for k, row in enumerate(rows):
@@ -77,8 +79,10 @@ class SourceUnits:
         self._repeats = data.repeats.get(source, {})
         # Rows held as columns (evaluator.bundle.rows): a field is read down its column, and
         # no unit's record or roster row is made unless a row-by-row path asks for it.
-        self._roster_at = (list(map(roster.positions.__getitem__, ids)) if isinstance(roster, RowIndex)
-                           else _roster_positions(self.roster_rows))
+        if roster_at is None:
+            roster_at = (list(map(roster.positions.__getitem__, ids)) if isinstance(roster, RowIndex)
+                         else _roster_positions(self.roster_rows))
+        self._roster_at = roster_at
         self._roster = data.roster
         column = data.stratum_column
         try:
@@ -217,8 +221,9 @@ def _roster_positions(roster_rows: Sequence[Any]) -> list[int] | None:
 
 def _fast_order(
     rows: Sequence[Mapping[str, Any]], roster: Mapping[str, Any]
-) -> tuple[list[int], list[str]] | None:
-    """(record positions, ids) sorted by id, when every id is a clean, unique roster id."""
+) -> tuple[list[int], list[str], list[int] | None] | None:
+    """(record positions, ids, roster positions or None) sorted by id, when every id is a
+    clean, unique roster id (the roster positions when the roster is held as columns)."""
     try:
         ids = (list(rows.column(HOUSEHOLD_KEY)) if isinstance(rows, Rows)
                else list(map(itemgetter(HOUSEHOLD_KEY), rows)))
@@ -226,11 +231,17 @@ def _fast_order(
         return None
     if set(map(type, ids)) - {str} or len(set(ids)) != len(ids):
         return None
-    known = roster.positions if isinstance(roster, RowIndex) else roster
-    if not all(map(known.__contains__, ids)) or list(map(str.strip, ids)) != ids:
+    at: list[int] | None = None
+    if isinstance(roster, RowIndex):  # each id looked up once: found, and where
+        at = list(map(roster.positions.get, ids, repeat(-1)))
+        if -1 in at:
+            return None
+    elif not all(map(roster.__contains__, ids)):
+        return None
+    if list(map(str.strip, ids)) != ids:
         return None
     order = sorted(range(len(ids)), key=ids.__getitem__)
-    return order, [ids[k] for k in order]
+    return order, [ids[k] for k in order], None if at is None else [at[k] for k in order]
 
 
 def _first(rows: Sequence[Mapping[str, Any]], positions: list[int]) -> int:
