@@ -38,11 +38,29 @@ class Tablet(FastHttpUser):
         if not TABLETS:
             raise StopUser()
         self.me = TABLETS.pop()
+        # A sign-in cut off (a worker killed, a timeout) is tried again, as a person would;
+        # a tablet that never signs in keeps its records: they count as never acknowledged.
+        for attempt in range(TRIES):
+            try:
+                self.sign_in()
+                return
+            except Exception as exc:  # noqa: BLE001 - any failure: try again, then give up
+                events.request.fire(request_type="TABLET", name="sign in (again)",
+                                    response_time=0, response_length=0, exception=exc)
+                gevent.sleep(min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.0))
+        UNACKED.extend(instance for instance, _ in self.me["records"])
+        self.me["records"] = []
+        raise StopUser()  # not counted as finished
+
+    def sign_in(self) -> None:
         page = self.client.get("/auth/login", name="sign in: page").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        self.client.post("/auth/login", name="sign in: post", data={
-            "username": self.me["username"], "password": self.me["password"],
-            "csrf_token": token}, allow_redirects=False)
+        with self.client.post("/auth/login", name="sign in: post", data={
+                "username": self.me["username"], "password": self.me["password"],
+                "csrf_token": token}, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"{response.status_code}: not signed in")
+                raise RuntimeError(f"sign-in answered {response.status_code}")
         page = self.client.get("/assignments", name="assignments page").text
         self.csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
         self.client.get("/api/v1/assignments", name="assignments API")
