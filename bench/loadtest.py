@@ -30,7 +30,8 @@ with the product's settings, so each sign-in pays it in full.
 
 Server CPU per request kind comes from the stack's request log (evaluator.ops.requests:
 ``cpu_ms``, the CPU of the request's own thread inside the app); what the gunicorn processes used
-beyond the sum of those is HTTP parsing, threads and logging outside the app.
+beyond the sum of those is HTTP parsing, threads and logging outside the app, and threads a
+request starts (with --product-hash, most of a sign-in's argon2 check).
 """
 
 from __future__ import annotations
@@ -319,8 +320,8 @@ def report(name: str, result: dict, records: int) -> None:
         print(f"     {kind:<20} {len(times):6d} x {sum(times) / len(times):6.2f} ms = "
               f"{sum(times) / stored:5.2f} ms per record")
     print(f"     inside the app {inside:.1f} s of gunicorn's {cpu.get('web', 0):.1f} s; the rest "
-          f"({cpu.get('web', 0) - inside:.1f} s) is HTTP, threads and logging around it",
-          flush=True)
+          f"({cpu.get('web', 0) - inside:.1f} s) is HTTP, threads and logging around it, and "
+          "threads a request starts (argon2's lanes in a sign-in)", flush=True)
 
 
 if __name__ == "__main__":
