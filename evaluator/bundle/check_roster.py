@@ -29,7 +29,7 @@ from evaluator.bundle.model import (
     Bundle,
 )
 from evaluator.bundle.parsing import DECIMAL_RE, INTEGER_RE, parse_date, parse_number, where
-from evaluator.definitions.problems import Problem
+from evaluator.definitions.problems import Problem, coded
 from evaluator.rubrics.definition import ROSTER_COLUMNS
 
 ROSTER_REQUIRED = tuple(c for c in ROSTER_COLUMNS if c not in ROSTER_PERSONAL)
@@ -180,24 +180,25 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
     for stratum in sorted(set(frame) | set(plan.frame_sizes)):
         if plan.frame_sizes.get(stratum, 0) != frame.get(stratum, 0):
             consistent = False
-            problems.append(Problem(EVALUATION_FILE, at(stratum, "population"),
-                                    f"stratum {stratum}: {plan.frame_sizes.get(stratum, 0)} households but roster.csv has {frame.get(stratum, 0)}"))
+            problems.append(coded(EVALUATION_FILE, at(stratum, "population"), "problem_plan_frame",
+                                  stratum=stratum, planned=plan.frame_sizes.get(stratum, 0),
+                                  roster=frame.get(stratum, 0)))
     for stratum in sorted(set(drawn) | set(plan.sample_sizes)):
         if plan.sample_sizes.get(stratum, 0) != drawn.get(stratum, 0):
             consistent = False
-            problems.append(Problem(EVALUATION_FILE, at(stratum, "sample"),
-                                    f"stratum {stratum}: {plan.sample_sizes.get(stratum, 0)} drawn but sample.csv has {drawn.get(stratum, 0)} with role sample"))
+            problems.append(coded(EVALUATION_FILE, at(stratum, "sample"), "problem_plan_sample",
+                                  stratum=stratum, planned=plan.sample_sizes.get(stratum, 0),
+                                  drawn=drawn.get(stratum, 0)))
     for stratum, count in sorted(reserves.items()):
         if count > plan.reserve:
             consistent = False
-            problems.append(Problem(SAMPLE_FILE, "",
-                                    f"{count} reserve households in stratum {stratum} but sampling.reserve_per_stratum is {plan.reserve}"))
+            problems.append(coded(SAMPLE_FILE, "", "problem_plan_reserve", count=count,
+                                  stratum=stratum, reserve=plan.reserve))
     if plan.roster_hash:
         strata = bundle.roster_column(bundle.stratum_column)
         if plan.roster_hash != roster_hash(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True)):
             consistent = False
-            problems.append(Problem(EVALUATION_FILE, "sampling.roster_hash",
-                                    "does not match roster.csv: households or strata changed after the sample was drawn"))
+            problems.append(coded(EVALUATION_FILE, "sampling.roster_hash", "problem_roster_changed"))
     elif plan.roster_sha256 and files and ROSTER_FILE in files and plan.roster_sha256 != hashlib.sha256(files[ROSTER_FILE]).hexdigest():
         problems.append(Problem(EVALUATION_FILE, "sampling.roster.sha256",
                                 "roster.csv is not byte for byte the file the sample was drawn from; "
@@ -240,23 +241,24 @@ def _sample_row_problems(bundle: Bundle) -> list[Problem]:
     drawn_strata = {s.household_id: s.stratum for s in bundle.sample}
     for s in bundle.sample:
         if s.household_id in seen:
-            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY),
-                                    f"household {s.household_id!r} drawn twice (also row {seen[s.household_id]})"))
+            problems.append(coded(file, where(s.row, HOUSEHOLD_KEY), "problem_drawn_twice",
+                                  household=s.household_id, row=seen[s.household_id]))
         elif s.household_id:
             seen[s.household_id] = s.row
         position = positions.get(s.household_id)
         if s.household_id and position is None and bundle.roster_columns:
-            problems.append(Problem(file, where(s.row, HOUSEHOLD_KEY), f"household {s.household_id!r} is not in roster.csv"))
+            problems.append(coded(file, where(s.row, HOUSEHOLD_KEY), "problem_household_not_in_roster",
+                                  household=s.household_id))
         elif position is not None and has_strata and strata[position] != s.stratum:
-            problems.append(Problem(file, where(s.row, "stratum"),
-                                    f"{s.stratum!r} but roster.csv puts household {s.household_id} in stratum {strata[position]!r}"))
+            problems.append(coded(file, where(s.row, "stratum"), "problem_drawn_stratum",
+                                  stratum=s.stratum, household=s.household_id, roster=strata[position]))
         if s.replaces and (s.replaces not in drawn_strata or drawn_strata[s.replaces] != s.stratum):
-            problems.append(Problem(file, where(s.row, "replaces"),
-                                    f"{s.replaces!r} is not a drawn household of stratum {s.stratum}"))
+            problems.append(coded(file, where(s.row, "replaces"), "problem_replaces_not_drawn",
+                                  replaces=s.replaces, stratum=s.stratum))
         key = (s.stratum, s.role, s.order)
         if s.order and key in orders:
-            problems.append(Problem(file, where(s.row, "order"),
-                                    f"order {s.order} used twice for {s.role} in stratum {s.stratum} (also row {orders[key]})"))
+            problems.append(coded(file, where(s.row, "order"), "problem_order_twice", order=s.order,
+                                  role=s.role, stratum=s.stratum, row=orders[key]))
         else:
             orders[key] = s.row
     return problems
@@ -282,13 +284,17 @@ def _redraw_problems(bundle: Bundle) -> list[Problem]:
     have = dict(zip(map(_SAMPLE_KEY, rows), map(attrgetter("row"), rows), strict=True))
     problems = []
     for key in sorted(have.keys() - want, key=have.__getitem__):
-        problems.append(Problem(SAMPLE_FILE, f"row {have[key]}",
-                                f"{key[0]} as {key[2]} {key[3]} is not what seed {plan.seed} draws from roster.csv"))
+        problems.append(coded(SAMPLE_FILE, f"row {have[key]}", "problem_not_drawn_by_seed",
+                              household=key[0], role=key[2], order=key[3], seed=plan.seed))
     missing = sorted(want - have.keys())
     if missing:
         shown = ", ".join(f"{h} ({r} {o})" for h, _, r, o in missing[:10])
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        problems.append(Problem(SAMPLE_FILE, "", f"seed {plan.seed} also draws {shown}{more}, absent from sample.csv"))
+        if len(missing) > 10:
+            problems.append(coded(SAMPLE_FILE, "", "problem_seed_draws_more", seed=plan.seed,
+                                  shown=shown, more=len(missing) - 10))
+        else:
+            problems.append(coded(SAMPLE_FILE, "", "problem_seed_draws", seed=plan.seed,
+                                  shown=shown))
     return problems
 
 

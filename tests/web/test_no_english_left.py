@@ -433,3 +433,36 @@ def test_a_new_programme_and_a_renamed_workbook_are_refused_in_chinese(app, clie
     page = html.unescape(renamed.get_data(as_text=True))
     assert renamed.status_code == 400 and "该文件不是 zip 格式" in page
     assert "File is not a zip file" not in page
+
+
+def test_a_sample_that_disagrees_with_its_roster_and_plan_is_said_in_chinese(tmp_path):
+    """sample.csv checked against roster.csv and the plan, as the scores page says it."""
+    import shutil
+    from pathlib import Path
+
+    from evaluator.bundle import bundle_problems
+    from evaluator.paths import SURVEYS_DIR
+    from evaluator.surveys.definition import load_surveys
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal", bundle)
+    sample = bundle / "sample.csv"
+    lines = sample.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[2].startswith("CG005,城关镇,sample,2") and lines[4].startswith("QS002,清水河镇")
+    lines[2] = lines[2].replace("CG005", "CG004")
+    lines[4] = lines[4].replace("清水河镇", "城关镇")
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = [p for p in bundle_problems(bundle, load_surveys(SURVEYS_DIR), None)
+             if p.file in ("sample.csv", "evaluation.yaml")]
+    english = {str(p): problem_text(p, "zh") for p in found}
+    assert english["sample.csv: row 3, column household_id: household 'CG004' drawn twice "
+                   "(also row 2)"] == ("sample.csv: 第 3 行，household_id 列: 家庭 'CG004' 被抽中两次"
+                                       "（另见第 2 行）")
+    assert english["sample.csv: row 5, column stratum: '城关镇' but roster.csv puts household "
+                   "QS002 in stratum '清水河镇'"].endswith(
+        "分层为 '城关镇'，但台账（roster.csv）把家庭 QS002 列在层 '清水河镇'")
+    assert english["evaluation.yaml: sampling.strata[1].sample: stratum 清水河镇: 2 drawn but "
+                   "sample.csv has 1 with role sample"].endswith(
+        "层 清水河镇：抽样方案抽取 2 户，但样本（sample.csv）中角色为 sample 的有 1 户")
+    for said in english.values():
+        assert not ENGLISH_RUN.search(said.split(": ", 2)[-1]), said
