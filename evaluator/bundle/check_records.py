@@ -241,7 +241,7 @@ def _member_columns(repeats: Mapping[str, tuple[RepeatData, np.ndarray]], spec: 
         kept = np.flatnonzero(parents >= 0)
         order = kept[np.argsort(parents[kept], kind="stable")].tolist()
         ends = np.cumsum(np.bincount(parents[kept], minlength=size)).tolist()
-        starts = [0, *ends[:-1]]
+        starts = [0, *ends[:-1]] if ends else []  # (no records: no slices)
         for f in fields:
             column = _column(repeat.rows, f)
             ordered_values = list(map(column.__getitem__, order))
