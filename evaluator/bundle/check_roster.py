@@ -106,17 +106,18 @@ def roster_problems(bundle: Bundle) -> list[Problem]:
 def _exit_problems(numbers: Sequence[int], texts: Sequence[str], statuses: Sequence[str],
                    registered: Sequence[str]) -> list[Problem]:
     """exit_date against status and registered_date, a column at a time: each distinct date and
-    status judged once, the rows named from masks."""
-    size = len(texts)
-    dates = {v: parse_date(v) for v in set(texts)}
-    since = {v: parse_date(v) for v in set(registered)}
-    given = _mask(texts, {v: bool(v) for v in dates})
-    exited = _mask(statuses, {v: v == EXITED for v in set(statuses)})
-    other = _mask(statuses, {v: v in STATUSES and v != EXITED for v in set(statuses)})
-    bad = _mask(texts, {v: bool(v) and d is None for v, d in dates.items()})
-    ordinal = {v: math.nan if d is None else d.toordinal() for v, d in {**dates, **since}.items()}
-    exit_day = np.fromiter(map(ordinal.__getitem__, texts), float, size)
-    since_day = np.fromiter(map(ordinal.__getitem__, registered), float, size)
+    status judged once, each row's by its value's number in the column, the rows named from masks."""
+    exit_texts, exit_codes = _coded(texts)
+    status_texts, status_codes = _coded(statuses)
+    since_texts, since_codes = _coded(registered)
+    dates = [parse_date(v) for v in exit_texts]
+    since = [parse_date(v) for v in since_texts]
+    given = np.array([bool(v) for v in exit_texts], dtype=bool)[exit_codes]
+    bad = np.array([bool(v) and d is None for v, d in zip(exit_texts, dates, strict=True)], dtype=bool)[exit_codes]
+    exited = np.array([v == EXITED for v in status_texts], dtype=bool)[status_codes]
+    other = np.array([v in STATUSES and v != EXITED for v in status_texts], dtype=bool)[status_codes]
+    exit_day = np.array([math.nan if d is None else d.toordinal() for d in dates], dtype=float)[exit_codes]
+    since_day = np.array([math.nan if d is None else d.toordinal() for d in since], dtype=float)[since_codes]
     problems: list[Problem] = []
 
     def report(mask: np.ndarray, message: Callable[[int], str]) -> None:
@@ -128,13 +129,14 @@ def _exit_problems(numbers: Sequence[int], texts: Sequence[str], statuses: Seque
     report(given & ~bad & other, lambda i: f"an exit date but the status is {statuses[i]}, not {EXITED}")
     with np.errstate(invalid="ignore"):
         report(exit_day < since_day,
-               lambda i: f"{dates[texts[i]]} is before registered_date {since[registered[i]]}")
+               lambda i: f"{dates[exit_codes[i]]} is before registered_date {since[since_codes[i]]}")
     return problems
 
 
-def _mask(values: Sequence[str], truth: Mapping[str, bool]) -> np.ndarray:
-    """``truth[v]`` of every value."""
-    return np.fromiter(map(truth.__getitem__, values), bool, len(values))
+def _coded(values: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(the distinct values in order of appearance, each value's number among them)."""
+    number = {value: i for i, value in enumerate(dict.fromkeys(values))}
+    return list(number), np.fromiter(map(number.__getitem__, values), np.intp, len(values))
 
 
 def _standard_problem(text: str) -> str | None:
