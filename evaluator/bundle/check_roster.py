@@ -16,7 +16,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from evaluator.bundle.hashing import roster_hash
+from evaluator.bundle.hashing import roster_hash_columns
 from evaluator.bundle.model import (
     CATEGORIES,
     EVALUATION_FILE,
@@ -198,7 +198,7 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
                                   stratum=stratum, reserve=plan.reserve))
     if plan.roster_hash:
         strata = bundle.roster_column(bundle.stratum_column)
-        if plan.roster_hash != roster_hash(zip(bundle.roster_column(HOUSEHOLD_KEY), strata, strict=True)):
+        if plan.roster_hash != roster_hash_columns(bundle.roster_column(HOUSEHOLD_KEY), strata):
             consistent = False
             problems.append(coded(EVALUATION_FILE, "sampling.roster_hash", "problem_roster_changed"))
     elif plan.roster_sha256 and files and ROSTER_FILE in files and plan.roster_sha256 != hashlib.sha256(files[ROSTER_FILE]).hexdigest():
