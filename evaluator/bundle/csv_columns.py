@@ -181,8 +181,7 @@ def _split_plain(piece: str, width: int, limit: int
         if blank:
             kept = [k for k in range(physical) if k not in blank]
             parts = [[part[k] for k in kept] for part in parts]
-    # Most pieces hold no white space at all: then no cell of theirs needs stripping.
-    return parts, kept, physical, _padded(parts) if has_space(joined) or apostrophes else set()
+    return parts, kept, physical, _padded(parts) if apostrophes or _padded_cells(joined) else set()
 
 
 def _blank_rows(parts: list[list[str]]) -> set[int]:
@@ -200,6 +199,17 @@ def has_space(text: str) -> bool:
     pass in C: ``split`` gives back ``text`` itself when it finds none."""
     found = text.split(None, 1)
     return bool(text) and (len(found) != 1 or len(found[0]) != len(text))
+
+
+def _padded_cells(joined: str) -> bool:
+    """May a cell of ``joined`` (a piece's rows joined by commas) have white space around it?
+    Most pieces hold none at all; many hold spaces only inside cells (geopoints, several
+    choices, free text): there a space beside a comma, or at either end, is the only sign."""
+    if not has_space(joined):
+        return False
+    if has_space(joined.replace(" ", "")):
+        return True  # white space other than spaces: look at each column
+    return ", " in joined or " ," in joined or joined[:1] == " " or joined[-1:] == " "
 
 
 def _padded(parts: list[list[str]]) -> set[int]:

@@ -77,6 +77,10 @@ class PlainBody:
 _NOT_PLAIN = bytes([*range(0x00, 0x0a), 0x0b, 0x0c, *range(0x0e, 0x20), *b"\"\\'"])
 #: Every other byte: ``raw.translate(None, _PLAIN)`` leaves the bytes that are not plain.
 _PLAIN = bytes(b for b in range(256) if b not in _NOT_PLAIN)
+_SEPARATORS = b",\n\r"
+#: The plain bytes but commas and line breaks: ``raw.translate(None, _PLAIN_TEXT)`` leaves those
+#: (to count) and the bytes that are not plain (to refuse), in one pass over the file.
+_PLAIN_TEXT = bytes(b for b in _PLAIN if b not in _SEPARATORS)
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -87,10 +91,13 @@ def plain_body(raw: bytes, table: Table) -> PlainBody | None:
     it is written, and every line a row of the header's width (no blank rows, which the reader
     skips, no short rows, which it pads). None otherwise: the cells are then encoded one by
     one. tests/unit/test_bundle_cells.py holds the two ways to the same bytes."""
-    if table.encoding not in ("utf-8", "utf-8-sig") or raw.translate(None, _PLAIN):
+    if table.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    marks = raw.translate(None, _PLAIN_TEXT)  # its commas and line breaks, and what is not plain
+    if marks.translate(None, _SEPARATORS):
         return None
     start = 3 if raw.startswith(_UTF8_BOM) else 0
-    breaks, returns = raw.count(b"\n"), raw.count(b"\r")
+    breaks, returns = marks.count(b"\n"), marks.count(b"\r")
     if returns and (returns != breaks or raw.count(b"\r\n") != breaks):
         return None  # bare CRs, or LF and CRLF mixed: rare enough to take the long way
     newline = b"\r\n" if returns else b"\n"
@@ -106,7 +113,7 @@ def plain_body(raw: bytes, table: Table) -> PlainBody | None:
         lines = 0
     # No line skipped as blank, and (no row being longer than the header, or the table would
     # not have been read) as many commas as full rows hold: every row is full.
-    commas = raw.count(b",", body_start, stop)
+    commas = marks.count(b",") - raw.count(b",", 0, body_start)  # none after ``stop``
     if lines != len(table.rows) or commas != (len(table.header) - 1) * lines:
         return None
     return PlainBody(raw, body_start, stop, newline)

@@ -248,11 +248,14 @@ def normalise_repeat(
     if "PARENT_KEY" not in table.header and "_submission__uuid" not in table.header:
         problems.append(coded(table.path, "row 1", "problem_parent_key_missing"))
     if isinstance(table.rows, Rows):
-        blank = [""] * len(table.rows)
-        parent, submission, own = (table.rows.column(c) if table.rows.has(c) else blank
-                                   for c in ("PARENT_KEY", "_submission__uuid", "KEY"))
-        parents = tuple((p or s).strip() for p, s in zip(parent, submission, strict=True))
-        keys = tuple(map(str.strip, own))
+        rows, blank = table.rows, ("",) * len(table.rows)
+        if rows.has("PARENT_KEY") and not rows.has("_submission__uuid"):  # ODK: a column at a time
+            parents = tuple(rows.stripped("PARENT_KEY"))
+        else:
+            parent, submission = (rows.column(c) if rows.has(c) else blank
+                                  for c in ("PARENT_KEY", "_submission__uuid"))
+            parents = tuple((p or s).strip() for p, s in zip(parent, submission, strict=True))
+        keys = tuple(rows.stripped("KEY")) if rows.has("KEY") else blank
     else:
         parents = tuple((raw.get("PARENT_KEY") or raw.get("_submission__uuid") or "").strip() for raw in table.rows)
         keys = tuple((raw.get("KEY") or "").strip() for raw in table.rows)
