@@ -120,6 +120,67 @@ PROBLEM_WORDS: dict[str, str] = dict((
     P_("problem_yaml_undefined_alias", "not valid YAML: found undefined alias {alias}"),
     P_("problem_yaml_two_documents",
        "not valid YAML: expected a single document in the stream but found another document"),
+    # pyxform's commonest refusals of an uploaded XLSForm, each as pyxform says it
+    # (evaluator.surveys.xlsform picks the one whose text it is; any other keeps its English)
+    P_("problem_pyxform_no_survey_sheet",
+       "pyxform refuses the form: You must have a sheet named 'survey'."),
+    P_("problem_pyxform_survey_sheet_misspelt",
+       "pyxform refuses the form: You must have a sheet named 'survey'. When looking for a sheet "
+       "named 'survey', the following sheets with similar names were found: {candidates}."),
+    P_("problem_pyxform_no_choices_sheet",
+       "pyxform refuses the form: There should be a choices sheet in this xlsform. Please ensure "
+       "that the choices sheet has the mandatory columns 'list_name', 'name', and 'label'."),
+    P_("problem_pyxform_list_missing",
+       "pyxform refuses the form: List name not in choices sheet: {list}"),
+    P_("problem_pyxform_unknown_type", "pyxform refuses the form: Unknown question type '{type}'."),
+    P_("problem_pyxform_header_missing",
+       "pyxform refuses the form: Invalid headers provided for sheet: '{sheet}'. One or more "
+       "required column headers were not found: {missing}. Learn more: "
+       "https://xlsform.org/en/#setting-up-your-worksheets"),
+    P_("problem_pyxform_header_alias",
+       "pyxform refuses the form: Invalid headers provided for sheet: '{sheet}'. Headers that are "
+       "different names for the same column were found: '{one}', '{other}'. Rename or remove one "
+       "of these columns."),
+    P_("problem_pyxform_header_twice", "pyxform refuses the form: Duplicate column header: {header}"),
+    P_("problem_pyxform_no_name", "pyxform refuses the form: Question or group with no name."),
+    P_("problem_pyxform_no_label",
+       "pyxform refuses the form: The survey element named '{name}' has no label or hint."),
+    P_("problem_pyxform_name_twice",
+       "pyxform refuses the form: On the 'survey' sheet, the 'name' value '{name}' is invalid. "
+       "Questions, groups, and repeats must be unique within their nearest parent group or "
+       "repeat, or the survey if not inside a group or repeat."),
+    P_("problem_pyxform_name_meta",
+       "pyxform refuses the form: On the 'survey' sheet, the 'name' value 'meta' is invalid. The "
+       "name 'meta' is reserved for form metadata."),
+    P_("problem_pyxform_name_characters",
+       "pyxform refuses the form: On the '{sheet}' sheet, the '{column}' value is invalid. Names "
+       "must begin with a letter or underscore. After the first character, names may contain "
+       "letters, digits, underscores, hyphens, or periods."),
+    P_("problem_pyxform_choice_no_name",
+       "pyxform refuses the form: On the 'choices' sheet, the 'name' value is invalid. Choices "
+       "must have a name. Learn more: https://xlsform.org/en/#setting-up-your-worksheets"),
+    P_("problem_pyxform_choice_twice",
+       "pyxform refuses the form: On the 'choices' sheet, the 'name' value is invalid. Choice "
+       "names must be unique for each choice list. If this is intentional, use the setting "
+       "'allow_choice_duplicates'. Learn more: https://xlsform.org/#choice-names."),
+    P_("problem_pyxform_reference_form",
+       "pyxform refuses the form: On the '{sheet}' sheet, the '{column}' value is invalid. "
+       "Reference variables must start with '${{', then a question name, and end with '}}'."),
+    P_("problem_pyxform_reference_missing",
+       "pyxform refuses the form: On the '{sheet}' sheet, the '{column}' value is invalid. "
+       "Reference variables must contain a name from the 'survey' sheet. Could not find the "
+       "name '{name}'."),
+    P_("problem_pyxform_reference_twice",
+       "pyxform refuses the form: On the '{sheet}' sheet, the '{column}' value is invalid. "
+       "Reference variables names must be unique anywhere in the 'survey'. The name '{name}' "
+       "appears more than once."),
+    P_("problem_pyxform_begin_unclosed",
+       "pyxform refuses the form: Unmatched 'begin_{kind}'. No matching 'end_{kind}' was found "
+       "for the name '{name}'."),
+    P_("problem_pyxform_end_unopened",
+       "pyxform refuses the form: Unmatched 'end_{kind}'. No matching 'begin_{kind}' was found "
+       "for the name '{name}'."),
+    P_("problem_pyxform_no_calculation", "pyxform refuses the form: Missing calculation."),
     # a calculate field whose recorded value its expression does not give (check_columns)
     P_("problem_calculation_differs", "{value!r} but {expression} gives {result}"),
     P_("problem_calculation_not_number",

@@ -6,8 +6,11 @@ batches, so every checker collects ``Problem`` values and the CLI prints them al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from string import Formatter
 from typing import Any
 
 
@@ -44,6 +47,34 @@ def coded(file: str, where: str, code: str, **params: Any) -> Problem:
 
     return Problem(file, where, PROBLEM_WORDS[code].format(**params), code,
                    tuple(sorted(params.items())))
+
+
+def coded_as(file: str, where: str, message: str, codes: Iterable[str]) -> Problem:
+    """The problem whose English is exactly ``message``: coded with the first of ``codes``
+    whose pattern gives those very bytes back, else uncoded. For words another library wrote
+    (pyxform's, PyYAML's): the command line prints what it printed before, and a page can say
+    a known one in its own language."""
+    for code in codes:
+        found = _shape(code).fullmatch(message)
+        if found:
+            problem = coded(file, where, code, **found.groupdict())
+            if problem.message == message:
+                return problem
+    return Problem(file, where, message)
+
+
+@cache
+def _shape(code: str) -> re.Pattern[str]:
+    """``PROBLEM_WORDS[code]`` as a regular expression, each ``{field}`` a group."""
+    from evaluator.definitions.problem_words import PROBLEM_WORDS
+
+    pattern, seen = "", set()
+    for literal, name, _spec, _conversion in Formatter().parse(PROBLEM_WORDS[code]):
+        pattern += re.escape(literal)
+        if name is not None:
+            pattern += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            seen.add(name)
+    return re.compile(pattern, re.S)
 
 
 def relocated(problem: Problem, file: str, where: str | None = None) -> Problem:

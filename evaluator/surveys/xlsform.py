@@ -39,7 +39,8 @@ from pyxform.survey import Survey as PyxformSurvey
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problem_words import PROBLEM_WORDS
+from evaluator.definitions.problems import DefinitionError, Problem, coded_as
 from evaluator.surveys.language import LanguageMap
 from evaluator.surveys.subset import (
     MEDIA_COLUMNS,
@@ -183,8 +184,7 @@ def _pyxform_verdict(path: Path, file: str) -> Any:
         if duplicate is None:
             raise DefinitionError([Problem(file, "", "cannot read the workbook: "
                                            + _one_line(str(error)))]) from None
-        raise DefinitionError([Problem(file, header_place(path, duplicate.group(1)),
-                                       "pyxform refuses the form: " + _one_line(str(error)))]
+        raise DefinitionError([_refused(file, header_place(path, duplicate.group(1)), error)]
                               ) from None
     except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
         raise DefinitionError([Problem(file, "", f"cannot read the workbook: "
@@ -197,8 +197,7 @@ def _pyxform_verdict(path: Path, file: str) -> Any:
                                          warnings=[])
             create_survey_element_from_dict(converted).to_xml(validate=False, warnings=[])
     except PyXFormError as error:
-        raise DefinitionError([Problem(file, _pyxform_place(str(error), mine),
-                                       "pyxform refuses the form: " + _one_line(str(error)))]
+        raise DefinitionError([_refused(file, _pyxform_place(str(error), mine), error)]
                               ) from None
     except Exception as error:  # noqa: BLE001 - any failure to read is the file's fault
         raise DefinitionError([Problem(file, "", f"cannot read the workbook: "
@@ -231,6 +230,16 @@ def _pyxform_place(message: str, book: Any) -> str:
         if str(row.get(column, "")).strip() == quoted.group(2):
             return f"sheet survey, row {row['__row']}, column {column}"
     return ""
+
+
+def _refused(file: str, where: str, error: Exception) -> Problem:
+    """pyxform's refusal in its own words; one of its commonest is coded (``problem_pyxform_*``)
+    so that the upload page can say it in the author's language."""
+    return coded_as(file, where, "pyxform refuses the form: " + _one_line(str(error)),
+                    _PYXFORM_CODES)
+
+
+_PYXFORM_CODES = tuple(code for code in PROBLEM_WORDS if code.startswith("problem_pyxform_"))
 
 
 def _one_line(text: str) -> str:

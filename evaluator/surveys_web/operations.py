@@ -25,7 +25,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluator.definitions.problems import DefinitionError, Problem
+from evaluator.definitions.problems import DefinitionError, Problem, relocated
 from evaluator.fieldwork.audit import OperationError, audit
 from evaluator.rubrics.definition import content_hash
 from evaluator.studio.operations import checked_change_note, require_author
@@ -143,8 +143,10 @@ def _named(problem: Problem, name: str, root: Path) -> Problem:
             text = text.replace(str(folder) + "/", "").replace(str(folder), "")
         return text
 
-    return Problem(name if problem.file.startswith(str(root)) else plain(problem.file),
-                   plain(problem.where), plain(problem.message))
+    file = name if problem.file.startswith(str(root)) else plain(problem.file)
+    if plain(problem.message) == problem.message:  # its code (if any) still says it
+        return relocated(problem, file, plain(problem.where))
+    return Problem(file, plain(problem.where), plain(problem.message))
 
 
 # --------------------------------------------------------------------------- publishing

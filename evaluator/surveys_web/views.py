@@ -28,6 +28,7 @@ from evaluator.surveys_web import operations
 from evaluator.surveys_web.forms import PublishForm, UploadForm
 from evaluator.surveys_web.models import SurveyUpload
 from evaluator.surveys_web.words import note_in, problem_rows
+from evaluator.web.problems import message_text
 
 #: Uploads listed on the surveys page (the newest first).
 UPLOADS_SHOWN = 30
@@ -105,8 +106,11 @@ def _read(storage: Any, limit: int) -> operations.UploadedFile:
 
 
 def _problem_dicts(error: OperationError) -> list[dict[str, str]]:
+    lang = g.get("lang", "zh")
     found = [{"file": getattr(p, "file", ""), "where": getattr(p, "where", ""),
-              "message": getattr(p, "message", str(p))} for p in error.problems]
+              "message": getattr(p, "message", str(p)),
+              "said": message_text(p, lang) if getattr(p, "code", "") else ""}
+             for p in error.problems]
     return found or [{"file": "", "where": "", "message": error.message}]
 
 

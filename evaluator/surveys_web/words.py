@@ -177,12 +177,13 @@ def message_in(message: str, lang: str) -> str:
 
 
 def problem_rows(problems: Sequence[Mapping[str, str]], lang: str) -> list[dict[str, str]]:
-    """Plain rows for the problems table: file, sheet, row, column/list, message."""
+    """Plain rows for the problems table: file, sheet, row, column/list, message (``said``:
+    a coded problem already said in ``lang``, evaluator.web.problems)."""
     rows = []
     for p in problems:
         where = place(p.get("where", ""))
         rows.append({"file": p.get("file", ""), **where,
-                     "message": message_in(p.get("message", ""), lang),
+                     "message": p.get("said") or message_in(p.get("message", ""), lang),
                      "english": p.get("message", "")})
     return sorted(rows, key=_reading_order)
 

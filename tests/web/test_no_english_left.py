@@ -466,3 +466,62 @@ def test_a_sample_that_disagrees_with_its_roster_and_plan_is_said_in_chinese(tmp
         "层 清水河镇：抽样方案抽取 2 户，但样本（sample.csv）中角色为 sample 的有 1 户")
     for said in english.values():
         assert not ENGLISH_RUN.search(said.split(": ", 2)[-1]), said
+
+
+def _xlsform(survey: list[list], choices: list[list] | None = None) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for title, rows in (("survey", survey), ("choices", choices)):
+        if rows is None:
+            continue
+        sheet = book.active if title == "survey" else book.create_sheet(title)
+        sheet.title = title
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_pyxforms_commonest_refusals_are_said_in_chinese(client, field, sign_in):
+    head = ["type", "name", "label"]
+    yes_no = [["list_name", "name", "label"], ["yn", "yes", "是"], ["yn", "no", "否"]]
+    cases = {  # a workbook pyxform refuses -> (its words in Chinese, pyxform's English)
+        _xlsform([head, ["select_one yn", "q1", "问1"]]):
+            ("pyxform 拒绝此表单：表单中有选择题，但没有可用的 choices 工作表",
+             "There should be a choices sheet"),
+        _xlsform([head, ["select_one yesno", "q1", "问1"]], yes_no):
+            ("choices 工作表中没有选项列表“yesno”", "List name not in choices sheet"),
+        _xlsform([head, ["integr", "q1", "问1"]], yes_no):
+            ("未知的题型“integr”", "Unknown question type"),
+        _xlsform([head, ["integer", "q1", "问1"], ["text", "q1", "问2"]], yes_no):
+            ("名称（name）“q1”重复", "must be unique within their nearest parent"),
+        _xlsform([head + ["relevant"], ["integer", "q1", "问1", None],
+                  ["text", "q2", "问2", "${q9} > 1"]], yes_no):
+            ("“survey”工作表中“relevant”列的值无效：引用的名称“q9”在 survey 工作表中不存在",
+             "Could not find the name"),
+        _xlsform([["type", "label"], ["integer", "问1"]], yes_no):
+            ("有题目或分组没有名称", "Question or group with no name"),
+        _xlsform([["name", "label"], ["q1", "问1"]], yes_no):
+            ("“survey”工作表缺少必需的列标题：'type'", "required column headers were not found"),
+        _xlsform([head, ["begin group", "g", "组"], ["integer", "q1", "问1"]], yes_no):
+            ("“begin_group”（名称“g”）没有对应的“end_group”", "No matching 'end_group'"),
+        _xlsform([head, ["select_one yn", "q1", "问1"]], yes_no + [["yn", "yes", "再是"]]):
+            ("同一选项列表内的选项名称（name）重复", "Choice names must be unique"),
+    }
+    sign_in("author")
+    for data, (chinese, english) in cases.items():
+        response = client.post("/studio/surveys/upload", content_type="multipart/form-data",
+                               data={"workbook": (io.BytesIO(data), "form.xlsx")})
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 400 and chinese in page, (chinese, page[-2000:])
+        shown = re.sub(r"<details class=\"english\">.*?</details>", "", page, flags=re.S)
+        assert english not in shown and "pyxform refuses" not in shown, english
+        assert english in page  # the English original stays one click away
+    client.get("/?lang=en")
+    data = _xlsform([head, ["integr", "q1", "Q1"]], yes_no)
+    page = html.unescape(client.post("/studio/surveys/upload", content_type="multipart/form-data",
+                                     data={"workbook": (io.BytesIO(data), "form.xlsx")}
+                                     ).get_data(as_text=True))
+    assert "pyxform refuses the form: Unknown question type 'integr'." in page

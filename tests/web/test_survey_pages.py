@@ -82,7 +82,9 @@ def test_a_broken_corpus_form_is_refused_with_its_row_in_chinese_and_nothing_sto
     html = response.get_data(as_text=True)
     [row] = cells(html, "problems")
     assert row[:4] == ["not_closed_group_test.xls", "survey", "3", "–"]
-    assert row[4].startswith("pyxform 拒绝此表单：Unmatched 'begin_group'")  # pyxform's reason
+    # pyxform's reason, said in Chinese (its English one click away)
+    assert row[4] == "pyxform 拒绝此表单：“begin_group”（名称“open_group_1”）没有对应的“end_group”"
+    assert "Unmatched &#39;begin_group&#39;. No matching &#39;end_group&#39;" in html
     assert counts(app) == before
 
 
