@@ -17,7 +17,8 @@ import yaml
 
 from evaluator.bundle.csv_columns import byte_pieces, parse_columns, parse_pieces
 from evaluator.bundle.rows import Rows, shared
-from evaluator.definitions.problems import DefinitionError, Problem, coded
+from evaluator.definitions.problem_words import YAML_REFUSALS
+from evaluator.definitions.problems import DefinitionError, Problem, coded, coded_as
 from evaluator.tables import Table, decode
 
 INTEGER_RE = re.compile(r"-?[0-9]+")
@@ -32,8 +33,8 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, list[Problem]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        return None, [coded(name, where, "problem_yaml_invalid",
-                            detail=str(getattr(exc, "problem", exc)))]
+        detail = str(getattr(exc, "problem", exc))
+        return None, [coded_as(name, where, f"not valid YAML: {detail}", YAML_REFUSALS)]
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"

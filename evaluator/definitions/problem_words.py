@@ -181,6 +181,24 @@ PROBLEM_WORDS: dict[str, str] = dict((
        "pyxform refuses the form: Unmatched 'end_{kind}'. No matching 'begin_{kind}' was found "
        "for the name '{name}'."),
     P_("problem_pyxform_no_calculation", "pyxform refuses the form: Missing calculation."),
+    # the same refusals as evaluation.yaml's reader says them: PyYAML's problem without its
+    # context (evaluator.bundle.parsing.parse_yaml)
+    P_("problem_yaml_bare_character",
+       "not valid YAML: found character {character} that cannot start any token"),
+    P_("problem_yaml_bare_indent_key",
+       "not valid YAML: expected <block end>, but found '<block mapping start>'"),
+    P_("problem_yaml_bare_indent_list",
+       "not valid YAML: expected <block end>, but found '<block sequence start>'"),
+    P_("problem_yaml_bare_stray_dash", "not valid YAML: expected <block end>, but found '-'"),
+    P_("problem_yaml_bare_open_quote", "not valid YAML: found unexpected end of stream"),
+    P_("problem_yaml_bare_open_bracket", "not valid YAML: expected ',' or ']', but got {found}"),
+    P_("problem_yaml_bare_open_brace", "not valid YAML: expected ',' or '}}', but got {found}"),
+    P_("problem_yaml_bare_open_bracket_end",
+       "not valid YAML: expected ',' or ']', but got '<stream end>'"),
+    P_("problem_yaml_bare_open_brace_end",
+       "not valid YAML: expected ',' or '}}', but got '<stream end>'"),
+    P_("problem_yaml_bare_no_colon", "not valid YAML: could not find expected ':'"),
+    P_("problem_yaml_bare_two_documents", "not valid YAML: but found another document"),
     # a calculate field whose recorded value its expression does not give (check_columns)
     P_("problem_calculation_differs", "{value!r} but {expression} gives {result}"),
     P_("problem_calculation_not_number",
@@ -206,3 +224,12 @@ PROBLEM_WORDS: dict[str, str] = dict((
     P_("problem_unit_both_lat_lon", "give both lat and lon, or neither ({other} is given)"),
     P_("problem_unit_not_degrees", "{value!r} is not decimal degrees between {low} and {high}"),
 ))
+
+#: PyYAML's refusals by code for ``problems.coded_as``: the words without a value first (a
+#: flow "but got '<stream end>'" is the file ending, not a stray token), then those with one,
+#: and ``problem_yaml_invalid`` (any other, PyYAML's words beside) last.
+YAML_REFUSALS: tuple[str, ...] = tuple(sorted(
+    (code for code in PROBLEM_WORDS if code.startswith("problem_yaml_") and code not in (
+        "problem_yaml_not_utf8", "problem_yaml_invalid", "problem_yaml_key_twice")),
+    key=lambda code: "{" in PROBLEM_WORDS[code].replace("{{", "").replace("}}", ""),
+)) + ("problem_yaml_invalid",)

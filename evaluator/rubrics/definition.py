@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,8 +21,8 @@ from typing import Any
 import yaml
 
 from evaluator.definitions.expressions import parse, references
-from evaluator.definitions.problem_words import PROBLEM_WORDS
-from evaluator.definitions.problems import DefinitionError, Problem, coded
+from evaluator.definitions.problem_words import YAML_REFUSALS
+from evaluator.definitions.problems import DefinitionError, Problem, coded, coded_as
 from evaluator.definitions.text import Text
 from evaluator.rubrics.method_table import METHODS, PARAMETERS, SEVERITIES, MethodSpec
 from evaluator.rubrics.survey_references import ROSTER_COLUMNS
@@ -360,32 +359,10 @@ def read_yaml(path: str | Path, *, name: str | None = None) -> Any:
     return parse_yaml(raw, file)
 
 
-#: The parts of PyYAML's messages that vary: a character or token in quotes, an alias name.
-_YAML_VALUES = {"character": r"'[^']{1,2}'", "found": r"'[^'<>]{1,2}'", "alias": r"'[^']+'"}
-
-
-def _yaml_shape(english: str) -> re.Pattern[str]:
-    """The whole English message of a ``problem_yaml_*`` code as a pattern, its values as
-    named groups."""
-    text = re.escape(english.format(**{name: f"\x00{name}\x00" for name in _YAML_VALUES}))
-    for name, value in _YAML_VALUES.items():
-        text = text.replace(f"\x00{name}\x00", f"(?P<{name}>{value})")
-    return re.compile(text)
-
-
-#: PyYAML's commonest refusals (problem_words ``problem_yaml_*`` of a fixed shape).
-_YAML_SHAPES = tuple((code, _yaml_shape(PROBLEM_WORDS[code])) for code in PROBLEM_WORDS
-                     if code.startswith("problem_yaml_") and code not in (
-                         "problem_yaml_not_utf8", "problem_yaml_invalid", "problem_yaml_key_twice"))
-
-
 def _yaml_refusal(file: str, where: str, detail: str) -> Problem:
     """``not valid YAML: {detail}``, with the code of its shape when PyYAML said one of the
     common ones (a page then says it in its language); the English is the same either way."""
-    for code, shape in _YAML_SHAPES:
-        if match := shape.fullmatch(f"not valid YAML: {detail}"):
-            return coded(file, where, code, **match.groupdict())
-    return coded(file, where, "problem_yaml_invalid", detail=detail)
+    return coded_as(file, where, f"not valid YAML: {detail}", YAML_REFUSALS)
 
 
 def parse_yaml(raw: bytes | str, file: str) -> Any:

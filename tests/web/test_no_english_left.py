@@ -525,3 +525,41 @@ def test_pyxforms_commonest_refusals_are_said_in_chinese(client, field, sign_in)
                                      data={"workbook": (io.BytesIO(data), "form.xlsx")}
                                      ).get_data(as_text=True))
     assert "pyxform refuses the form: Unknown question type 'integr'." in page
+
+
+def test_a_broken_evaluation_yaml_is_said_in_chinese(tmp_path):
+    """evaluation.yaml refused by PyYAML, as the scores and report-refused pages say it
+    (problem_text): the rubric's Chinese for the same mistake; the command line's English is
+    PyYAML's problem alone, as before."""
+    import shutil
+    from pathlib import Path
+
+    from evaluator.bundle import bundle_problems
+    from evaluator.paths import SURVEYS_DIR
+    from evaluator.surveys.definition import load_surveys
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "bundles" / "minimal", bundle)
+    cases = {
+        b"id:x\ntitle: a\n": ("line 2, column 6: not valid YAML: mapping values are not allowed "
+                              "here", "第 2 行第 6 列: 不是有效的 YAML：此处不能出现“键: 值”"),
+        b"id: x\n\ttitle: a\n": ("line 2, column 1: not valid YAML: found character '\\t' that "
+                                 "cannot start any token", "字符 '\\t' 不能出现在这里"),
+        b"id: x\ntitle:\n    zh: a\n  en: b\n": (
+            "line 4, column 3: not valid YAML: expected <block end>, but found "
+            "'<block mapping start>'", "缩进不一致，这一行的键与同级的键没有对齐"),
+        b"id: 'x\n": ("line 2, column 1: not valid YAML: found unexpected end of stream",
+                      "引号没有闭合"),
+        b"id: [x\n": ("line 2, column 1: not valid YAML: expected ',' or ']', but got "
+                      "'<stream end>'", "方括号“[”没有闭合，文件就结束了"),
+        b"id: x\ntitle\nversion: 1\n": ("line 3, column 1: not valid YAML: could not find "
+                                        "expected ':'", "找不到应有的冒号"),
+    }
+    for raw, (english, chinese) in cases.items():
+        (bundle / "evaluation.yaml").write_bytes(raw)
+        found = [p for p in bundle_problems(bundle, load_surveys(SURVEYS_DIR), None)
+                 if p.file == "evaluation.yaml"]
+        assert [str(p) for p in found] == [f"evaluation.yaml: {english}"]
+        zh = problem_text(found[0], "zh")
+        assert chinese in zh and "not valid YAML" not in zh and not ENGLISH_RUN.search(zh), zh
+        assert problem_text(found[0], "en") == str(found[0])
