@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator.definitions.problems import DefinitionError, Problem, coded
+from evaluator.definitions.problems import DefinitionError, Problem, coded, coded_as
 from evaluator.sheets import restore
 
 
@@ -101,12 +101,27 @@ _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
-def _unreadable(name: str, exc: Exception) -> Problem:
-    """A workbook that cannot be opened; one that is no zip at all (an .xlsx is one: often
-    another file renamed) has its own code, so a page can say so in its language."""
+#: The first bytes of a Compound File: what an encrypted (password) workbook or an old .xls is.
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _unreadable(path: Path, exc: Exception) -> Problem:
+    """A workbook that cannot be opened. One that is no zip at all (an .xlsx is one: often
+    another file renamed, or an encrypted workbook), or a zip that is no workbook, has its own
+    code, so a page can say so in its language; the English is the same either way."""
+    name = str(path)
     if isinstance(exc, zipfile.BadZipFile) and str(exc) == "File is not a zip file":
-        return coded(name, "", "problem_workbook_not_zip")
-    return coded(name, "", "problem_workbook_unreadable", error=exc)
+        with path.open("rb") as handle:
+            head = handle.read(len(_COMPOUND_FILE))
+        return coded(name, "", "problem_workbook_compound" if head == _COMPOUND_FILE
+                     else "problem_workbook_not_zip")
+    return coded_as(name, "", f"not a readable .xlsx workbook ({exc})",
+                    ("problem_workbook_zip_not_xlsx", "problem_workbook_unreadable"))
+
+
+def _unreadable_csv(name: str, where: str, exc: csv.Error) -> Problem:
+    return coded_as(name, where, f"unreadable CSV: {exc}",
+                    ("problem_csv_cell_too_long", "problem_unreadable_csv"))
 
 
 def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
@@ -116,7 +131,7 @@ def _check_workbook(path: Path, sheet: str | None, limits: Limits) -> None:
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise DefinitionError([_unreadable(name, exc)]) from None
+        raise DefinitionError([_unreadable(path, exc)]) from None
     with book:
         for info in book.infolist():
             if info.file_size > limits.part_bytes or (
@@ -216,7 +231,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
     except StopIteration:
         raise DefinitionError([coded(name, "row 1", "problem_file_empty")]) from None
     except csv.Error as exc:
-        raise DefinitionError([coded(name, "row 1", "problem_unreadable_csv", error=exc)]) from None
+        raise DefinitionError([_unreadable_csv(name, "row 1", exc)]) from None
     if limits is not None and len(header) > limits.columns:
         raise _too_many(name, "columns", limits)
     most = limits.rows if limits is not None else None
@@ -239,7 +254,7 @@ def parse_csv(text: str, name: str, encoding: str = "utf-8", *,
             if limits is not None and most is not None and len(rows) > most:
                 raise _too_many(name, "rows", limits)
     except csv.Error as exc:
-        problems.append(coded(name, f"row {row + 1}", "problem_unreadable_csv", error=exc))
+        problems.append(_unreadable_csv(name, f"row {row + 1}", exc))
     if problems:
         raise DefinitionError(problems)
     return Table(name, header, rows, encoding, tuple(numbers))
@@ -252,7 +267,7 @@ def _read_xlsx(path: Path, sheet: str | None, limits: Limits | None = None) -> T
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DefinitionError([_unreadable(name, exc)]) from None
+        raise DefinitionError([_unreadable(path, exc)]) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise DefinitionError([coded(name, f"sheet {sheet}", "problem_sheet_not_found")])

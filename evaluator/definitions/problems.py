@@ -72,7 +72,7 @@ def _shape(code: str) -> re.Pattern[str]:
     for literal, name, _spec, _conversion in Formatter().parse(PROBLEM_WORDS[code]):
         pattern += re.escape(literal)
         if name is not None:
-            pattern += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            pattern += f"(?P={name})" if name in seen else f"(?P<{name}>.*?)"
             seen.add(name)
     return re.compile(pattern, re.S)
 

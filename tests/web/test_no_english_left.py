@@ -563,3 +563,36 @@ def test_a_broken_evaluation_yaml_is_said_in_chinese(tmp_path):
         zh = problem_text(found[0], "zh")
         assert chinese in zh and "not valid YAML" not in zh and not ENGLISH_RUN.search(zh), zh
         assert problem_text(found[0], "en") == str(found[0])
+
+
+def test_an_encrypted_workbook_a_zip_and_a_runaway_cell_are_named_in_chinese(client, field,
+                                                                            sign_in):
+    """The library's reason in brackets, for the common cases a person can act on: a Compound
+    File (a password-protected workbook, or an .xls renamed), a zip that is no workbook, a CSV
+    cell past the csv module's limit (an unclosed quote). English as before, in English."""
+    import zipfile
+
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as book:
+        book.writestr("word/document.xml", "<w/>")
+    cases = {
+        ("system.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600):
+            ("加密（设有打开密码）的工作簿或旧版 .xls 文件", "File is not a zip file"),
+        ("system.xlsx", docx.getvalue()):
+            ("压缩包中没有 [Content_Types].xml", "There is no item named"),
+        ("system.csv", b'household_id,note\nH1,"' + b"x" * 140000 + b"\n"):
+            ("有一个单元格超过 131072 个字符", "field larger than field limit"),
+    }
+    sign_in("lead")
+    url = f"/evaluations/{field.evaluation_id}/system"
+    for (name, data), (chinese, english) in cases.items():
+        response = client.post(url, data={"file": (io.BytesIO(data), name)},
+                               content_type="multipart/form-data")
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 400 and chinese in page, (name, page[-1500:])
+        assert english not in page, english
+    client.get("/?lang=en")
+    name, data = next(iter(cases))  # the encrypted workbook
+    page = html.unescape(client.post(url, data={"file": (io.BytesIO(data), name)},
+                                     content_type="multipart/form-data").get_data(as_text=True))
+    assert "not a readable .xlsx workbook (File is not a zip file)" in page
