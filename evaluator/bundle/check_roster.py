@@ -159,8 +159,9 @@ def _real_looking_id(text: str) -> bool:
 
 
 def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) -> list[Problem]:
-    """``files`` gives the roster file's bytes, read only to compare them with the plan's roster
-    sha256 (when the plan has no roster_hash)."""
+    """``files`` gives the roster file's bytes when the bundle was not built from them
+    (``Bundle.roster_sha256``), read only to compare them with the plan's roster sha256 (when
+    the plan has no roster_hash)."""
     problems = _sample_row_problems(bundle) if _sample_suspect(bundle) else []
 
     plan = bundle.meta.sampling
@@ -201,13 +202,23 @@ def sampling_problems(bundle: Bundle, files: Mapping[str, bytes] | None = None) 
         if plan.roster_hash != roster_hash_columns(bundle.roster_column(HOUSEHOLD_KEY), strata):
             consistent = False
             problems.append(coded(EVALUATION_FILE, "sampling.roster_hash", "problem_roster_changed"))
-    elif plan.roster_sha256 and files and ROSTER_FILE in files and plan.roster_sha256 != hashlib.sha256(files[ROSTER_FILE]).hexdigest():
+    elif plan.roster_sha256 and (read := _roster_sha256(bundle, files)) is not None and plan.roster_sha256 != read:
         problems.append(Problem(EVALUATION_FILE, "sampling.roster.sha256",
                                 "roster.csv is not byte for byte the file the sample was drawn from; "
                                 "if it was only re-saved, add roster_hash (docs/bundle.md)"))
     if plan.seeded and consistent and not problems:
         problems += _redraw_problems(bundle)
     return problems
+
+
+def _roster_sha256(bundle: Bundle, files: Mapping[str, bytes] | None) -> str | None:
+    """roster.csv's sha256 as the bundle read it, else from ``files`` (None: not known, so not
+    compared)."""
+    if bundle.roster_sha256:
+        return bundle.roster_sha256
+    if files and ROSTER_FILE in files:
+        return hashlib.sha256(files[ROSTER_FILE]).hexdigest()
+    return None
 
 
 def _sample_suspect(bundle: Bundle) -> bool:

@@ -67,7 +67,7 @@ def check(path: Path, surveys_dir: str | None, rubric_path: str | None) -> None:
     files, problems = read_files(path)
     if files is None:
         _fail(problems)
-    bundle_, read_problems = build_bundle(files, surveys, origin=str(path))
+    bundle_, read_problems = build_bundle(files, surveys, origin=str(path), release=True)
     rubric = None
     note = ""
     if rubric_path:

@@ -36,17 +36,22 @@ def data_hash(files: Mapping[str, bytes], tables: Mapping[str, Table] | None = N
     """
     tables = tables or {}
     parsed = parsed or {}
+    digest = ContentDigest()
+    for name in sorted(files):
+        if hashed(name):
+            digest.add(name, read_entry(name, files[name], tables.get(name), parsed))
+    return digest.hexdigest()
 
-    def entry(name: str, raw: bytes) -> dict[str, Any]:
-        if name in parsed:
-            return yaml_entry(parsed[name])
-        table = tables.get(name)
-        if table is None:
-            return file_entry(name, raw)
-        body = plain_body(raw, table)
-        return {"header": list(table.header), "rows": table_cells(table) if body is None else body}
 
-    return content_hash({name: entry(name, raw) for name, raw in files.items() if hashed(name)})
+def read_entry(name: str, raw: bytes, table: Table | None, parsed: Mapping[str, Any]) -> dict[str, Any]:
+    """A data file's part of ``data_hash`` from its bytes, and its table or parsed YAML value
+    when already read from them."""
+    if name in parsed:
+        return yaml_entry(parsed[name])
+    if table is None:
+        return file_entry(name, raw)
+    body = plain_body(raw, table)
+    return {"header": list(table.header), "rows": table_cells(table) if body is None else body}
 
 
 def table_cells(table: Table) -> Iterable[Iterable[str]]:
@@ -156,16 +161,34 @@ def content_hash(content: Mapping[str, Mapping[str, Any]]) -> str:
 
     Hashed file by file, so the JSON of a large bundle is never held whole; the bytes hashed
     are exactly those of ``json.dumps(content, sort_keys=True, separators=(",", ":"))``."""
-    digest = hashlib.sha256()
-    digest.update(b"{")
-    for i, name in enumerate(sorted(content)):
-        digest.update((("," if i else "") + _json(name) + ":").encode("utf-8"))
-        entry = content[name]
+    digest = ContentDigest()
+    for name in sorted(content):
+        digest.add(name, content[name])
+    return digest.hexdigest()
+
+
+class ContentDigest:
+    """``content_hash`` taken a file at a time, the files added in sorted order of their names:
+    a file's entry (and the bytes it rests on) need not be held once it is added."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256(b"{")
+        self._last: str | None = None
+
+    def add(self, name: str, entry: Mapping[str, Any]) -> None:
+        if self._last is not None and name <= self._last:
+            raise ValueError(f"{name!r} added after {self._last!r}: files are added in sorted order")
+        self._digest.update((("," if self._last is not None else "") + _json(name) + ":").encode("utf-8"))
+        self._last = name
         parts = _table_json(entry) if set(entry) == {"header", "rows"} else (_json(entry),)
         for part in parts:
-            digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
-    digest.update(b"}")
-    return "sha256:" + digest.hexdigest()
+            self._digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+
+    def hexdigest(self) -> str:
+        """``sha256:<hex>`` of the files added (the object is not changed: more may follow)."""
+        digest = self._digest.copy()
+        digest.update(b"}")
+        return "sha256:" + digest.hexdigest()
 
 
 def _json(value: Any) -> str:

@@ -311,6 +311,9 @@ class Bundle:
     #: Spreadsheet row of each roster row in roster.csv (blank rows counted); () means i + 2.
     #: Not data: no part of equality or ``data_hash``.
     roster_row_numbers: tuple[int, ...] = field(default=(), compare=False)
+    #: sha256 (hex) of roster.csv's bytes as read ('' when built without them, from tables):
+    #: what the check of a plan's roster.sha256 compares, once the bytes are let go.
+    roster_sha256: str = field(default="", compare=False)
 
     def roster_row_number(self, index: int) -> int:
         """Spreadsheet row number of ``roster[index]`` in roster.csv."""

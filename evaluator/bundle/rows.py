@@ -51,6 +51,12 @@ class Rows(Sequence[Mapping[str, str]]):
     def has(self, name: str) -> bool:
         return name in self._columns
 
+    def without(self, names: Iterable[str]) -> Rows:
+        """These rows without the columns ``names`` (the other columns shared, not copied)."""
+        gone = set(names)
+        return Rows({n: c for n, c in self._columns.items() if n not in gone}, size=self._size,
+                    unpadded=self._unpadded - gone)
+
     def __len__(self) -> int:
         return self._size
 

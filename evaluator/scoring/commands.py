@@ -44,7 +44,8 @@ def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, o
     if what_if and not rubric_path:
         raise click.UsageError("--what-if scores with another rubric: give it with --rubric")
     with cyclic_gc_paused():  # the bundle's objects live until the sheet is made: no garbage
-        rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir, what_if=what_if)
+        rubric, bundle = load_checked(bundle_path, rubric_path, surveys_dir, what_if=what_if,
+                                     personal=False)
         sheet = score_sheet(rubric, bundle)
     if output == "json":
         click.echo(sheet.to_json(), nl=False)
@@ -53,13 +54,16 @@ def score(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, o
 
 
 def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | None, *,
-                 rubric: Any = None, surveys: Any = None, what_if: bool = False
-                 ) -> tuple[Any, Any]:
+                 rubric: Any = None, surveys: Any = None, what_if: bool = False,
+                 personal: bool = True) -> tuple[Any, Any]:
     """(rubric, bundle) after every check passed; otherwise ``DefinitionError`` with all problems.
 
     ``rubric`` (a built Rubric) and ``surveys`` may be given instead of their paths. With
     ``what_if`` the bundle is scored with that rubric although it names another
-    (``what_if_bundle``); every other check stays.
+    (``what_if_bundle``); every other check stays. ``personal=False`` (evaluator score, whose
+    sheet names nobody) lets the roster's personal columns go before the checks when nothing
+    checked or scored reads them (``without_unread_personal``). The files' bytes go as the
+    bundle is built: the checks read only their names and the roster's sha256.
     """
     from evaluator.bundle.check import check_files
     from evaluator.bundle.commands import shipped_rubric
@@ -73,7 +77,7 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
     files, problems = read_files(bundle_path)
     if files is None:
         raise DefinitionError(problems)
-    bundle, read_problems = build_bundle(files, surveys, origin=str(bundle_path))
+    bundle, read_problems = build_bundle(files, surveys, origin=str(bundle_path), release=True)
     if bundle is None:
         raise DefinitionError(problems + read_problems)
     if rubric is not None:
@@ -90,24 +94,61 @@ def load_checked(bundle_path: Path, rubric_path: str | None, surveys_dir: str | 
                 "give one with --rubric",
             )])
         rubric = shipped
-    files = _left_for_checks(files, bundle)
     if what_if:
         bundle = what_if_bundle(bundle, rubric)
+    if not personal:
+        bundle = without_unread_personal(bundle, rubric, surveys)
     all_problems = check_files(files, surveys, rubric, bundle=bundle, read_problems=problems + read_problems)
     if all_problems:
         raise DefinitionError(all_problems)
     return rubric, bundle
 
 
-def _left_for_checks(files: dict[str, bytes], bundle: Any) -> dict[str, bytes]:
-    """What the checks read of the files once the bundle is built: their names, and the roster's
-    bytes only for a sampling plan that names its sha256 and no roster_hash; the rest of the
-    bytes (38 MB at 20,000 sampled households) go before the checks and scoring."""
-    from evaluator.bundle.model import ROSTER_FILE
+def without_unread_personal(bundle: Any, rubric: Any, surveys: Any) -> Any:
+    """The bundle without the values of the roster's personal columns (head_name, id_number:
+    18 MB of names at 200,000 households) that no check or score reads: those no rubric or
+    survey text names (any expression may read a roster column as ${name}; a name written
+    anywhere keeps the column), and id_number not in a synthetic bundle (whose ID numbers are
+    checked). The header (``roster_columns``) stays as read."""
+    from dataclasses import replace
 
-    plan = bundle.meta.sampling
-    keep = ROSTER_FILE if plan is not None and plan.roster_sha256 and not plan.roster_hash else None
-    return {name: raw if name == keep else b"" for name, raw in files.items()}
+    from evaluator.bundle.model import ROSTER_PERSONAL
+    from evaluator.bundle.rows import Rows
+
+    roster = bundle.roster
+    if not isinstance(roster, Rows):
+        return bundle
+    unread = {name for name in ROSTER_PERSONAL if roster.has(name)}
+    if bundle.meta.synthetic:
+        unread.discard("id_number")
+    unread -= written_in((rubric, surveys), unread)
+    return replace(bundle, roster=roster.without(unread)) if unread else bundle
+
+
+def written_in(definitions: Any, words: set[str]) -> set[str]:
+    """Which of ``words`` occur in any string (a key or a value, at any depth) of
+    ``definitions``: dataclasses, objects, mappings and collections are walked."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = [definitions]
+    while stack and found != words:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.update(w for w in words if w in item)
+            continue
+        if id(item) in seen or item is None or isinstance(item, int | float | bytes):
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict) or hasattr(item, "items") and callable(item.items):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        else:
+            stack.extend(getattr(item, "__dict__", {}).values())
+            stack.extend(getattr(item, slot) for cls in type(item).__mro__
+                         for slot in getattr(cls, "__slots__", ()) if hasattr(item, slot))
+    return found
 
 
 def what_if_bundle(bundle: Any, rubric: Any) -> Any:
