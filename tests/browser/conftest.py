@@ -107,6 +107,7 @@ class Network:
         if mode == "hang" and upload:
             self._release.wait(self.hang_seconds)
         if upload and mode in ("truncate", "wrong_id"):
+            environ.pop("HTTP_ACCEPT_ENCODING", None)  # the answer is rewritten here: plain JSON
             captured = {}
 
             def capture(status, headers, exc_info=None):
