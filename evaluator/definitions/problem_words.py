@@ -94,7 +94,7 @@ PROBLEM_WORDS: dict[str, str] = dict((
     P_("problem_yaml_invalid", "not valid YAML: {detail}"),
     P_("problem_yaml_key_twice", "key '{key}' appears twice in the same mapping"),
     # PyYAML's commonest refusals of a hand-edited file, each said as PyYAML says it (context
-    # and problem: evaluator.rubrics.definition.parse_yaml picks the one whose text it is)
+    # and problem: evaluator.rubrics.yaml_reading.parse_yaml picks the one whose text it is)
     P_("problem_yaml_mapping_values", "not valid YAML: mapping values are not allowed here"),
     P_("problem_yaml_character",
        "not valid YAML: while scanning for the next token found character {character} that "

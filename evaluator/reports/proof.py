@@ -243,7 +243,8 @@ def printed_text(pdf_path: Path, *, layout: bool = False) -> str:
 def verify_report(pdf_path: Path, bundle_path: Path | None = None) -> Verification:
     """Re-score what the report carries (or ``bundle_path``) and compare, field by field."""
     from evaluator.bundle.reader import build_bundle, read_files, shipped_surveys
-    from evaluator.rubrics.definition import parse_yaml, rubric_from_data
+    from evaluator.rubrics.definition import rubric_from_data
+    from evaluator.rubrics.yaml_reading import parse_yaml
     from evaluator.scoring import score
 
     result = Verification()

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from evaluator.definitions.problems import DefinitionError, Problem
-from evaluator.rubrics.definition import read_yaml
 from evaluator.rubrics.validation import check_together
+from evaluator.rubrics.yaml_reading import read_yaml
 from evaluator.surveys.definition import build_survey, load_survey
 from evaluator.surveys.validation import check_survey
 

@@ -26,9 +26,10 @@ from evaluator.fieldwork.forms import survey_of
 from evaluator.fieldwork.models import Evaluation, Finding, Judgement
 from evaluator.fieldwork.queries import rubric_refusal, surveys_by_id
 from evaluator.paths import RUBRICS_DIR
-from evaluator.rubrics.definition import content_hash, parse_yaml, rubric_from_data
+from evaluator.rubrics.definition import content_hash, rubric_from_data
 from evaluator.rubrics.models import RubricVersion
 from evaluator.rubrics.validation import rubric_problems
+from evaluator.rubrics.yaml_reading import parse_yaml
 from evaluator.studio.models import RubricDraft
 from evaluator.surveys.definition import Survey
 from evaluator.surveys.models import SurveyVersion

@@ -7,7 +7,7 @@ import pytest
 from rubric_cases import SHIPPED
 
 from evaluator.paths import SURVEYS_DIR
-from evaluator.rubrics.definition import read_yaml
+from evaluator.rubrics.yaml_reading import read_yaml
 from evaluator.surveys.definition import load_surveys
 
 

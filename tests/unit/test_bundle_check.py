@@ -562,15 +562,6 @@ def test_blank_line_in_a_repeat_file_does_not_shift_the_row_named(bundle, survey
     ]
 
 
-def test_a_survey_with_no_records_and_its_repeat_file_with_only_a_header(bundle, surveys, rubric):
-    """Before any household is visited (the web app's scores page of a new evaluation) the
-    household survey and its member repeat are header rows only: nothing to check, no error
-    (the column-wise repeat gathering once failed here with zip() of unequal lengths)."""
-    for name in ("household.csv", "household-members.csv"):
-        write_rows(bundle / name, read_rows(bundle / name)[:1])
-    assert problems(bundle, surveys, rubric) == []
-
-
 def test_blank_line_in_the_sample_does_not_shift_the_row_named(bundle, surveys):
     path = bundle / "sample.csv"
     set_cell(path, 4, "household_id", "XX001")

@@ -146,6 +146,16 @@ def test_fixture_bundles_give_the_same_problems(surveys, rubric, monkeypatch, tm
     assert rows and columns == rows
 
 
+def test_a_survey_with_no_records_and_a_header_only_repeat_file(surveys, rubric, monkeypatch):
+    """Before any household is visited (a new evaluation's scores page) the household survey and
+    its member repeat are header rows only: no problem either way (the column-wise gathering of
+    repeat members once failed here with zip() of unequal lengths)."""
+    files, _ = read_files(FIXTURES / "minimal")
+    for name in ("household.csv", "household-members.csv"):
+        files[name] = files[name].splitlines(keepends=True)[0]
+    assert both(files, surveys, rubric, monkeypatch) == ([], [])
+
+
 def test_without_repeat_file_calculations_over_the_repeat_are_skipped(surveys, rubric, monkeypatch):
     files = broken(demo_files(400, seed=9), 9, 0.05)
     del files["household-members.csv"]

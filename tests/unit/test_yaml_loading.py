@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from evaluator.definitions.problems import DefinitionError
-from evaluator.rubrics import definition as rubric_definition
+from evaluator.rubrics import yaml_reading
 from evaluator.surveys.yaml_io import load_yaml, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,19 +54,19 @@ def test_a_malformed_text_is_refused_with_pyyamls_words(text, tmp_path):
     assert str(survey.value.problems[0]) == (f"{path}: line {mark.line + 1}, column {mark.column + 1}: "
                                              f"not valid YAML: {pure.value.problem}")
     with pytest.raises(DefinitionError) as rubric:
-        rubric_definition.parse_yaml(text, "r.yaml")
+        yaml_reading.parse_yaml(text, "r.yaml")
     with pytest.raises(DefinitionError) as slow:  # the pure parser alone, as it was
-        rubric_definition._strict_load(rubric_definition._StrictLoader, text, "r.yaml")
+        yaml_reading.strict_load(yaml_reading.StrictLoader, text, "r.yaml")
     assert list(rubric.value.problems) == list(slow.value.problems)
 
 
 def test_repeated_keys_are_found_on_the_same_lines():
     text = "a: 1\nb:\n  c: 2\n  c: 3\na: 4\n"
     with pytest.raises(DefinitionError) as fast:
-        rubric_definition.parse_yaml(text, "r.yaml")
+        yaml_reading.parse_yaml(text, "r.yaml")
     assert [str(p) for p in fast.value.problems] == [
         "r.yaml: line 4: key 'c' appears twice in the same mapping",
         "r.yaml: line 5: key 'a' appears twice in the same mapping"]
-    loaders = (rubric_definition._FastStrictLoader, rubric_definition._StrictLoader)
-    fast_found, pure_found = (rubric_definition._strict_load(cls, text)[1] for cls in loaders)
+    loaders = (yaml_reading.FastStrictLoader, yaml_reading.StrictLoader)
+    fast_found, pure_found = (yaml_reading.strict_load(cls, text)[1] for cls in loaders)
     assert fast_found == pure_found == [(5, "a"), (4, "c")]
