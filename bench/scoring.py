@@ -389,6 +389,7 @@ def report_database(app, evaluation_id: int, args, *, sheet) -> None:
     from sqlalchemy import select
 
     from evaluator.auth.models import User
+    from evaluator.auth.views import SESSION_VERSION_KEY
     from evaluator.fieldwork.exports.scores import forget_sheets, score_evaluation
     from evaluator.fieldwork.models import Evaluation
 
@@ -412,11 +413,14 @@ def report_database(app, evaluation_id: int, args, *, sheet) -> None:
     client = app.test_client()
     with sessions() as db:
         lead = db.scalar(select(User.id).where(User.username == "lead"))
-    with client.session_transaction() as session:
+    with client.session_transaction() as session:  # signed in as the lead, as the login view does
         session["_user_id"] = str(lead)
         session["_fresh"] = True
+        session[SESSION_VERSION_KEY] = 1
     page = f"/evaluations/{evaluation_id}/scores"
     status = client.get(page).status_code
+    if status != 200:  # a redirect to the sign-in page is not the scores page
+        raise SystemExit(f"GET {page} answered {status}, not the scores page")
     page_best, page_median, _ = timed(lambda: client.get(page), max(args.db_repeat, 5))
     kept_cpu, _, _ = timed(in_session(score_evaluation), 5, time.process_time)
     page_cpu, _, _ = timed(lambda: client.get(page), 5, time.process_time)
