@@ -21,9 +21,6 @@ from evaluator.bundle.parsing import parse_table, table_from_cells
 from evaluator.bundle.reader import build_bundle, bundle_from_tables, read_files
 from evaluator.bundle.writer import cells_csv_bytes, csv_bytes, row_cells, rows_cells
 from evaluator.definitions.problems import DefinitionError
-from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
-from evaluator.rubrics.definition import load_rubric
-from evaluator.surveys.definition import load_surveys
 from evaluator.tables import decode, parse_csv, read_table
 
 MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "bundles" / "minimal"
@@ -31,16 +28,6 @@ HEADER = ["household_id", "a", "b"]
 #: Any text but lone surrogates (which UTF-8 cannot hold): quotes, commas, CR, LF, NUL, spaces...
 CELL = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
     ["", " ", "\r\n", "\r", "\n", '"', '""', ",", " x ", "\x00", "\u3000", "\ufeff", "a\r\nb"])
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
-
-
-@pytest.fixture(scope="module")
-def rubric(surveys):
-    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
 
 
 def old_data_hash(files):

@@ -16,22 +16,9 @@ import pytest
 import yaml
 
 from evaluator.bundle import bundle_problems
-from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
-from evaluator.rubrics.definition import load_rubric
-from evaluator.surveys.definition import load_surveys
 
 MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "bundles" / "minimal"
 TODAY = date(2026, 11, 30)
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
-
-
-@pytest.fixture(scope="module")
-def rubric(surveys):
-    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
 
 
 @pytest.fixture

@@ -16,19 +16,6 @@ from evaluator.bundle import (
     parse_error_rates,
 )
 from evaluator.bundle.demo_population import TOWNSHIPS
-from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
-from evaluator.rubrics.definition import load_rubric
-from evaluator.surveys.definition import load_surveys
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
-
-
-@pytest.fixture(scope="module")
-def rubric(surveys):
-    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
 
 
 @pytest.fixture(scope="module")

@@ -23,16 +23,9 @@ from evaluator.bundle import archive as archive_module
 from evaluator.bundle.hashing import roster_hash_columns
 from evaluator.bundle.source_files import classify_columns, survey_spec
 from evaluator.definitions.problems import DefinitionError
-from evaluator.paths import SURVEYS_DIR
-from evaluator.surveys.definition import load_surveys
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bundles"
 MINIMAL = FIXTURES / "minimal"
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
 
 
 def _zip_folder(folder: Path, target: Path, prefix: str = "") -> Path:

@@ -29,9 +29,6 @@ from evaluator.bundle.check import check_files
 from evaluator.bundle.demo import demo_files
 from evaluator.bundle.demo_population import parse_error_rates
 from evaluator.bundle.reader import build_bundle, read_files
-from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
-from evaluator.rubrics.definition import load_rubric
-from evaluator.surveys.definition import load_surveys
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures" / "bundles"
@@ -50,16 +47,6 @@ ROSTER_REFERENCE = _reference("roster_checker")
 JUNK = ["", "", "", "abc", "-1", "0", "1.5", "3", "99999999", "yes", "no", "2026-13-01",
         "2026-02-03", "x y", "1 2", "91 200", "30 120", "education education", "other",
         "illness", "self", "1,000", " 7 ", "uuid:nope", "employed", "satisfied", "5"]
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
-
-
-@pytest.fixture(scope="module")
-def rubric(surveys):
-    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
 
 
 def both(files, surveys, rubric, monkeypatch):

@@ -12,23 +12,10 @@ import pytest
 
 from evaluator.bundle import build_bundle, check_files, demo_files
 from evaluator.bundle.hashing import ContentDigest
-from evaluator.paths import RUBRICS_DIR, SURVEYS_DIR
-from evaluator.rubrics.definition import load_rubric
 from evaluator.scoring.commands import without_unread_personal, written_in
 from evaluator.scoring.engine import score
-from evaluator.surveys.definition import load_surveys
 
 SHA_PROBLEM = "roster.csv is not byte for byte the file the sample was drawn from"
-
-
-@pytest.fixture(scope="module")
-def surveys():
-    return load_surveys(SURVEYS_DIR)
-
-
-@pytest.fixture(scope="module")
-def rubric(surveys):
-    return load_rubric(RUBRICS_DIR / "union-hardship.yaml", surveys)
 
 
 @pytest.fixture(scope="module")
