@@ -9,7 +9,7 @@ import os
 
 import pytest
 from sqlalchemy import select
-from tablet_steps import HOUSEHOLD, poll
+from tablet_steps import HOUSEHOLD, form_url, open_precached_form, poll
 
 from evaluator.fieldwork.models import Submission
 from tests.browser.test_offline_fieldwork import answer
@@ -91,19 +91,8 @@ def sign_in_browser(page, base, username, password):
         page.tap("button[type=submit]")
 
 
-def form_url(field, household):
-    return f"/evaluations/{field.evaluation_id}/collect/household/{household}"
-
-
 def open_form(page, live_server, field, lang="zh"):
-    sign_in_browser(page, live_server, field.username("evaluator"), field.password)
-    household = field.sample[0]
-    page.goto(live_server + "/assignments")
-    poll(page, """url => caches.keys().then(names => Promise.all(names.map(n =>
-        caches.open(n).then(c => c.keys())))).then(lists => [].concat(...lists)
-        .some(k => k.url.endsWith(url)))""", form_url(field, household), timeout=60.0,
-         what="the form precached")
-    page.goto(live_server + form_url(field, household) + f"?lang={lang}")
+    open_precached_form(page, live_server, field, field.sample[0], f"?lang={lang}")
     page.tap('input[name="consent"][value="yes"]')
 
 

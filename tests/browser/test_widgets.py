@@ -12,7 +12,7 @@ import wave
 
 import pytest
 from sqlalchemy import select
-from tablet_steps import poll, sign_in_browser
+from tablet_steps import form_url, open_precached_form, sign_in_browser
 
 from evaluator.fieldwork.models import Attachment, Submission
 
@@ -29,10 +29,6 @@ def wav_bytes() -> bytes:
     return out.getvalue()
 
 
-def form_url(field, household):
-    return f"/evaluations/{field.evaluation_id}/collect/household/{household}"
-
-
 def shot(page, shots, name):
     if shots:
         page.locator('section[data-group="visit"]').screenshot(path=os.path.join(shots, name))
@@ -44,16 +40,8 @@ def test_new_widgets_filled_offline_then_synced(app, widget_survey, field, live_
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in_browser(page, live_server, field.username("evaluator"), field.password)
     household = field.sample[0]
-    page.goto(live_server + "/assignments")
-    # poll, not wait_for_function (which takes the returned Promise itself for true); the
-    # service worker keeps pages under a versioned cache name, so every cache is searched.
-    poll(page, """url => caches.keys().then(names => Promise.all(names.map(n =>
-        caches.open(n).then(c => c.keys())))).then(lists => [].concat(...lists)
-        .some(k => k.url.endsWith(url)))""", form_url(field, household), timeout=60.0,
-         what="the form precached")
-    page.goto(live_server + form_url(field, household))
+    open_precached_form(page, live_server, field, household)
     page.tap('input[name="consent"][value="yes"]')
     context.set_offline(True)
 

@@ -72,6 +72,23 @@ def sign_in_browser(page, base, username, password):
         page.click("button[type=submit]")
 
 
+def form_url(field, household):
+    return f"/evaluations/{field.evaluation_id}/collect/household/{household}"
+
+
+def open_precached_form(page, base, field, household, query=""):
+    """Sign in as the field's evaluator, wait until the service worker has precached the
+    household's form (every cache is searched: the worker keeps pages under a versioned cache
+    name), then open it."""
+    sign_in_browser(page, base, field.username("evaluator"), field.password)
+    page.goto(base + "/assignments")
+    poll(page, """url => caches.keys().then(names => Promise.all(names.map(n =>
+        caches.open(n).then(c => c.keys())))).then(lists => [].concat(...lists)
+        .some(k => k.url.endsWith(url)))""", form_url(field, household), timeout=60.0,
+         what="the form precached")
+    page.goto(base + form_url(field, household) + query)
+
+
 def watch(page, expected_errors=()):
     """Collect what the page reports going wrong: script errors, Content-Security-Policy and
     Permissions-Policy violations, and console errors — but those of the favicon and of the
